@@ -1,0 +1,50 @@
+"""The FastAPI application: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from starlette.exceptions import HTTPException
+
+from ragloom import __version__
+from ragloom.api.middleware import AccessLog, StripTrailingSlash
+from ragloom.api.routers import datasets, documents, system
+from ragloom.api.routing import not_found_or_not_allowed
+from ragloom.services.container import Services
+from ragloom.settings import Settings
+
+
+def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
+    """Build the application. Services are built (and the schema migrated) unless given;
+    services built here are closed when the application shuts down."""
+    owned = services is None
+    active = services if services is not None else Services.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            active.close()
+
+    app = FastAPI(
+        title="ragloom",
+        version=__version__,
+        summary="A RAG engine that speaks RAGFlow's HTTP API.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.services = active
+    app.add_exception_handler(HTTPException, not_found_or_not_allowed)
+
+    api = APIRouter(prefix="/api/v1")
+    for module in (datasets, documents, system):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(system.legacy_router)
+
+    app.add_middleware(AccessLog)
+    app.add_middleware(StripTrailingSlash)
+    return app

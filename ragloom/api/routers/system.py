@@ -1,0 +1,61 @@
+"""``/system``: health, ping and version; public, no API key (contract §13.4)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from starlette.responses import PlainTextResponse
+
+from ragloom import __version__
+from ragloom.api.auth import services_of
+from ragloom.api.envelopes import Envelope, EnvelopeResponse, success
+from ragloom.api.routing import EnvelopeRoute, envelope
+
+router = APIRouter(prefix="/system", tags=["system"], route_class=EnvelopeRoute)
+legacy_router = APIRouter(tags=["system"], route_class=EnvelopeRoute)
+
+
+def _health(request: Request) -> Response:
+    services = services_of(request)
+    checks: dict[str, Callable[[], object]] = {
+        "db": services.store.ping,
+        "storage": lambda: services.blobs.exists("healthz-probe"),
+    }
+    body: dict[str, Any] = {"db": "ok", "redis": "ok", "doc_engine": "ok", "storage": "ok", "status": "ok"}
+    failures: dict[str, Any] = {}
+    for part, check in checks.items():
+        started = time.perf_counter()
+        try:
+            check()
+        except Exception as error:  # a health probe reports every failure instead of raising
+            body[part] = "nok"
+            failures[part] = {"elapsed": f"{(time.perf_counter() - started) * 1000:.1f}", "error": str(error)}
+    if failures:
+        body["status"] = "nok"
+        body["_meta"] = failures
+        return EnvelopeResponse(body, status_code=500)
+    return EnvelopeResponse(body)
+
+
+@router.get("/healthz", summary="Health of every storage part")
+def healthz(request: Request) -> Response:
+    return _health(request)
+
+
+@legacy_router.get("/v1/system/healthz", include_in_schema=False)
+def legacy_healthz(request: Request) -> Response:
+    return _health(request)
+
+
+@router.get("/ping", summary="Liveness")
+def ping() -> Response:
+    return PlainTextResponse("pong")
+
+
+@router.get("/version", summary="Server version")
+@envelope(Envelope.J)
+def version() -> Response:
+    return success(Envelope.J, __version__)

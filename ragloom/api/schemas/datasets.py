@@ -1,0 +1,296 @@
+"""Dataset requests (strict, contract §3) and the dataset as the API shows it (§2.1)."""
+
+from __future__ import annotations
+
+import string
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from ragloom.api.schemas.parser_config import AutoMetadataConfig, ParserConfig, StrictModel
+from ragloom.clock import http_date
+from ragloom.ids import parse_uuid
+from ragloom.services.datasets import DatasetView
+from ragloom.services.parser_config import DATASET_CHUNK_METHODS
+
+DATASET_NAME_LIMIT = 128
+_CHUNK_METHOD_MESSAGE = (
+    "Input should be "
+    + ", ".join(f"'{m}'" for m in DATASET_CHUNK_METHODS[:-1])
+    + (f" or '{DATASET_CHUNK_METHODS[-1]}'")
+)
+_AVATAR_MIME_TYPES = ["image/jpeg", "image/png"]
+
+DatasetName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DATASET_NAME_LIMIT)]
+
+
+def uuid1_hex(value: Any) -> str:
+    """A dataset id as RAGFlow validates it."""
+    parsed = parse_uuid(value)
+    if parsed is None:
+        raise PydanticCustomError("invalid_UUID1_format", "Invalid UUID1 format")
+    if parsed.version != 1:
+        raise PydanticCustomError("invalid_UUID1_format", "Must be a UUID1 format")
+    return parsed.hex
+
+
+class DatasetFields(StrictModel):
+    """Fields shared by create and update."""
+
+    avatar: Annotated[str | None, Field(max_length=65535)] = None
+    description: Annotated[str | None, Field(max_length=65535)] = None
+    embedding_model: Annotated[str | None, Field(max_length=255)] = None
+    permission: Literal["me", "team"] = "me"
+    chunk_method: str | None = None
+    parser_config: ParserConfig | None = None
+    parse_type: Annotated[int | None, Field(ge=0, le=64)] = None
+    pipeline_id: str | None = None
+    auto_metadata_config: AutoMetadataConfig | None = None
+    ext: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("avatar")
+    @classmethod
+    def _avatar(cls, value: str | None) -> str | None:
+        if not value:
+            return value
+        if "," not in value:
+            raise PydanticCustomError(
+                "format_invalid", "Missing MIME prefix. Expected format: data:<mime>;base64,<data>"
+            )
+        prefix = value.split(",", 1)[0]
+        if not prefix.startswith("data:"):
+            raise PydanticCustomError("format_invalid", "Invalid MIME prefix format. Must start with 'data:'")
+        if prefix[5:].split(";")[0] not in _AVATAR_MIME_TYPES:
+            raise PydanticCustomError("format_invalid", f"Unsupported MIME type. Allowed: {_AVATAR_MIME_TYPES}")
+        return value
+
+    @field_validator("embedding_model", mode="before")
+    @classmethod
+    def _strip_model(cls, value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("embedding_model")
+    @classmethod
+    def _model_format(cls, value: str | None) -> str | None:
+        if not value:
+            return value
+        if "@" not in value:
+            raise PydanticCustomError(
+                "format_invalid", "Embedding model identifier must follow <model_name>@<provider> format"
+            )
+        name, provider = value.split("@", 1)
+        if not name or not provider:
+            raise PydanticCustomError("format_invalid", "Both model_name and provider must be non-empty strings")
+        if not name.strip() or not provider.strip():
+            raise PydanticCustomError("format_invalid", "Model name and provider cannot be whitespace-only strings")
+        return value
+
+    @field_validator("parser_config", mode="before")
+    @classmethod
+    def _empty_config(cls, value: Any) -> Any:
+        return None if value == {} else value
+
+    @field_validator("parser_config")
+    @classmethod
+    def _config_size(cls, value: ParserConfig | None) -> ParserConfig | None:
+        if value is not None and len(size := value.model_dump_json()) > 65535:
+            raise PydanticCustomError(
+                "string_too_long",
+                "Parser config exceeds size limit (max 65,535 characters). Current size: {actual}",
+                {"actual": len(size)},
+            )
+        return value
+
+    @field_validator("pipeline_id")
+    @classmethod
+    def _pipeline_id(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if len(value) != 32:
+            raise PydanticCustomError("format_invalid", "pipeline_id must be 32 hex characters")
+        if any(character not in string.hexdigits for character in value):
+            raise PydanticCustomError("format_invalid", "pipeline_id must be hexadecimal")
+        return value.lower()
+
+    @field_validator("chunk_method", mode="wrap")
+    @classmethod
+    def _chunk_method(cls, value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+        try:
+            result = handler(value)
+        except Exception:
+            raise PydanticCustomError("literal_error", _CHUNK_METHOD_MESSAGE) from None
+        if (not result and not info.data.get("pipeline_id")) or (result and result not in DATASET_CHUNK_METHODS):
+            raise PydanticCustomError("literal_error", _CHUNK_METHOD_MESSAGE)
+        return result
+
+    def _check_modes(self) -> None:
+        if "chunk_method" in self.model_fields_set and isinstance(self.chunk_method, str):
+            invalid = [
+                name
+                for name, bad in (
+                    ("parse_type", self.parse_type not in (None, 1)),
+                    ("pipeline_id", self.pipeline_id is not None),
+                )
+                if bad
+            ]
+            if invalid:
+                raise PydanticCustomError(
+                    "dependency_error",
+                    "parser_id provided → disallowed fields present: {fields}",
+                    {"fields": ", ".join(invalid)},
+                )
+
+
+class CreateDatasetRequest(DatasetFields):
+    """``POST /datasets``."""
+
+    name: DatasetName
+
+    @model_validator(mode="after")
+    def _modes(self) -> CreateDatasetRequest:
+        if "chunk_method" not in self.model_fields_set:
+            if self.parse_type is None and self.pipeline_id is None:
+                self.chunk_method = "naive"
+                return self
+            missing = [name for name in ("parse_type", "pipeline_id") if getattr(self, name) is None]
+            if missing:
+                raise PydanticCustomError(
+                    "dependency_error",
+                    "parser_id omitted → required fields missing: {fields}",
+                    {"fields": ", ".join(missing)},
+                )
+            return self
+        self._check_modes()
+        return self
+
+
+class UpdateDatasetRequest(DatasetFields):
+    """``PUT /datasets/{dataset_id}``; only the keys sent are applied."""
+
+    dataset_id: str
+    name: DatasetName = ""
+    pagerank: Annotated[int, Field(ge=0, le=100)] = 0
+    language: Annotated[str | None, Field(max_length=32)] = None
+    connectors: list[dict[str, Any]] = Field(default_factory=list)
+
+    @field_validator("dataset_id", mode="before")
+    @classmethod
+    def _dataset_id(cls, value: Any) -> str:
+        return uuid1_hex(value)
+
+    @model_validator(mode="after")
+    def _modes(self) -> UpdateDatasetRequest:
+        self._check_modes()
+        return self
+
+
+class DeleteRequest(StrictModel):
+    """``DELETE /datasets``: ids must be distinct UUID1 ids."""
+
+    ids: list[str] | None = None
+    delete_all: bool = False
+
+    @field_validator("ids")
+    @classmethod
+    def _ids(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        ids = [uuid1_hex(item) for item in value]
+        duplicates = sorted({item for item in ids if ids.count(item) > 1}, key=ids.index)
+        if duplicates:
+            raise PydanticCustomError(
+                "duplicate_uuids", "Duplicate ids: '{duplicate_ids}'", {"duplicate_ids": ", ".join(duplicates)}
+            )
+        return ids
+
+
+class ListDatasetsQuery(BaseModel):
+    """``GET /datasets`` query (lax types, unknown keys rejected)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = None
+    name: str | None = None
+    page: Annotated[int, Field(ge=1)] = 1
+    page_size: Annotated[int, Field(ge=1)] = 30
+    orderby: Literal["create_time", "update_time"] = "create_time"
+    desc: bool = True
+    include_parsing_status: bool = False
+    ext: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, value: Any) -> str:
+        return uuid1_hex(value)
+
+    @field_validator("page_size")
+    @classmethod
+    def _page_size(cls, value: int) -> int:
+        if value > 100:
+            raise ValueError("page_size must be less than or equal to 100")
+        return value
+
+
+def dataset_public(view: DatasetView) -> dict[str, Any]:
+    """A dataset as every dataset route returns it (§2.1)."""
+    record, counts = view.record, view.counts
+    return {
+        "id": record.id,
+        "name": record.name,
+        "avatar": record.avatar,
+        "description": record.description,
+        "language": record.language,
+        "tenant_id": record.tenant_id,
+        "created_by": record.created_by,
+        "embedding_model": record.embedding_model,
+        "tenant_embd_id": None,
+        "permission": record.permission,
+        "chunk_method": record.chunk_method,
+        "pipeline_id": record.pipeline_id,
+        "parser_config": record.parser_config,
+        "pagerank": record.pagerank,
+        "document_count": counts.document_count,
+        "chunk_count": counts.chunk_count,
+        "token_num": counts.token_num,
+        "similarity_threshold": record.similarity_threshold,
+        "vector_similarity_weight": record.vector_similarity_weight,
+        "graphrag_task_id": None,
+        "graphrag_task_finish_at": None,
+        "raptor_task_id": None,
+        "raptor_task_finish_at": None,
+        "mindmap_task_id": None,
+        "mindmap_task_finish_at": None,
+        "status": record.status,
+        "create_time": record.create_time,
+        "create_date": http_date(record.create_time),
+        "update_time": record.update_time,
+        "update_date": http_date(record.update_time),
+    }
+
+
+RUN_COUNT_FIELDS = {
+    "0": "unstart_count",
+    "1": "running_count",
+    "2": "cancel_count",
+    "3": "done_count",
+    "4": "fail_count",
+}
+
+
+def dataset_list_item(view: DatasetView, *, parsing_status: bool) -> dict[str, Any]:
+    """A ``GET /datasets`` item: the dataset plus its owner's profile (and run counts)."""
+    item = {**dataset_public(view), "nickname": view.owner.name, "tenant_avatar": view.owner.avatar}
+    if parsing_status:
+        for run, field in RUN_COUNT_FIELDS.items():
+            item[field] = view.counts.runs.get(run, 0)
+    return item

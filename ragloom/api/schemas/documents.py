@@ -1,0 +1,154 @@
+"""Document requests (contract §4) and the document as each route returns it (§2.2)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from ragloom.api.schemas.parser_config import ParserConfig, StrictModel
+from ragloom.clock import http_date
+from ragloom.services.documents import DocumentView, run_word
+from ragloom.services.parser_config import DOCUMENT_CHUNK_METHODS
+from ragloom.storage.metadata.tables import Document
+
+_META_SCALARS = (str, int, float)
+_ABSENT: Any = None
+
+
+class UpdateDocumentRequest(BaseModel):
+    """``PATCH /datasets/{ds}/documents/{doc}``: unknown keys ignored, known keys strict."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    # Defaults are never validated: an absent key stays unset, an explicit null fails the type.
+    name: str = _ABSENT
+    chunk_method: str = _ABSENT
+    pipeline_id: str = _ABSENT
+    enabled: Annotated[int, Field(ge=0, le=1)] = _ABSENT
+    chunk_count: Annotated[int, Field(ge=0)] = _ABSENT
+    token_count: Annotated[int, Field(ge=0)] = _ABSENT
+    progress: Annotated[float, Field(ge=0.0, le=1.0)] = _ABSENT
+    parser_config: ParserConfig = _ABSENT
+    meta_fields: dict[str, Any] = _ABSENT
+
+    @field_validator("chunk_method")
+    @classmethod
+    def _chunk_method(cls, value: str) -> str:
+        if value and value not in DOCUMENT_CHUNK_METHODS:
+            raise PydanticCustomError("invalid_chunk_method", "`chunk_method` {value} doesn't exist", {"value": value})
+        return value
+
+    @field_validator("meta_fields")
+    @classmethod
+    def _meta_fields(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for item in value.values():
+            if isinstance(item, list):
+                if any(not isinstance(element, _META_SCALARS) for element in item):
+                    raise PydanticCustomError("meta_type", "The type is not supported in list: {item}", {"item": item})
+            elif not isinstance(item, _META_SCALARS):
+                raise PydanticCustomError("meta_type", "The type is not supported: {item}", {"item": item})
+        return value
+
+
+class DeleteDocumentsRequest(StrictModel):
+    """``DELETE /datasets/{ds}/documents``: ids are not UUID-checked but must be distinct."""
+
+    ids: list[str] | None = None
+    delete_all: bool = False
+
+    @field_validator("ids")
+    @classmethod
+    def _distinct(cls, value: list[str] | None) -> list[str] | None:
+        if value:
+            duplicates = sorted({item for item in value if value.count(item) > 1}, key=value.index)
+            if duplicates:
+                raise PydanticCustomError(
+                    "duplicate_uuids", "Duplicate ids: '{duplicate_ids}'", {"duplicate_ids": ", ".join(duplicates)}
+                )
+        return value
+
+
+def _thumbnail(document: Document) -> str:
+    thumbnail = document.thumbnail
+    if thumbnail and not thumbnail.startswith("data:image/png;base64,"):
+        return f"/api/v1/documents/images/{document.dataset_id}-{thumbnail}"
+    return thumbnail
+
+
+def _stored_columns(document: Document) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "name": document.name,
+        "type": document.type,
+        "suffix": document.suffix,
+        "size": document.size,
+        "dataset_id": document.dataset_id,
+        "chunk_method": document.chunk_method,
+        "pipeline_id": document.pipeline_id,
+        "parser_config": document.parser_config,
+        "source_type": document.source_type.split("/", 1)[0],
+        "created_by": document.created_by,
+        "location": document.location,
+        "thumbnail": document.thumbnail,
+        "token_count": document.token_count,
+        "chunk_count": document.chunk_count,
+        "progress": document.progress,
+        "progress_msg": document.progress_msg,
+        "process_begin_at": http_date(document.process_begin_at),
+        "process_duration": document.process_duration,
+        "run": run_word(document.run),
+        "status": document.status,
+        "create_time": document.create_time,
+        "create_date": http_date(document.create_time),
+        "update_time": document.update_time,
+        "update_date": http_date(document.update_time),
+    }
+
+
+def document_list_item(view: DocumentView) -> dict[str, Any]:
+    """A ``GET …/documents`` item."""
+    document = view.record
+    return {
+        **_stored_columns(document),
+        "thumbnail": _thumbnail(document),
+        "pipeline_name": None,
+        "nickname": view.creator.name if view.creator else "",
+        "meta_fields": document.meta_fields or {},
+    }
+
+
+def document_patch_item(document: Document) -> dict[str, Any]:
+    """The ``PATCH`` answer: stored columns, ``content_hash`` and the metadata."""
+    return {**_stored_columns(document), "content_hash": document.content_hash, "meta_fields": document.meta_fields}
+
+
+def document_upload_item(document: Document) -> dict[str, Any]:
+    """An upload answer item: the freshly inserted row, nothing computed."""
+    return {
+        "id": document.id,
+        "dataset_id": document.dataset_id,
+        "chunk_method": document.chunk_method,
+        "pipeline_id": document.pipeline_id,
+        "parser_config": document.parser_config,
+        "created_by": document.created_by,
+        "type": document.type,
+        "name": document.name,
+        "source_type": document.source_type,
+        "suffix": document.suffix,
+        "location": document.location,
+        "size": document.size,
+        "thumbnail": document.thumbnail,
+        "content_hash": document.content_hash,
+        "run": run_word(document.run),
+    }
+
+
+def document_raw_item(document: Document) -> dict[str, Any]:
+    """An upload answer item under RAGFlow's internal names (``return_raw_files=true``)."""
+    item = document_upload_item(document)
+    item["kb_id"] = item.pop("dataset_id")
+    item["parser_id"] = item.pop("chunk_method")
+    item["run"] = document.run
+    return item

@@ -1,0 +1,144 @@
+"""The ``ragloom`` command: ``serve`` (the default) and ``apikey create|list|revoke``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ragloom import __version__
+from ragloom.clock import http_date
+from ragloom.errors import RagloomError
+from ragloom.logs import configure_logging
+from ragloom.services.container import Services
+from ragloom.settings import Settings, load_settings
+
+_config = click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="TOML settings file (default: $RAGLOOM_CONFIG).",
+)
+_data_dir = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where ragloom keeps its data (default: $RAGLOOM_DATA_DIR or ~/.local/share/ragloom).",
+)
+
+
+def _settings(config: Path | None, **overrides: Any) -> Settings:
+    try:
+        return load_settings(config, **overrides)
+    except RagloomError as error:
+        raise click.ClickException(error.message) from None
+
+
+def _services(config: Path | None, data_dir: Path | None) -> Services:
+    settings = _settings(config, data_dir=data_dir)
+    configure_logging(settings.log)
+    return Services.build(settings)
+
+
+@click.group(invoke_without_command=True)
+@click.version_option(__version__, prog_name="ragloom")
+@click.pass_context
+def main(context: click.Context) -> None:
+    """ragloom: a RAG engine that speaks RAGFlow's API. Without a command, runs `serve`."""
+    if context.invoked_subcommand is None:
+        context.invoke(serve)
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to bind (default: $RAGLOOM_HOST or 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default: $RAGLOOM_PORT or 9380).")
+@_data_dir
+@_config
+def serve(host: str | None, port: int | None, data_dir: Path | None, config: Path | None) -> None:
+    """Start the HTTP server on the embedded stores, creating the data directory if needed."""
+    import uvicorn
+
+    from ragloom.api.app import create_app
+
+    settings = _settings(config, host=host, port=port, data_dir=data_dir)
+    configure_logging(settings.log)
+    services = Services.build(settings)
+    services.sweep()
+    issued = services.tenants.ensure_first_key()
+    if issued is not None:
+        click.echo("No API key existed, so one was created. It is shown only this once:")
+        click.echo(f"  API key: {issued.secret}")
+        click.echo(f"  tenant:  {issued.tenant_id}")
+    click.echo(f"ragloom {__version__} serving http://{settings.host}:{settings.port} (data: {settings.data_dir})")
+    sys.stdout.flush()
+    app = create_app(settings, services=services)
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    finally:
+        services.close()
+
+
+@main.group()
+def apikey() -> None:
+    """Create, list and revoke API keys."""
+
+
+@apikey.command("create")
+@click.option("--tenant", "tenant_id", default=None, help="Tenant id the key is for.")
+@click.option("--new-tenant", is_flag=True, help="Create a new tenant for the key.")
+@click.option("--name", "tenant_name", default="", help="Display name of a new tenant.")
+@click.option("--label", default="", help="A note to tell keys apart.")
+@_data_dir
+@_config
+def apikey_create(
+    tenant_id: str | None, new_tenant: bool, tenant_name: str, label: str, data_dir: Path | None, config: Path | None
+) -> None:
+    """Create a key and print it, alone, on stdout. Without --tenant or --new-tenant the
+    key is for the only tenant (one is created if there is none)."""
+    if tenant_id and new_tenant:
+        raise click.UsageError("--tenant and --new-tenant exclude each other")
+    services = _services(config, data_dir)
+    try:
+        issued = services.tenants.issue_key(
+            tenant_id=tenant_id, new_tenant=new_tenant, tenant_name=tenant_name, label=label
+        )
+    except RagloomError as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        services.close()
+    click.echo(issued.secret)
+
+
+@apikey.command("list")
+@click.option("--tenant", "tenant_id", default=None, help="Only this tenant's keys.")
+@_data_dir
+@_config
+def apikey_list(tenant_id: str | None, data_dir: Path | None, config: Path | None) -> None:
+    """List keys (the secrets themselves are not stored; a hint is shown)."""
+    services = _services(config, data_dir)
+    try:
+        keys = services.tenants.list_keys(tenant_id)
+    finally:
+        services.close()
+    click.echo("id\ttenant\thint\tcreated\tlast used\tlabel")
+    for key in keys:
+        used = http_date(key.last_used_time) or "-"
+        click.echo(f"{key.id}\t{key.tenant_id}\t{key.hint}\t{http_date(key.create_time)}\t{used}\t{key.label}")
+
+
+@apikey.command("revoke")
+@click.argument("key")
+@_data_dir
+@_config
+def apikey_revoke(key: str, data_dir: Path | None, config: Path | None) -> None:
+    """Revoke KEY, given as its id, its hint or the key itself."""
+    services = _services(config, data_dir)
+    try:
+        revoked = services.tenants.revoke(key)
+    except RagloomError as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        services.close()
+    click.echo(f"revoked {revoked.id} ({revoked.hint})", err=True)

@@ -1,0 +1,117 @@
+"""Which models the server knows, by RAGFlow's ``model_name@factory`` ids.
+
+``Builtin`` models ship inside PyPI packages and need no configuration. Remote factories
+(OpenAI, Ollama, ...) are known by name; a model of such a factory is usable once it is
+configured, until then it is *unauthorized* — the answer RAGFlow gives for a provider
+without an API key. Anything else is *unsupported*.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ragloom.errors import DataError
+
+BUILTIN_FACTORY = "Builtin"
+
+REMOTE_FACTORIES = (
+    "OpenAI",
+    "OpenAI-API-Compatible",
+    "Azure-OpenAI",
+    "Ollama",
+    "DeepSeek",
+    "Tongyi-Qianwen",
+    "ZHIPU-AI",
+    "SILICONFLOW",
+    "Moonshot",
+    "VLLM",
+    "LM-Studio",
+    "Xinference",
+    "LocalAI",
+    "Jina",
+    "Cohere",
+    "Voyage AI",
+    "HuggingFace",
+    "BAAI",
+)
+
+
+class ModelKind(StrEnum):
+    """What a model is used for."""
+
+    EMBEDDING = "embedding"
+    CHAT = "chat"
+    RERANK = "rerank"
+
+
+@dataclass(frozen=True)
+class ModelId:
+    """A ``model_name@factory`` id, split."""
+
+    name: str
+    factory: str
+
+    @classmethod
+    def parse(cls, text: str) -> ModelId:
+        """Split at the last ``@``; raise ``ValueError`` if either side is empty."""
+        name, separator, factory = text.strip().rpartition("@")
+        if not separator or not name.strip() or not factory.strip():
+            raise ValueError(f"Model id must be <model_name>@<factory>: {text!r}")
+        return cls(name=name.strip(), factory=factory.strip())
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.factory}"
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One usable model."""
+
+    id: ModelId
+    kind: ModelKind
+    dimension: int | None = None
+    max_tokens: int | None = None
+
+
+BUILTIN_MODELS = (
+    ModelEntry(ModelId("multilingual-e5-small", BUILTIN_FACTORY), ModelKind.EMBEDDING, 384, 512),
+    ModelEntry(ModelId("universal-sentence-encoder-multilingual", BUILTIN_FACTORY), ModelKind.EMBEDDING, 512, 512),
+)
+
+
+class ModelCatalog:
+    """The models this server can use, looked up by id and kind."""
+
+    def __init__(
+        self,
+        entries: tuple[ModelEntry, ...] = BUILTIN_MODELS,
+        remote_factories: tuple[str, ...] = REMOTE_FACTORIES,
+    ) -> None:
+        self._entries = {(str(entry.id).lower(), entry.kind): entry for entry in entries}
+        self._factories = {factory.lower() for factory in (*remote_factories, BUILTIN_FACTORY)}
+
+    def entries(self, kind: ModelKind | None = None) -> list[ModelEntry]:
+        return [entry for entry in self._entries.values() if kind is None or entry.kind == kind]
+
+    def find(self, model_id: str, kind: ModelKind) -> ModelEntry | None:
+        return self._entries.get((model_id.strip().lower(), kind))
+
+    def require(self, model_id: str, kind: ModelKind) -> ModelEntry:
+        """The entry for ``model_id``, or the error RAGFlow gives for it.
+
+        Raises :class:`DataError` ``Unsupported model: <id>`` for an unknown factory or an
+        unknown built-in, and ``Unauthorized model: <id>`` for a known remote factory whose
+        model is not configured here.
+        """
+        entry = self.find(model_id, kind)
+        if entry is not None:
+            return entry
+        try:
+            parsed = ModelId.parse(model_id)
+        except ValueError:
+            raise DataError(f"Unsupported model: {model_id}") from None
+        factory = parsed.factory.lower()
+        if factory == BUILTIN_FACTORY.lower() or factory not in self._factories:
+            raise DataError(f"Unsupported model: {model_id}")
+        raise DataError(f"Unauthorized model: {model_id}")

@@ -1,0 +1,40 @@
+"""Keeping the blob store in step with the metadata store.
+
+Rows are deleted first and files after the commit, and files are written before their
+rows are committed; a crash between the two steps leaves a file no row points to. Such
+orphans are harmless but take space, so :func:`sweep_orphans` removes them at start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from ragloom.storage.blobs import BlobStore
+from ragloom.storage.metadata import MetadataStore
+
+log = logging.getLogger(__name__)
+
+
+def remove_blobs(blobs: BlobStore, locations: Iterable[str]) -> None:
+    """Delete files whose rows are gone; a failure is logged and left to the sweep."""
+    for location in locations:
+        try:
+            blobs.delete(location)
+        except OSError as error:
+            log.warning("blob delete failed; the start-up sweep will remove it: %s (%s)", location, error)
+
+
+def sweep_orphans(store: MetadataStore, blobs: BlobStore) -> int:
+    """Delete every blob no document points to; returns how many were removed.
+
+    Run it only while no upload is in flight (at server start), or it could remove a
+    file whose row is about to be committed.
+    """
+    with store.reading() as tx:
+        referenced = tx.documents.all_locations()
+    orphans = [key for key in blobs.iter_keys() if key not in referenced]
+    remove_blobs(blobs, orphans)
+    if orphans:
+        log.info("removed %d orphan blob(s)", len(orphans))
+    return len(orphans)

@@ -1,0 +1,143 @@
+"""Configuration: one settings object built from defaults, a TOML file and ``RAGLOOM_*``.
+
+Precedence, highest first: values passed to :func:`load_settings` (what the CLI's flags
+say), environment variables, the TOML file, the defaults below. Nested sections are
+written ``[upload]`` in TOML and ``RAGLOOM_UPLOAD__MAX_FILE_SIZE`` in the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from ragloom.errors import ConfigError
+
+DEFAULT_PORT = 9380
+DEFAULT_EMBEDDING_MODEL = "multilingual-e5-small@Builtin"
+CONFIG_FILE_VARIABLE = "RAGLOOM_CONFIG"
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/ragloom``, else ``~/.local/share/ragloom``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "ragloom"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseSettings(_Section):
+    """The metadata store."""
+
+    url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default: SQLite file `ragloom.db` in the data directory.",
+    )
+    busy_timeout_ms: int = Field(default=30_000, ge=0, description="SQLite lock wait.")
+
+
+class BlobSettings(_Section):
+    """Where uploaded files are kept."""
+
+    backend: Literal["local"] = "local"
+    path: Path | None = Field(
+        default=None, description="Directory of the local backend; default: `blobs/` in the data directory."
+    )
+
+
+class UploadSettings(_Section):
+    """Limits on document uploads."""
+
+    max_file_size: int = Field(default=128 * 1024 * 1024, gt=0, description="Largest accepted file, in bytes.")
+    max_files: int = Field(default=256, gt=0, description="Most files in one upload request.")
+    max_request_size: int = Field(
+        default=1024 * 1024 * 1024, gt=0, description="Largest upload request, in bytes; refused as it streams in."
+    )
+
+
+class ModelSettings(_Section):
+    """Which models a new tenant starts with."""
+
+    default_embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    default_chat_model: str = Field(default="", description="`name@factory`; empty: no chat model configured.")
+
+
+class LogSettings(_Section):
+    """Structured logging."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class Settings(BaseSettings):
+    """Everything ragloom can be told; passed to ``create_app`` and the CLI commands."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAGLOOM_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    blobs: BlobSettings = Field(default_factory=BlobSettings)
+    upload: UploadSettings = Field(default_factory=UploadSettings)
+    models: ModelSettings = Field(default_factory=ModelSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,  # noqa: ARG003 (no .env files by design)
+        file_secret_settings: PydanticBaseSettingsSource,  # noqa: ARG003
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def database_url(self) -> str:
+        """The metadata store's URL, defaulting to SQLite inside the data directory."""
+        return self.database.url or f"sqlite:///{self.data_dir / 'ragloom.db'}"
+
+    @property
+    def blob_path(self) -> Path:
+        """The local blob directory."""
+        return self.blobs.path or self.data_dir / "blobs"
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build settings from ``overrides`` > environment > TOML file > defaults.
+
+    ``config_file`` defaults to ``$RAGLOOM_CONFIG``; with neither, no file is read.
+    Overrides whose value is ``None`` are ignored, so CLI options left unset fall through.
+    """
+    file = config_file or os.environ.get(CONFIG_FILE_VARIABLE)
+    if file is not None and not Path(file).is_file():
+        raise ConfigError(f"Configuration file not found: {file}")
+
+    class _WithFile(Settings):
+        model_config = SettingsConfigDict(**{**Settings.model_config, "toml_file": file})
+
+    given = {key: value for key, value in overrides.items() if value is not None}
+    loaded = _WithFile(**given)
+    return Settings.model_validate(loaded.model_dump())

@@ -1,0 +1,70 @@
+"""The metadata store: transactions that hand out repositories."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from ragloom.storage.metadata.api_keys import ApiKeyRepository
+from ragloom.storage.metadata.datasets import DatasetRepository
+from ragloom.storage.metadata.documents import DocumentRepository
+from ragloom.storage.metadata.engine import create_metadata_engine
+from ragloom.storage.metadata.tenants import TenantRepository
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class Transaction:
+    """One unit of work: every repository shares the same database transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.tenants = TenantRepository(session)
+        self.api_keys = ApiKeyRepository(session)
+        self.datasets = DatasetRepository(session)
+        self.documents = DocumentRepository(session)
+
+
+class MetadataStore:
+    """Opens read and write transactions on the metadata database."""
+
+    def __init__(self, url: str, *, busy_timeout_ms: int = 30_000) -> None:
+        self.url = url
+        self.engine = create_metadata_engine(url, busy_timeout_ms=busy_timeout_ms)
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(self.engine.execution_options(writing=True), expire_on_commit=False)
+
+    @contextmanager
+    def reading(self) -> Iterator[Transaction]:
+        """A read-only transaction (a consistent snapshot)."""
+        with self._reader() as session, session.begin():
+            yield Transaction(session)
+
+    @contextmanager
+    def writing(self) -> Iterator[Transaction]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
+        with self._writer() as session, session.begin():
+            yield Transaction(session)
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration (safe to run from several processes)."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.execution_options(writing=True).begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def ping(self) -> None:
+        """Raise if the database cannot answer a trivial query."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()

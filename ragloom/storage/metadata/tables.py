@@ -1,0 +1,108 @@
+"""The metadata store's tables (SQLAlchemy 2 declarative models).
+
+Portable types only, so the same models serve SQLite and PostgreSQL. Times are integer
+epoch milliseconds. Names that must be unique carry a unique index; services rely on it
+(not on a read-then-write check) so concurrent creates cannot both win.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Root of the metadata models."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Tenant(Base):
+    """An owner of data; every API key belongs to exactly one tenant."""
+
+    __tablename__ = "tenant"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), default="")
+    avatar: Mapped[str | None] = mapped_column(Text, default=None)
+    embedding_model: Mapped[str] = mapped_column(String(255))
+    chat_model: Mapped[str] = mapped_column(String(255), default="")
+    create_time: Mapped[int] = mapped_column(BigInteger)
+    update_time: Mapped[int] = mapped_column(BigInteger)
+
+
+class ApiKey(Base):
+    """An API key, stored as the SHA-256 of the secret; ``hint`` is safe to display."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(String(128), default="")
+    create_time: Mapped[int] = mapped_column(BigInteger)
+    last_used_time: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class Dataset(Base):
+    """A knowledge base. Counts are aggregated from its documents, never stored here."""
+
+    __tablename__ = "dataset"
+    __table_args__ = (Index("uq_dataset_tenant_name", "tenant_id", "name_key", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(Text)
+    avatar: Mapped[str | None] = mapped_column(Text, default=None)
+    description: Mapped[str | None] = mapped_column(Text, default=None)
+    language: Mapped[str] = mapped_column(String(32), default="English")
+    embedding_model: Mapped[str] = mapped_column(String(255))
+    permission: Mapped[str] = mapped_column(String(16), default="me")
+    chunk_method: Mapped[str] = mapped_column(String(32), default="naive")
+    pipeline_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    parser_config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    pagerank: Mapped[int] = mapped_column(Integer, default=0)
+    similarity_threshold: Mapped[float] = mapped_column(Float, default=0.2)
+    vector_similarity_weight: Mapped[float] = mapped_column(Float, default=0.3)
+    status: Mapped[str] = mapped_column(String(1), default="1")
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    update_time: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class Document(Base):
+    """An uploaded file of a dataset, with its parsing state."""
+
+    __tablename__ = "document"
+    __table_args__ = (Index("uq_document_dataset_name", "dataset_id", "name", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"), index=True)
+    tenant_id: Mapped[str] = mapped_column(String(32), index=True)
+    created_by: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(Text)
+    suffix: Mapped[str] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    location: Mapped[str] = mapped_column(String(255))
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    source_type: Mapped[str] = mapped_column(String(32), default="local")
+    thumbnail: Mapped[str] = mapped_column(Text, default="")
+    chunk_method: Mapped[str] = mapped_column(String(32))
+    pipeline_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    parser_config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    meta_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(1), default="1")
+    run: Mapped[str] = mapped_column(String(1), default="0")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    progress_msg: Mapped[str] = mapped_column(Text, default="")
+    process_begin_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    process_duration: Mapped[float] = mapped_column(Float, default=0.0)
+    chunk_count: Mapped[int] = mapped_column(Integer, default=0)
+    token_count: Mapped[int] = mapped_column(Integer, default=0)
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    update_time: Mapped[int] = mapped_column(BigInteger)

@@ -1,0 +1,29 @@
+"""Queries on tenants."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ragloom.storage.metadata.tables import Tenant
+
+
+class TenantRepository:
+    """Tenants, in one transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, tenant: Tenant) -> Tenant:
+        self._session.add(tenant)
+        self._session.flush()
+        return tenant
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        return self._session.get(Tenant, tenant_id)
+
+    def all(self) -> list[Tenant]:
+        return list(self._session.scalars(select(Tenant).order_by(Tenant.create_time)))
+
+    def count(self) -> int:
+        return self._session.scalar(select(func.count()).select_from(Tenant)) or 0
