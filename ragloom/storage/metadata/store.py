@@ -6,15 +6,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ragloom.storage.metadata.api_keys import ApiKeyRepository
 from ragloom.storage.metadata.datasets import DatasetRepository
 from ragloom.storage.metadata.documents import DocumentRepository
 from ragloom.storage.metadata.engine import create_metadata_engine
+from ragloom.storage.metadata.migrations import SCHEMA_HEAD
 from ragloom.storage.metadata.tenants import TenantRepository
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -52,8 +51,20 @@ class MetadataStore:
         with self._writer() as session, session.begin():
             yield Transaction(session)
 
+    def schema_version(self) -> str | None:
+        """The revision the database is at, or ``None`` before the first migration."""
+        with self.engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
     def migrate(self) -> None:
         """Bring the schema to the newest migration (safe to run from several processes)."""
+        if self.schema_version() == SCHEMA_HEAD:
+            return
+        from alembic import command
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.execution_options(writing=True).begin() as connection:

@@ -1,0 +1,111 @@
+"""Conformance tests every :class:`~ragloom.storage.blobs.BlobStore` backend must pass.
+
+Use it by subclassing and providing a ``blob_store`` fixture that yields an empty store::
+
+    class TestMyBlobStore(BlobStoreConformance):
+        @pytest.fixture
+        def blob_store(self): ...
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import pytest
+
+from ragloom.storage.blobs import BlobNotFoundError, BlobStore
+
+
+class BlobStoreConformance:
+    """The semantics stated in :class:`BlobStore`'s docstring, as tests."""
+
+    @pytest.fixture
+    def blob_store(self) -> BlobStore:
+        raise NotImplementedError("a backend's test class provides an empty store")
+
+    def test_is_a_blob_store(self, blob_store: BlobStore) -> None:
+        assert isinstance(blob_store, BlobStore)
+
+    def test_put_then_get_returns_the_same_bytes(self, blob_store: BlobStore) -> None:
+        payload = bytes(range(256)) * 10
+        info = blob_store.put("t/a/1", payload)
+        assert (info.key, info.size) == ("t/a/1", len(payload))
+        assert blob_store.get("t/a/1") == payload
+
+    def test_put_reads_a_file_object_to_its_end(self, blob_store: BlobStore) -> None:
+        payload = b"x" * (3 * 1024 * 1024 + 7)
+        info = blob_store.put("big", io.BytesIO(payload))
+        assert info.size == len(payload)
+        assert blob_store.size("big") == len(payload)
+        assert b"".join(blob_store.iter_chunks("big", chunk_size=1 << 20)) == payload
+
+    def test_put_reports_the_sha256(self, blob_store: BlobStore) -> None:
+        info = blob_store.put("h", b"abc")
+        assert info.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+    def test_empty_blob_is_stored(self, blob_store: BlobStore) -> None:
+        blob_store.put("empty", b"")
+        assert blob_store.exists("empty")
+        assert blob_store.get("empty") == b""
+        assert blob_store.size("empty") == 0
+
+    def test_put_replaces(self, blob_store: BlobStore) -> None:
+        blob_store.put("k", b"old")
+        blob_store.put("k", b"new!")
+        assert blob_store.get("k") == b"new!"
+
+    def test_iter_chunks_respects_the_chunk_size(self, blob_store: BlobStore) -> None:
+        blob_store.put("c", b"0123456789")
+        assert list(blob_store.iter_chunks("c", chunk_size=4)) == [b"0123", b"4567", b"89"]
+
+    def test_missing_key_raises_not_found(self, blob_store: BlobStore) -> None:
+        with pytest.raises(BlobNotFoundError):
+            blob_store.get("nope")
+        with pytest.raises(BlobNotFoundError):
+            blob_store.size("nope")
+        with pytest.raises(BlobNotFoundError):
+            list(blob_store.iter_chunks("nope"))
+        assert not blob_store.exists("nope")
+
+    def test_delete_is_idempotent(self, blob_store: BlobStore) -> None:
+        blob_store.put("d/x", b"1")
+        assert blob_store.delete("d/x") is True
+        assert blob_store.delete("d/x") is False
+        assert not blob_store.exists("d/x")
+
+    def test_iter_keys_lists_by_prefix(self, blob_store: BlobStore) -> None:
+        for key in ("t1/d1/a", "t1/d1/b", "t1/d2/c", "t2/d3/e"):
+            blob_store.put(key, b".")
+        assert sorted(blob_store.iter_keys()) == ["t1/d1/a", "t1/d1/b", "t1/d2/c", "t2/d3/e"]
+        assert sorted(blob_store.iter_keys("t1/d1/")) == ["t1/d1/a", "t1/d1/b"]
+        blob_store.delete("t1/d2/c")
+        assert sorted(blob_store.iter_keys("t1/")) == ["t1/d1/a", "t1/d1/b"]
+
+    @pytest.mark.parametrize("key", ["", "/abs", "a/../b", "..", "a//b", "a/./b", "sp ace", "a\\b", "nul\x00"])
+    def test_invalid_keys_are_refused(self, blob_store: BlobStore, key: str) -> None:
+        with pytest.raises(ValueError, match="Invalid blob key"):
+            blob_store.put(key, b"x")
+        with pytest.raises(ValueError, match="Invalid blob key"):
+            blob_store.get(key)
+        with pytest.raises(ValueError, match="Invalid blob key"):
+            blob_store.delete(key)
+
+    def test_readers_never_see_a_partial_write(self, blob_store: BlobStore) -> None:
+        first, second = b"a" * 2_000_000, b"b" * 2_000_000
+        blob_store.put("atomic", first)
+        seen: set[bytes] = set()
+        done = threading.Event()
+
+        def read() -> None:
+            while not done.is_set():
+                seen.add(blob_store.get("atomic"))
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        for _ in range(5):
+            blob_store.put("atomic", second)
+            blob_store.put("atomic", first)
+        done.set()
+        reader.join()
+        assert seen <= {first, second}

@@ -1,0 +1,63 @@
+"""Settings come from overrides, then RAGLOOM_* variables, then a TOML file, then defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from ragloom.errors import ConfigError
+from ragloom.settings import load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in ("RAGLOOM_CONFIG", "RAGLOOM_HOST", "RAGLOOM_PORT", "RAGLOOM_DATA_DIR", "XDG_DATA_HOME"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    settings = load_settings()
+    assert (settings.host, settings.port) == ("127.0.0.1", 9380)
+    assert settings.data_dir == tmp_path / ".local" / "share" / "ragloom"
+    assert settings.database_url == f"sqlite:///{settings.data_dir / 'ragloom.db'}"
+    assert settings.models.default_embedding_model == "multilingual-e5-small@Builtin"
+
+
+def test_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = tmp_path / "ragloom.toml"
+    config.write_text('host = "0.0.0.0"\nport = 1111\n[upload]\nmax_file_size = 10\nmax_files = 3\n')
+    monkeypatch.setenv("RAGLOOM_PORT", "2222")
+    monkeypatch.setenv("RAGLOOM_UPLOAD__MAX_FILES", "5")
+    monkeypatch.setenv("RAGLOOM_DATA_DIR", str(tmp_path / "env-data"))
+    settings = load_settings(config, data_dir=None)
+    assert settings.host == "0.0.0.0"
+    assert settings.port == 2222
+    assert settings.upload.max_file_size == 10
+    assert settings.upload.max_files == 5
+    assert settings.data_dir == tmp_path / "env-data"
+    assert load_settings(config, port=3333).port == 3333
+
+
+def test_config_file_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[log]\nlevel = 'debug'\nformat = 'json'\n")
+    monkeypatch.setenv("RAGLOOM_CONFIG", str(config))
+    assert (load_settings().log.level, load_settings().log.format) == ("DEBUG", "json")
+
+
+def test_bad_settings_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="Configuration file not found"):
+        load_settings(tmp_path / "missing.toml")
+    with pytest.raises(ValidationError, match="port"):
+        load_settings(port=70000)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[upload]\nmax_file_size = 0\n")
+    with pytest.raises(ValidationError, match="max_file_size"):
+        load_settings(bad)
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text("colour = 'blue'\n")
+    with pytest.raises(ValidationError, match="colour"):
+        load_settings(unknown)
