@@ -119,6 +119,7 @@ class DatasetService:
 
         def attempt() -> DatasetView:
             with self._store.writing() as tx:
+                tx.tenants.lock(caller.tenant_id)
                 name = first_free_name(
                     spec.name, lambda candidate: tx.datasets.name_key_taken(caller.tenant_id, candidate.lower())
                 )
@@ -200,6 +201,8 @@ class DatasetService:
 
         def attempt() -> DatasetView:
             with self._store.writing() as tx:
+                if "name" in values:
+                    tx.tenants.lock(caller.tenant_id)
                 dataset = tx.datasets.owned(caller.tenant_id, dataset_id)
                 if dataset is None:
                     raise lacks_permission(caller, dataset_id)

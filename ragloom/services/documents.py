@@ -10,7 +10,14 @@ from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 
 from ragloom.clock import now_ms
-from ragloom.errors import ArgumentError, AuthorizationError, DataError, RagloomError, UnsupportedFileTypeError
+from ragloom.errors import (
+    ArgumentError,
+    AuthorizationError,
+    DataError,
+    RagloomError,
+    StorageError,
+    UnsupportedFileTypeError,
+)
 from ragloom.ids import new_id
 from ragloom.services.blob_cleanup import remove_blobs
 from ragloom.services.file_types import FileType, content_type_of, extension_of, file_type_of, initial_chunk_method
@@ -216,6 +223,7 @@ class DocumentService:
     def _insert(self, caller: Caller, dataset_id: str, documents: list[Document]) -> list[Document]:
         with self._store.writing() as tx:
             self._upload_target(tx, caller, dataset_id)
+            tx.datasets.lock(dataset_id)
             for document in documents:
                 document.name = first_free_name(document.name, lambda name: tx.documents.name_taken(dataset_id, name))
                 tx.documents.add(document)
@@ -230,6 +238,7 @@ class DocumentService:
         check_file_name(name)
         with self._store.writing() as tx:
             dataset = self._upload_target(tx, caller, dataset_id)
+            tx.datasets.lock(dataset_id)
             if tx.documents.name_taken(dataset_id, name):
                 raise DataError("Duplicated document name in the same dataset.")
             document = self._new_document(caller, dataset, name)
@@ -350,12 +359,7 @@ class DocumentService:
     def require(self, caller: Caller, dataset_id: str, document_id: str) -> Document:
         """The document, or the errors document updates give (contract §4.3 step 1)."""
         with self._store.reading() as tx:
-            if tx.datasets.owned(caller.tenant_id, dataset_id) is None:
-                raise DataError("You don't own the dataset.")
-            document = tx.documents.in_dataset(dataset_id, document_id)
-            if document is None:
-                raise DataError("The dataset doesn't own the document.")
-            return document
+            return _document_to_update(tx, caller, dataset_id, document_id)
 
     def download(self, caller: Caller, dataset_id: str | None, document_id: str) -> Download:
         """The stored bytes; refuses other tenants' documents and empty files."""
@@ -371,8 +375,10 @@ class DocumentService:
                 if found is None:
                     raise DataError(f"The dataset not own the document {document_id}.")
                 document = found
-        if document.size == 0 or not self._blobs.exists(document.location):
+        if document.size == 0:
             raise DataError("This file is empty.")
+        if not self._blobs.exists(document.location):
+            raise StorageError(f"The file of document {document.id} is missing from storage.")
         return Download(
             name=document.name,
             content_type=content_type_of(document.name, document.type),
@@ -385,11 +391,9 @@ class DocumentService:
     def update(self, caller: Caller, dataset_id: str, document_id: str, values: dict[str, Any]) -> Document:
         """Apply validated, sent keys (contract §4.3 steps 3–5 and effects)."""
         with self._store.writing() as tx:
-            if tx.datasets.owned(caller.tenant_id, dataset_id) is None:
-                raise DataError("You don't own the dataset.")
-            document = tx.documents.in_dataset(dataset_id, document_id)
-            if document is None:
-                raise DataError("The dataset doesn't own the document.")
+            document = _document_to_update(tx, caller, dataset_id, document_id)
+            if "name" in values:
+                tx.datasets.lock(dataset_id)
             for field in ("chunk_count", "token_count", "progress"):
                 if values.get(field) and values[field] != getattr(document, field):
                     raise DataError(f"Can't change `{field}`.")
@@ -471,6 +475,15 @@ class DocumentService:
             locations = [document.location for document in targets]
         remove_blobs(self._blobs, locations)
         return deleted
+
+
+def _document_to_update(tx: Transaction, caller: Caller, dataset_id: str, document_id: str) -> Document:
+    if tx.datasets.owned(caller.tenant_id, dataset_id) is None:
+        raise DataError("You don't own the dataset.")
+    document = tx.documents.in_dataset(dataset_id, document_id)
+    if document is None:
+        raise DataError("The dataset doesn't own the document.")
+    return document
 
 
 def _json_object(raw: str, what: str, *, raw_in_message: bool = True) -> dict[str, Any]:

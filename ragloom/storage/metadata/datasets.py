@@ -52,6 +52,10 @@ class DatasetRepository:
         """The dataset with this id, whoever owns it (callers check ownership)."""
         return self._session.get(Dataset, dataset_id)
 
+    def lock(self, dataset_id: str) -> Dataset | None:
+        """Read the dataset and hold its row lock until the transaction ends (see TenantRepository.lock)."""
+        return self._session.scalar(select(Dataset).where(Dataset.id == dataset_id).with_for_update())
+
     def owned(self, tenant_id: str, dataset_id: str) -> Dataset | None:
         """The dataset if it exists and belongs to ``tenant_id``."""
         dataset = self._session.get(Dataset, dataset_id)
