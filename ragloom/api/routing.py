@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from ragloom.api.envelopes import Envelope, EnvelopeResponse, failure
-from ragloom.errors import RagloomError, RetCode
+from ragloom.errors import AuthenticationError, RagloomError, RetCode
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,9 @@ def envelope_of(endpoint: Callable[..., Any]) -> Envelope:
 
 
 def render_error(shape: Envelope, error: RagloomError) -> EnvelopeResponse:
+    # RAGFlow answers a bad API key the same way on every route: HTTP 401, J-shaped.
+    if isinstance(error, AuthenticationError):
+        shape = Envelope.J
     return failure(shape, int(error.code), error.message, error.data, status_code=error.http_status)
 
 

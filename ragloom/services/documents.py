@@ -361,13 +361,18 @@ class DocumentService:
         with self._store.reading() as tx:
             return _document_to_update(tx, caller, dataset_id, document_id)
 
-    def download(self, caller: Caller, dataset_id: str | None, document_id: str) -> Download:
-        """The stored bytes; refuses other tenants' documents and empty files."""
+    def download(self, caller: Caller, dataset_id: str | None, document_id: str, *, preview: bool = False) -> Download:
+        """The stored bytes; refuses other tenants' documents and empty files.
+
+        Without ``dataset_id`` the document is looked up by id alone (``/documents/{id}``,
+        or its ``/preview``, which words a missing document differently).
+        """
         with self._store.reading() as tx:
             if dataset_id is None:
                 document = tx.documents.get(document_id)
                 if document is None or document.tenant_id != caller.tenant_id:
-                    raise DataError("Document not found!")
+                    missing = "Document not found!" if preview else f"The dataset not own the document {document_id}."
+                    raise DataError(missing)
             else:
                 if tx.datasets.owned(caller.tenant_id, dataset_id) is None:
                     raise DataError(f"You do not own the dataset {dataset_id}.")

@@ -73,13 +73,13 @@ def condition_matches(meta: Mapping[str, Any], condition: Mapping[str, Any]) -> 
     except (KeyError, TypeError):
         raise DataError("Each metadata condition needs name, comparison_operator and value") from None
     operator = _ALIASES.get(operator, operator)
-    if operator == "empty":
-        return name not in meta or meta[name] in (None, "", [])
-    if operator == "not empty":
-        return name in meta and meta[name] not in (None, "", [])
     if name not in meta:
         return False
     actual = meta[name]
+    if operator == "empty":
+        return actual in (None, "", [])
+    if operator == "not empty":
+        return actual not in (None, "", [])
     values = actual if isinstance(actual, list) else [actual]
     if operator == "contains":
         return any(_as_text(expected) in _as_text(item) for item in values)

@@ -121,8 +121,10 @@ def test_download_and_empty_files(services: Services, caller: Caller, other_call
         services.documents.download(caller, dataset_id, empty.id)
     with pytest.raises(DataError, match=f"You do not own the dataset {dataset_id}."):
         services.documents.download(other_caller, dataset_id, full.id)
-    with pytest.raises(DataError, match="Document not found!"):
+    with pytest.raises(DataError, match=f"The dataset not own the document {full.id}."):
         services.documents.download(other_caller, None, full.id)
+    with pytest.raises(DataError, match="Document not found!"):
+        services.documents.download(other_caller, None, full.id, preview=True)
 
 
 def test_delete(services: Services, caller: Caller, dataset_id: str) -> None:

@@ -208,4 +208,4 @@ def download_by_id(document_id: str, caller: CurrentCaller, services: ServicesDe
 @router.get("/documents/{document_id}/preview", summary="Show a document inline")
 @envelope(Envelope.D)
 def preview_document(document_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
-    return _stream(services.documents.download(caller, None, document_id), "inline")
+    return _stream(services.documents.download(caller, None, document_id, preview=True), "inline")
