@@ -30,10 +30,11 @@ def test_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     config = tmp_path / "ragloom.toml"
     config.write_text('host = "0.0.0.0"\nport = 1111\n[upload]\nmax_file_size = 10\nmax_files = 3\n')
     monkeypatch.setenv("RAGLOOM_PORT", "2222")
+    monkeypatch.setenv("RAGLOOM_HOST", "::1")
     monkeypatch.setenv("RAGLOOM_UPLOAD__MAX_FILES", "5")
     monkeypatch.setenv("RAGLOOM_DATA_DIR", str(tmp_path / "env-data"))
     settings = load_settings(config, data_dir=None)
-    assert settings.host == "0.0.0.0"
+    assert settings.host == "::1"
     assert settings.port == 2222
     assert settings.upload.max_file_size == 10
     assert settings.upload.max_files == 5

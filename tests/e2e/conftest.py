@@ -18,7 +18,14 @@ from pathlib import Path
 import pytest
 import requests
 
-pytestmark = pytest.mark.e2e
+E2E_DIRECTORY = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test of this directory ``e2e`` so ``-m "not e2e"`` leaves them out."""
+    for item in items:
+        if item.path.is_relative_to(E2E_DIRECTORY):
+            item.add_marker(pytest.mark.e2e)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,18 @@ def test_upload_stores_bytes_and_renames_duplicates(services: Services, caller: 
     assert [services.blobs.get(d.location) for d in documents] == [b"1", b"22", b"333"]
 
 
+def test_concurrent_uploads_of_one_name_get_distinct_names(services: Services, caller: Caller, dataset_id: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def send(index: int) -> str:
+        return services.documents.upload(caller, dataset_id, [incoming("same.txt", str(index).encode())])[0].name
+
+    with ThreadPoolExecutor(8) as pool:
+        names = list(pool.map(send, range(20)))
+    assert sorted(names) == sorted(["same.txt"] + [f"same({n}).txt" for n in range(1, 20)])
+    assert stored_state(services, dataset_id) == (20, 20)
+
+
 def test_upload_is_all_or_nothing(services: Services, caller: Caller, dataset_id: str) -> None:
     with pytest.raises(UnsupportedFileTypeError, match=r"^x.exe: This type of file has not been supported yet!$"):
         services.documents.upload(caller, dataset_id, [incoming("ok.txt"), incoming("x.exe")])
