@@ -57,6 +57,13 @@ def ragloom(*arguments: str, env: dict[str, str]) -> str:
     return done.stdout
 
 
+def new_tenant_key(server: LiveServer, env: dict[str, str], name: str) -> str:
+    """An API key of a tenant created now (through the CLI), so it starts with no data."""
+    return ragloom(
+        "apikey", "create", "--new-tenant", "--name", name[:60], "--data-dir", str(server.data_dir), env=env
+    ).strip()
+
+
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

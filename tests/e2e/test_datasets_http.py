@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import email.utils
 import re
-import subprocess
-import sys
 import time
 import uuid
 from typing import Any
 
 import pytest
 import requests
+
+from tests.e2e.conftest import new_tenant_key
 
 CHUNK_METHOD_MESSAGE = (
     "Input should be 'naive', 'book', 'email', 'laws', 'manual', 'one', 'paper', 'picture', 'presentation', "
@@ -57,7 +57,6 @@ DATASET_KEYS = {
 PARSING_COUNTS = ("unstart_count", "running_count", "cancel_count", "done_count", "fail_count")
 JSON = {"Content-Type": "application/json"}
 TIMEOUT = 10
-RAGLOOM_CLI = (sys.executable, "-m", "ragloom")
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
@@ -109,23 +108,7 @@ def dataset(api, auth, unique_name):
 
 def new_tenant_headers(live_server, server_env, name: str) -> dict[str, str]:
     """Headers for a new tenant, made with the ``ragloom apikey create --new-tenant`` CLI."""
-    done = subprocess.run(
-        [
-            *RAGLOOM_CLI,
-            "apikey",
-            "create",
-            "--new-tenant",
-            "--name",
-            name[:60],
-            "--data-dir",
-            str(live_server.data_dir),
-        ],
-        env=server_env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return {"Authorization": f"Bearer {done.stdout.strip()}"}
+    return {"Authorization": f"Bearer {new_tenant_key(live_server, server_env, name)}"}
 
 
 @pytest.fixture

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import copy
 import re
-import subprocess
-import sys
 import time
 import uuid
 
 import pytest
 from ragflow_sdk import DataSet, RAGFlow
 
-RAGLOOM_CLI = (sys.executable, "-m", "ragloom")
+from tests.e2e.conftest import new_tenant_key
+
 DEFAULT_EMBEDDING_MODEL = "multilingual-e5-small@Builtin"
 OTHER_BUILTIN_EMBEDDING_MODEL = "universal-sentence-encoder-multilingual@Builtin"
 RAPTOR_PROMPT = (
@@ -108,23 +107,7 @@ def tenant_id_of(rag: RAGFlow, name: str) -> str:
 @pytest.fixture
 def fresh_rag(live_server, server_env, unique_name) -> RAGFlow:
     """An SDK client for a tenant created just for this test, so it starts with no datasets."""
-    done = subprocess.run(
-        [
-            *RAGLOOM_CLI,
-            "apikey",
-            "create",
-            "--new-tenant",
-            "--name",
-            unique_name[:60],
-            "--data-dir",
-            str(live_server.data_dir),
-        ],
-        env=server_env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return RAGFlow(done.stdout.strip(), live_server.base_url)
+    return RAGFlow(new_tenant_key(live_server, server_env, unique_name), live_server.base_url)
 
 
 # --- create_dataset ------------------------------------------------------------------------------------------
