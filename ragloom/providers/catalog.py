@@ -91,9 +91,6 @@ class ModelCatalog:
         self._entries = {(str(entry.id).lower(), entry.kind): entry for entry in entries}
         self._factories = {factory.lower() for factory in (*remote_factories, BUILTIN_FACTORY)}
 
-    def entries(self, kind: ModelKind | None = None) -> list[ModelEntry]:
-        return [entry for entry in self._entries.values() if kind is None or entry.kind == kind]
-
     def find(self, model_id: str, kind: ModelKind) -> ModelEntry | None:
         return self._entries.get((model_id.strip().lower(), kind))
 

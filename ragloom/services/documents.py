@@ -335,8 +335,10 @@ class DocumentService:
     def _metadata_restriction(
         self, tx: Transaction, dataset_id: str, listing: DocumentListing
     ) -> frozenset[str] | None:
+        if not (listing.metadata_condition or listing.metadata or listing.return_empty_metadata):
+            return None
         restriction: frozenset[str] | None = None
-        metas = [(document.id, document.meta_fields or {}) for document in tx.documents.of_dataset(dataset_id)]
+        metas = tx.documents.metadata_of_dataset(dataset_id)
         if listing.metadata_condition:
             condition = _json_object(listing.metadata_condition, "metadata_condition")
             if condition.get("conditions"):
@@ -466,14 +468,14 @@ class DocumentService:
             if document_ids and delete_all:
                 raise DataError(f"should not provide both doc ids and delete_all(true), dataset: {dataset_id}. ")
             if document_ids:
-                present = tx.documents.ids_in_dataset(dataset_id, document_ids)
+                targets = tx.documents.many_in_dataset(dataset_id, document_ids)
+                present = {document.id for document in targets}
                 missing = [document_id for document_id in document_ids if document_id not in present]
                 if missing:
                     raise DataError(
                         f"These documents do not belong to dataset {dataset_id} "
                         f"or Document not found: {', '.join(missing)}"
                     )
-                targets = [document for document in tx.documents.of_dataset(dataset_id) if document.id in present]
             else:
                 targets = tx.documents.of_dataset(dataset_id)
             deleted = tx.documents.delete([document.id for document in targets])

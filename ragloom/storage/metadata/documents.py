@@ -70,11 +70,17 @@ class DocumentRepository:
             return []
         return list(self._session.scalars(select(Document).where(Document.dataset_id.in_(list(dataset_ids)))))
 
-    def ids_in_dataset(self, dataset_id: str, document_ids: Collection[str]) -> set[str]:
+    def many_in_dataset(self, dataset_id: str, document_ids: Collection[str]) -> list[Document]:
+        """Those of ``document_ids`` that belong to the dataset."""
         if not document_ids:
-            return set()
-        query = select(Document.id).where(Document.dataset_id == dataset_id, Document.id.in_(list(document_ids)))
-        return set(self._session.scalars(query))
+            return []
+        query = select(Document).where(Document.dataset_id == dataset_id, Document.id.in_(list(document_ids)))
+        return list(self._session.scalars(query))
+
+    def metadata_of_dataset(self, dataset_id: str) -> list[tuple[str, dict[str, Any]]]:
+        """``(id, meta_fields)`` of every document of the dataset (for metadata filters)."""
+        query = select(Document.id, Document.meta_fields).where(Document.dataset_id == dataset_id)
+        return [(document_id, meta or {}) for document_id, meta in self._session.execute(query)]
 
     def page(self, query: DocumentQuery) -> tuple[list[Document], int]:
         """One page of documents and the number matching before paging."""

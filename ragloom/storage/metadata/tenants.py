@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ragloom.storage.metadata.tables import Tenant
@@ -32,6 +32,3 @@ class TenantRepository:
 
     def all(self) -> list[Tenant]:
         return list(self._session.scalars(select(Tenant).order_by(Tenant.create_time)))
-
-    def count(self) -> int:
-        return self._session.scalar(select(func.count()).select_from(Tenant)) or 0
