@@ -27,12 +27,12 @@ TIMEOUT = 30
 
 # Contract §4.1, written out here so that a change in the server's table shows up as a failure.
 PDF_EXTENSIONS = ["pdf"]
-DOC_EXTENSIONS = (  # noqa: SIM905 (kept as the contract writes it)
+DOC_EXTENSIONS = (
     "msg eml doc docx ppt pptx yml xml htm json jsonl ldjson csv txt ini xls xlsx wps rtf hlp pages numbers key "
     "md mdx py js java c cpp h php go ts sh cs kt html sql epub"
 ).split()
-AURAL_EXTENSIONS = "wav flac ape alac wavpack wv mp3 aac ogg vorbis opus".split()  # noqa: SIM905
-VISUAL_EXTENSIONS = (  # noqa: SIM905
+AURAL_EXTENSIONS = "wav flac ape alac wavpack wv mp3 aac ogg vorbis opus".split()
+VISUAL_EXTENSIONS = (
     "jpg jpeg png tif gif pcx tga exif fpx svg psd cdr pcd dxf ufo eps ai raw wmf webp avif apng icon ico mpg "
     "mpeg avi rm rmvb mov wmv asf dat asx wvx mpe mpa mp4 mkv"
 ).split()

@@ -1,0 +1,1 @@
+"""Ingestion: parsers (one per file type) -> chunkers (one per chunk_method) -> embed -> index."""
