@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -65,11 +65,32 @@ class UploadSettings(_Section):
     )
 
 
+class RemoteModel(_Section):
+    """A model served elsewhere: any OpenAI-compatible server, or Ollama's native API.
+
+    Its id is ``name@factory``; ``factory`` ``Ollama`` uses Ollama's own ``/api/embed``,
+    every other factory the OpenAI-compatible ``/embeddings`` route under ``base_url``.
+    """
+
+    name: str = Field(min_length=1)
+    factory: str = Field(min_length=1, description="e.g. OpenAI-API-Compatible, OpenAI, Ollama, SILICONFLOW, VLLM")
+    kind: Literal["embedding"] = "embedding"
+    base_url: str = Field(min_length=1, description="e.g. http://127.0.0.1:8000/v1 or http://127.0.0.1:11434")
+    api_key: SecretStr | None = None
+    dimension: int | None = Field(default=None, gt=0, description="Checked against what the server returns.")
+    max_tokens: int = Field(default=512, gt=0, description="Longer input is cut to this many cl100k tokens.")
+    batch_size: int = Field(default=16, gt=0, le=2048)
+    timeout_seconds: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=3, ge=0, le=10)
+
+
 class ModelSettings(_Section):
-    """Which models a new tenant starts with."""
+    """Which models a new tenant starts with, and which remote models are configured."""
 
     default_embedding_model: str = DEFAULT_EMBEDDING_MODEL
     default_chat_model: str = Field(default="", description="`name@factory`; empty: no chat model configured.")
+    remote: list[RemoteModel] = Field(default_factory=list, description="`[[models.remote]]` tables in TOML.")
+    embedding_threads: int = Field(default=2, ge=1, le=64, description="CPU threads of built-in embedding models.")
 
 
 class LogSettings(_Section):

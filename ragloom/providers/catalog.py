@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ragloom.errors import DataError
+from ragloom.settings import ModelSettings, RemoteModel
 
 BUILTIN_FACTORY = "Builtin"
 
@@ -66,12 +67,13 @@ class ModelId:
 
 @dataclass(frozen=True)
 class ModelEntry:
-    """One usable model."""
+    """One usable model; ``remote`` says where a non-built-in model is served."""
 
     id: ModelId
     kind: ModelKind
     dimension: int | None = None
     max_tokens: int | None = None
+    remote: RemoteModel | None = None
 
 
 BUILTIN_MODELS = (
@@ -89,7 +91,23 @@ class ModelCatalog:
         remote_factories: tuple[str, ...] = REMOTE_FACTORIES,
     ) -> None:
         self._entries = {(str(entry.id).lower(), entry.kind): entry for entry in entries}
+        self.remote_factories = remote_factories
         self._factories = {factory.lower() for factory in (*remote_factories, BUILTIN_FACTORY)}
+
+    @classmethod
+    def configured(cls, settings: ModelSettings) -> ModelCatalog:
+        """The built-in models plus the remote ones ``settings`` configures."""
+        remote = tuple(
+            ModelEntry(
+                ModelId(model.name, model.factory),
+                ModelKind(model.kind),
+                model.dimension,
+                model.max_tokens,
+                remote=model,
+            )
+            for model in settings.remote
+        )
+        return cls((*BUILTIN_MODELS, *remote))
 
     def find(self, model_id: str, kind: ModelKind) -> ModelEntry | None:
         return self._entries.get((model_id.strip().lower(), kind))

@@ -33,3 +33,13 @@ def test_model_id_parsing() -> None:
     assert ModelId.parse("a@b@Factory") == ModelId("a@b", "Factory")
     with pytest.raises(ValueError, match="model_name"):
         ModelId.parse("@x")
+
+
+def test_configured_remote_models_are_authorized() -> None:
+    from ragloom.settings import ModelSettings, RemoteModel
+
+    settings = ModelSettings(remote=[RemoteModel(name="bge-m3", factory="Ollama", base_url="http://x")])
+    catalog = ModelCatalog.configured(settings)
+    assert catalog.require("bge-m3@Ollama", ModelKind.EMBEDDING).remote is not None
+    with pytest.raises(DataError, match="Unauthorized model: other@Ollama"):
+        catalog.require("other@Ollama", ModelKind.EMBEDDING)

@@ -1,0 +1,49 @@
+"""Embedding models by id: each is built on first use and shared by the process."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from ragloom.providers.catalog import ModelCatalog, ModelKind
+from ragloom.providers.embedding.protocol import EmbeddingModel
+
+BUILTIN_E5 = "multilingual-e5-small@Builtin"
+BUILTIN_USE = "universal-sentence-encoder-multilingual@Builtin"
+
+
+class EmbeddingModels:
+    """Hands out embedding models named by ``name@factory`` ids."""
+
+    def __init__(self, catalog: ModelCatalog, *, threads: int = 2) -> None:
+        self._catalog = catalog
+        self._threads = threads
+        self._loaded: dict[str, EmbeddingModel] = {}
+        self._lock = threading.Lock()
+
+    def get(self, model_id: str) -> EmbeddingModel:
+        """The model for ``model_id`` (the catalog's error if it is unknown or unauthorised)."""
+        entry = self._catalog.require(model_id, ModelKind.EMBEDDING)
+        key = str(entry.id).lower()
+        with self._lock:
+            if key not in self._loaded:
+                self._loaded[key] = self._build(str(entry.id), entry.remote is None)
+            return self._loaded[key]
+
+    def _build(self, model_id: str, builtin: bool) -> EmbeddingModel:
+        if builtin:
+            return self._builtin(model_id)()
+        entry = self._catalog.require(model_id, ModelKind.EMBEDDING)
+        assert entry.remote is not None
+        from ragloom.providers.embedding.remote import RemoteEmbedding
+
+        return RemoteEmbedding(model_id, entry.remote, ollama=entry.remote.factory.lower() == "ollama")
+
+    def _builtin(self, model_id: str) -> Callable[[], EmbeddingModel]:
+        if model_id.lower() == BUILTIN_E5.lower():
+            from ragloom.providers.embedding.builtin_e5 import MultilingualE5
+
+            return lambda: MultilingualE5(model_id, threads=self._threads)
+        from ragloom.providers.embedding.builtin_use import UniversalSentenceEncoder
+
+        return lambda: UniversalSentenceEncoder(model_id, threads=self._threads)
