@@ -1,0 +1,114 @@
+"""The chunk-index role: full-text and vector search over chunks, with filters.
+
+Semantics every backend keeps (checked by ``ragloom.testing.chunk_index``):
+
+- Chunks are keyed by ``(dataset_id, id)``; ``upsert`` replaces a chunk with the same key.
+- Every read and write is scoped by dataset id, so one tenant's call can never reach
+  another's chunks even with a guessed chunk id.
+- "Listed" chunks are those without ``parent_id``; children of parent-child chunking are
+  only found by search. ``page`` lists in document order (``order``, then id).
+- Searches see only available chunks and return at most ``limit`` hits, best first.
+  Full-text search matches *terms* (already analysed text), scoring title, keyword and
+  question terms above content terms. Vector search scores by cosine similarity.
+- ``document_stats`` counts listed chunks and sums their ``token_count``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from ragloom.storage.index.records import ChunkRecord, DocumentStats, ScoredChunk
+
+
+class Capability(StrEnum):
+    """Optional abilities a backend declares; conformance tests skip only on these."""
+
+    FULL_TEXT = "full_text"
+    VECTOR = "vector"
+
+
+@runtime_checkable
+class ChunkIndex(Protocol):
+    """Stores chunks and finds them by terms, by vector, and by document."""
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """What this backend can do."""
+        ...
+
+    def upsert(self, chunks: Sequence[ChunkRecord]) -> None:
+        """Insert or replace chunks (all or none)."""
+        ...
+
+    def get(self, dataset_id: str, chunk_id: str, *, with_vector: bool = False) -> ChunkRecord | None:
+        """One chunk, or ``None``."""
+        ...
+
+    def fetch(self, dataset_id: str, chunk_ids: Collection[str]) -> list[ChunkRecord]:
+        """The chunks among ``chunk_ids`` that exist, in no set order (vectors not loaded)."""
+        ...
+
+    def page(
+        self,
+        dataset_id: str,
+        document_id: str,
+        *,
+        terms: Sequence[str] = (),
+        available: bool | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> tuple[list[ChunkRecord], int]:
+        """Listed chunks of a document in document order, and how many match in all.
+
+        ``terms`` keeps chunks matching any of them; ``available`` keeps only that state.
+        """
+        ...
+
+    def set_available(
+        self, dataset_id: str, available: bool, *, document_id: str | None = None, chunk_ids: Collection[str] = ()
+    ) -> int:
+        """Switch chunks on or off (those ids, or every chunk of the document); returns how many."""
+        ...
+
+    def delete(self, dataset_id: str, *, document_ids: Collection[str] = (), chunk_ids: Collection[str] = ()) -> int:
+        """Delete chunks of those documents, or with those ids (and their children); returns how many."""
+        ...
+
+    def delete_datasets(self, dataset_ids: Collection[str]) -> int:
+        """Delete every chunk of the datasets."""
+        ...
+
+    def document_stats(self, dataset_id: str, document_id: str) -> DocumentStats:
+        """Listed-chunk count and token sum of one document."""
+        ...
+
+    def search_text(
+        self,
+        dataset_ids: Collection[str],
+        terms: Sequence[str],
+        *,
+        document_ids: Collection[str] = (),
+        limit: int = 1024,
+    ) -> list[ScoredChunk]:
+        """Available chunks matching any of ``terms``, best first."""
+        ...
+
+    def search_vector(
+        self,
+        dataset_ids: Collection[str],
+        vector: npt.NDArray[np.float32],
+        *,
+        document_ids: Collection[str] = (),
+        limit: int = 1024,
+    ) -> list[ScoredChunk]:
+        """Available chunks nearest to ``vector`` by cosine similarity, best first."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and caches."""
+        ...

@@ -1,0 +1,494 @@
+"""The embedded chunk index: SQLite FTS5 over pre-analysed terms, vectors scored with numpy.
+
+One database file (``index.sqlite`` in the data directory), in WAL mode, shared by the
+server and its workers. Full-text search is FTS5's BM25 over the term columns, weighted
+as RAGFlow boosts its fields. Vector search is exact: each process keeps a per-dataset
+matrix of the vectors and reloads it when the dataset's version (bumped by every write
+in the same transaction) has moved.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ragloom.storage.index.protocol import Capability
+from ragloom.storage.index.records import ChunkRecord, DocumentStats, ScoredChunk
+
+SCHEMA_VERSION = 1
+TERM_COLUMNS = ("content_terms", "content_fine_terms", "title_terms", "important_terms", "question_terms")
+# RAGFlow's field boosts: content_ltks^2, content_sm_ltks^1, title_tks^10, important_tks^20, question_tks^20
+TERM_WEIGHTS = (2.0, 1.0, 10.0, 20.0, 20.0)
+_COLUMNS = (
+    "id",
+    "dataset_id",
+    "document_id",
+    "document_name",
+    "content",
+    "ord",
+    "available",
+    *TERM_COLUMNS,
+    "important_keywords",
+    "questions",
+    "tag_keywords",
+    "tag_features",
+    "positions",
+    "image_id",
+    "doc_type",
+    "parent_id",
+    "token_count",
+    "created_at",
+    "extra",
+    "vector",
+)
+_READ_COLUMNS = ", ".join(column for column in _COLUMNS if column != "vector")
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS chunk (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    dataset_id TEXT NOT NULL,
+    document_id TEXT NOT NULL,
+    document_name TEXT NOT NULL,
+    content TEXT NOT NULL,
+    ord INTEGER NOT NULL,
+    available INTEGER NOT NULL,
+    content_terms TEXT NOT NULL,
+    content_fine_terms TEXT NOT NULL,
+    title_terms TEXT NOT NULL,
+    important_terms TEXT NOT NULL,
+    question_terms TEXT NOT NULL,
+    important_keywords TEXT NOT NULL,
+    questions TEXT NOT NULL,
+    tag_keywords TEXT NOT NULL,
+    tag_features TEXT NOT NULL,
+    positions TEXT NOT NULL,
+    image_id TEXT NOT NULL,
+    doc_type TEXT NOT NULL,
+    parent_id TEXT NOT NULL,
+    token_count INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    extra TEXT NOT NULL,
+    vector BLOB,
+    UNIQUE (dataset_id, id)
+);
+CREATE INDEX IF NOT EXISTS chunk_document ON chunk (dataset_id, document_id, ord);
+CREATE INDEX IF NOT EXISTS chunk_parent ON chunk (dataset_id, parent_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(
+    {", ".join(TERM_COLUMNS)}, content='chunk', content_rowid='rowid', tokenize='unicode61 remove_diacritics 0'
+);
+CREATE TRIGGER IF NOT EXISTS chunk_fts_insert AFTER INSERT ON chunk BEGIN
+    INSERT INTO chunk_fts (rowid, {", ".join(TERM_COLUMNS)})
+    VALUES (new.rowid, {", ".join(f"new.{column}" for column in TERM_COLUMNS)});
+END;
+CREATE TRIGGER IF NOT EXISTS chunk_fts_delete AFTER DELETE ON chunk BEGIN
+    INSERT INTO chunk_fts (chunk_fts, rowid, {", ".join(TERM_COLUMNS)})
+    VALUES ('delete', old.rowid, {", ".join(f"old.{column}" for column in TERM_COLUMNS)});
+END;
+CREATE TRIGGER IF NOT EXISTS chunk_fts_update AFTER UPDATE OF {", ".join(TERM_COLUMNS)} ON chunk BEGIN
+    INSERT INTO chunk_fts (chunk_fts, rowid, {", ".join(TERM_COLUMNS)})
+    VALUES ('delete', old.rowid, {", ".join(f"old.{column}" for column in TERM_COLUMNS)});
+    INSERT INTO chunk_fts (rowid, {", ".join(TERM_COLUMNS)})
+    VALUES (new.rowid, {", ".join(f"new.{column}" for column in TERM_COLUMNS)});
+END;
+CREATE TABLE IF NOT EXISTS dataset_version (dataset_id TEXT PRIMARY KEY, version INTEGER NOT NULL);
+"""
+
+
+def match_expression(terms: Sequence[str]) -> str:
+    """An FTS5 query matching any of ``terms``, each as a quoted phrase."""
+    quoted = ['"' + term.replace('"', '""') + '"' for term in dict.fromkeys(terms) if term.strip()]
+    return " OR ".join(quoted)
+
+
+def _placeholders(values: Collection[Any]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+@dataclass
+class _VectorMatrix:
+    version: int
+    ids: npt.NDArray[np.object_]
+    document_ids: npt.NDArray[np.object_]
+    available: npt.NDArray[np.bool_]
+    vectors: npt.NDArray[np.float32]
+
+
+class SqliteChunkIndex:
+    """The default, embedded :class:`~ragloom.storage.index.protocol.ChunkIndex`."""
+
+    def __init__(self, path: Path, *, busy_timeout_ms: int = 30_000) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._matrices: dict[str, _VectorMatrix] = {}
+        self._matrices_lock = threading.Lock()
+        connection = self._connection()
+        if connection.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            # Idempotent statements in one write transaction: safe when processes start together.
+            connection.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version = {SCHEMA_VERSION};COMMIT;")
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return frozenset({Capability.FULL_TEXT, Capability.VECTOR})
+
+    # ---- connections -------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
+            self._local.connection = connection
+            with self._connections_lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        connection = self._connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        connection = self._connection()
+        connection.execute("BEGIN")
+        try:
+            yield connection
+        finally:
+            connection.execute("COMMIT")
+
+    @staticmethod
+    def _bump(connection: sqlite3.Connection, dataset_ids: Collection[str]) -> None:
+        connection.executemany(
+            "INSERT INTO dataset_version (dataset_id, version) VALUES (?, 1) "
+            "ON CONFLICT (dataset_id) DO UPDATE SET version = version + 1",
+            [(dataset_id,) for dataset_id in set(dataset_ids)],
+        )
+
+    def close(self) -> None:
+        with self._connections_lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+        with self._matrices_lock:
+            self._matrices.clear()
+
+    # ---- rows ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _row(record: ChunkRecord) -> tuple[Any, ...]:
+        vector = None if record.vector is None else np.asarray(record.vector, dtype=np.float32).tobytes()
+        return (
+            record.id,
+            record.dataset_id,
+            record.document_id,
+            record.document_name,
+            record.content,
+            record.order,
+            int(record.available),
+            record.content_terms,
+            record.content_fine_terms,
+            record.title_terms,
+            record.important_terms,
+            record.question_terms,
+            json.dumps(record.important_keywords, ensure_ascii=False),
+            json.dumps(record.questions, ensure_ascii=False),
+            json.dumps(record.tag_keywords, ensure_ascii=False),
+            json.dumps(record.tag_features, ensure_ascii=False),
+            json.dumps(record.positions),
+            record.image_id,
+            record.doc_type,
+            record.parent_id,
+            record.token_count,
+            record.created_at,
+            json.dumps(record.extra, ensure_ascii=False),
+            vector,
+        )
+
+    @staticmethod
+    def _record(row: Sequence[Any], vector: bytes | None = None) -> ChunkRecord:
+        values = dict(zip([column for column in _COLUMNS if column != "vector"], row, strict=True))
+        return ChunkRecord(
+            id=values["id"],
+            dataset_id=values["dataset_id"],
+            document_id=values["document_id"],
+            document_name=values["document_name"],
+            content=values["content"],
+            order=values["ord"],
+            available=bool(values["available"]),
+            content_terms=values["content_terms"],
+            content_fine_terms=values["content_fine_terms"],
+            title_terms=values["title_terms"],
+            important_keywords=json.loads(values["important_keywords"]),
+            important_terms=values["important_terms"],
+            questions=json.loads(values["questions"]),
+            question_terms=values["question_terms"],
+            tag_keywords=json.loads(values["tag_keywords"]),
+            tag_features=json.loads(values["tag_features"]),
+            positions=json.loads(values["positions"]),
+            image_id=values["image_id"],
+            doc_type=values["doc_type"],
+            parent_id=values["parent_id"],
+            token_count=values["token_count"],
+            created_at=values["created_at"],
+            extra=json.loads(values["extra"]),
+            vector=None if vector is None else np.frombuffer(vector, dtype=np.float32).copy(),
+        )
+
+    # ---- writes -------------------------------------------------------------------------------
+
+    def upsert(self, chunks: Sequence[ChunkRecord]) -> None:
+        if not chunks:
+            return
+        assignments = ", ".join(f"{column} = excluded.{column}" for column in _COLUMNS[2:])
+        statement = (
+            f"INSERT INTO chunk ({', '.join(_COLUMNS)}) VALUES ({_placeholders(_COLUMNS)}) "
+            f"ON CONFLICT (dataset_id, id) DO UPDATE SET {assignments}"
+        )
+        with self._writing() as connection:
+            connection.executemany(statement, [self._row(chunk) for chunk in chunks])
+            self._bump(connection, [chunk.dataset_id for chunk in chunks])
+
+    def set_available(
+        self, dataset_id: str, available: bool, *, document_id: str | None = None, chunk_ids: Collection[str] = ()
+    ) -> int:
+        if chunk_ids:
+            ids = list(chunk_ids)
+            where, parameters = (
+                f"dataset_id = ? AND (id IN ({_placeholders(ids)}) OR parent_id IN ({_placeholders(ids)}))",
+                [dataset_id, *ids, *ids],
+            )
+        elif document_id is not None:
+            where, parameters = "dataset_id = ? AND document_id = ?", [dataset_id, document_id]
+        else:
+            return 0
+        with self._writing() as connection:
+            cursor = connection.execute(f"UPDATE chunk SET available = ? WHERE {where}", [int(available), *parameters])
+            listed = connection.execute(
+                f"SELECT count(*) FROM chunk WHERE {where} AND parent_id = ''", parameters
+            ).fetchone()[0]
+            if cursor.rowcount:
+                self._bump(connection, [dataset_id])
+        return int(listed)
+
+    def delete(self, dataset_id: str, *, document_ids: Collection[str] = (), chunk_ids: Collection[str] = ()) -> int:
+        if chunk_ids:
+            ids = list(chunk_ids)
+            listed_where = f"dataset_id = ? AND id IN ({_placeholders(ids)}) AND parent_id = ''"
+            where = f"dataset_id = ? AND (id IN ({_placeholders(ids)}) OR parent_id IN ({_placeholders(ids)}))"
+            listed_parameters, parameters = [dataset_id, *ids], [dataset_id, *ids, *ids]
+        elif document_ids:
+            documents = list(document_ids)
+            where = f"dataset_id = ? AND document_id IN ({_placeholders(documents)})"
+            listed_where, parameters = f"{where} AND parent_id = ''", [dataset_id, *documents]
+            listed_parameters = parameters
+        else:
+            return 0
+        with self._writing() as connection:
+            listed = connection.execute(
+                f"SELECT count(*) FROM chunk WHERE {listed_where}", listed_parameters
+            ).fetchone()[0]
+            cursor = connection.execute(f"DELETE FROM chunk WHERE {where}", parameters)
+            if cursor.rowcount:
+                self._bump(connection, [dataset_id])
+        return int(listed)
+
+    def delete_datasets(self, dataset_ids: Collection[str]) -> int:
+        ids = list(dataset_ids)
+        if not ids:
+            return 0
+        with self._writing() as connection:
+            cursor = connection.execute(f"DELETE FROM chunk WHERE dataset_id IN ({_placeholders(ids)})", ids)
+            connection.execute(f"DELETE FROM dataset_version WHERE dataset_id IN ({_placeholders(ids)})", ids)
+        with self._matrices_lock:
+            for dataset_id in ids:
+                self._matrices.pop(dataset_id, None)
+        return int(cursor.rowcount)
+
+    # ---- reads --------------------------------------------------------------------------------
+
+    def get(self, dataset_id: str, chunk_id: str, *, with_vector: bool = False) -> ChunkRecord | None:
+        columns = f"{_READ_COLUMNS}, vector" if with_vector else _READ_COLUMNS
+        with self._reading() as connection:
+            row = connection.execute(
+                f"SELECT {columns} FROM chunk WHERE dataset_id = ? AND id = ?", (dataset_id, chunk_id)
+            ).fetchone()
+        if row is None:
+            return None
+        return self._record(row[:-1], row[-1]) if with_vector else self._record(row)
+
+    def fetch(self, dataset_id: str, chunk_ids: Collection[str]) -> list[ChunkRecord]:
+        ids = list(chunk_ids)
+        if not ids:
+            return []
+        with self._reading() as connection:
+            rows = connection.execute(
+                f"SELECT {_READ_COLUMNS} FROM chunk WHERE dataset_id = ? AND id IN ({_placeholders(ids)})",
+                [dataset_id, *ids],
+            ).fetchall()
+        return [self._record(row) for row in rows]
+
+    def page(
+        self,
+        dataset_id: str,
+        document_id: str,
+        *,
+        terms: Sequence[str] = (),
+        available: bool | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> tuple[list[ChunkRecord], int]:
+        where = "c.dataset_id = ? AND c.document_id = ? AND c.parent_id = ''"
+        parameters: list[Any] = [dataset_id, document_id]
+        source = "chunk AS c"
+        if available is not None:
+            where += " AND c.available = ?"
+            parameters.append(int(available))
+        if terms:
+            expression = match_expression(terms)
+            if not expression:
+                return [], 0
+            source = "chunk_fts JOIN chunk AS c ON c.rowid = chunk_fts.rowid"
+            where += " AND chunk_fts MATCH ?"
+            parameters.append(expression)
+        columns = ", ".join(f"c.{column}" for column in _READ_COLUMNS.split(", "))
+        with self._reading() as connection:
+            total = connection.execute(f"SELECT count(*) FROM {source} WHERE {where}", parameters).fetchone()[0]
+            rows = connection.execute(
+                f"SELECT {columns} FROM {source} WHERE {where} ORDER BY c.ord, c.id LIMIT ? OFFSET ?",
+                [*parameters, -1 if limit is None else limit, offset],
+            ).fetchall()
+        return [self._record(row) for row in rows], int(total)
+
+    def document_stats(self, dataset_id: str, document_id: str) -> DocumentStats:
+        with self._reading() as connection:
+            count, tokens = connection.execute(
+                "SELECT count(*), coalesce(sum(token_count), 0) FROM chunk "
+                "WHERE dataset_id = ? AND document_id = ? AND parent_id = ''",
+                (dataset_id, document_id),
+            ).fetchone()
+        return DocumentStats(chunk_count=int(count), token_count=int(tokens))
+
+    # ---- search -------------------------------------------------------------------------------
+
+    def search_text(
+        self,
+        dataset_ids: Collection[str],
+        terms: Sequence[str],
+        *,
+        document_ids: Collection[str] = (),
+        limit: int = 1024,
+    ) -> list[ScoredChunk]:
+        expression = match_expression(terms)
+        datasets = list(dataset_ids)
+        if not expression or not datasets or limit <= 0:
+            return []
+        where = f"chunk_fts MATCH ? AND c.dataset_id IN ({_placeholders(datasets)}) AND c.available = 1"
+        parameters: list[Any] = [expression, *datasets]
+        if document_ids:
+            documents = list(document_ids)
+            where += f" AND c.document_id IN ({_placeholders(documents)})"
+            parameters.extend(documents)
+        weights = ", ".join(str(weight) for weight in TERM_WEIGHTS)
+        with self._reading() as connection:
+            rows = connection.execute(
+                f"SELECT c.id, c.dataset_id, c.document_id, bm25(chunk_fts, {weights}) AS rank "
+                f"FROM chunk_fts JOIN chunk AS c ON c.rowid = chunk_fts.rowid WHERE {where} "
+                "ORDER BY rank LIMIT ?",
+                [*parameters, limit],
+            ).fetchall()
+        return [
+            ScoredChunk(chunk_id, dataset_id, document_id, -float(rank))
+            for chunk_id, dataset_id, document_id, rank in rows
+        ]
+
+    def _matrix(self, dataset_id: str) -> _VectorMatrix | None:
+        with self._reading() as connection:
+            found = connection.execute(
+                "SELECT version FROM dataset_version WHERE dataset_id = ?", (dataset_id,)
+            ).fetchone()
+            version = int(found[0]) if found else 0
+            with self._matrices_lock:
+                cached = self._matrices.get(dataset_id)
+            if cached is not None and cached.version == version:
+                return cached
+            rows = connection.execute(
+                "SELECT id, document_id, available, vector FROM chunk WHERE dataset_id = ? AND vector IS NOT NULL",
+                (dataset_id,),
+            ).fetchall()
+        if not rows:
+            return None
+        dimension = len(rows[0][3]) // 4
+        usable = [row for row in rows if len(row[3]) // 4 == dimension]
+        matrix = _VectorMatrix(
+            version=version,
+            ids=np.array([row[0] for row in usable], dtype=object),
+            document_ids=np.array([row[1] for row in usable], dtype=object),
+            available=np.array([bool(row[2]) for row in usable], dtype=bool),
+            vectors=np.frombuffer(b"".join(row[3] for row in usable), dtype=np.float32).reshape(len(usable), dimension),
+        )
+        with self._matrices_lock:
+            self._matrices[dataset_id] = matrix
+        return matrix
+
+    def search_vector(
+        self,
+        dataset_ids: Collection[str],
+        vector: npt.NDArray[np.float32],
+        *,
+        document_ids: Collection[str] = (),
+        limit: int = 1024,
+    ) -> list[ScoredChunk]:
+        query = np.asarray(vector, dtype=np.float32).ravel()
+        norm = float(np.linalg.norm(query))
+        if norm == 0 or limit <= 0:
+            return []
+        query = query / norm
+        wanted = set(document_ids)
+        hits: list[ScoredChunk] = []
+        for dataset_id in dict.fromkeys(dataset_ids):
+            matrix = self._matrix(dataset_id)
+            if matrix is None or matrix.vectors.shape[1] != query.shape[0]:
+                continue
+            mask = matrix.available.copy()
+            if wanted:
+                mask &= np.isin(matrix.document_ids, list(wanted))
+            candidates = np.flatnonzero(mask)
+            if not candidates.size:
+                continue
+            scores = matrix.vectors[candidates] @ query
+            keep = min(limit, candidates.size)
+            best = np.argpartition(-scores, keep - 1)[:keep]
+            hits.extend(
+                ScoredChunk(
+                    str(matrix.ids[candidates[i]]),
+                    dataset_id,
+                    str(matrix.document_ids[candidates[i]]),
+                    float(scores[i]),
+                )
+                for i in best
+            )
+        hits.sort(key=lambda hit: -hit.score)
+        return hits[:limit]
