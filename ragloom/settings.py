@@ -93,6 +93,22 @@ class ModelSettings(_Section):
     embedding_threads: int = Field(default=2, ge=1, le=64, description="CPU threads of built-in embedding models.")
 
 
+class WorkerSettings(_Section):
+    """The processes that parse, embed and index documents off the request path."""
+
+    count: int = Field(default=1, ge=0, le=64, description="Worker processes `ragloom serve` starts (0: none).")
+    poll_interval_seconds: float = Field(default=0.5, gt=0, le=60)
+    lease_seconds: float = Field(default=60.0, ge=5, description="A task whose worker is silent this long is retried.")
+    max_attempts: int = Field(default=3, ge=1, le=20, description="Runs of one task before it is failed.")
+
+
+class IndexSettings(_Section):
+    """The chunk index."""
+
+    backend: Literal["sqlite"] = "sqlite"
+    path: Path | None = Field(default=None, description="Default: `index.sqlite` in the data directory.")
+
+
 class LogSettings(_Section):
     """Structured logging."""
 
@@ -122,6 +138,8 @@ class Settings(BaseSettings):
     blobs: BlobSettings = Field(default_factory=BlobSettings)
     upload: UploadSettings = Field(default_factory=UploadSettings)
     models: ModelSettings = Field(default_factory=ModelSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    workers: WorkerSettings = Field(default_factory=WorkerSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @classmethod
@@ -139,6 +157,11 @@ class Settings(BaseSettings):
     def database_url(self) -> str:
         """The metadata store's URL, defaulting to SQLite inside the data directory."""
         return self.database.url or f"sqlite:///{self.data_dir / 'ragloom.db'}"
+
+    @property
+    def index_path(self) -> Path:
+        """The embedded chunk index's database file."""
+        return self.index.path or self.data_dir / "index.sqlite"
 
     @property
     def blob_path(self) -> Path:

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse
 class Envelope(StrEnum):
     """The five body shapes."""
 
-    R = "R"  # {"code":0} + data when not null; errors: code + message only
+    R = "R"  # {"code":0} + data when not null; errors: code + message (+ data, rarely, when an error has some)
     J = "J"  # always code, message ("success"), data
     D = "D"  # errors only: code + message
     C = "C"  # code + message, data when not null
@@ -67,7 +67,7 @@ def success_body(envelope: Envelope, data: Any = None) -> dict[str, Any]:
 def error_body(envelope: Envelope, code: int, message: str, data: Any = None) -> dict[str, Any]:
     if envelope in (Envelope.J, Envelope.M):
         return {"code": code, "message": message, "data": data}
-    if envelope is Envelope.C and data is not None:
+    if envelope in (Envelope.C, Envelope.R) and data is not None:
         return {"code": code, "message": message, "data": data}
     return {"code": code, "message": message or "Error"}
 

@@ -14,6 +14,7 @@ from ragloom.errors import RagloomError
 from ragloom.logs import configure_logging
 from ragloom.services.container import Services
 from ragloom.settings import Settings, load_settings
+from ragloom.workers.pool import WorkerPool
 
 _config = click.option(
     "--config",
@@ -66,6 +67,7 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, config: Pat
     configure_logging(settings.log)
     services = Services.build(settings)
     services.sweep()
+    recover_tasks(services)
     issued = services.tenants.ensure_first_key()
     if issued is not None:
         click.echo("No API key existed, so one was created. It is shown only this once:")
@@ -74,10 +76,38 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, config: Pat
     click.echo(f"ragloom {__version__} serving http://{settings.host}:{settings.port} (data: {settings.data_dir})")
     sys.stdout.flush()
     app = create_app(settings, services=services)
+    workers = WorkerPool(settings)
+    workers.start()
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
     finally:
+        workers.stop()
         services.close()
+
+
+def recover_tasks(services: Services) -> None:
+    """At start no worker of this data directory is alive: take back every task one held."""
+    from ragloom.workers.process import release_abandoned
+
+    services.ledger.reap(everything=True)
+    release_abandoned(services)
+
+
+@main.command()
+@_data_dir
+@_config
+def worker(data_dir: Path | None, config: Path | None) -> None:
+    """Run one worker in the foreground (parse tasks from the same database), until interrupted."""
+    import signal
+    import threading
+
+    from ragloom.workers.process import run_worker
+
+    settings = _settings(config, data_dir=data_dir)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    run_worker(settings, stop)
 
 
 @main.group()

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ragloom.nlp import TextAnalyzer
 from ragloom.providers.catalog import ModelCatalog
+from ragloom.providers.embedding import EmbeddingModels
 from ragloom.services.blob_cleanup import sweep_orphans
+from ragloom.services.chunks import ChunkService
 from ragloom.services.datasets import DatasetService
 from ragloom.services.documents import DocumentService
+from ragloom.services.parsing import ParsingService
+from ragloom.services.task_ledger import TaskLedger
 from ragloom.services.tenants import TenantService
 from ragloom.settings import Settings
 from ragloom.storage.blobs import BlobStore, LocalBlobStore
+from ragloom.storage.index import ChunkIndex, SqliteChunkIndex
 from ragloom.storage.metadata import MetadataStore
 
 
@@ -21,10 +27,16 @@ class Services:
     settings: Settings
     store: MetadataStore
     blobs: BlobStore
+    index: ChunkIndex
     models: ModelCatalog
+    embeddings: EmbeddingModels
+    analyzer: TextAnalyzer
     tenants: TenantService
     datasets: DatasetService
     documents: DocumentService
+    ledger: TaskLedger
+    parsing: ParsingService
+    chunks: ChunkService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -33,15 +45,24 @@ class Services:
         store = MetadataStore(settings.database_url, busy_timeout_ms=settings.database.busy_timeout_ms)
         store.migrate()
         blobs = LocalBlobStore(settings.blob_path)
-        models = ModelCatalog()
+        index = SqliteChunkIndex(settings.index_path, busy_timeout_ms=settings.database.busy_timeout_ms)
+        models = ModelCatalog.configured(settings.models)
+        analyzer = TextAnalyzer()
+        embeddings = EmbeddingModels(models, threads=settings.models.embedding_threads)
         return cls(
             settings=settings,
             store=store,
             blobs=blobs,
+            index=index,
             models=models,
+            embeddings=embeddings,
+            analyzer=analyzer,
             tenants=TenantService(store, settings.models),
-            datasets=DatasetService(store, blobs, models),
-            documents=DocumentService(store, blobs, settings.upload),
+            datasets=DatasetService(store, blobs, index, models),
+            documents=DocumentService(store, blobs, index, analyzer, settings.upload),
+            ledger=TaskLedger(store, settings.workers),
+            parsing=ParsingService(store, index),
+            chunks=ChunkService(store, blobs, index, embeddings, analyzer),
         )
 
     def sweep(self) -> int:
@@ -49,4 +70,5 @@ class Services:
         return sweep_orphans(self.store, self.blobs)
 
     def close(self) -> None:
+        self.index.close()
         self.store.close()

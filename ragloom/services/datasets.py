@@ -15,6 +15,7 @@ from ragloom.services.parser_config import config_for_create, config_for_update,
 from ragloom.services.retry import retry_on_conflict
 from ragloom.services.tenants import Caller
 from ragloom.storage.blobs import BlobStore
+from ragloom.storage.index import ChunkIndex
 from ragloom.storage.metadata import MetadataStore, Transaction
 from ragloom.storage.metadata.datasets import DatasetCounts, DatasetQuery
 from ragloom.storage.metadata.tables import Dataset, Tenant
@@ -89,9 +90,10 @@ def metadata_config_values(config: dict[str, Any]) -> dict[str, Any]:
 class DatasetService:
     """The rules of datasets; every method is scoped to the caller's tenant."""
 
-    def __init__(self, store: MetadataStore, blobs: BlobStore, models: ModelCatalog) -> None:
+    def __init__(self, store: MetadataStore, blobs: BlobStore, index: ChunkIndex, models: ModelCatalog) -> None:
         self._store = store
         self._blobs = blobs
+        self._index = index
         self._models = models
 
     def _view(self, tx: Transaction, datasets: list[Dataset]) -> list[DatasetView]:
@@ -264,6 +266,7 @@ class DatasetService:
                 return 0
             locations = [document.location for document in tx.documents.of_datasets(targets)]
             deleted = tx.datasets.delete(targets)
+        self._index.delete_datasets(targets)
         remove_blobs(self._blobs, locations)
         return deleted
 

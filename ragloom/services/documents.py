@@ -19,15 +19,18 @@ from ragloom.errors import (
     UnsupportedFileTypeError,
 )
 from ragloom.ids import new_id
+from ragloom.nlp import TextAnalyzer
 from ragloom.services.blob_cleanup import remove_blobs
 from ragloom.services.file_types import FileType, content_type_of, extension_of, file_type_of, initial_chunk_method
 from ragloom.services.metadata_filter import matches_simple, matching_ids
-from ragloom.services.names import first_free_name
+from ragloom.services.names import first_free_name, split_extension
 from ragloom.services.parser_config import lift_ext, method_defaults
+from ragloom.services.parsing import cancel_active_tasks
 from ragloom.services.retry import retry_on_conflict
 from ragloom.services.tenants import Caller
 from ragloom.settings import UploadSettings
 from ragloom.storage.blobs import BlobStore
+from ragloom.storage.index import ChunkIndex
 from ragloom.storage.metadata import MetadataStore, Transaction
 from ragloom.storage.metadata.documents import SORTABLE_COLUMNS, DocumentQuery
 from ragloom.storage.metadata.tables import Dataset, Document, Tenant
@@ -123,9 +126,13 @@ def dataset_not_owned(dataset_id: str) -> DataError:
 class DocumentService:
     """The rules of documents; every method is scoped to the caller's tenant."""
 
-    def __init__(self, store: MetadataStore, blobs: BlobStore, upload: UploadSettings) -> None:
+    def __init__(
+        self, store: MetadataStore, blobs: BlobStore, index: ChunkIndex, analyzer: TextAnalyzer, upload: UploadSettings
+    ) -> None:
         self._store = store
         self._blobs = blobs
+        self._index = index
+        self._analyzer = analyzer
         self._upload = upload
 
     # ---- upload -------------------------------------------------------------------------
@@ -404,8 +411,9 @@ class DocumentService:
             for field in ("chunk_count", "token_count", "progress"):
                 if values.get(field) and values[field] != getattr(document, field):
                     raise DataError(f"Can't change `{field}`.")
-            name = values.get("name")
-            if name is not None and name != document.name:
+            name: str | None = values.get("name")
+            renamed = name is not None and name != document.name
+            if name is not None and renamed:
                 self._check_rename(tx, document, name)
                 document.name = name
             chunk_method = values.get("chunk_method")
@@ -422,7 +430,9 @@ class DocumentService:
             if values.get("parser_config") is not None:
                 document.parser_config = lift_ext(values["parser_config"])
             method_changed = chunk_method is not None and chunk_method.lower() != document.chunk_method.lower()
-            if method_changed or values.get("pipeline_id") is not None:
+            reset = method_changed or values.get("pipeline_id") is not None
+            if reset:
+                cancel_active_tasks(tx, document.id)
                 self._reset_for_reparse(document)
                 if values.get("parser_config") is None and chunk_method is not None:
                     document.parser_config = method_defaults(chunk_method)
@@ -435,7 +445,14 @@ class DocumentService:
             document.update_time = now_ms()
             tx.session.flush()
             tx.session.expunge(document)
-            return document
+        if reset:
+            self._index.delete(dataset_id, document_ids=[document.id])
+        if renamed:
+            title_terms = self._analyzer.joined(split_extension(document.name)[0])
+            self._index.rename_document(dataset_id, document.id, document.name, title_terms)
+        if values.get("enabled") is not None:
+            self._index.set_available(dataset_id, bool(values["enabled"]), document_id=document.id)
+        return document
 
     def _check_rename(self, tx: Transaction, document: Document, name: str) -> None:
         if len(name.encode("utf-8")) > NAME_BYTE_LIMIT:
@@ -480,6 +497,8 @@ class DocumentService:
                 targets = tx.documents.of_dataset(dataset_id)
             deleted = tx.documents.delete([document.id for document in targets])
             locations = [document.location for document in targets]
+        if targets:
+            self._index.delete(dataset_id, document_ids=[document.id for document in targets])
         remove_blobs(self._blobs, locations)
         return deleted
 

@@ -160,6 +160,15 @@ class ChunkIndexConformance:
         assert chunk_index.page("ds1", "doc2") == ([], 0)
         assert chunk_index.get("ds2", "c") is not None
 
+    def test_renaming_a_document_updates_its_chunks(self, chunk_index: ChunkIndex) -> None:
+        chunk_index.upsert([chunk("a", "x"), chunk("b", "y", document_id="doc2")])
+        chunk_index.rename_document("ds1", "doc1", "new.txt", "new")
+        renamed, other = chunk_index.get("ds1", "a"), chunk_index.get("ds1", "b")
+        assert renamed is not None
+        assert other is not None
+        assert (renamed.document_name, renamed.title_terms) == ("new.txt", "new")
+        assert other.document_name == "doc2.txt"
+
     def test_document_stats_count_listed_chunks(self, chunk_index: ChunkIndex) -> None:
         chunk_index.upsert(
             [

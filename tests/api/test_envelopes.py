@@ -14,7 +14,8 @@ def test_success_shapes() -> None:
 
 
 def test_error_shapes() -> None:
-    assert error_body(Envelope.R, 102, "no", data={"x": 1}) == {"code": 102, "message": "no"}
+    assert error_body(Envelope.R, 102, "no") == {"code": 102, "message": "no"}
+    assert error_body(Envelope.R, 102, "no", data={"x": 1}) == {"code": 102, "message": "no", "data": {"x": 1}}
     assert error_body(Envelope.R, 102, "") == {"code": 102, "message": "Error"}
     assert error_body(Envelope.D, 102, "no") == {"code": 102, "message": "no"}
     assert error_body(Envelope.J, 102, "no") == {"code": 102, "message": "no", "data": None}

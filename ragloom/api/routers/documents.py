@@ -16,6 +16,7 @@ from starlette.responses import StreamingResponse
 from ragloom.api.bodies import read_loose_body, validate
 from ragloom.api.deps import CurrentCaller, LooseBody, ServicesDep, StrictJsonBody
 from ragloom.api.envelopes import Envelope, success
+from ragloom.api.params import page_and_size, query_int
 from ragloom.api.routing import EnvelopeRoute, envelope
 from ragloom.api.schemas.documents import (
     DeleteDocumentsRequest,
@@ -27,12 +28,11 @@ from ragloom.api.schemas.documents import (
 )
 from ragloom.api.schemas.parser_config import ParserConfig
 from ragloom.api.uploads import read_multipart
-from ragloom.errors import ArgumentError, DataError, RagloomError, RetCode
+from ragloom.errors import ArgumentError, DataError, RetCode
 from ragloom.services.documents import DocumentListing, Download, IncomingFile
 
 router = APIRouter(tags=["documents"], route_class=EnvelopeRoute)
 
-MAX_PAGE_SIZE = 100
 _UPLOAD_OVERRIDES = ("table_column_mode", "table_column_roles")
 
 
@@ -112,26 +112,12 @@ def upload_documents(
     return success(Envelope.R, [render(document) for document in documents])
 
 
-def _int(params: QueryParams, key: str, default: int) -> int:
-    raw = params.get(key)
-    if raw is None:
-        return default
-    try:
-        return int(raw)
-    except ValueError as error:
-        raise RagloomError(repr(error), code=RetCode.EXCEPTION_ERROR) from None
-
-
 def _many(params: QueryParams, *keys: str) -> tuple[str, ...]:
     return tuple(value for key in keys for value in params.getlist(key) if value != "")
 
 
 def _listing(params: QueryParams) -> DocumentListing:
-    page, page_size = _int(params, "page", 1), _int(params, "page_size", 30)
-    if page_size > MAX_PAGE_SIZE:
-        raise RagloomError(
-            repr(ValueError(f"page_size must be less than or equal to {MAX_PAGE_SIZE}")), code=RetCode.EXCEPTION_ERROR
-        )
+    page, page_size = page_and_size(params)
     return DocumentListing(
         document_id=params.get("id") or None,
         document_ids=_many(params, "ids", "ids[]"),
@@ -140,8 +126,8 @@ def _listing(params: QueryParams) -> DocumentListing:
         suffixes=_many(params, "suffix", "suffix[]"),
         types=_many(params, "types", "types[]"),
         runs=_many(params, "run", "run[]", "run_status", "run_status[]"),
-        create_time_from=_int(params, "create_time_from", 0),
-        create_time_to=_int(params, "create_time_to", 0),
+        create_time_from=query_int(params, "create_time_from", 0),
+        create_time_to=query_int(params, "create_time_to", 0),
         metadata_condition=params.get("metadata_condition") or None,
         metadata=params.get("metadata") or None,
         return_empty_metadata=params.get("return_empty_metadata", "").lower() == "true",

@@ -23,14 +23,91 @@ class Chunker(Protocol):
     ) -> list[ChunkDraft]: ...
 
 
+def _book() -> Chunker:
+    from ragloom.ingest.chunkers.book import chunk
+
+    return chunk
+
+
+def _email() -> Chunker:
+    from ragloom.ingest.chunkers.email import chunk
+
+    return chunk
+
+
+def _laws() -> Chunker:
+    from ragloom.ingest.chunkers.laws import chunk
+
+    return chunk
+
+
+def _manual() -> Chunker:
+    from ragloom.ingest.chunkers.manual import chunk
+
+    return chunk
+
+
 def _naive() -> Chunker:
     from ragloom.ingest.chunkers.naive import chunk
 
     return chunk
 
 
+def _one() -> Chunker:
+    from ragloom.ingest.chunkers.one import chunk
+
+    return chunk
+
+
+def _paper() -> Chunker:
+    from ragloom.ingest.chunkers.paper import chunk
+
+    return chunk
+
+
+def _picture() -> Chunker:
+    from ragloom.ingest.chunkers.picture import chunk
+
+    return chunk
+
+
+def _presentation() -> Chunker:
+    from ragloom.ingest.chunkers.presentation import chunk
+
+    return chunk
+
+
+def _qa() -> Chunker:
+    from ragloom.ingest.chunkers.qa import chunk
+
+    return chunk
+
+
+def _table() -> Chunker:
+    from ragloom.ingest.chunkers.table import chunk
+
+    return chunk
+
+
+def _tag() -> Chunker:
+    from ragloom.ingest.chunkers.tag import chunk
+
+    return chunk
+
+
 CHUNKERS: dict[str, Callable[[], Chunker]] = {
+    "book": _book,
+    "email": _email,
+    "laws": _laws,
+    "manual": _manual,
     "naive": _naive,
+    "one": _one,
+    "paper": _paper,
+    "picture": _picture,
+    "presentation": _presentation,
+    "qa": _qa,
+    "table": _table,
+    "tag": _tag,
 }
 
 

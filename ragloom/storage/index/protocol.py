@@ -75,6 +75,10 @@ class ChunkIndex(Protocol):
         """Switch chunks on or off (those ids, or every chunk of the document); returns how many."""
         ...
 
+    def rename_document(self, dataset_id: str, document_id: str, name: str, title_terms: str) -> None:
+        """Record a document's new name (and its analysed terms) on all its chunks."""
+        ...
+
     def delete(self, dataset_id: str, *, document_ids: Collection[str] = (), chunk_ids: Collection[str] = ()) -> int:
         """Delete chunks of those documents, or with those ids (and their children); returns how many."""
         ...

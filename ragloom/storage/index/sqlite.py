@@ -293,6 +293,14 @@ class SqliteChunkIndex:
                 self._bump(connection, [dataset_id])
         return int(listed)
 
+    def rename_document(self, dataset_id: str, document_id: str, name: str, title_terms: str) -> None:
+        with self._writing() as connection:
+            connection.execute(
+                "UPDATE chunk SET document_name = ?, title_terms = ? WHERE dataset_id = ? AND document_id = ?",
+                (name, title_terms, dataset_id, document_id),
+            )
+            self._bump(connection, [dataset_id])
+
     def delete(self, dataset_id: str, *, document_ids: Collection[str] = (), chunk_ids: Collection[str] = ()) -> int:
         if chunk_ids:
             ids = list(chunk_ids)

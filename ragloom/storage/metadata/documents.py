@@ -52,6 +52,10 @@ class DocumentRepository:
     def get(self, document_id: str) -> Document | None:
         return self._session.get(Document, document_id)
 
+    def lock(self, document_id: str) -> Document | None:
+        """Read the document and hold its row lock until the transaction ends."""
+        return self._session.scalar(select(Document).where(Document.id == document_id).with_for_update())
+
     def in_dataset(self, dataset_id: str, document_id: str) -> Document | None:
         document = self._session.get(Document, document_id)
         return document if document is not None and document.dataset_id == dataset_id else None

@@ -14,6 +14,7 @@ from ragloom.storage.metadata.datasets import DatasetRepository
 from ragloom.storage.metadata.documents import DocumentRepository
 from ragloom.storage.metadata.engine import create_metadata_engine
 from ragloom.storage.metadata.migrations import SCHEMA_HEAD
+from ragloom.storage.metadata.tasks import TaskRepository
 from ragloom.storage.metadata.tenants import TenantRepository
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -28,6 +29,7 @@ class Transaction:
         self.api_keys = ApiKeyRepository(session)
         self.datasets = DatasetRepository(session)
         self.documents = DocumentRepository(session)
+        self.tasks = TaskRepository(session)
 
 
 class MetadataStore:

@@ -106,3 +106,29 @@ class Document(Base):
     token_count: Mapped[int] = mapped_column(Integer, default=0)
     create_time: Mapped[int] = mapped_column(BigInteger, index=True)
     update_time: Mapped[int] = mapped_column(BigInteger)
+
+
+class Task(Base):
+    """A unit of background work on a document (parsing), claimed by one worker at a time.
+
+    ``status`` moves queued → running → done | failed, or → cancelling → cancelled when a
+    user stops it. A running task holds a lease (``worker``, ``lease_expires_at``) that its
+    worker renews; a task whose lease runs out is taken back and run again.
+    """
+
+    __tablename__ = "task"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    dataset_id: Mapped[str] = mapped_column(String(32), index=True)
+    tenant_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16), default="parse")
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(64), default=None)
+    lease_expires_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    error: Mapped[str] = mapped_column(Text, default="")
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    update_time: Mapped[int] = mapped_column(BigInteger)
+    begin_time: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    end_time: Mapped[int | None] = mapped_column(BigInteger, default=None)

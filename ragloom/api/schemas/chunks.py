@@ -1,0 +1,161 @@
+"""Chunk requests (validated by hand: the contract's messages are not pydantic's) and shapes (§2.3)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from ragloom.errors import DataError, RagloomError, RetCode
+from ragloom.services.chunks import ChunkChanges, NewChunk, chunk_time
+from ragloom.storage.index import ChunkRecord
+
+
+def _strings(body: dict[str, Any], key: str, *, required_message: str) -> list[str]:
+    value = body.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise DataError(required_message)
+    for item in value:
+        if not isinstance(item, str):
+            # RAGFlow joins the list and reports Python's TypeError as an exception (code 100)
+            error = TypeError(f"sequence item {value.index(item)}: expected str instance, {type(item).__name__} found")
+            raise RagloomError(repr(error), code=RetCode.EXCEPTION_ERROR)
+    return list(value)
+
+
+def _tag_keywords(body: dict[str, Any], not_list: str) -> list[str] | None:
+    if "tag_kwd" not in body or body["tag_kwd"] is None:
+        return None
+    value = body["tag_kwd"]
+    if not isinstance(value, list):
+        raise DataError(not_list)
+    if not all(isinstance(item, str) for item in value):
+        raise DataError("`tag_kwd` must be a list of strings")
+    return list(value)
+
+
+def _tag_features(body: dict[str, Any]) -> dict[str, float] | None:
+    value = body.get("tag_feas")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise DataError("`tag_feas` must be an object mapping tags to weights")
+    features: dict[str, float] = {}
+    for tag, weight in value.items():
+        if isinstance(weight, bool) or not isinstance(weight, int | float):
+            raise DataError(f"`tag_feas` weight of {tag!r} must be a number")
+        features[str(tag)] = float(weight)
+    return features
+
+
+def _image(body: dict[str, Any]) -> bytes | None:
+    if "image_base64" not in body:
+        return None
+    value = body["image_base64"]
+    if not isinstance(value, str) or not value.strip():
+        raise DataError("`image_base64` must be a non-empty string")
+    payload = value.split(",", 1)[1] if value.startswith("data:") and "," in value else value
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise DataError("Invalid `image_base64`") from None
+    if not data:
+        raise DataError("`image_base64` is empty")
+    return data
+
+
+def new_chunk(body: dict[str, Any]) -> NewChunk:
+    """An add request (§6.3), or the first error in RAGFlow's order."""
+    content = body.get("content")
+    if not isinstance(content, str) or not content.strip():
+        raise DataError("`content` is required")
+    keywords = _strings(body, "important_keywords", required_message="`important_keywords` is required to be a list")
+    questions = _strings(body, "questions", required_message="`questions` is required to be a list")
+    tags = _tag_keywords(body, "`tag_kwd` is required to be a list") or []
+    return NewChunk(
+        content=content,
+        important_keywords=keywords,
+        questions=questions,
+        tag_keywords=tags,
+        tag_features=_tag_features(body) or {},
+        image=_image(body),
+    )
+
+
+def _available(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    try:
+        return bool(int(value))
+    except (TypeError, ValueError) as error:
+        raise RagloomError(repr(error), code=RetCode.EXCEPTION_ERROR) from None
+
+
+def chunk_changes(body: dict[str, Any]) -> ChunkChanges:
+    """An update request (§6.5): only the keys sent."""
+    changes = ChunkChanges()
+    if "content" in body:
+        content = body["content"]
+        if not isinstance(content, str) or not content.strip():
+            raise DataError("`content` is required")
+        changes.content = content
+    if "important_keywords" in body:
+        changes.important_keywords = _strings(
+            body, "important_keywords", required_message="`important_keywords` should be a list"
+        )
+    if "questions" in body:
+        changes.questions = _strings(body, "questions", required_message="`questions` should be a list")
+    if "positions" in body:
+        positions = body["positions"]
+        if not isinstance(positions, list):
+            raise DataError("`positions` should be a list")
+        if not all(isinstance(p, list) and len(p) == 5 and all(isinstance(n, int) for n in p) for p in positions):
+            raise DataError("`positions` must be a list of [page, x0, x1, top, bottom] integer lists")
+        changes.positions = positions
+    changes.tag_keywords = _tag_keywords(body, "`tag_kwd` should be a list")
+    changes.tag_features = _tag_features(body)
+    if "available" in body:
+        changes.available = _available(body["available"])
+    changes.image = _image(body)
+    return changes
+
+
+def chunk_list_item(record: ChunkRecord, *, single: bool = False) -> dict[str, Any]:
+    """A chunk in a document's chunk list (§2.3a)."""
+    item = {
+        "id": record.id,
+        "content": record.content,
+        "document_id": record.document_id,
+        "docnm_kwd": record.document_name,
+        "important_keywords": record.important_keywords,
+        "tag_kwd": record.tag_keywords,
+        "questions": record.questions,
+        "dataset_id": record.dataset_id,
+        "image_id": record.image_id,
+        "available": record.available,
+        "positions": record.positions,
+    }
+    if single:
+        item["tag_feas"] = record.tag_features
+    return item
+
+
+def chunk_added(record: ChunkRecord, *, tags_sent: bool) -> dict[str, Any]:
+    """The add answer (§2.3b): only keys that are present."""
+    item: dict[str, Any] = {
+        "id": record.id,
+        "content": record.content,
+        "document_id": record.document_id,
+        "important_keywords": record.important_keywords,
+        "questions": record.questions,
+        "dataset_id": record.dataset_id,
+        "create_timestamp": record.created_at,
+        "create_time": chunk_time(record.created_at),
+    }
+    if tags_sent:
+        item["tag_kwd"] = record.tag_keywords
+    if record.image_id:
+        item["image_id"] = record.image_id
+    return item

@@ -1,0 +1,129 @@
+"""One parse task end to end: read the file, parse, chunk, analyse, embed, index.
+
+Progress is reported through the :class:`IngestContext` (which is also where a cancelled
+task stops); the result says what was indexed and how long each stage took. The
+document's old chunks are removed just before the new ones are written, so a task that
+runs again after a crash leaves no duplicates.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ragloom.errors import DataError, IngestError
+from ragloom.ingest.chunkers.registry import chunker_for
+from ragloom.ingest.context import IngestCancelledError, IngestContext
+from ragloom.ingest.parsers.registry import parser_for
+from ragloom.ingest.records import Target, build_records, embedding_text
+from ragloom.ingest.source import SourceFile
+from ragloom.nlp import TextAnalyzer
+from ragloom.providers.embedding import EmbeddingModels, normalized
+from ragloom.services.names import split_extension
+from ragloom.storage.blobs import BlobStore
+from ragloom.storage.index import ChunkIndex, ChunkRecord
+from ragloom.storage.metadata import MetadataStore
+
+EMBED_BATCH = 32
+INDEX_BATCH = 256
+DEFAULT_TITLE_WEIGHT = 0.1
+
+
+@dataclass
+class PipelineResult:
+    """What one run indexed."""
+
+    chunk_count: int
+    token_count: int
+    seconds: dict[str, float] = field(default_factory=dict)
+    pages: int = 0
+
+
+class IngestPipeline:
+    """Runs parse tasks against the stores it is given."""
+
+    def __init__(
+        self,
+        store: MetadataStore,
+        blobs: BlobStore,
+        index: ChunkIndex,
+        embeddings: EmbeddingModels,
+        analyzer: TextAnalyzer,
+    ) -> None:
+        self._store = store
+        self._blobs = blobs
+        self._index = index
+        self._embeddings = embeddings
+        self._analyzer = analyzer
+
+    def run(self, document_id: str, context: IngestContext) -> PipelineResult:
+        """Parse and index one document; raises :class:`IngestError` with a user-facing reason."""
+        with self._store.reading() as tx:
+            document = tx.documents.get(document_id)
+            dataset = tx.datasets.get(document.dataset_id) if document is not None else None
+        if document is None or dataset is None:
+            raise IngestCancelledError
+        seconds: dict[str, float] = {}
+        started = time.perf_counter()
+        data = self._blobs.get(document.location) if document.size else b""
+        if not data:
+            raise IngestError(f"{document.name} is empty: there is nothing to parse.")
+        source = SourceFile(document.name, data)
+        config = dict(document.parser_config or {})
+        parser = parser_for(source)
+        context.progress(0.01, f"Parsing {document.name} ({len(data)} bytes).")
+        parsed = parser(source, config, context.stage(0.01, 0.45))
+        del data, source
+        seconds["parse"] = time.perf_counter() - started
+
+        mark = time.perf_counter()
+        drafts = chunker_for(document.chunk_method)(parsed, config, context.stage(0.45, 0.5))
+        target = Target(dataset.id, document.id, document.name)
+        records = build_records(target, drafts, self._analyzer)
+        seconds["chunk"] = time.perf_counter() - mark
+        listed = sum(1 for record in records if not record.parent_id)
+        context.progress(0.5, f"{listed} chunks from {parsed.pages or 1} page(s) ({seconds['parse']:.2f}s parsing).")
+
+        mark = time.perf_counter()
+        self._embed(records, dataset.embedding_model, config, context.stage(0.5, 0.9))
+        seconds["embed"] = time.perf_counter() - mark
+        context.progress(0.9, f"Embedded with {dataset.embedding_model} ({seconds['embed']:.2f}s).")
+
+        mark = time.perf_counter()
+        self._index.delete(dataset.id, document_ids=[document.id])
+        writing = context.stage(0.9, 0.99)
+        for start in range(0, len(records), INDEX_BATCH):
+            writing.check()
+            self._index.upsert(records[start : start + INDEX_BATCH])
+            writing.progress((start + INDEX_BATCH) / max(len(records), 1))
+        seconds["index"] = time.perf_counter() - mark
+        stats = self._index.document_stats(dataset.id, document.id)
+        return PipelineResult(stats.chunk_count, stats.token_count, seconds, parsed.pages)
+
+    def _embed(
+        self, records: list[ChunkRecord], model_id: str, config: dict[str, object], context: IngestContext
+    ) -> None:
+        if not records:
+            return
+        try:
+            model = self._embeddings.get(model_id)
+        except DataError as error:
+            raise IngestError(f"The dataset's embedding model cannot be used: {error.message}") from None
+        weight = config.get("filename_embd_weight", DEFAULT_TITLE_WEIGHT)
+        title_weight = (
+            float(weight) if isinstance(weight, int | float) and not isinstance(weight, bool) else DEFAULT_TITLE_WEIGHT
+        )
+        title_vector = (
+            model.embed_documents([split_extension(records[0].document_name)[0]])[0] if title_weight else None
+        )
+        for start in range(0, len(records), EMBED_BATCH):
+            context.check()
+            batch = records[start : start + EMBED_BATCH]
+            vectors = model.embed_documents([embedding_text(record) for record in batch])
+            if title_vector is not None:
+                vectors = normalized(title_weight * title_vector + (1 - title_weight) * vectors)
+            for record, vector in zip(batch, vectors, strict=True):
+                record.vector = np.asarray(vector, dtype=np.float32)
+            context.progress((start + len(batch)) / len(records))

@@ -1,0 +1,197 @@
+"""The task ledger: every change of a task's state, together with its document's.
+
+A worker only writes to a document while it holds the document's task: each write
+happens in one metadata transaction that first checks the task is still ``running`` and
+leased to that worker. So a task the user stopped, or one taken back from a worker that
+went silent, can never overwrite what the user sees.
+
+Document fields (contract §5): ``run`` "1" while queued or running, "3" done, "4" failed,
+"2" cancelled; ``progress`` 0..1, -1 on failure; ``progress_msg`` a log of lines
+``HH:MM:SS message``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ragloom.clock import now_ms
+from ragloom.settings import WorkerSettings
+from ragloom.storage.metadata import MetadataStore, Transaction
+from ragloom.storage.metadata.tables import Document, Task
+
+MAX_PROGRESS_LOG = 64 * 1024
+
+
+class Standing(StrEnum):
+    """Where a worker stands with the task it is running."""
+
+    HELD = "held"  # still the task's worker: carry on
+    CANCELLED = "cancelled"  # the user stopped it: clean up and stop
+    LOST = "lost"  # the task was given to another worker: stop, touch nothing
+    GONE = "gone"  # the task (its document) was deleted: remove what you wrote, stop
+
+
+@dataclass(frozen=True)
+class ClaimedTask:
+    """A task a worker now holds."""
+
+    id: str
+    document_id: str
+    dataset_id: str
+    tenant_id: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class Abandoned:
+    """A cancelled task whose worker vanished: its document's chunks must still be removed."""
+
+    task_id: str
+    document_id: str
+    dataset_id: str
+
+
+def log_line(message: str) -> str:
+    """A progress-log line: UTC time of day, then the message."""
+    return f"{time.strftime('%H:%M:%S', time.gmtime())} {message}"
+
+
+def append_log(document: Document, message: str) -> None:
+    if not message:
+        return
+    log = f"{document.progress_msg}\n{log_line(message)}" if document.progress_msg else log_line(message)
+    document.progress_msg = log[-MAX_PROGRESS_LOG:]
+
+
+class TaskLedger:
+    """Claims, leases, progress and outcomes of tasks; see the module docstring."""
+
+    def __init__(self, store: MetadataStore, settings: WorkerSettings) -> None:
+        self._store = store
+        self._lease_ms = int(settings.lease_seconds * 1000)
+        self._max_attempts = settings.max_attempts
+
+    def claim(self, worker: str) -> ClaimedTask | None:
+        """Take the oldest runnable task, or ``None`` when there is nothing to do."""
+        now = now_ms()
+        with self._store.writing() as tx:
+            task = tx.tasks.next_claimable(now)
+            if task is None:
+                return None
+            task.status, task.worker = "running", worker
+            task.lease_expires_at = now + self._lease_ms
+            task.attempts += 1
+            task.begin_time = task.begin_time or now
+            task.update_time = now
+            document = tx.documents.get(task.document_id)
+            if document is not None:
+                document.process_begin_at = document.process_begin_at or now
+                message = (
+                    "Task has been received." if task.attempts == 1 else f"Task resumed (attempt {task.attempts})."
+                )
+                append_log(document, message)
+            return ClaimedTask(task.id, task.document_id, task.dataset_id, task.tenant_id, task.attempts)
+
+    def _standing(self, tx: Transaction, task_id: str, worker: str) -> tuple[Standing, Task | None]:
+        task = tx.tasks.get(task_id)
+        if task is None:
+            return Standing.GONE, None
+        if task.status == "cancelling" and task.worker == worker:
+            return Standing.CANCELLED, task
+        if task.status != "running" or task.worker != worker:
+            return Standing.LOST, task
+        return Standing.HELD, task
+
+    def standing(self, task_id: str, worker: str) -> Standing:
+        """Whether the worker still holds the task (a read; the lease is not renewed)."""
+        with self._store.reading() as tx:
+            return self._standing(tx, task_id, worker)[0]
+
+    def heartbeat(self, task_id: str, worker: str) -> Standing:
+        """Renew the lease; says whether the worker should go on."""
+        with self._store.writing() as tx:
+            standing, task = self._standing(tx, task_id, worker)
+            if standing is Standing.HELD and task is not None:
+                task.lease_expires_at = now_ms() + self._lease_ms
+            return standing
+
+    def report(self, task_id: str, worker: str, progress: float, message: str = "") -> Standing:
+        """Record progress (never backwards) and a log line, if the worker still holds the task."""
+        with self._store.writing() as tx:
+            standing, task = self._standing(tx, task_id, worker)
+            if standing is not Standing.HELD or task is None:
+                return standing
+            now = now_ms()
+            task.lease_expires_at = now + self._lease_ms
+            document = tx.documents.get(task.document_id)
+            if document is not None:
+                document.progress = max(document.progress, min(progress, 0.99))
+                append_log(document, message)
+                document.update_time = now
+            return standing
+
+    def complete(self, task_id: str, worker: str, chunk_count: int, token_count: int, message: str) -> Standing:
+        """Mark the task done and its document DONE with its counts."""
+        with self._store.writing() as tx:
+            standing, task = self._standing(tx, task_id, worker)
+            if standing is not Standing.HELD or task is None:
+                return standing
+            now = now_ms()
+            task.status, task.end_time, task.update_time = "done", now, now
+            document = tx.documents.get(task.document_id)
+            if document is not None:
+                document.run, document.progress = "3", 1.0
+                document.chunk_count, document.token_count = chunk_count, token_count
+                document.process_duration = round((now - (document.process_begin_at or now)) / 1000, 3)
+                document.update_time = now
+                append_log(document, message)
+            return standing
+
+    def fail(self, task_id: str, worker: str, reason: str) -> Standing:
+        """Mark the task failed and its document FAIL, keeping the reason in its log."""
+        with self._store.writing() as tx:
+            standing, task = self._standing(tx, task_id, worker)
+            if standing is not Standing.HELD or task is None:
+                return standing
+            self._fail(tx, task, reason)
+            return standing
+
+    def _fail(self, tx: Transaction, task: Task, reason: str) -> None:
+        now = now_ms()
+        task.status, task.error, task.end_time, task.update_time = "failed", reason, now, now
+        document = tx.documents.get(task.document_id)
+        if document is not None:
+            document.run, document.progress = "4", -1.0
+            document.chunk_count = document.token_count = 0
+            document.process_duration = round((now - (document.process_begin_at or now)) / 1000, 3)
+            document.update_time = now
+            append_log(document, f"[ERROR] {reason}")
+
+    def acknowledge_cancel(self, task_id: str) -> None:
+        """A cancelled task's chunks are gone: the task is finished."""
+        with self._store.writing() as tx:
+            task = tx.tasks.get(task_id)
+            if task is not None and task.status == "cancelling":
+                now = now_ms()
+                task.status, task.end_time, task.update_time = "cancelled", now, now
+
+    def reap(self, *, everything: bool = False) -> list[Abandoned]:
+        """Take back tasks whose worker went silent (all leased tasks when ``everything``).
+
+        A running task goes back to the queue, or fails once it has been tried
+        ``max_attempts`` times (a document that kills its worker every time). Cancelled
+        tasks are returned so the caller can remove their chunks and acknowledge them.
+        """
+        abandoned = []
+        with self._store.writing() as tx:
+            for task in tx.tasks.leased_expired(None if everything else now_ms()):
+                if task.status == "cancelling":
+                    abandoned.append(Abandoned(task.id, task.document_id, task.dataset_id))
+                elif task.attempts >= self._max_attempts:
+                    self._fail(tx, task, f"The worker stopped {task.attempts} times while processing this document.")
+                else:
+                    task.status, task.worker, task.lease_expires_at = "queued", None, None
+                    task.update_time = now_ms()
+        return abandoned

@@ -1,0 +1,93 @@
+"""Running one claimed task: heartbeat, progress, cancellation, and its outcome."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from ragloom.errors import RagloomError
+from ragloom.ingest.context import IngestCancelledError, IngestContext
+from ragloom.ingest.pipeline import IngestPipeline
+from ragloom.services.task_ledger import ClaimedTask, Standing, TaskLedger
+from ragloom.storage.index import ChunkIndex
+
+log = logging.getLogger(__name__)
+
+CHECK_INTERVAL_SECONDS = 0.5
+REPORT_INTERVAL_SECONDS = 1.0
+
+
+class TaskRunner:
+    """Runs tasks for one worker; a background thread renews the lease and watches for a stop."""
+
+    def __init__(
+        self, ledger: TaskLedger, pipeline: IngestPipeline, index: ChunkIndex, worker: str, lease_seconds: float
+    ) -> None:
+        self._ledger = ledger
+        self._pipeline = pipeline
+        self._index = index
+        self._worker = worker
+        self._renew_every = max(lease_seconds / 4, CHECK_INTERVAL_SECONDS)
+
+    def run(self, task: ClaimedTask) -> Standing:
+        """Run ``task`` to an outcome; returns how the worker stood with it at the end."""
+        standing = Standing.HELD
+        finished = threading.Event()
+        last_report = 0.0
+
+        def watch() -> None:
+            nonlocal standing
+            last_renewal = time.monotonic()
+            while not finished.wait(CHECK_INTERVAL_SECONDS):
+                renew = time.monotonic() - last_renewal >= self._renew_every
+                current = (
+                    self._ledger.heartbeat(task.id, self._worker)
+                    if renew
+                    else self._ledger.standing(task.id, self._worker)
+                )
+                if renew:
+                    last_renewal = time.monotonic()
+                if current is not Standing.HELD:
+                    standing = current
+                    return
+
+        def report(fraction: float, message: str) -> None:
+            nonlocal standing, last_report
+            now = time.monotonic()
+            if not message and now - last_report < REPORT_INTERVAL_SECONDS:
+                return
+            last_report = now
+            current = self._ledger.report(task.id, self._worker, fraction, message)
+            if current is not Standing.HELD:
+                standing = current
+
+        watcher = threading.Thread(target=watch, name=f"lease-{task.id[:8]}", daemon=True)
+        watcher.start()
+        context = IngestContext(report, lambda: standing is not Standing.HELD)
+        started = time.perf_counter()
+        try:
+            result = self._pipeline.run(task.document_id, context)
+            timings = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in result.seconds.items())
+            message = f"Task done ({time.perf_counter() - started:.2f}s: {timings})."
+            standing = self._ledger.complete(task.id, self._worker, result.chunk_count, result.token_count, message)
+        except IngestCancelledError:
+            if standing is Standing.HELD:
+                standing = self._ledger.heartbeat(task.id, self._worker)
+        except RagloomError as error:
+            standing = self._ledger.fail(task.id, self._worker, error.message)
+        except Exception as error:  # a document must never take the worker down
+            log.exception("task %s failed unexpectedly", task.id)
+            standing = self._ledger.fail(task.id, self._worker, f"Unexpected error while processing: {error!r}")
+        finally:
+            finished.set()
+            watcher.join()
+        self._settle(task, standing)
+        return standing
+
+    def _settle(self, task: ClaimedTask, standing: Standing) -> None:
+        """After a stop: remove what this run wrote unless another worker now owns the task."""
+        if standing in (Standing.CANCELLED, Standing.GONE):
+            self._index.delete(task.dataset_id, document_ids=[task.document_id])
+        if standing is Standing.CANCELLED:
+            self._ledger.acknowledge_cancel(task.id)
