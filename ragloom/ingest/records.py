@@ -29,8 +29,8 @@ class Target:
 
 def analysed(record: ChunkRecord, analyzer: TextAnalyzer) -> ChunkRecord:
     """Fill ``record``'s term fields and token count from its text fields."""
-    record.content_terms = analyzer.joined(record.content)
-    record.content_fine_terms = analyzer.joined_fine(record.content)
+    coarse, fine = analyzer.both(record.content)
+    record.content_terms, record.content_fine_terms = " ".join(coarse), " ".join(fine)
     record.title_terms = analyzer.joined(split_extension(record.document_name)[0])
     record.important_terms = analyzer.joined(" ".join(record.important_keywords))
     record.question_terms = analyzer.joined(" ".join(record.questions))

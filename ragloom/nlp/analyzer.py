@@ -15,6 +15,7 @@ sub-words of long Chinese words (``*_sm_ltks``) so a search for 北京 finds 北
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import cached_property
 
@@ -25,6 +26,7 @@ _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _PIECES = re.compile(rf"[{_HAN}]+|[a-z0-9]+(?:[._'’-][a-z0-9]+)*")
 _HAN_RUN = re.compile(rf"[{_HAN}]+")
 _LONGEST_STEMMED_WORD = 40
+_STEM_CACHE_LIMIT = 200_000
 
 
 def normalize(text: str) -> str:
@@ -38,17 +40,46 @@ def has_han(text: str) -> bool:
 
 
 class TextAnalyzer:
-    """Turns text into index terms; safe to share between threads."""
+    """Turns text into index terms; safe to share between threads.
+
+    Stems are cached (words repeat a great deal), which makes analysis of long documents
+    several times faster; the cache is bounded and simply starts over when full.
+    """
+
+    def __init__(self) -> None:
+        self._stems: dict[str, str] = {}
+        self._lock = threading.Lock()
 
     @cached_property
     def _stemmer(self) -> snowballstemmer.stemmer:
         return snowballstemmer.stemmer("english")
 
     def _word(self, word: str) -> str:
+        word = word.replace("’", "'")
         if word.isdigit() or len(word) > _LONGEST_STEMMED_WORD or not word.isascii():
             return word
-        stemmed: str = self._stemmer.stemWord(word)
-        return stemmed
+        stem = self._stems.get(word)
+        if stem is None:
+            with self._lock:
+                stem = str(self._stemmer.stemWord(word))
+                if len(self._stems) >= _STEM_CACHE_LIMIT:
+                    self._stems.clear()
+                self._stems[word] = stem
+        return stem
+
+    def both(self, text: str) -> tuple[list[str], list[str]]:
+        """``(terms, fine_terms)`` of ``text`` in one pass."""
+        coarse: list[str] = []
+        fine: list[str] = []
+        for piece in _PIECES.findall(normalize(text)):
+            if has_han(piece):
+                coarse.extend(word for word in rjieba.cut(piece) if word.strip())
+                fine.extend(word for word in rjieba.cut_for_search(piece) if word.strip())
+            else:
+                word = self._word(piece)
+                coarse.append(word)
+                fine.append(word)
+        return coarse, fine
 
     def terms(self, text: str) -> list[str]:
         """The coarse terms of ``text``, in order."""
@@ -57,18 +88,12 @@ class TextAnalyzer:
             if has_han(piece):
                 result.extend(word for word in rjieba.cut(piece) if word.strip())
             else:
-                result.append(self._word(piece.replace("’", "'")))
+                result.append(self._word(piece))
         return result
 
     def fine_terms(self, text: str) -> list[str]:
         """The coarse terms plus the sub-words of Chinese words longer than two characters."""
-        result: list[str] = []
-        for piece in _PIECES.findall(normalize(text)):
-            if has_han(piece):
-                result.extend(word for word in rjieba.cut_for_search(piece) if word.strip())
-            else:
-                result.append(self._word(piece.replace("’", "'")))
-        return result
+        return self.both(text)[1]
 
     def joined(self, text: str) -> str:
         """``terms`` as one space-separated string (the stored form)."""
