@@ -33,9 +33,80 @@ def _text() -> Parser:
     return parse
 
 
+def _markdown() -> Parser:
+    from ragloom.ingest.parsers.markdown import parse
+
+    return parse
+
+
+def _html() -> Parser:
+    from ragloom.ingest.parsers.html import parse
+
+    return parse
+
+
+def _json() -> Parser:
+    from ragloom.ingest.parsers.json_lines import parse
+
+    return parse
+
+
+def _csv() -> Parser:
+    from ragloom.ingest.parsers.csv import parse
+
+    return parse
+
+
+def _spreadsheet() -> Parser:
+    from ragloom.ingest.parsers.spreadsheet import parse
+
+    return parse
+
+
+def _docx() -> Parser:
+    from ragloom.ingest.parsers.docx import parse
+
+    return parse
+
+
+def _pptx() -> Parser:
+    from ragloom.ingest.parsers.pptx import parse
+
+    return parse
+
+
+def _pdf() -> Parser:
+    from ragloom.ingest.parsers.pdf import parse
+
+    return parse
+
+
+def _email() -> Parser:
+    from ragloom.ingest.parsers.email import parse
+
+    return parse
+
+
+def _image() -> Parser:
+    from ragloom.ingest.parsers.image import parse
+
+    return parse
+
+
 _CODE_AND_TEXT = "txt ini py js java c cpp h php go ts sh cs kt sql yml xml"
+_IMAGES = "jpg jpeg png tif gif webp"
 PARSERS: dict[str, Callable[[], Parser]] = {
     **dict.fromkeys(_CODE_AND_TEXT.split(), _text),
+    **dict.fromkeys(("md", "mdx"), _markdown),
+    **dict.fromkeys(("htm", "html"), _html),
+    **dict.fromkeys(("json", "jsonl", "ldjson"), _json),
+    "csv": _csv,
+    **dict.fromkeys(("xlsx", "xls"), _spreadsheet),
+    "docx": _docx,
+    "pptx": _pptx,
+    "pdf": _pdf,
+    "eml": _email,
+    **dict.fromkeys(_IMAGES.split(), _image),
 }
 
 

@@ -31,3 +31,15 @@ def test_code_keeps_indentation() -> None:
 def test_binary_content_is_refused(data: bytes) -> None:
     with pytest.raises(IngestError, match="is not a text file"):
         parse(SourceFile("fake.txt", data), {}, IngestContext())
+
+
+@pytest.mark.parametrize("text", ["Käse;Zürich", "Crème brûlée à Besançon, déjà vu.", "Æble på ø, blåbær"])
+def test_short_western_text_in_latin1_is_decoded_right(text: str) -> None:
+    document = parse(SourceFile("a.txt", text.encode("latin-1")), {}, IngestContext())
+    assert document.text() == text
+
+
+def test_chinese_in_gbk_is_still_detected() -> None:
+    text = "知识库检索系统支持中文文档。" * 10
+    document = parse(SourceFile("a.txt", text.encode("gbk")), {}, IngestContext())
+    assert document.text() == text
