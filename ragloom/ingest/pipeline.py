@@ -115,13 +115,18 @@ class IngestPipeline:
         title_weight = (
             float(weight) if isinstance(weight, int | float) and not isinstance(weight, bool) else DEFAULT_TITLE_WEIGHT
         )
-        title_vector = (
-            model.embed_documents([split_extension(records[0].document_name)[0]])[0] if title_weight else None
-        )
+        title = split_extension(records[0].document_name)[0]
+        title_vector = None
         for start in range(0, len(records), EMBED_BATCH):
             context.check()
             batch = records[start : start + EMBED_BATCH]
-            vectors = model.embed_documents([embedding_text(record) for record in batch])
+            texts = [embedding_text(record) for record in batch]
+            if title_weight and title_vector is None:
+                # the title rides with the first batch: one model call fewer per document
+                embedded = model.embed_documents([title, *texts])
+                title_vector, vectors = embedded[0], embedded[1:]
+            else:
+                vectors = model.embed_documents(texts)
             if title_vector is not None:
                 vectors = normalized(title_weight * title_vector + (1 - title_weight) * vectors)
             for record, vector in zip(batch, vectors, strict=True):
