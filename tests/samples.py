@@ -173,12 +173,24 @@ def _text_picture(
 ) -> Image.Image:
     picture = Image.new("RGB", size, background)
     draw = ImageDraw.Draw(picture)
-    font = ImageFont.truetype(DEJAVU_SANS, font_size)
+    font = text_font(font_size)
     x, y = origin
     for line in lines:
         draw.text((x, y), line, fill=(0, 0, 0), font=font)
         y += int(font_size * 1.8)
     return picture
+
+
+def text_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """DejaVu Sans where the system has it, else the Vera font shipped inside reportlab, else Pillow's own."""
+    import os
+
+    import reportlab
+
+    for path in (DEJAVU_SANS, os.path.join(os.path.dirname(reportlab.__file__), "fonts", "Vera.ttf")):
+        if os.path.exists(path):
+            return ImageFont.truetype(path, size)
+    return ImageFont.load_default(size=size)
 
 
 def corrupt_pdf() -> bytes:

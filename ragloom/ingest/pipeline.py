@@ -17,10 +17,10 @@ from ragloom.errors import DataError, IngestError
 from ragloom.ingest.chunkers.registry import chunker_for
 from ragloom.ingest.context import IngestCancelledError, IngestContext
 from ragloom.ingest.parsers.registry import parser_for
-from ragloom.ingest.records import Target, build_records, embedding_text
+from ragloom.ingest.records import Target, blend_title, build_records, embedding_text, title_weight
 from ragloom.ingest.source import SourceFile
 from ragloom.nlp import TextAnalyzer
-from ragloom.providers.embedding import EmbeddingModels, normalized
+from ragloom.providers.embedding import EmbeddingModels
 from ragloom.services.names import split_extension
 from ragloom.storage.blobs import BlobStore
 from ragloom.storage.index import ChunkIndex, ChunkRecord
@@ -28,7 +28,6 @@ from ragloom.storage.metadata import MetadataStore
 
 EMBED_BATCH = 32
 INDEX_BATCH = 256
-DEFAULT_TITLE_WEIGHT = 0.1
 
 
 @dataclass
@@ -111,24 +110,21 @@ class IngestPipeline:
             model = self._embeddings.get(model_id)
         except DataError as error:
             raise IngestError(f"The dataset's embedding model cannot be used: {error.message}") from None
-        weight = config.get("filename_embd_weight", DEFAULT_TITLE_WEIGHT)
-        title_weight = (
-            float(weight) if isinstance(weight, int | float) and not isinstance(weight, bool) else DEFAULT_TITLE_WEIGHT
-        )
+        weight = title_weight(config)
         title = split_extension(records[0].document_name)[0]
         title_vector = None
         for start in range(0, len(records), EMBED_BATCH):
             context.check()
             batch = records[start : start + EMBED_BATCH]
             texts = [embedding_text(record) for record in batch]
-            if title_weight and title_vector is None:
+            if weight and title_vector is None:
                 # the title rides with the first batch: one model call fewer per document
                 embedded = model.embed_documents([title, *texts])
                 title_vector, vectors = embedded[0], embedded[1:]
             else:
                 vectors = model.embed_documents(texts)
             if title_vector is not None:
-                vectors = normalized(title_weight * title_vector + (1 - title_weight) * vectors)
+                vectors = blend_title(title_vector, vectors, weight)
             for record, vector in zip(batch, vectors, strict=True):
                 record.vector = np.asarray(vector, dtype=np.float32)
             context.progress((start + len(batch)) / len(records))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import xxhash
 
 from ragloom.ingest.model import ChunkDraft
 from ragloom.nlp import TextAnalyzer, count_tokens
+from ragloom.providers.embedding import Vectors, normalized
 from ragloom.services.names import split_extension
 from ragloom.storage.index import ChunkRecord
 
@@ -36,6 +38,22 @@ def analysed(record: ChunkRecord, analyzer: TextAnalyzer) -> ChunkRecord:
     record.question_terms = analyzer.joined(" ".join(record.questions))
     record.token_count = count_tokens(record.content)
     return record
+
+
+DEFAULT_TITLE_WEIGHT = 0.1
+
+
+def title_weight(config: Mapping[str, object]) -> float:
+    """``filename_embd_weight`` from a parser config (RAGFlow's default 0.1)."""
+    value = config.get("filename_embd_weight", DEFAULT_TITLE_WEIGHT)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return DEFAULT_TITLE_WEIGHT
+    return float(value)
+
+
+def blend_title(title_vector: Vectors, vectors: Vectors, weight: float) -> Vectors:
+    """RAGFlow's chunk vectors: ``weight`` of the document title's vector, the rest the chunk's."""
+    return normalized(weight * title_vector + (1 - weight) * vectors)
 
 
 def embedding_text(record: ChunkRecord) -> str:

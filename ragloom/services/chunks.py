@@ -16,11 +16,11 @@ import numpy as np
 
 from ragloom.clock import now_ms
 from ragloom.errors import DataError
-from ragloom.ingest.records import analysed, chunk_id, embedding_text
+from ragloom.ingest.records import DEFAULT_TITLE_WEIGHT, analysed, blend_title, chunk_id, embedding_text
 from ragloom.nlp import TextAnalyzer
 from ragloom.nlp.analyzer import has_han
 from ragloom.nlp.highlight import highlight
-from ragloom.providers.embedding import EmbeddingModels, normalized
+from ragloom.providers.embedding import EmbeddingModels
 from ragloom.services.names import split_extension
 from ragloom.services.tenants import Caller
 from ragloom.storage.blobs import BlobStore
@@ -28,7 +28,6 @@ from ragloom.storage.index import ChunkIndex, ChunkRecord
 from ragloom.storage.metadata import MetadataStore
 from ragloom.storage.metadata.tables import Dataset, Document
 
-TITLE_WEIGHT = 0.1
 _QA_SEPARATOR = re.compile(r"[\n\t]")
 
 
@@ -126,7 +125,7 @@ class ChunkService:
         model = self._embeddings.get(dataset.embedding_model)
         title = split_extension(record.document_name)[0]
         vectors = model.embed_documents([title, embedding_text(record)])
-        record.vector = np.asarray(normalized(TITLE_WEIGHT * vectors[0] + (1 - TITLE_WEIGHT) * vectors[1]), np.float32)
+        record.vector = np.asarray(blend_title(vectors[0], vectors[1], DEFAULT_TITLE_WEIGHT), np.float32)
 
     # ---- reads --------------------------------------------------------------------------------
 

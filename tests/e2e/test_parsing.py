@@ -239,3 +239,39 @@ def test_killing_the_server_mid_task_then_restarting_completes_without_duplicate
         assert len(chunk_ids) == len(set(chunk_ids)) == done["chunk_count"] == listed["total"]
     finally:
         stop_server(process)
+
+
+def test_a_separate_ragloom_worker_process_does_the_work(tmp_path: Path, server_env: dict[str, str]):
+    import subprocess
+    import sys
+
+    data_dir = tmp_path / "data"
+    key = ragloom("apikey", "create", "--data-dir", str(data_dir), env=server_env).strip()
+    auth = {"Authorization": f"Bearer {key}"}
+    no_workers = {**server_env, "RAGLOOM_WORKERS__COUNT": "0"}
+    process, base_url = start_server(data_dir, no_workers, tmp_path / "log")
+    api = f"{base_url}/api/v1"
+    worker = None
+    try:
+        dataset = requests.post(f"{api}/datasets", json={"name": "w"}, headers=auth, timeout=TIMEOUT).json()["data"]
+        upload = requests.post(
+            f"{api}/datasets/{dataset['id']}/documents",
+            files=[("file", ("w.txt", text_file(5)))],
+            headers=auth,
+            timeout=TIMEOUT,
+        ).json()
+        document_id = upload["data"][0]["id"]
+        requests.post(
+            f"{api}/datasets/{dataset['id']}/chunks", json={"document_ids": [document_id]}, headers=auth, timeout=30
+        )
+        time.sleep(1.5)
+        assert wait_for(api, auth, dataset["id"], document_id, until=set(), limit=0)["run"] == "RUNNING"
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "ragloom", "worker", "--data-dir", str(data_dir)], env=server_env
+        )
+        assert wait_for(api, auth, dataset["id"], document_id, until={"DONE", "FAIL"})["run"] == "DONE"
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=30) == 0
+        stop_server(process)
