@@ -288,3 +288,82 @@ class ChunkIndexConformance:
         )
         hits = chunk_index.search_vector(["ds1", "ds2", "ds3"], np.asarray(unit(1, 0, 0), dtype=np.float32))
         assert [(hit.dataset_id, hit.chunk_id) for hit in hits] == [("ds1", "a"), ("ds2", "b")]
+
+    # ---- match (the retrieval primitive) ---------------------------------------------------
+
+    def test_match_reports_term_hits_frequencies_and_cosines(self, chunk_index: ChunkIndex) -> None:
+        self.require(chunk_index, Capability.VECTOR)
+        self.require(chunk_index, Capability.FULL_TEXT)
+        chunk_index.upsert(
+            [
+                chunk("a", "pandas eat bamboo", vector=unit(1, 0, 0)),
+                chunk("b", "bamboo grows fast", vector=unit(0.5, 1, 0)),
+                chunk("c", "rivers flow", vector=unit(0, 0, 1)),
+                chunk("d", "pandas sleep", vector=unit(1, 1, 0), available=False),
+            ]
+        )
+        terms = ["panda", "bamboo"]
+        query = np.asarray(unit(1, 0, 0), dtype=np.float32)
+        assert chunk_index.match(["ds1"], terms, query, top_k=1).chunk_ids == ["a"]
+        matches = chunk_index.match(["ds1"], terms, query, top_k=2)
+        assert matches.eligible == 3
+        assert matches.document_frequency.tolist() == [1, 2]
+        found = {
+            chunk_id: (hits.tolist(), round(float(similarity), 4))
+            for chunk_id, hits, similarity in zip(
+                matches.chunk_ids, matches.term_hits, matches.vector_similarity, strict=True
+            )
+        }
+        assert found == {
+            "a": ([True, True], 1.0),
+            "b": ([False, True], round(float(np.dot(unit(0.5, 1, 0), unit(1, 0, 0))), 4)),
+        }
+        assert matches.dataset_ids == ["ds1", "ds1"]
+        assert sorted(matches.document_ids) == ["doc1", "doc1"]
+
+    def test_match_takes_the_top_k_nearest_even_without_terms(self, chunk_index: ChunkIndex) -> None:
+        self.require(chunk_index, Capability.VECTOR)
+        chunk_index.upsert([chunk(f"v{n}", f"text {n}", vector=unit(1, n / 10, 0)) for n in range(10)])
+        matches = chunk_index.match(["ds1"], [], np.asarray(unit(1, 0, 0), dtype=np.float32), top_k=3)
+        assert sorted(matches.chunk_ids) == ["v0", "v1", "v2"]
+        assert matches.term_hits.shape == (3, 0)
+
+    def test_match_filters_documents_and_datasets(self, chunk_index: ChunkIndex) -> None:
+        self.require(chunk_index, Capability.FULL_TEXT)
+        chunk_index.upsert(
+            [
+                chunk("a", "alpha beta", document_id="d1"),
+                chunk("b", "alpha gamma", document_id="d2"),
+                chunk("c", "alpha delta", dataset_id="ds2", document_id="d3"),
+            ]
+        )
+        only_d2 = chunk_index.match(["ds1"], ["alpha"], None, document_ids=["d2"])
+        assert (only_d2.chunk_ids, only_d2.eligible, only_d2.document_frequency.tolist()) == (["b"], 1, [1])
+        both = chunk_index.match(["ds1", "ds2"], ["alpha"], None)
+        assert sorted(zip(both.dataset_ids, both.chunk_ids, strict=True)) == [("ds1", "a"), ("ds1", "b"), ("ds2", "c")]
+        assert chunk_index.match(["ds3"], ["alpha"], None).chunk_ids == []
+
+    def test_match_phrases_need_adjacent_terms(self, chunk_index: ChunkIndex) -> None:
+        self.require(chunk_index, Capability.FULL_TEXT)
+        chunk_index.upsert([chunk("a", "machine learning models"), chunk("b", "learning about machine tools")])
+        matches = chunk_index.match(["ds1"], ["machin learn"], None)
+        assert matches.chunk_ids == ["a"]
+
+    def test_match_includes_children_with_their_parent(self, chunk_index: ChunkIndex) -> None:
+        self.require(chunk_index, Capability.FULL_TEXT)
+        chunk_index.upsert([chunk("p", "whole section"), chunk("k", "a small piece", parent_id="p")])
+        matches = chunk_index.match(["ds1"], [ANALYZER.terms("piece")[0]], None)
+        assert (matches.chunk_ids, matches.parent_ids) == (["k"], ["p"])
+
+    def test_match_sees_additions_and_rewrites_at_once(self, chunk_index: ChunkIndex) -> None:
+        self.require(chunk_index, Capability.FULL_TEXT)
+        chunk_index.upsert([chunk("a", "first words")])
+        assert chunk_index.match(["ds1"], ["word"], None).chunk_ids == ["a"]
+        chunk_index.upsert([chunk("b", "more words")])
+        assert sorted(chunk_index.match(["ds1"], ["word"], None).chunk_ids) == ["a", "b"]
+        chunk_index.upsert([chunk("a", "first sentences")])
+        assert chunk_index.match(["ds1"], ["word"], None).chunk_ids == ["b"]
+        chunk_index.set_available("ds1", False, chunk_ids=["b"])
+        assert chunk_index.match(["ds1"], ["word"], None).chunk_ids == []
+        chunk_index.delete("ds1", chunk_ids=["a"])
+        assert chunk_index.match(["ds1"], ["sentenc"], None).eligible == 0

@@ -11,6 +11,10 @@ Semantics every backend keeps (checked by ``ragloom.testing.chunk_index``):
   Full-text search matches *terms* (already analysed text), scoring title, keyword and
   question terms above content terms. Vector search scores by cosine similarity.
 - ``document_stats`` counts listed chunks and sums their ``token_count``.
+- ``match`` is the one retrieval primitive: it reports facts (cosine similarity, which
+  query terms each candidate contains, how common each term is) and never scores; the
+  hybrid scoring lives in ``ragloom.rag`` so it is identical on every backend. A term may
+  be a phrase of several space-separated terms, matched as adjacent terms.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from ragloom.storage.index.records import ChunkRecord, DocumentStats, ScoredChunk
+from ragloom.storage.index.records import ChunkRecord, DocumentStats, Matches, ScoredChunk
 
 
 class Capability(StrEnum):
@@ -111,6 +115,18 @@ class ChunkIndex(Protocol):
         limit: int = 1024,
     ) -> list[ScoredChunk]:
         """Available chunks nearest to ``vector`` by cosine similarity, best first."""
+        ...
+
+    def match(
+        self,
+        dataset_ids: Collection[str],
+        terms: Sequence[str],
+        vector: npt.NDArray[np.float32] | None,
+        *,
+        document_ids: Collection[str] = (),
+        top_k: int = 1024,
+    ) -> Matches:
+        """Candidates for a query among the available chunks of the datasets (see :class:`Matches`)."""
         ...
 
     def close(self) -> None:

@@ -61,3 +61,37 @@ class DocumentStats:
 
     chunk_count: int
     token_count: int
+
+
+@dataclass
+class Matches:
+    """What a backend knows about the chunks that might answer a query; the scorer ranks them.
+
+    Candidates are the ``top_k`` eligible chunks nearest to the query vector together with
+    the ``top_k`` best by the backend's full-text relevance. For each candidate: its cosine
+    similarity and which query terms it contains (``term_hits[i, j]``: candidate ``i``
+    contains ``terms[j]``). ``document_frequency[j]`` counts the eligible chunks containing
+    ``terms[j]``; ``eligible`` counts every chunk the query could see.
+    """
+
+    chunk_ids: list[str]
+    dataset_ids: list[str]
+    document_ids: list[str]
+    parent_ids: list[str]
+    vector_similarity: npt.NDArray[np.float32]
+    term_hits: npt.NDArray[np.bool_]
+    document_frequency: npt.NDArray[np.int64]
+    eligible: int
+
+    @classmethod
+    def empty(cls, term_count: int) -> Matches:
+        return cls(
+            [],
+            [],
+            [],
+            [],
+            np.zeros(0, dtype=np.float32),
+            np.zeros((0, term_count), dtype=bool),
+            np.zeros(term_count, dtype=np.int64),
+            0,
+        )

@@ -14,7 +14,6 @@ import sqlite3
 import threading
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,10 @@ import numpy as np
 import numpy.typing as npt
 
 from ragloom.storage.index.protocol import Capability
-from ragloom.storage.index.records import ChunkRecord, DocumentStats, ScoredChunk
+from ragloom.storage.index.records import ChunkRecord, DocumentStats, Matches, ScoredChunk
+from ragloom.storage.index.snapshot import DatasetSnapshot, extend, load, read_versions
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TERM_COLUMNS = ("content_terms", "content_fine_terms", "title_terms", "important_terms", "question_terms")
 # RAGFlow's field boosts: content_ltks^2, content_sm_ltks^1, title_tks^10, important_tks^20, question_tks^20
 TERM_WEIGHTS = (2.0, 1.0, 10.0, 20.0, 20.0)
@@ -100,7 +100,9 @@ CREATE TRIGGER IF NOT EXISTS chunk_fts_update AFTER UPDATE OF {", ".join(TERM_CO
     INSERT INTO chunk_fts (rowid, {", ".join(TERM_COLUMNS)})
     VALUES (new.rowid, {", ".join(f"new.{column}" for column in TERM_COLUMNS)});
 END;
-CREATE TABLE IF NOT EXISTS dataset_version (dataset_id TEXT PRIMARY KEY, version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS dataset_version (
+    dataset_id TEXT PRIMARY KEY, version INTEGER NOT NULL, rewrites INTEGER NOT NULL DEFAULT 0
+);
 """
 
 
@@ -114,15 +116,6 @@ def _placeholders(values: Collection[Any]) -> str:
     return ", ".join("?" for _ in values)
 
 
-@dataclass
-class _VectorMatrix:
-    version: int
-    ids: npt.NDArray[np.object_]
-    document_ids: npt.NDArray[np.object_]
-    available: npt.NDArray[np.bool_]
-    vectors: npt.NDArray[np.float32]
-
-
 class SqliteChunkIndex:
     """The default, embedded :class:`~ragloom.storage.index.protocol.ChunkIndex`."""
 
@@ -133,12 +126,16 @@ class SqliteChunkIndex:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
-        self._matrices: dict[str, _VectorMatrix] = {}
-        self._matrices_lock = threading.Lock()
+        self._snapshots: dict[str, DatasetSnapshot] = {}
+        self._snapshots_lock = threading.Lock()
         connection = self._connection()
         if connection.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
             # Idempotent statements in one write transaction: safe when processes start together.
-            connection.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version = {SCHEMA_VERSION};COMMIT;")
+            connection.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
+            with self._writing() as writing:
+                if writing.execute("PRAGMA user_version").fetchone()[0] == 1:
+                    writing.execute("ALTER TABLE dataset_version ADD COLUMN rewrites INTEGER NOT NULL DEFAULT 0")
+                writing.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -179,11 +176,13 @@ class SqliteChunkIndex:
             connection.execute("COMMIT")
 
     @staticmethod
-    def _bump(connection: sqlite3.Connection, dataset_ids: Collection[str]) -> None:
+    def _bump(connection: sqlite3.Connection, dataset_ids: Collection[str], *, rewrite: bool = True) -> None:
+        """Record a change of the datasets; ``rewrite`` is false when chunks were only added."""
+        step = int(rewrite)
         connection.executemany(
-            "INSERT INTO dataset_version (dataset_id, version) VALUES (?, 1) "
-            "ON CONFLICT (dataset_id) DO UPDATE SET version = version + 1",
-            [(dataset_id,) for dataset_id in set(dataset_ids)],
+            "INSERT INTO dataset_version (dataset_id, version, rewrites) VALUES (?, 1, ?) "
+            "ON CONFLICT (dataset_id) DO UPDATE SET version = version + 1, rewrites = rewrites + ?",
+            [(dataset_id, step, step) for dataset_id in set(dataset_ids)],
         )
 
     def close(self) -> None:
@@ -192,8 +191,8 @@ class SqliteChunkIndex:
                 connection.close()
             self._connections.clear()
         self._local = threading.local()
-        with self._matrices_lock:
-            self._matrices.clear()
+        with self._snapshots_lock:
+            self._snapshots.clear()
 
     # ---- rows ---------------------------------------------------------------------------------
 
@@ -267,9 +266,17 @@ class SqliteChunkIndex:
             f"INSERT INTO chunk ({', '.join(_COLUMNS)}) VALUES ({_placeholders(_COLUMNS)}) "
             f"ON CONFLICT (dataset_id, id) DO UPDATE SET {assignments}"
         )
+        by_dataset: dict[str, list[str]] = {}
+        for chunk in chunks:
+            by_dataset.setdefault(chunk.dataset_id, []).append(chunk.id)
         with self._writing() as connection:
+            for dataset_id, ids in by_dataset.items():
+                existing = connection.execute(
+                    f"SELECT count(*) FROM chunk WHERE dataset_id = ? AND id IN ({_placeholders(ids)})",
+                    [dataset_id, *ids],
+                ).fetchone()[0]
+                self._bump(connection, [dataset_id], rewrite=bool(existing))
             connection.executemany(statement, [self._row(chunk) for chunk in chunks])
-            self._bump(connection, [chunk.dataset_id for chunk in chunks])
 
     def set_available(
         self, dataset_id: str, available: bool, *, document_id: str | None = None, chunk_ids: Collection[str] = ()
@@ -330,9 +337,9 @@ class SqliteChunkIndex:
         with self._writing() as connection:
             cursor = connection.execute(f"DELETE FROM chunk WHERE dataset_id IN ({_placeholders(ids)})", ids)
             connection.execute(f"DELETE FROM dataset_version WHERE dataset_id IN ({_placeholders(ids)})", ids)
-        with self._matrices_lock:
+        with self._snapshots_lock:
             for dataset_id in ids:
-                self._matrices.pop(dataset_id, None)
+                self._snapshots.pop(dataset_id, None)
         return int(cursor.rowcount)
 
     # ---- reads --------------------------------------------------------------------------------
@@ -432,34 +439,20 @@ class SqliteChunkIndex:
             for chunk_id, dataset_id, document_id, rank in rows
         ]
 
-    def _matrix(self, dataset_id: str) -> _VectorMatrix | None:
-        with self._reading() as connection:
-            found = connection.execute(
-                "SELECT version FROM dataset_version WHERE dataset_id = ?", (dataset_id,)
-            ).fetchone()
-            version = int(found[0]) if found else 0
-            with self._matrices_lock:
-                cached = self._matrices.get(dataset_id)
-            if cached is not None and cached.version == version:
-                return cached
-            rows = connection.execute(
-                "SELECT id, document_id, available, vector FROM chunk WHERE dataset_id = ? AND vector IS NOT NULL",
-                (dataset_id,),
-            ).fetchall()
-        if not rows:
-            return None
-        dimension = len(rows[0][3]) // 4
-        usable = [row for row in rows if len(row[3]) // 4 == dimension]
-        matrix = _VectorMatrix(
-            version=version,
-            ids=np.array([row[0] for row in usable], dtype=object),
-            document_ids=np.array([row[1] for row in usable], dtype=object),
-            available=np.array([bool(row[2]) for row in usable], dtype=bool),
-            vectors=np.frombuffer(b"".join(row[3] for row in usable), dtype=np.float32).reshape(len(usable), dimension),
-        )
-        with self._matrices_lock:
-            self._matrices[dataset_id] = matrix
-        return matrix
+    def _snapshot(self, connection: sqlite3.Connection, dataset_id: str) -> DatasetSnapshot:
+        """The dataset's in-memory view, brought up to date (call inside a read transaction)."""
+        versions = read_versions(connection, dataset_id)
+        with self._snapshots_lock:
+            cached = self._snapshots.get(dataset_id)
+        if cached is not None and cached.versions == versions:
+            return cached
+        if cached is not None and cached.versions.rewrites == versions.rewrites:
+            fresh = extend(connection, dataset_id, cached, versions)
+        else:
+            fresh = load(connection, dataset_id, versions)
+        with self._snapshots_lock:
+            self._snapshots[dataset_id] = fresh
+        return fresh
 
     def search_vector(
         self,
@@ -469,34 +462,60 @@ class SqliteChunkIndex:
         document_ids: Collection[str] = (),
         limit: int = 1024,
     ) -> list[ScoredChunk]:
-        query = np.asarray(vector, dtype=np.float32).ravel()
-        norm = float(np.linalg.norm(query))
-        if norm == 0 or limit <= 0:
+        query = _unit(vector)
+        if query is None or limit <= 0:
             return []
-        query = query / norm
-        wanted = set(document_ids)
         hits: list[ScoredChunk] = []
-        for dataset_id in dict.fromkeys(dataset_ids):
-            matrix = self._matrix(dataset_id)
-            if matrix is None or matrix.vectors.shape[1] != query.shape[0]:
+        with self._reading() as connection:
+            snapshots = [
+                (dataset_id, self._snapshot(connection, dataset_id)) for dataset_id in dict.fromkeys(dataset_ids)
+            ]
+        for dataset_id, snapshot in snapshots:
+            if snapshot.dimension != query.size:
                 continue
-            mask = matrix.available.copy()
-            if wanted:
-                mask &= np.isin(matrix.document_ids, list(wanted))
-            candidates = np.flatnonzero(mask)
+            candidates = np.flatnonzero(_eligible(snapshot, document_ids) & snapshot.has_vector)
             if not candidates.size:
                 continue
-            scores = matrix.vectors[candidates] @ query
+            scores = (snapshot.vectors @ query)[candidates]
             keep = min(limit, candidates.size)
             best = np.argpartition(-scores, keep - 1)[:keep]
             hits.extend(
                 ScoredChunk(
-                    str(matrix.ids[candidates[i]]),
+                    str(snapshot.ids[candidates[i]]),
                     dataset_id,
-                    str(matrix.document_ids[candidates[i]]),
+                    str(snapshot.document_ids[candidates[i]]),
                     float(scores[i]),
                 )
                 for i in best
             )
         hits.sort(key=lambda hit: -hit.score)
         return hits[:limit]
+
+    def match(
+        self,
+        dataset_ids: Collection[str],
+        terms: Sequence[str],
+        vector: npt.NDArray[np.float32] | None,
+        *,
+        document_ids: Collection[str] = (),
+        top_k: int = 1024,
+    ) -> Matches:
+        from ragloom.storage.index.sqlite_match import match_snapshots
+
+        return match_snapshots(self, dataset_ids, terms, vector, document_ids=document_ids, top_k=top_k)
+
+
+def _unit(vector: npt.NDArray[np.float32] | None) -> npt.NDArray[np.float32] | None:
+    if vector is None:
+        return None
+    query = np.asarray(vector, dtype=np.float32).ravel()
+    norm = float(np.linalg.norm(query))
+    return query / norm if norm > 0 else None
+
+
+def _eligible(snapshot: DatasetSnapshot, document_ids: Collection[str]) -> npt.NDArray[np.bool_]:
+    """Rows a query may see: available ones, of the wanted documents if any are named."""
+    eligible = snapshot.available.copy()
+    if document_ids:
+        eligible &= np.isin(snapshot.document_ids, list(document_ids))
+    return eligible

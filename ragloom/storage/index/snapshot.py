@@ -1,0 +1,154 @@
+"""An in-memory view of one dataset's chunks, for fast vector and term matching.
+
+Each process keeps, per dataset, the chunks' row ids, ids, documents, parents,
+availability and vectors as numpy arrays, plus a cache of term postings (which rows
+contain a term, read from FTS5 once and reused). The view is kept in step with the
+database through two counters every write bumps in its own transaction: ``version``
+(any change) and ``rewrites`` (anything but adding new chunks). When only new chunks
+arrived, they are appended; otherwise the view is read again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+POSTINGS_LIMIT = 20_000_000  # cached posting entries per dataset before the cache starts over
+
+
+@dataclass(frozen=True)
+class Versions:
+    """A dataset's change counters."""
+
+    version: int
+    rewrites: int
+
+
+def read_versions(connection: sqlite3.Connection, dataset_id: str) -> Versions:
+    row = connection.execute(
+        "SELECT version, rewrites FROM dataset_version WHERE dataset_id = ?", (dataset_id,)
+    ).fetchone()
+    return Versions(int(row[0]), int(row[1])) if row else Versions(0, 0)
+
+
+@dataclass
+class DatasetSnapshot:
+    """One dataset's chunks as arrays, in row-id order."""
+
+    versions: Versions
+    rowids: npt.NDArray[np.int64]
+    ids: npt.NDArray[np.object_]
+    document_ids: npt.NDArray[np.object_]
+    parent_ids: npt.NDArray[np.object_]
+    available: npt.NDArray[np.bool_]
+    vectors: npt.NDArray[np.float32]
+    has_vector: npt.NDArray[np.bool_]
+    _postings: dict[str, npt.NDArray[np.int32]] = field(default_factory=dict)
+    _posting_entries: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def size(self) -> int:
+        return int(self.rowids.size)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.vectors.shape[1]) if self.vectors.ndim == 2 else 0
+
+    def positions_of(self, rowids: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
+        """Where ``rowids`` stand in this snapshot (row ids it does not hold are dropped)."""
+        if not rowids.size or not self.size:
+            return np.zeros(0, dtype=np.int32)
+        places = np.searchsorted(self.rowids, rowids)
+        inside = places < self.size
+        places, rowids = places[inside], rowids[inside]
+        found: npt.NDArray[np.int32] = places[self.rowids[places] == rowids].astype(np.int32)
+        return found
+
+    def postings(self, connection: sqlite3.Connection, term: str, expression: str) -> npt.NDArray[np.int32]:
+        """Rows containing ``term`` (an FTS5 ``expression`` for it), cached until the dataset changes."""
+        cached = self._postings.get(term)
+        if cached is not None:
+            return cached
+        row = connection.execute(
+            "SELECT group_concat(rowid) FROM chunk_fts WHERE chunk_fts MATCH ?", (expression,)
+        ).fetchone()
+        found = np.array(row[0].split(","), dtype=np.int64) if row and row[0] else np.zeros(0, dtype=np.int64)
+        found.sort()
+        positions = self.positions_of(found)
+        with self._lock:
+            if self._posting_entries + positions.size > POSTINGS_LIMIT:
+                self._postings.clear()
+                self._posting_entries = 0
+            self._postings[term] = positions
+            self._posting_entries += int(positions.size)
+        return positions
+
+
+_SELECT = "SELECT rowid, id, document_id, parent_id, available, vector FROM chunk WHERE dataset_id = ?"
+
+
+def _arrays(rows: list[tuple[Any, ...]], dimension: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_], int]:
+    """The rows' vectors as one matrix (zeros where a row has none, or one of another size),
+    which rows have one, and the dimension."""
+    if dimension == 0:
+        dimension = next((len(row[5]) // 4 for row in rows if row[5] is not None), 0)
+    present = np.array([row[5] is not None and len(row[5]) == 4 * dimension > 0 for row in rows], dtype=bool)
+    if dimension == 0:
+        return np.zeros((len(rows), 0), dtype=np.float32), present, 0
+    zero = bytes(4 * dimension)
+    blobs = [row[5] if row[5] is not None and len(row[5]) == 4 * dimension else zero for row in rows]
+    return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(rows), dimension), present, dimension
+
+
+def load(connection: sqlite3.Connection, dataset_id: str, versions: Versions) -> DatasetSnapshot:
+    """Read a dataset's chunks (call inside one read transaction, with ``versions`` read in it)."""
+    rows = connection.execute(f"{_SELECT} ORDER BY rowid", (dataset_id,)).fetchall()
+    vectors, present, _dimension = _arrays(rows, 0)
+    return DatasetSnapshot(
+        versions=versions,
+        rowids=np.array([row[0] for row in rows], dtype=np.int64),
+        ids=np.array([row[1] for row in rows], dtype=object),
+        document_ids=np.array([row[2] for row in rows], dtype=object),
+        parent_ids=np.array([row[3] for row in rows], dtype=object),
+        available=np.array([bool(row[4]) for row in rows], dtype=bool),
+        vectors=vectors,
+        has_vector=present,
+    )
+
+
+def extend(
+    connection: sqlite3.Connection, dataset_id: str, snapshot: DatasetSnapshot, versions: Versions
+) -> DatasetSnapshot:
+    """``snapshot`` plus the chunks added since it was read (valid only when nothing was rewritten)."""
+    after = int(snapshot.rowids[-1]) if snapshot.size else -1
+    rows = connection.execute(f"{_SELECT} AND rowid > ? ORDER BY rowid", (dataset_id, after)).fetchall()
+    if not rows:
+        return DatasetSnapshot(
+            versions,
+            snapshot.rowids,
+            snapshot.ids,
+            snapshot.document_ids,
+            snapshot.parent_ids,
+            snapshot.available,
+            snapshot.vectors,
+            snapshot.has_vector,
+        )
+    vectors, present, dimension = _arrays(rows, snapshot.dimension)
+    if snapshot.size and dimension != snapshot.dimension:
+        return load(connection, dataset_id, versions)
+    return DatasetSnapshot(
+        versions=versions,
+        rowids=np.concatenate([snapshot.rowids, np.array([row[0] for row in rows], dtype=np.int64)]),
+        ids=np.concatenate([snapshot.ids, np.array([row[1] for row in rows], dtype=object)]),
+        document_ids=np.concatenate([snapshot.document_ids, np.array([row[2] for row in rows], dtype=object)]),
+        parent_ids=np.concatenate([snapshot.parent_ids, np.array([row[3] for row in rows], dtype=object)]),
+        available=np.concatenate([snapshot.available, np.array([bool(row[4]) for row in rows], dtype=bool)]),
+        vectors=np.vstack([snapshot.vectors, vectors]) if snapshot.size else vectors,
+        has_vector=np.concatenate([snapshot.has_vector, present]),
+    )

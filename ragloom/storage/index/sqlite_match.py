@@ -1,0 +1,123 @@
+"""``match`` for the SQLite index: candidates from in-memory snapshots and cached FTS5 postings.
+
+Every eligible chunk of the datasets is scored twice, cheaply: by cosine similarity (one
+matrix product) and by an internal text relevance (the IDF of the query terms it
+contains). The union of the ``top_k`` best of each is returned with the facts the scorer
+needs. Nothing here decides a chunk's final score.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from ragloom.storage.index.records import Matches
+from ragloom.storage.index.snapshot import DatasetSnapshot
+
+if TYPE_CHECKING:
+    from ragloom.storage.index.sqlite import SqliteChunkIndex
+
+
+@dataclass
+class _Part:
+    """The eligible rows of one dataset."""
+
+    dataset_id: str
+    snapshot: DatasetSnapshot
+    rows: npt.NDArray[np.intp]  # positions in the snapshot
+    vector_similarity: npt.NDArray[np.float32]
+    has_vector: npt.NDArray[np.bool_]
+    hits: npt.NDArray[np.bool_]  # rows × terms
+
+
+def _top(scores: npt.NDArray[np.float32], count: int, *, positive: bool) -> npt.NDArray[np.intp]:
+    candidates = np.flatnonzero(scores > 0) if positive else np.arange(scores.size)
+    if candidates.size <= count:
+        return candidates
+    best = np.argpartition(-scores[candidates], count - 1)[:count]
+    return candidates[best]
+
+
+def _part(
+    connection: sqlite3.Connection,
+    dataset_id: str,
+    snapshot: DatasetSnapshot,
+    terms: Sequence[str],
+    query: npt.NDArray[np.float32] | None,
+    document_ids: Collection[str],
+) -> _Part | None:
+    from ragloom.storage.index.sqlite import _eligible, match_expression
+
+    eligible = _eligible(snapshot, document_ids)
+    rows = np.flatnonzero(eligible)
+    if not rows.size:
+        return None
+    if query is not None and snapshot.dimension == query.size:
+        similarity = (snapshot.vectors @ query)[rows].astype(np.float32)
+    else:
+        similarity = np.zeros(rows.size, dtype=np.float32)
+    hits = np.zeros((rows.size, len(terms)), dtype=bool)
+    if terms:
+        place = np.full(snapshot.size, -1, dtype=np.int64)
+        place[rows] = np.arange(rows.size)
+        for column, term in enumerate(terms):
+            found = place[snapshot.postings(connection, term, match_expression([term]))]
+            hits[found[found >= 0], column] = True
+    return _Part(dataset_id, snapshot, rows, similarity, snapshot.has_vector[rows], hits)
+
+
+def match_snapshots(
+    index: SqliteChunkIndex,
+    dataset_ids: Collection[str],
+    terms: Sequence[str],
+    vector: npt.NDArray[np.float32] | None,
+    *,
+    document_ids: Collection[str] = (),
+    top_k: int = 1024,
+) -> Matches:
+    """See :meth:`ragloom.storage.index.protocol.ChunkIndex.match`."""
+    from ragloom.storage.index.sqlite import _unit
+
+    if not dataset_ids or top_k <= 0:
+        return Matches.empty(len(terms))
+    query = _unit(vector)
+    parts: list[_Part] = []
+    with index._reading() as connection:
+        for dataset_id in dict.fromkeys(dataset_ids):
+            snapshot = index._snapshot(connection, dataset_id)
+            part = _part(connection, dataset_id, snapshot, terms, query, document_ids)
+            if part is not None:
+                parts.append(part)
+    if not parts:
+        return Matches.empty(len(terms))
+    hits = np.vstack([part.hits for part in parts])
+    similarity = np.concatenate([part.vector_similarity for part in parts])
+    eligible = int(hits.shape[0])
+    frequency = hits.sum(axis=0).astype(np.int64)
+    weights = np.log1p((eligible - frequency + 0.5) / (frequency + 0.5))
+    text_relevance = (hits @ weights).astype(np.float32)
+    with_vector = np.concatenate([part.has_vector for part in parts])
+    nearest = np.flatnonzero(with_vector)
+    chosen = np.union1d(
+        nearest[_top(similarity[nearest], top_k, positive=False)] if query is not None else np.zeros(0, dtype=np.intp),
+        _top(text_relevance, top_k, positive=True),
+    )
+    starts = np.cumsum([0] + [part.rows.size for part in parts])
+    matches = Matches.empty(len(terms))
+    matches.vector_similarity = similarity[chosen]
+    matches.term_hits = hits[chosen]
+    matches.document_frequency = frequency
+    matches.eligible = eligible
+    for number, part in enumerate(parts):
+        local = chosen[(chosen >= starts[number]) & (chosen < starts[number + 1])] - starts[number]
+        positions = part.rows[local]
+        matches.chunk_ids.extend(part.snapshot.ids[positions].tolist())
+        matches.document_ids.extend(part.snapshot.document_ids[positions].tolist())
+        matches.parent_ids.extend(part.snapshot.parent_ids[positions].tolist())
+        matches.dataset_ids.extend([part.dataset_id] * positions.size)
+    return matches
