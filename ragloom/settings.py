@@ -68,13 +68,15 @@ class UploadSettings(_Section):
 class RemoteModel(_Section):
     """A model served elsewhere: any OpenAI-compatible server, or Ollama's native API.
 
-    Its id is ``name@factory``; ``factory`` ``Ollama`` uses Ollama's own ``/api/embed``,
-    every other factory the OpenAI-compatible ``/embeddings`` route under ``base_url``.
+    Its id is ``name@factory``. Embedding models: ``factory`` ``Ollama`` uses Ollama's own
+    ``/api/embed``, every other factory the OpenAI-compatible ``/embeddings`` under ``base_url``.
+    Rerank models: ``POST {base_url}/rerank`` in the Jina/Cohere form (SiliconFlow, vLLM,
+    Xinference serve it too), or TEI's form when ``factory`` is ``HuggingFace``.
     """
 
     name: str = Field(min_length=1)
     factory: str = Field(min_length=1, description="e.g. OpenAI-API-Compatible, OpenAI, Ollama, SILICONFLOW, VLLM")
-    kind: Literal["embedding"] = "embedding"
+    kind: Literal["embedding", "rerank"] = "embedding"
     base_url: str = Field(min_length=1, description="e.g. http://127.0.0.1:8000/v1 or http://127.0.0.1:11434")
     api_key: SecretStr | None = None
     dimension: int | None = Field(default=None, gt=0, description="Checked against what the server returns.")

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from ragloom.nlp import TextAnalyzer
 from ragloom.providers.catalog import ModelCatalog
 from ragloom.providers.embedding import EmbeddingModels
+from ragloom.providers.rerank import RerankModels
 from ragloom.services.blob_cleanup import sweep_orphans
 from ragloom.services.chunks import ChunkService
 from ragloom.services.datasets import DatasetService
 from ragloom.services.documents import DocumentService
 from ragloom.services.parsing import ParsingService
+from ragloom.services.retrieval import RetrievalService
 from ragloom.services.task_ledger import TaskLedger
 from ragloom.services.tenants import TenantService
 from ragloom.settings import Settings
@@ -37,6 +39,7 @@ class Services:
     ledger: TaskLedger
     parsing: ParsingService
     chunks: ChunkService
+    retrieval: RetrievalService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -63,6 +66,7 @@ class Services:
             ledger=TaskLedger(store, settings.workers),
             parsing=ParsingService(store, index),
             chunks=ChunkService(store, blobs, index, embeddings, analyzer),
+            retrieval=RetrievalService(store, index, embeddings, RerankModels(models), analyzer),
         )
 
     def sweep(self) -> int:

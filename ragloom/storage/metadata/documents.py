@@ -81,6 +81,19 @@ class DocumentRepository:
         query = select(Document).where(Document.dataset_id == dataset_id, Document.id.in_(list(document_ids)))
         return list(self._session.scalars(query))
 
+    def many(self, document_ids: Collection[str]) -> list[Document]:
+        """The documents among ``document_ids`` that exist."""
+        if not document_ids:
+            return []
+        return list(self._session.scalars(select(Document).where(Document.id.in_(list(document_ids)))))
+
+    def many_in_datasets(self, dataset_ids: Collection[str], document_ids: Collection[str]) -> list[Document]:
+        """Those of ``document_ids`` that belong to one of the datasets."""
+        if not document_ids or not dataset_ids:
+            return []
+        query = select(Document).where(Document.dataset_id.in_(list(dataset_ids)), Document.id.in_(list(document_ids)))
+        return list(self._session.scalars(query))
+
     def metadata_of_dataset(self, dataset_id: str) -> list[tuple[str, dict[str, Any]]]:
         """``(id, meta_fields)`` of every document of the dataset (for metadata filters)."""
         query = select(Document.id, Document.meta_fields).where(Document.dataset_id == dataset_id)

@@ -1,0 +1,137 @@
+"""``POST /retrieval``: search chunks across datasets (contract §7.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from ragloom.api.deps import CurrentCaller, LooseBody, ServicesDep
+from ragloom.api.envelopes import Envelope, success
+from ragloom.api.params import MAX_PAGE_SIZE
+from ragloom.api.routing import EnvelopeRoute
+from ragloom.errors import DataError, RagloomError, RetCode
+from ragloom.services.retrieval import Hit, Retrieval, RetrievalQuery
+
+router = APIRouter(tags=["retrieval"], route_class=EnvelopeRoute)
+
+
+def _number(body: dict[str, Any], key: str, default: float, kind: type[int] | type[float]) -> Any:
+    value = body.get(key, default)
+    try:
+        return kind(value)
+    except (TypeError, ValueError) as error:
+        raise RagloomError(repr(error), code=RetCode.EXCEPTION_ERROR) from None
+
+
+def _flag(value: Any, message: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in {"true", "false"}:
+        return value.lower() == "true"
+    raise DataError(message)
+
+
+def retrieval_query(body: dict[str, Any]) -> RetrievalQuery:
+    """The request, checked in RAGFlow's order with its messages."""
+    dataset_ids = body.get("dataset_ids")
+    if dataset_ids is None or dataset_ids == []:
+        raise DataError("`dataset_ids` is required.")
+    if not isinstance(dataset_ids, list) or not all(isinstance(item, str) for item in dataset_ids):
+        raise DataError("`dataset_ids` should be a list")
+    if "question" not in body:
+        raise DataError("`question` is required.")
+    document_ids = body.get("document_ids") or []
+    if not isinstance(document_ids, list) or not all(isinstance(item, str) for item in document_ids):
+        raise DataError("`documents` should be a list")
+    page = _number(body, "page", 1, int)
+    page_size = _number(body, "page_size", 30, int)
+    if page_size > MAX_PAGE_SIZE:
+        error = ValueError(f"page_size must be less than or equal to {MAX_PAGE_SIZE}")
+        raise RagloomError(repr(error), code=RetCode.EXCEPTION_ERROR)
+    top_k = _number(body, "top_k", 1024, int)
+    if top_k <= 0:
+        raise DataError("`top_k` must be greater than 0")
+    highlight = _flag(body.get("highlight", False) or False, "`highlight` should be a boolean")
+    condition = body.get("metadata_condition")
+    if condition is not None and not isinstance(condition, dict):
+        raise DataError("metadata_condition must be an object.")
+    languages = body.get("cross_languages") or []
+    if not isinstance(languages, list):
+        raise DataError("`cross_languages` should be a list")
+    given = body.get("reference_metadata")
+    reference: dict[str, Any] = given if isinstance(given, dict) else {}
+    include = bool(reference.get("include", body.get("include_metadata", False)))
+    fields = reference.get("fields", body.get("metadata_fields"))
+    rerank_id = body.get("rerank_id")
+    return RetrievalQuery(
+        dataset_ids=dataset_ids,
+        question=str(body.get("question") or ""),
+        document_ids=document_ids,
+        page=page,
+        page_size=page_size,
+        similarity_threshold=_number(body, "similarity_threshold", 0.2, float),
+        vector_similarity_weight=_number(body, "vector_similarity_weight", 0.3, float),
+        top_k=top_k,
+        rerank_id=str(rerank_id) if rerank_id else None,
+        keyword=bool(body.get("keyword")) or bool(body.get("toc_enhance")),
+        highlight=highlight,
+        cross_languages=[str(language) for language in languages],
+        metadata_condition=condition,
+        include_metadata=include,
+        metadata_fields=list(fields) if isinstance(fields, list) and fields else None,
+    )
+
+
+def retrieval_hit(hit: Hit, *, with_highlight: bool) -> dict[str, Any]:
+    """A chunk as ``/retrieval`` returns it (§2.3d)."""
+    record = hit.record
+    item: dict[str, Any] = {
+        "id": record.id,
+        "content": record.content,
+        "content_ltks": record.content_terms,
+        "document_id": record.document_id,
+        "document_keyword": record.document_name,
+        "dataset_id": record.dataset_id,
+        "important_keywords": record.important_keywords,
+        "tag_kwd": record.tag_keywords,
+        "image_id": record.image_id,
+        "positions": record.positions,
+        "similarity": hit.similarity,
+        "vector_similarity": hit.vector_similarity,
+        "term_similarity": hit.term_similarity,
+        "doc_type_kwd": record.doc_type,
+        "mom_id": record.parent_id,
+        "row_id": None,
+    }
+    if record.questions:
+        item["questions"] = record.questions
+    if with_highlight:
+        item["highlight"] = hit.highlight
+    if hit.document_metadata:
+        item["document_metadata"] = hit.document_metadata
+    return item
+
+
+def _server_timing(result: Retrieval) -> dict[str, str]:
+    parts = [f"{stage};dur={seconds * 1000:.1f}" for stage, seconds in result.timings.items()]
+    return {"Server-Timing": ", ".join(parts)} if parts else {}
+
+
+@router.post("/retrieval", summary="Search chunks across datasets")
+def retrieve(caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
+    query = retrieval_query(body)
+    result = services.retrieval.retrieve(caller, query)
+    doc_aggs: Any = (
+        {}
+        if result.nothing_searched
+        else [{"doc_name": doc.name, "doc_id": doc.document_id, "count": doc.count} for doc in result.documents]
+    )
+    data = {
+        "total": result.total,
+        "chunks": [retrieval_hit(hit, with_highlight=query.highlight) for hit in result.hits],
+        "doc_aggs": doc_aggs,
+    }
+    response = success(Envelope.R, data)
+    response.headers.update(_server_timing(result))
+    return response

@@ -1,0 +1,57 @@
+"""Rerank models served over HTTP: ``POST /rerank`` in the Jina/Cohere form, or TEI's."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+import numpy as np
+import numpy.typing as npt
+
+from ragloom.errors import ProviderError
+from ragloom.nlp.token_count import truncate_to_tokens
+from ragloom.providers.http import post_json
+from ragloom.settings import RemoteModel
+
+
+class RemoteRerank:
+    """One remote rerank model; ``tei=True`` speaks Text Embeddings Inference's form."""
+
+    def __init__(self, model_id: str, settings: RemoteModel, *, tei: bool) -> None:
+        self.model_id = model_id
+        self._settings = settings
+        self._tei = tei
+        self._url = f"{settings.base_url.rstrip('/')}/rerank"
+        headers = {}
+        if settings.api_key is not None:
+            headers["Authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
+        self._client = httpx.Client(timeout=settings.timeout_seconds, headers=headers)
+
+    def scores(self, query: str, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        if not texts:
+            return np.zeros(0, dtype=np.float64)
+        what = f"Rerank model {self.model_id} at {self._url}"
+        documents = [truncate_to_tokens(text, self._settings.max_tokens) for text in texts]
+        payload: dict[str, Any] = (
+            {"query": query, "texts": documents}
+            if self._tei
+            else {"model": self._settings.name, "query": query, "documents": documents, "top_n": len(documents)}
+        )
+        answer = post_json(self._client, self._url, payload, what=what, retries=self._settings.max_retries)
+        results = answer if isinstance(answer, list) else answer.get("results") if isinstance(answer, dict) else None
+        scores = np.zeros(len(texts), dtype=np.float64)
+        try:
+            for item in results or []:
+                value = item.get("relevance_score", item.get("score"))
+                scores[int(item["index"])] = float(value)
+        except (KeyError, TypeError, ValueError, IndexError) as error:
+            raise ProviderError(f"{what} answered in an unexpected shape ({error!r})") from None
+        if results is None or len(results) != len(texts):
+            raise ProviderError(f"{what} scored {len(results or [])} of {len(texts)} texts")
+        if scores.min() < 0 or scores.max() > 1:
+            scores = 1 / (1 + np.exp(-scores))  # logits: map to 0..1 as the other providers answer
+        return scores
+
+    def close(self) -> None:
+        self._client.close()

@@ -1,0 +1,302 @@
+"""Retrieval across datasets (contract §7): the question in, ranked chunks out.
+
+1. The datasets must be the caller's and share one embedding model; ``document_ids``
+   must belong to them; ``metadata_condition`` (without ``document_ids``) narrows to the
+   documents whose metadata satisfies it.
+2. The question is analysed into weighted terms and embedded with the datasets' model.
+3. The index reports candidates (:meth:`ChunkIndex.match`); :mod:`ragloom.rag.scoring`
+   scores them. Children of parent-child chunking stand for their parent.
+4. With ``rerank_id`` a rerank model rescores the best first-stage candidates and its score
+   replaces the vector part, as in RAGFlow.
+5. ``similarity_threshold`` then drops weak hits on every path (also with
+   ``document_ids``, where RAGFlow ignores it); ``total`` counts what is left, ``page`` and
+   ``page_size`` slice it, ``doc_aggs`` count it per document.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ragloom.errors import DataError
+from ragloom.nlp import TextAnalyzer
+from ragloom.nlp.highlight import highlight
+from ragloom.providers.embedding import EmbeddingModels
+from ragloom.providers.rerank import RerankModels
+from ragloom.rag import scoring
+from ragloom.rag.query import QueryAnalyzer
+from ragloom.services.metadata_filter import matching_ids
+from ragloom.services.tenants import Caller
+from ragloom.storage.index import ChunkIndex, ChunkRecord, Matches
+from ragloom.storage.metadata import MetadataStore
+from ragloom.storage.metadata.tables import Dataset
+
+RERANK_WINDOW = 64
+
+
+@dataclass(frozen=True)
+class RetrievalQuery:
+    """A validated retrieval request."""
+
+    dataset_ids: list[str]
+    question: str
+    document_ids: list[str] = field(default_factory=list)
+    page: int = 1
+    page_size: int = 30
+    similarity_threshold: float = 0.2
+    vector_similarity_weight: float = 0.3
+    top_k: int = 1024
+    rerank_id: str | None = None
+    keyword: bool = False
+    highlight: bool = False
+    cross_languages: list[str] = field(default_factory=list)
+    metadata_condition: dict[str, Any] | None = None
+    include_metadata: bool = False
+    metadata_fields: list[str] | None = None
+
+
+@dataclass
+class Hit:
+    """One ranked chunk."""
+
+    record: ChunkRecord
+    similarity: float
+    vector_similarity: float
+    term_similarity: float
+    highlight: str | None = None
+    document_metadata: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class DocumentCount:
+    """How many hits one document has."""
+
+    document_id: str
+    name: str
+    count: int
+
+
+@dataclass
+class Retrieval:
+    """A page of hits, how many there are in all, and how they spread over documents."""
+
+    total: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    documents: list[DocumentCount] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    nothing_searched: bool = True  # an empty question or an empty metadata match: doc_aggs is {}
+
+
+@dataclass
+class _Ranked:
+    """Scored candidates keyed by (dataset id, chunk id), children folded into their parents."""
+
+    keys: list[tuple[str, str]]
+    similarity: np.ndarray
+    vector: np.ndarray
+    term: np.ndarray
+
+
+class RetrievalService:
+    """Ranks the chunks of the caller's datasets for a question."""
+
+    def __init__(
+        self,
+        store: MetadataStore,
+        index: ChunkIndex,
+        embeddings: EmbeddingModels,
+        reranks: RerankModels,
+        analyzer: TextAnalyzer,
+    ) -> None:
+        self._store = store
+        self._index = index
+        self._embeddings = embeddings
+        self._reranks = reranks
+        self._analyzer = analyzer
+        self._queries = QueryAnalyzer(analyzer)
+
+    # ---- checks -------------------------------------------------------------------------------
+
+    def _datasets(self, caller: Caller, dataset_ids: list[str]) -> list[Dataset]:
+        with self._store.reading() as tx:
+            datasets = []
+            for dataset_id in dict.fromkeys(dataset_ids):
+                dataset = tx.datasets.owned(caller.tenant_id, dataset_id)
+                if dataset is None:
+                    raise DataError(f"You don't own the dataset {dataset_id}.")
+                datasets.append(dataset)
+        if len({dataset.embedding_model for dataset in datasets}) > 1:
+            raise DataError("Datasets use different embedding models.")
+        return datasets
+
+    def _allowed_documents(self, datasets: list[Dataset], query: RetrievalQuery) -> set[str] | None:
+        """The documents to search (``None``: all of them)."""
+        dataset_ids = [dataset.id for dataset in datasets]
+        with self._store.reading() as tx:
+            if query.document_ids:
+                found = {doc.id for doc in tx.documents.many_in_datasets(dataset_ids, query.document_ids)}
+                for document_id in query.document_ids:
+                    if document_id not in found:
+                        raise DataError(f"The datasets don't own the document {document_id}")
+                return set(query.document_ids)
+            condition = query.metadata_condition
+            if condition and condition.get("conditions"):
+                metas = [pair for dataset_id in dataset_ids for pair in tx.documents.metadata_of_dataset(dataset_id)]
+                return matching_ids(metas, condition)
+        return None
+
+    def _needs_chat_model(self, caller: Caller, what: str) -> None:
+        with self._store.reading() as tx:
+            tenant = tx.tenants.get(caller.tenant_id)
+        chat_model = tenant.chat_model if tenant is not None else ""
+        if not chat_model:
+            raise DataError(f"{what} needs a chat model, and none is configured for this tenant.")
+        raise DataError(f"{what} needs chat model {chat_model}, but chat models are not available yet.")
+
+    # ---- retrieval ----------------------------------------------------------------------------
+
+    def retrieve(self, caller: Caller, query: RetrievalQuery) -> Retrieval:
+        """Rank, threshold and page; see the module docstring."""
+        started = time.perf_counter()
+        datasets = self._datasets(caller, query.dataset_ids)
+        allowed = self._allowed_documents(datasets, query)
+        if query.keyword:
+            self._needs_chat_model(caller, "`keyword`")
+        if query.cross_languages:
+            self._needs_chat_model(caller, "`cross_languages`")
+        if not query.question.strip() or allowed == set():
+            return Retrieval()
+        timings: dict[str, float] = {}
+        terms = self._queries.analyse(query.question)
+        mark = time.perf_counter()
+        vector = self._embeddings.get(datasets[0].embedding_model).embed_query(query.question)
+        timings["embed"] = time.perf_counter() - mark
+
+        mark = time.perf_counter()
+        matches = self._index.match(
+            [dataset.id for dataset in datasets],
+            terms.terms,
+            vector,
+            document_ids=sorted(allowed) if allowed is not None else (),
+            top_k=query.top_k,
+        )
+        pagerank = {dataset.id: float(dataset.pagerank or 0) for dataset in datasets}
+        rank_features = np.array([pagerank[dataset_id] for dataset_id in matches.dataset_ids], dtype=np.float64)
+        scores = scoring.score(terms, matches, query.vector_similarity_weight, rank_features)
+        ranked = _fold_children(matches, scores)
+        if query.rerank_id:
+            ranked = self._rerank(query, ranked, pagerank)
+        timings["search"] = time.perf_counter() - mark
+
+        mark = time.perf_counter()
+        kept = np.flatnonzero(ranked.similarity >= query.similarity_threshold)
+        order = kept[np.argsort(-ranked.similarity[kept], kind="stable")]
+        page = order[(query.page - 1) * query.page_size : query.page * query.page_size] if query.page > 0 else order[:0]
+        records = self._records([ranked.keys[i] for i in page])
+        marked = self._queries.highlight_terms(query.question) if query.highlight else set()
+        hits = [
+            Hit(
+                records[ranked.keys[i]],
+                float(ranked.similarity[i]),
+                float(ranked.vector[i]),
+                float(ranked.term[i]),
+                highlight(records[ranked.keys[i]].content, marked, self._analyzer) if query.highlight else None,
+            )
+            for i in page
+            if ranked.keys[i] in records
+        ]
+        if query.include_metadata:
+            self._attach_metadata(hits, query.metadata_fields)
+        documents = self._document_counts(records_of=[ranked.keys[i] for i in order], matches=matches)
+        timings["fetch"] = time.perf_counter() - mark
+        timings["total"] = time.perf_counter() - started
+        return Retrieval(int(order.size), hits, documents, timings, nothing_searched=False)
+
+    def _rerank(self, query: RetrievalQuery, ranked: _Ranked, pagerank: dict[str, float]) -> _Ranked:
+        model = self._reranks.get(query.rerank_id or "")
+        window = max(RERANK_WINDOW, query.page * query.page_size)
+        best = np.argsort(-ranked.similarity, kind="stable")[:window]
+        keys = [ranked.keys[i] for i in best]
+        records = self._records(keys)
+        texts = [records[key].content if key in records else "" for key in keys]
+        model_scores = model.scores(query.question, texts)
+        rank = np.array([pagerank.get(key[0], 0.0) for key in keys], dtype=np.float64)
+        term = ranked.term[best]
+        similarity = scoring.hybrid(term, model_scores, query.vector_similarity_weight, rank)
+        return _Ranked(keys, similarity, model_scores, term)
+
+    def _records(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], ChunkRecord]:
+        by_dataset: dict[str, list[str]] = {}
+        for dataset_id, chunk_id in keys:
+            by_dataset.setdefault(dataset_id, []).append(chunk_id)
+        found = {}
+        for dataset_id, chunk_ids in by_dataset.items():
+            for record in self._index.fetch(dataset_id, chunk_ids):
+                found[(dataset_id, record.id)] = record
+        return found
+
+    def _attach_metadata(self, hits: list[Hit], fields: list[str] | None) -> None:
+        with self._store.reading() as tx:
+            documents = {doc.id: doc for doc in tx.documents.many(list({hit.record.document_id for hit in hits}))}
+        for hit in hits:
+            document = documents.get(hit.record.document_id)
+            meta = dict(document.meta_fields or {}) if document is not None else {}
+            if fields:
+                meta = {key: value for key, value in meta.items() if key in fields}
+            hit.document_metadata = meta or None
+
+    def _document_counts(self, *, records_of: list[tuple[str, str]], matches: Matches) -> list[DocumentCount]:
+        document_of = {
+            (dataset_id, parent or chunk): document
+            for dataset_id, chunk, parent, document in zip(
+                matches.dataset_ids, matches.chunk_ids, matches.parent_ids, matches.document_ids, strict=True
+            )
+        }
+        counts = Counter(document_of[key] for key in records_of if key in document_of)
+        if not counts:
+            return []
+        with self._store.reading() as tx:
+            names = {doc.id: doc.name for doc in tx.documents.many(list(counts))}
+        ordered = sorted(counts.items(), key=lambda item: -item[1])
+        return [DocumentCount(document_id, names.get(document_id, ""), count) for document_id, count in ordered]
+
+
+def _fold_children(matches: Matches, scores: scoring.Scores) -> _Ranked:
+    """One entry per chunk to return: a child hit counts for its parent (mean of its children),
+    and a parent that matched itself keeps the better of the two."""
+    own: dict[tuple[str, str], int] = {}
+    children: dict[tuple[str, str], list[int]] = {}
+    for position, (dataset_id, chunk_id, parent_id) in enumerate(
+        zip(matches.dataset_ids, matches.chunk_ids, matches.parent_ids, strict=True)
+    ):
+        if parent_id:
+            children.setdefault((dataset_id, parent_id), []).append(position)
+        else:
+            own[(dataset_id, chunk_id)] = position
+    keys = list(dict.fromkeys([*own, *children]))
+    similarity = np.empty(len(keys))
+    vector = np.empty(len(keys))
+    term = np.empty(len(keys))
+    for slot, key in enumerate(keys):
+        candidates = []
+        if key in own:
+            position = own[key]
+            candidates.append(
+                (scores.similarity[position], scores.vector_similarity[position], scores.term_similarity[position])
+            )
+        if key in children:
+            positions = children[key]
+            candidates.append(
+                (
+                    float(np.mean(scores.similarity[positions])),
+                    float(np.mean(scores.vector_similarity[positions])),
+                    float(np.mean(scores.term_similarity[positions])),
+                )
+            )
+        similarity[slot], vector[slot], term[slot] = max(candidates, key=lambda triple: triple[0])
+    return _Ranked(keys, similarity, vector, term)
