@@ -261,7 +261,7 @@ class RetrievalService:
         if not counts:
             return []
         with self._store.reading() as tx:
-            names = {doc.id: doc.name for doc in tx.documents.many(list(counts))}
+            names = tx.documents.names(list(counts))
         ordered = sorted(counts.items(), key=lambda item: -item[1])
         return [DocumentCount(document_id, names.get(document_id, ""), count) for document_id, count in ordered]
 

@@ -87,6 +87,13 @@ class DocumentRepository:
             return []
         return list(self._session.scalars(select(Document).where(Document.id.in_(list(document_ids)))))
 
+    def names(self, document_ids: Collection[str]) -> dict[str, str]:
+        """Document id -> name, reading nothing else (cheap for thousands of ids)."""
+        if not document_ids:
+            return {}
+        query = select(Document.id, Document.name).where(Document.id.in_(list(document_ids)))
+        return {str(document_id): str(name) for document_id, name in self._session.execute(query).tuples()}
+
     def many_in_datasets(self, dataset_ids: Collection[str], document_ids: Collection[str]) -> list[Document]:
         """Those of ``document_ids`` that belong to one of the datasets."""
         if not document_ids or not dataset_ids:

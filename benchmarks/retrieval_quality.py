@@ -1,0 +1,196 @@
+"""Retrieval quality on a public IR test collection, through the real HTTP API.
+
+Starts ``ragloom serve`` on a data directory, uploads the collection's documents (one
+text file each: title, blank line, text), parses them with the server's workers, then asks
+every test query through ``POST /api/v1/retrieval`` with ``vector_similarity_weight`` 0
+(keyword only), 1 (vector only) and the default 0.3 (hybrid), and prints nDCG@10 and
+recall@100 at document level, for each built-in embedding model.
+
+The default collection is BEIR SciFact (5,183 abstracts, 300 test queries; CC BY 4.0),
+read from ``../shared/benchmarks/data/scifact`` next to the repository. With ``--data-dir``
+the ingested data is kept, and a later run with the same directory only asks the queries.
+
+Usage: ``python benchmarks/retrieval_quality.py [--models e5,use] [--data-dir DIR] [--limit N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import math
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_COLLECTION = ROOT.parent / "shared" / "benchmarks" / "data" / "scifact"
+MODELS = {"e5": "multilingual-e5-small@Builtin", "use": "universal-sentence-encoder-multilingual@Builtin"}
+WEIGHTS = {"keyword only (w=0)": 0.0, "vector only (w=1)": 1.0, "hybrid (w=0.3, default)": 0.3}
+TIMEOUT = 120
+
+
+def load_collection(folder: Path, limit: int | None) -> tuple[dict[str, str], dict[str, str], dict[str, set[str]]]:
+    """Documents (id -> text), test queries (id -> text) and relevant documents per query."""
+    with gzip.open(folder / "corpus.jsonl.gz", "rt", encoding="utf-8") as lines:
+        documents = {}
+        for line in lines:
+            record = json.loads(line)
+            documents[record["_id"]] = f"{record.get('title', '')}\n\n{record.get('text', '')}".strip()
+    relevant: dict[str, set[str]] = {}
+    for row in (folder / "qrels" / "test.tsv").read_text().splitlines()[1:]:
+        query_id, document_id, score = row.split("\t")
+        if int(score) > 0:
+            relevant.setdefault(query_id, set()).add(document_id)
+    queries = {}
+    for line in (folder / "queries.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        if record["_id"] in relevant:
+            queries[record["_id"]] = record["text"]
+    if limit:
+        kept = sorted(queries)[:limit]
+        queries = {key: queries[key] for key in kept}
+        relevant = {key: relevant[key] for key in kept}
+    return documents, queries, relevant
+
+
+def ndcg_at_10(ranking: list[str], relevant: set[str]) -> float:
+    gain = sum(1 / math.log2(rank + 2) for rank, doc in enumerate(ranking[:10]) if doc in relevant)
+    ideal = sum(1 / math.log2(rank + 2) for rank in range(min(len(relevant), 10)))
+    return gain / ideal if ideal else 0.0
+
+
+def recall_at_100(ranking: list[str], relevant: set[str]) -> float:
+    return len(set(ranking[:100]) & relevant) / len(relevant)
+
+
+class Server:
+    """A ``ragloom serve`` process on a free port."""
+
+    def __init__(self, data_dir: Path) -> None:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("RAGLOOM_")}
+        env["RAGLOOM_LOG__LEVEL"] = "WARNING"
+        key_file = data_dir / "benchmark-key"
+        if not key_file.exists():
+            data_dir.mkdir(parents=True, exist_ok=True)
+            command = [sys.executable, "-m", "ragloom", "apikey", "create", "--data-dir", str(data_dir)]
+            key_file.write_text(subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout)
+        self.headers = {"Authorization": f"Bearer {key_file.read_text().strip()}"}
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.api = f"http://127.0.0.1:{port}/api/v1"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ragloom", "serve", "--port", str(port), "--data-dir", str(data_dir)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(300):
+            try:
+                requests.get(f"{self.api}/system/ping", timeout=1)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def call(self, method: str, path: str, **options: Any) -> Any:
+        answer = requests.request(method, f"{self.api}{path}", headers=self.headers, timeout=TIMEOUT, **options)
+        body = answer.json()
+        if body.get("code") != 0:
+            raise RuntimeError(f"{method} {path}: {body}")
+        return body.get("data"), answer.headers
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait()
+
+
+def ingest(server: Server, name: str, model: str, documents: dict[str, str]) -> str:
+    """The dataset holding the collection, created and parsed unless it already is."""
+    existing, _ = server.call("GET", "/datasets", params={"page_size": 100})
+    for dataset in existing:
+        if dataset["name"] == name and dataset["document_count"] == len(documents):
+            return str(dataset["id"])
+    config = {"chunk_token_num": 2048}
+    created, _ = server.call(
+        "POST", "/datasets", json={"name": name, "embedding_model": model, "parser_config": config}
+    )
+    dataset_id = str(created["id"])
+    names = sorted(documents)
+    started = time.perf_counter()
+    for start in range(0, len(names), 200):
+        files = [("file", (f"{doc_id}.txt", documents[doc_id].encode())) for doc_id in names[start : start + 200]]
+        uploaded, _ = server.call("POST", f"/datasets/{dataset_id}/documents", files=files)
+        server.call("POST", f"/datasets/{dataset_id}/chunks", json={"document_ids": [doc["id"] for doc in uploaded]})
+    while True:
+        running, _ = server.call("GET", f"/datasets/{dataset_id}/documents", params={"run": "RUNNING", "page_size": 1})
+        if running["total"] == 0:
+            break
+        print(f"  {name}: {running['total']} documents still parsing", file=sys.stderr)
+        time.sleep(15)
+    print(f"  {name}: ingested {len(names)} documents in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+    return dataset_id
+
+
+def evaluate(server: Server, dataset_id: str, queries: dict[str, str], relevant: dict[str, set[str]]) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for label, weight in WEIGHTS.items():
+        ndcgs, recalls, embeds, searches = [], [], [], []
+        for query_id, text in queries.items():
+            body = {
+                "dataset_ids": [dataset_id],
+                "question": text,
+                "page_size": 100,
+                "similarity_threshold": 0.0,
+                "vector_similarity_weight": weight,
+            }
+            data, headers = server.call("POST", "/retrieval", json=body)
+            ranking = list(dict.fromkeys(re.sub(r"\.txt$", "", chunk["document_keyword"]) for chunk in data["chunks"]))
+            ndcgs.append(ndcg_at_10(ranking, relevant[query_id]))
+            recalls.append(recall_at_100(ranking, relevant[query_id]))
+            timing = dict(part.split(";dur=") for part in headers.get("server-timing", "").split(", ") if part)
+            embeds.append(float(timing.get("embed", 0)))
+            searches.append(float(timing.get("search", 0)) + float(timing.get("fetch", 0)))
+        results[label] = {
+            "ndcg@10": statistics.mean(ndcgs),
+            "recall@100": statistics.mean(recalls),
+            "embed_ms": statistics.median(embeds),
+            "search_ms": statistics.median(searches),
+        }
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--collection", type=Path, default=DEFAULT_COLLECTION)
+    parser.add_argument("--models", default="e5,use")
+    parser.add_argument("--data-dir", type=Path, default=None, help="keep the ingested data here for later runs")
+    parser.add_argument("--limit", type=int, default=None, help="ask only the first N test queries")
+    options = parser.parse_args()
+    documents, queries, relevant = load_collection(options.collection, options.limit)
+    print(f"collection {options.collection.name}: {len(documents)} documents, {len(queries)} test queries")
+    with tempfile.TemporaryDirectory() as scratch:
+        server = Server(options.data_dir or Path(scratch))
+        try:
+            for key in options.models.split(","):
+                dataset_id = ingest(server, f"{options.collection.name}-{key}", MODELS[key], documents)
+                for label, figures in evaluate(server, dataset_id, queries, relevant).items():
+                    print(
+                        f"{key:<4} {label:<26} nDCG@10 {figures['ndcg@10']:.4f}  recall@100 {figures['recall@100']:.4f}"
+                        f"  median embed {figures['embed_ms']:.1f} ms, search {figures['search_ms']:.1f} ms"
+                    )
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
