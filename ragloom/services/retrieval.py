@@ -53,6 +53,7 @@ class RetrievalQuery:
     top_k: int = 1024
     rerank_id: str | None = None
     keyword: bool = False
+    toc_enhance: bool = False
     highlight: bool = False
     cross_languages: list[str] = field(default_factory=list)
     metadata_condition: dict[str, Any] | None = None
@@ -169,6 +170,8 @@ class RetrievalService:
             self._needs_chat_model(caller, "`keyword`")
         if query.cross_languages:
             self._needs_chat_model(caller, "`cross_languages`")
+        if query.toc_enhance:
+            self._needs_chat_model(caller, "`toc_enhance`")
         if not query.question.strip() or allowed == set():
             return Retrieval()
         timings: dict[str, float] = {}
@@ -269,6 +272,9 @@ class RetrievalService:
 def _fold_children(matches: Matches, scores: scoring.Scores) -> _Ranked:
     """One entry per chunk to return: a child hit counts for its parent (mean of its children),
     and a parent that matched itself keeps the better of the two."""
+    if not any(matches.parent_ids):
+        keys = list(zip(matches.dataset_ids, matches.chunk_ids, strict=True))
+        return _Ranked(keys, scores.similarity, scores.vector_similarity, scores.term_similarity)
     own: dict[tuple[str, str], int] = {}
     children: dict[tuple[str, str], list[int]] = {}
     for position, (dataset_id, chunk_id, parent_id) in enumerate(

@@ -1,0 +1,188 @@
+"""Latency of ``POST /api/v1/retrieval`` at 10k and 100k chunks in one dataset.
+
+For each size a data directory is filled directly through the chunk index (the chunks'
+text is built from SciFact sentences and analysed exactly as ingestion analyses it; their
+vectors are random unit vectors, since the cost of vector search does not depend on the
+values), then a live ``ragloom serve`` answers SciFact's test questions, embedded for real
+with the default model. Printed per size: p50/p95 of the whole request as the client sees
+it, of the server's work without the query embedding (``Server-Timing``: search + fetch),
+and of the embedding alone; then requests/s with 16 concurrent clients. The baseline
+measured in the same run is a bare numpy scan of the same vectors (matrix product and
+top-k), the floor of exact vector search.
+
+Usage: ``python benchmarks/retrieval_latency.py [--sizes 10000,100000] [--queries 300]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import gzip
+import json
+import random
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.retrieval_quality import DEFAULT_COLLECTION, Server
+
+DIMENSION = 384
+BATCH = 2000
+
+
+def sentences(collection: Path) -> list[str]:
+    found = []
+    with gzip.open(collection / "corpus.jsonl.gz", "rt", encoding="utf-8") as lines:
+        for line in lines:
+            found.extend(part for part in re.split(r"(?<=[.!?])\s+", json.loads(line)["text"]) if len(part) > 40)
+    return found
+
+
+def questions(collection: Path, count: int) -> list[str]:
+    texts = [json.loads(line)["text"] for line in (collection / "queries.jsonl").read_text().splitlines()]
+    return texts[:count]
+
+
+def fill(data_dir: Path, size: int, pool: list[str]) -> None:
+    """A tenant, one dataset, one document and ``size`` chunks in the index."""
+    import io
+
+    from ragloom.ingest.model import ChunkDraft
+    from ragloom.ingest.records import Target, build_records
+    from ragloom.services.container import Services
+    from ragloom.services.datasets import NewDataset
+    from ragloom.services.documents import IncomingFile
+    from ragloom.services.tenants import Caller
+    from ragloom.settings import load_settings
+
+    services = Services.build(load_settings(data_dir=data_dir))
+    issued = services.tenants.issue_key(new_tenant=True)
+    (data_dir / "benchmark-key").write_text(issued.secret)
+    caller = Caller(issued.tenant_id, issued.id)
+    dataset = services.datasets.create(caller, NewDataset(name="latency")).record
+    (document,) = services.documents.upload(caller, dataset.id, [IncomingFile("corpus.txt", io.BytesIO(b"x"), 1)])
+    random.seed(7)
+    generator = np.random.default_rng(7)
+    target = Target(dataset.id, document.id, "corpus.txt")
+    for start in range(0, size, BATCH):
+        drafts = [ChunkDraft(" ".join(random.sample(pool, 4))) for _ in range(min(BATCH, size - start))]
+        records = build_records(target, drafts, services.analyzer)
+        vectors = generator.standard_normal((len(records), DIMENSION)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        for offset, (record, vector) in enumerate(zip(records, vectors, strict=True)):
+            record.order = start + offset
+            record.id = f"{start + offset:016x}"
+            record.vector = vector
+        services.index.upsert(records)
+    services.close()
+    (data_dir / "dataset-id").write_text(dataset.id)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def ask(server: Server, dataset_id: str, question: str) -> tuple[float, dict[str, float]]:
+    body = {"dataset_ids": [dataset_id], "question": question}
+    started = time.perf_counter()
+    answer = requests.post(f"{server.api}/retrieval", json=body, headers=server.headers, timeout=60)
+    elapsed = (time.perf_counter() - started) * 1000
+    if answer.json().get("code") != 0:
+        raise RuntimeError(answer.text)
+    timing = {
+        name: float(value)
+        for name, value in (part.split(";dur=") for part in answer.headers["server-timing"].split(", "))
+    }
+    return elapsed, timing
+
+
+def numpy_floor(size: int, repeats: int = 50) -> float:
+    """Milliseconds for a bare exact scan: one matrix product and a top-1024."""
+    generator = np.random.default_rng(1)
+    matrix = generator.standard_normal((size, DIMENSION)).astype(np.float32)
+    query = generator.standard_normal(DIMENSION).astype(np.float32)
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        scores = matrix @ query
+        np.argpartition(-scores, min(1023, size - 1))[:1024]
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def concurrent_rate(
+    server: Server, dataset_id: str, texts: list[str], clients: int, seconds: float
+) -> tuple[float, float]:
+    done: list[float] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client(number: int) -> None:
+        position = number
+        while time.perf_counter() < deadline:
+            elapsed, _timing = ask(server, dataset_id, texts[position % len(texts)])
+            with lock:
+                done.append(elapsed)
+            position += clients
+
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
+    return len(done) / (time.perf_counter() - started), percentile(done, 0.5)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--collection", type=Path, default=DEFAULT_COLLECTION)
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    options = parser.parse_args()
+    pool = sentences(options.collection)
+    texts = questions(options.collection, options.queries)
+    print(f"{len(pool)} sentences to build chunks from, {len(texts)} questions")
+    for size in (int(value) for value in options.sizes.split(",")):
+        with tempfile.TemporaryDirectory() as scratch:
+            data_dir = Path(scratch)
+            started = time.perf_counter()
+            fill(data_dir, size, pool)
+            print(f"\n{size} chunks: index filled in {time.perf_counter() - started:.0f}s")
+            server = Server(data_dir)
+            try:
+                dataset_id = (data_dir / "dataset-id").read_text()
+                cold, _timing = ask(server, dataset_id, texts[0])
+                totals, server_side, embeds = [], [], []
+                for question in texts:
+                    elapsed, timing = ask(server, dataset_id, question)
+                    totals.append(elapsed)
+                    server_side.append(timing["search"] + timing["fetch"])
+                    embeds.append(timing["embed"])
+                rate, loaded_p50 = concurrent_rate(server, dataset_id, texts, options.clients, options.seconds)
+            finally:
+                server.stop()
+            floor = numpy_floor(size)
+            print(f"  first query (loads the dataset into memory): {cold:.0f} ms")
+            print(f"  whole request     p50 {percentile(totals, 0.5):7.1f} ms   p95 {percentile(totals, 0.95):7.1f} ms")
+            print(
+                f"  without embedding p50 {percentile(server_side, 0.5):7.1f} ms   "
+                f"p95 {percentile(server_side, 0.95):7.1f} ms   (target: p50 under 50 ms)"
+            )
+            print(f"  query embedding   p50 {percentile(embeds, 0.5):7.1f} ms   p95 {percentile(embeds, 0.95):7.1f} ms")
+            print(f"  {options.clients} concurrent clients: {rate:.1f} requests/s, p50 {loaded_p50:.0f} ms")
+            ratio = percentile(server_side, 0.5) / floor
+            print(f"  baseline: bare numpy exact scan {floor:.1f} ms -> server work is x{ratio:.1f} of it")
+
+
+if __name__ == "__main__":
+    main()
