@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -78,11 +79,18 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, config: Pat
     app = create_app(settings, services=services)
     workers = WorkerPool(settings)
     workers.start()
+    # uvicorn shuts down gracefully on SIGTERM and then raises the signal again; with the default
+    # handler that kills the process before the cleanup below, so turn it into a normal exit.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
     finally:
         workers.stop()
         services.close()
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def recover_tasks(services: Services) -> None:
@@ -98,7 +106,6 @@ def recover_tasks(services: Services) -> None:
 @_config
 def worker(data_dir: Path | None, config: Path | None) -> None:
     """Run one worker in the foreground (parse tasks from the same database), until interrupted."""
-    import signal
     import threading
 
     from ragloom.workers.process import run_worker

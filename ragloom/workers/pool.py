@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import threading
 from multiprocessing.context import SpawnProcess
+from multiprocessing.synchronize import Event
 
 from ragloom.settings import Settings
 from ragloom.workers.process import run_worker
@@ -22,12 +23,13 @@ class WorkerPool:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._context = multiprocessing.get_context("spawn")
-        self._stop = self._context.Event()
+        self._stop: Event | None = self._context.Event()
         self._processes: list[SpawnProcess] = []
         self._watcher: threading.Thread | None = None
         self._closing = threading.Event()
 
     def _spawn(self) -> SpawnProcess:
+        assert self._stop is not None, "the pool was stopped"
         process = self._context.Process(
             target=run_worker, args=(self._settings, self._stop, os.getpid()), name="ragloom-worker", daemon=True
         )
@@ -55,7 +57,8 @@ class WorkerPool:
     def stop(self, timeout: float = 10.0) -> None:
         """Ask workers to finish their current step, then make sure they are gone."""
         self._closing.set()
-        self._stop.set()
+        if self._stop is not None:
+            self._stop.set()
         if self._watcher is not None:
             self._watcher.join()
         for process in self._processes:
@@ -63,3 +66,8 @@ class WorkerPool:
             if process.is_alive():
                 process.terminate()
                 process.join(5)
+            process.close()
+        # Let the shared Event be collected now: semaphores still referenced at interpreter exit
+        # are never released and the resource tracker reports them as leaked.
+        self._processes = []
+        self._stop = None

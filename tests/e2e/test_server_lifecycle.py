@@ -79,3 +79,18 @@ def test_acknowledged_uploads_survive_a_kill(tmp_path: Path, server_env: dict[st
         assert not orphan.exists()
     finally:
         stop_server(process)
+
+
+def test_sigterm_stops_the_workers_gracefully(tmp_path: Path, server_env: dict[str, str]) -> None:
+    from tests.e2e.test_parsing import alive, children_of
+
+    log = tmp_path / "log"
+    process, _base_url = start_server(tmp_path / "data", {**server_env, "RAGLOOM_LOG__LEVEL": "INFO"}, log)
+    workers = children_of(process.pid)
+    assert workers
+    process.terminate()
+    assert process.wait(timeout=30) == 128 + signal.SIGTERM
+    assert [pid for pid in workers if alive(pid)] == []
+    text = log.read_text()
+    assert "stopped" in text
+    assert "leaked" not in text
