@@ -9,6 +9,7 @@ runs again after a crash leaves no duplicates.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,12 +22,22 @@ from ragloom.ingest.records import Target, blend_title, build_records, embedding
 from ragloom.ingest.source import SourceFile
 from ragloom.nlp import TextAnalyzer
 from ragloom.providers.embedding import EmbeddingModels
+from ragloom.rag.tags import Tagger, tag_dataset_ids, top_tags
 from ragloom.services.names import split_extension
 from ragloom.storage.blobs import BlobStore
 from ragloom.storage.index import ChunkIndex, ChunkRecord
 from ragloom.storage.metadata import MetadataStore
 
 EMBED_BATCH = 32
+SALIENT_TERMS = 32
+
+
+def salient_terms(terms: str) -> list[str]:
+    """A chunk's most repeated longer terms, the ones that say what it is about."""
+    counts = Counter(term for term in terms.split() if len(term) > 2)
+    return [term for term, _count in counts.most_common(SALIENT_TERMS)]
+
+
 INDEX_BATCH = 256
 
 
@@ -81,6 +92,7 @@ class IngestPipeline:
         drafts = chunker_for(document.chunk_method)(parsed, config, context.stage(0.45, 0.5))
         target = Target(dataset.id, document.id, document.name)
         records = build_records(target, drafts, self._analyzer)
+        self._tag(records, [dict(dataset.parser_config or {}), config])
         seconds["chunk"] = time.perf_counter() - mark
         listed = sum(1 for record in records if not record.parent_id)
         context.progress(0.5, f"{listed} chunks from {parsed.pages or 1} page(s) ({seconds['parse']:.2f}s parsing).")
@@ -100,6 +112,19 @@ class IngestPipeline:
         seconds["index"] = time.perf_counter() - mark
         stats = self._index.document_stats(dataset.id, document.id)
         return PipelineResult(stats.chunk_count, stats.token_count, seconds, parsed.pages)
+
+    def _tag(self, records: list[ChunkRecord], configs: list[dict[str, object]]) -> None:
+        """Give chunks ``tag_features`` when the dataset names tag datasets (RAGFlow's auto-tagging)."""
+        tag_datasets = tag_dataset_ids(configs)
+        if not tag_datasets:
+            return
+        tagger = Tagger(self._store, self._index, tag_datasets)
+        if not tagger.usable:
+            return
+        limit = top_tags(configs)
+        for record in records:
+            if not record.parent_id:
+                record.tag_features = tagger.tags(salient_terms(record.content_terms), limit)
 
     def _embed(
         self, records: list[ChunkRecord], model_id: str, config: dict[str, object], context: IngestContext

@@ -30,6 +30,7 @@ from ragloom.providers.embedding import EmbeddingModels
 from ragloom.providers.rerank import RerankModels
 from ragloom.rag import scoring
 from ragloom.rag.query import QueryAnalyzer
+from ragloom.rag.tags import Tagger, tag_dataset_ids, tag_scores, top_tags
 from ragloom.services.metadata_filter import matching_ids
 from ragloom.services.tenants import Caller
 from ragloom.storage.index import ChunkIndex, ChunkRecord, Matches
@@ -190,6 +191,7 @@ class RetrievalService:
         )
         pagerank = {dataset.id: float(dataset.pagerank or 0) for dataset in datasets}
         rank_features = np.array([pagerank[dataset_id] for dataset_id in matches.dataset_ids], dtype=np.float64)
+        rank_features += self._tag_features(datasets, terms.words, matches)
         scores = scoring.score(terms, matches, query.vector_similarity_weight, rank_features)
         ranked = _fold_children(matches, scores)
         if query.rerank_id:
@@ -219,6 +221,22 @@ class RetrievalService:
         timings["fetch"] = time.perf_counter() - mark
         timings["total"] = time.perf_counter() - started
         return Retrieval(int(order.size), hits, documents, timings, nothing_searched=False)
+
+    def _tag_features(self, datasets: list[Dataset], words: list[str], matches: Matches) -> np.ndarray:
+        """Each candidate's tag score when the datasets name tag datasets, else zeros."""
+        configs = [dict(dataset.parser_config or {}) for dataset in datasets]
+        tag_datasets = tag_dataset_ids(configs)
+        zeros = np.zeros(len(matches.chunk_ids), dtype=np.float64)
+        if not tag_datasets or not matches.chunk_ids:
+            return zeros
+        question_tags = Tagger(self._store, self._index, tag_datasets).tags(words, top_tags(configs))
+        if not question_tags:
+            return zeros
+        keys = list(zip(matches.dataset_ids, matches.chunk_ids, strict=True))
+        records = self._records(keys)
+        present = [records[key] for key in keys if key in records]
+        scores = dict(zip([key for key in keys if key in records], tag_scores(question_tags, present), strict=True))
+        return np.array([scores.get(key, 0.0) for key in keys], dtype=np.float64)
 
     def _rerank(self, query: RetrievalQuery, ranked: _Ranked, pagerank: dict[str, float]) -> _Ranked:
         model = self._reranks.get(query.rerank_id or "")
