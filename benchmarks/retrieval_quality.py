@@ -119,6 +119,7 @@ def ingest(server: Server, name: str, model: str, documents: dict[str, str]) -> 
     existing, _ = server.call("GET", "/datasets", params={"page_size": 100})
     for dataset in existing:
         if dataset["name"] == name and dataset["document_count"] == len(documents):
+            wait_for_parsing(server, name, str(dataset["id"]))
             return str(dataset["id"])
     config = {"chunk_token_num": 2048}
     created, _ = server.call(
@@ -131,14 +132,19 @@ def ingest(server: Server, name: str, model: str, documents: dict[str, str]) -> 
         files = [("file", (f"{doc_id}.txt", documents[doc_id].encode())) for doc_id in names[start : start + 200]]
         uploaded, _ = server.call("POST", f"/datasets/{dataset_id}/documents", files=files)
         server.call("POST", f"/datasets/{dataset_id}/chunks", json={"document_ids": [doc["id"] for doc in uploaded]})
+    wait_for_parsing(server, name, dataset_id)
+    print(f"  {name}: ingested {len(names)} documents in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+    return dataset_id
+
+
+def wait_for_parsing(server: Server, name: str, dataset_id: str) -> None:
+    """Block until no document of the dataset is parsing (an earlier run may have been cut short)."""
     while True:
         running, _ = server.call("GET", f"/datasets/{dataset_id}/documents", params={"run": "RUNNING", "page_size": 1})
         if running["total"] == 0:
-            break
+            return
         print(f"  {name}: {running['total']} documents still parsing", file=sys.stderr)
         time.sleep(15)
-    print(f"  {name}: ingested {len(names)} documents in {time.perf_counter() - started:.0f}s", file=sys.stderr)
-    return dataset_id
 
 
 def evaluate(server: Server, dataset_id: str, queries: dict[str, str], relevant: dict[str, set[str]]) -> dict[str, Any]:
