@@ -72,15 +72,20 @@ class RemoteModel(_Section):
     ``/api/embed``, every other factory the OpenAI-compatible ``/embeddings`` under ``base_url``.
     Rerank models: ``POST {base_url}/rerank`` in the Jina/Cohere form (SiliconFlow, vLLM,
     Xinference serve it too), or TEI's form when ``factory`` is ``HuggingFace``.
+    Chat models: Ollama's native ``/api/chat`` for ``Ollama``, else the OpenAI-compatible
+    ``/chat/completions`` under ``base_url`` (streamed).
     """
 
     name: str = Field(min_length=1)
     factory: str = Field(min_length=1, description="e.g. OpenAI-API-Compatible, OpenAI, Ollama, SILICONFLOW, VLLM")
-    kind: Literal["embedding", "rerank"] = "embedding"
+    kind: Literal["embedding", "rerank", "chat"] = "embedding"
     base_url: str = Field(min_length=1, description="e.g. http://127.0.0.1:8000/v1 or http://127.0.0.1:11434")
     api_key: SecretStr | None = None
     dimension: int | None = Field(default=None, gt=0, description="Checked against what the server returns.")
     max_tokens: int = Field(default=512, gt=0, description="Longer input is cut to this many cl100k tokens.")
+    context_window: int = Field(
+        default=8192, ge=512, description="Chat models: tokens the prompt and the answer may take together."
+    )
     batch_size: int = Field(default=16, gt=0, le=2048)
     timeout_seconds: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=3, ge=0, le=10)
@@ -90,9 +95,13 @@ class ModelSettings(_Section):
     """Which models a new tenant starts with, and which remote models are configured."""
 
     default_embedding_model: str = DEFAULT_EMBEDDING_MODEL
-    default_chat_model: str = Field(default="", description="`name@factory`; empty: no chat model configured.")
+    default_chat_model: str = Field(
+        default="",
+        description="`name@factory`; empty: the built-in local model when the `local` extra is installed, else none.",
+    )
     remote: list[RemoteModel] = Field(default_factory=list, description="`[[models.remote]]` tables in TOML.")
     embedding_threads: int = Field(default=2, ge=1, le=64, description="CPU threads of built-in embedding models.")
+    chat_threads: int = Field(default=2, ge=1, le=64, description="CPU threads of the built-in local chat model.")
 
 
 class WorkerSettings(_Section):

@@ -10,7 +10,19 @@ from starlette.exceptions import HTTPException
 
 from ragloom import __version__
 from ragloom.api.middleware import AccessLog, StripTrailingSlash
-from ragloom.api.routers import chunks, datasets, documents, parsing, retrieval, system
+from ragloom.api.routers import (
+    chats,
+    chunks,
+    completions,
+    datasets,
+    documents,
+    models,
+    openai_compat,
+    parsing,
+    retrieval,
+    sessions,
+    system,
+)
 from ragloom.api.routing import not_found_or_not_allowed
 from ragloom.services.container import Services
 from ragloom.settings import Settings
@@ -40,7 +52,19 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.add_exception_handler(HTTPException, not_found_or_not_allowed)
 
     api = APIRouter(prefix="/api/v1")
-    for module in (datasets, documents, parsing, chunks, retrieval, system):
+    for module in (
+        datasets,
+        documents,
+        parsing,
+        chunks,
+        retrieval,
+        chats,
+        sessions,
+        completions,
+        openai_compat,
+        models,
+        system,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(system.legacy_router)

@@ -22,6 +22,10 @@ class Envelope(StrEnum):
     D = "D"  # errors only: code + message
     C = "C"  # code + message, data when not null
     M = "M"  # like J but the success message is the boolean true
+    # Chat and session routes: J on success; errors D-shaped (code + message) unless they carry
+    # data (``No authorization.`` with ``data: false``) or are code 100 (RAGFlow's exception
+    # handler answers J there).
+    JD = "JD"
 
 
 def _finite(value: Any) -> Any:
@@ -51,7 +55,7 @@ class EnvelopeResponse(JSONResponse):
 
 
 def success_body(envelope: Envelope, data: Any = None) -> dict[str, Any]:
-    if envelope is Envelope.J:
+    if envelope in (Envelope.J, Envelope.JD):
         return {"code": 0, "message": "success", "data": data}
     if envelope is Envelope.M:
         return {"code": 0, "message": True, "data": data}
@@ -66,6 +70,8 @@ def success_body(envelope: Envelope, data: Any = None) -> dict[str, Any]:
 
 def error_body(envelope: Envelope, code: int, message: str, data: Any = None) -> dict[str, Any]:
     if envelope in (Envelope.J, Envelope.M):
+        return {"code": code, "message": message, "data": data}
+    if envelope is Envelope.JD and (data is not None or code == 100):
         return {"code": code, "message": message, "data": data}
     if envelope in (Envelope.C, Envelope.R) and data is not None:
         return {"code": code, "message": message, "data": data}

@@ -93,10 +93,16 @@ class ModelCatalog:
         self._entries = {(str(entry.id).lower(), entry.kind): entry for entry in entries}
         self.remote_factories = remote_factories
         self._factories = {factory.lower() for factory in (*remote_factories, BUILTIN_FACTORY)}
+        self.default_chat_model = ""
 
     @classmethod
     def configured(cls, settings: ModelSettings) -> ModelCatalog:
-        """The built-in models plus the remote ones ``settings`` configures."""
+        """The built-in models (the local chat model when installed) plus the remote ones ``settings`` configures."""
+        from ragloom.providers.chat.local_llama import SMOLLM2_ID, local_chat_available
+
+        local = (
+            (ModelEntry(ModelId.parse(SMOLLM2_ID), ModelKind.CHAT, max_tokens=4096),) if local_chat_available() else ()
+        )
         remote = tuple(
             ModelEntry(
                 ModelId(model.name, model.factory),
@@ -107,7 +113,13 @@ class ModelCatalog:
             )
             for model in settings.remote
         )
-        return cls((*BUILTIN_MODELS, *remote))
+        catalog = cls((*BUILTIN_MODELS, *local, *remote))
+        catalog.default_chat_model = settings.default_chat_model or (SMOLLM2_ID if local else "")
+        return catalog
+
+    def entries(self, kind: ModelKind | None = None) -> list[ModelEntry]:
+        """Every usable model, or those of one kind."""
+        return [entry for entry in self._entries.values() if kind is None or entry.kind is kind]
 
     def find(self, model_id: str, kind: ModelKind) -> ModelEntry | None:
         return self._entries.get((model_id.strip().lower(), kind))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -53,6 +54,50 @@ def post_json(
 
 def _seconds(value: str | None) -> float | None:
     try:
-        return min(float(value), 30.0) if value is not None else None
+        return max(0.0, min(float(value), 30.0)) if value is not None else None
     except ValueError:
         return None
+
+
+def stream_lines(
+    client: httpx.Client,
+    url: str,
+    payload: dict[str, Any],
+    *,
+    what: str,
+    headers: dict[str, str] | None = None,
+    retries: int = 3,
+    backoff_seconds: float = 0.5,
+) -> Iterator[str]:
+    """POST ``payload`` and yield the answer's lines as they arrive (SSE or NDJSON).
+
+    Failures before the answer starts are retried as in :func:`post_json`; once lines have
+    been yielded a broken connection raises :class:`ProviderError` (a partial answer cannot
+    be retried without repeating it).
+    """
+    attempt = 0
+    while True:
+        try:
+            with client.stream("POST", url, json=payload, headers=headers) as response:
+                if response.status_code < 400:
+                    yield from _lines(response, what)
+                    return
+                response.read()
+                reason = f"HTTP {response.status_code}: {response.text[:300]}"
+                if response.status_code not in RETRY_STATUSES:
+                    raise ProviderError(f"{what} refused the request ({reason})")
+                retry_after = _seconds(response.headers.get("retry-after"))
+        except httpx.HTTPError as error:
+            reason = f"{type(error).__name__}: {error}"
+            retry_after = None
+        if attempt >= retries:
+            raise ProviderError(f"{what} is unavailable ({reason}) after {attempt + 1} attempts")
+        time.sleep(retry_after if retry_after is not None else backoff_seconds * 2**attempt)
+        attempt += 1
+
+
+def _lines(response: httpx.Response, what: str) -> Iterator[str]:
+    try:
+        yield from response.iter_lines()
+    except httpx.HTTPError as error:
+        raise ProviderError(f"{what} broke off while answering ({type(error).__name__}: {error})") from None

@@ -6,14 +6,20 @@ from dataclasses import dataclass
 
 from ragloom.nlp import TextAnalyzer
 from ragloom.providers.catalog import ModelCatalog
+from ragloom.providers.chat import ChatModels
 from ragloom.providers.embedding import EmbeddingModels
 from ragloom.providers.rerank import RerankModels
 from ragloom.services.blob_cleanup import sweep_orphans
+from ragloom.services.chats import ChatService
 from ragloom.services.chunks import ChunkService
+from ragloom.services.completions import CompletionService
 from ragloom.services.datasets import DatasetService
 from ragloom.services.documents import DocumentService
+from ragloom.services.model_defaults import ModelDefaultsService
 from ragloom.services.parsing import ParsingService
+from ragloom.services.question_assist import QuestionAssistant
 from ragloom.services.retrieval import RetrievalService
+from ragloom.services.sessions import SessionService
 from ragloom.services.task_ledger import TaskLedger
 from ragloom.services.tenants import TenantService
 from ragloom.settings import Settings
@@ -32,6 +38,7 @@ class Services:
     index: ChunkIndex
     models: ModelCatalog
     embeddings: EmbeddingModels
+    chat_models: ChatModels
     analyzer: TextAnalyzer
     tenants: TenantService
     datasets: DatasetService
@@ -40,6 +47,10 @@ class Services:
     parsing: ParsingService
     chunks: ChunkService
     retrieval: RetrievalService
+    chats: ChatService
+    sessions: SessionService
+    completions: CompletionService
+    model_defaults: ModelDefaultsService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -52,6 +63,9 @@ class Services:
         models = ModelCatalog.configured(settings.models)
         analyzer = TextAnalyzer()
         embeddings = EmbeddingModels(models, threads=settings.models.embedding_threads)
+        chat_models = ChatModels(models, threads=settings.models.chat_threads)
+        assistant = QuestionAssistant(store, models, chat_models)
+        retrieval = RetrievalService(store, index, embeddings, RerankModels(models), analyzer, assistant)
         return cls(
             settings=settings,
             store=store,
@@ -59,6 +73,7 @@ class Services:
             index=index,
             models=models,
             embeddings=embeddings,
+            chat_models=chat_models,
             analyzer=analyzer,
             tenants=TenantService(store, settings.models),
             datasets=DatasetService(store, blobs, index, models),
@@ -66,7 +81,13 @@ class Services:
             ledger=TaskLedger(store, settings.workers),
             parsing=ParsingService(store, index),
             chunks=ChunkService(store, blobs, index, embeddings, analyzer),
-            retrieval=RetrievalService(store, index, embeddings, RerankModels(models), analyzer),
+            retrieval=retrieval,
+            chats=ChatService(store, models),
+            sessions=SessionService(store),
+            completions=CompletionService(
+                store, index, models, chat_models, embeddings, retrieval, analyzer, assistant
+            ),
+            model_defaults=ModelDefaultsService(store, models),
         )
 
     def sweep(self) -> int:
@@ -74,5 +95,6 @@ class Services:
         return sweep_orphans(self.store, self.blobs)
 
     def close(self) -> None:
+        self.chat_models.close()
         self.index.close()
         self.store.close()

@@ -32,6 +32,7 @@ from ragloom.rag import scoring
 from ragloom.rag.query import QueryAnalyzer
 from ragloom.rag.tags import Tagger, tag_dataset_ids, tag_scores, top_tags
 from ragloom.services.metadata_filter import matching_ids
+from ragloom.services.question_assist import QuestionAssistant
 from ragloom.services.tenants import Caller
 from ragloom.storage.index import ChunkIndex, ChunkRecord, Matches
 from ragloom.storage.metadata import MetadataStore
@@ -114,12 +115,14 @@ class RetrievalService:
         embeddings: EmbeddingModels,
         reranks: RerankModels,
         analyzer: TextAnalyzer,
+        assistant: QuestionAssistant | None = None,
     ) -> None:
         self._store = store
         self._index = index
         self._embeddings = embeddings
         self._reranks = reranks
         self._analyzer = analyzer
+        self._assistant = assistant
         self._queries = QueryAnalyzer(analyzer)
 
     # ---- checks -------------------------------------------------------------------------------
@@ -152,13 +155,18 @@ class RetrievalService:
                 return matching_ids(metas, condition)
         return None
 
-    def _needs_chat_model(self, caller: Caller, what: str) -> None:
-        with self._store.reading() as tx:
-            tenant = tx.tenants.get(caller.tenant_id)
-        chat_model = tenant.chat_model if tenant is not None else ""
-        if not chat_model:
+    def _check_assistance(self, caller: Caller, query: RetrievalQuery) -> str | None:
+        """The chat model ``keyword``/``cross_languages`` will use (``None``: not asked for), or the error."""
+        if query.toc_enhance:
+            raise DataError(
+                "`toc_enhance` needs a table of contents extracted while parsing, which ragloom does not build yet."
+            )
+        if not (query.keyword or query.cross_languages):
+            return None
+        what = "`keyword`" if query.keyword else "`cross_languages`"
+        if self._assistant is None:
             raise DataError(f"{what} needs a chat model, and none is configured for this tenant.")
-        raise DataError(f"{what} needs chat model {chat_model}, but chat models are not available yet.")
+        return self._assistant.model_for(caller, what)
 
     # ---- retrieval ----------------------------------------------------------------------------
 
@@ -167,18 +175,18 @@ class RetrievalService:
         started = time.perf_counter()
         datasets = self._datasets(caller, query.dataset_ids)
         allowed = self._allowed_documents(datasets, query)
-        if query.keyword:
-            self._needs_chat_model(caller, "`keyword`")
-        if query.cross_languages:
-            self._needs_chat_model(caller, "`cross_languages`")
-        if query.toc_enhance:
-            self._needs_chat_model(caller, "`toc_enhance`")
+        chat_model = self._check_assistance(caller, query)
         if not query.question.strip() or allowed == set():
             return Retrieval()
         timings: dict[str, float] = {}
-        terms = self._queries.analyse(query.question)
+        question = query.question
+        if chat_model is not None and self._assistant is not None:
+            mark = time.perf_counter()
+            question = self._assistant.expand(chat_model, question, query.keyword, query.cross_languages)
+            timings["assist"] = time.perf_counter() - mark
+        terms = self._queries.analyse(question)
         mark = time.perf_counter()
-        vector = self._embeddings.get(datasets[0].embedding_model).embed_query(query.question)
+        vector = self._embeddings.get(datasets[0].embedding_model).embed_query(question)
         timings["embed"] = time.perf_counter() - mark
 
         mark = time.perf_counter()

@@ -25,6 +25,13 @@ def test_wrong_method_is_code_100(client: TestClient, headers: dict[str, str]) -
     assert response.json() == {"code": 100, "message": "<MethodNotAllowed '405: Method Not Allowed'>", "data": None}
 
 
+def test_an_empty_path_id_is_a_wrong_method(client: TestClient, headers: dict[str, str]) -> None:
+    for method, path in [("POST", "/api/v1/chats//sessions"), ("DELETE", "/api/v1/datasets//documents")]:
+        response = client.request(method, path, headers=headers)
+        assert response.status_code == 200
+        assert response.json() == {"code": 100, "message": "<MethodNotAllowed '405: Method Not Allowed'>", "data": None}
+
+
 def test_trailing_slash_is_tolerated(client: TestClient, headers: dict[str, str]) -> None:
     response = client.get("/api/v1/datasets/", headers=headers)
     assert response.json()["code"] == 0

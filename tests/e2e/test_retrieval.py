@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import requests
 
+from ragloom.providers.chat.local_llama import local_chat_available
 from tests.e2e.conftest import LiveServer, free_port, ragloom, start_server, stop_server
 
 EMPTY_RESULT = {"total": 0, "chunks": [], "doc_aggs": {}}
@@ -541,11 +542,27 @@ def test_datasets_with_different_embedding_models_are_refused(rag, api, auth, un
 
 
 @pytest.mark.parametrize("extra", [{"keyword": True}, {"cross_languages": ["French"]}])
-def test_options_needing_a_chat_model_say_so(rag, api, auth, unique_name, extra):
+def test_options_using_the_chat_model_still_find_the_chunk(rag, api, auth, unique_name, extra):
+    if not local_chat_available():
+        pytest.skip("no chat model: the local extra is not installed (tests/services covers the error)")
+    corpus = build(rag, unique_name, {"fruit.txt": FRUIT})
+    answer = requests.post(
+        f"{api}/retrieval",
+        json={"dataset_ids": [corpus.dataset.id], "question": "Which fruit is rich in potassium?", **extra},
+        headers=auth,
+        timeout=120,
+    )
+    body = answer.json()
+    assert body["code"] == 0
+    assert "Bananas" in body["data"]["chunks"][0]["content"]
+    assert "assist;dur=" in answer.headers["server-timing"]
+
+
+def test_toc_enhance_says_what_it_needs(rag, api, auth, unique_name):
     dataset = rag.create_dataset(name=unique_name)
-    answer = error(api, auth, {"dataset_ids": [dataset.id], "question": "apples", **extra})
+    answer = error(api, auth, {"dataset_ids": [dataset.id], "question": "apples", "toc_enhance": True})
     assert answer["code"] == 102
-    assert "chat model" in answer["message"]
+    assert "table of contents" in answer["message"]
 
 
 def test_unknown_rerank_model_is_unsupported(rag, api, auth, unique_name):

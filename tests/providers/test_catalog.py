@@ -1,9 +1,15 @@
-"""Which embedding models a dataset may use."""
+"""Which models datasets and chats may use, and the chat models built for them."""
 
 import pytest
+from pydantic import SecretStr
 
 from ragloom.errors import DataError
 from ragloom.providers.catalog import ModelCatalog, ModelId, ModelKind
+from ragloom.providers.chat import ChatModels
+from ragloom.providers.chat.local_llama import SMOLLM2_ID
+from ragloom.providers.chat.ollama import OllamaChat
+from ragloom.providers.chat.openai_compatible import OpenAICompatibleChat
+from ragloom.settings import ModelSettings, RemoteModel
 
 
 def test_builtin_models_are_known() -> None:
@@ -43,3 +49,92 @@ def test_configured_remote_models_are_authorized() -> None:
     assert catalog.require("bge-m3@Ollama", ModelKind.EMBEDDING).remote is not None
     with pytest.raises(DataError, match="Unauthorized model: other@Ollama"):
         catalog.require("other@Ollama", ModelKind.EMBEDDING)
+
+
+# ---- chat models ----------------------------------------------------------------------------
+
+
+def chat_settings(**overrides: object) -> ModelSettings:
+    remote = [
+        RemoteModel(
+            name="qwen-plus", factory="Tongyi-Qianwen", kind="chat", base_url="http://x/v1", api_key=SecretStr("sk")
+        ),
+        RemoteModel(name="qwen3", factory="Ollama", kind="chat", base_url="http://x", context_window=4096),
+        RemoteModel(name="bge-m3", factory="Ollama", base_url="http://x"),
+    ]
+    return ModelSettings.model_validate({"remote": remote, **overrides})
+
+
+@pytest.fixture
+def no_local_chat(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As when the ``local`` extra is not installed, whatever this environment holds."""
+    monkeypatch.setattr("ragloom.providers.chat.local_llama.local_chat_available", lambda: False)
+
+
+@pytest.mark.usefixtures("no_local_chat")
+def test_a_remote_chat_model_is_a_chat_model_only() -> None:
+    catalog = ModelCatalog.configured(chat_settings())
+    entry = catalog.require("qwen-plus@Tongyi-Qianwen", ModelKind.CHAT)
+    assert entry.kind is ModelKind.CHAT
+    assert entry.remote is not None
+    assert entry.remote.context_window == 8192
+    assert catalog.find("qwen-plus@Tongyi-Qianwen", ModelKind.EMBEDDING) is None
+    with pytest.raises(DataError, match="Unauthorized model: qwen-plus@Tongyi-Qianwen"):
+        catalog.require("qwen-plus@Tongyi-Qianwen", ModelKind.EMBEDDING)
+    assert catalog.find("bge-m3@Ollama", ModelKind.CHAT) is None
+    assert [str(entry.id) for entry in catalog.entries(ModelKind.CHAT)] == ["qwen-plus@Tongyi-Qianwen", "qwen3@Ollama"]
+
+
+@pytest.mark.usefixtures("no_local_chat")
+def test_without_the_local_model_there_is_no_default_chat_model_unless_configured() -> None:
+    assert ModelCatalog.configured(chat_settings()).default_chat_model == ""
+    assert ModelCatalog().default_chat_model == ""
+    configured = ModelCatalog.configured(chat_settings(default_chat_model="qwen3@Ollama"))
+    assert configured.default_chat_model == "qwen3@Ollama"
+    with pytest.raises(DataError, match="Unsupported model: SmolLM2-135M-Instruct@Builtin"):
+        configured.require("SmolLM2-135M-Instruct@Builtin", ModelKind.CHAT)
+
+
+def test_the_installed_local_model_is_the_default_chat_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ragloom.providers.chat.local_llama.local_chat_available", lambda: True)
+    catalog = ModelCatalog.configured(chat_settings())
+    assert catalog.default_chat_model == SMOLLM2_ID == "SmolLM2-135M-Instruct@Builtin"
+    entry = catalog.require("smollm2-135m-instruct@builtin", ModelKind.CHAT)
+    assert entry.remote is None
+    assert catalog.find(SMOLLM2_ID, ModelKind.EMBEDDING) is None
+    chosen = ModelCatalog.configured(chat_settings(default_chat_model="qwen-plus@Tongyi-Qianwen"))
+    assert chosen.default_chat_model == "qwen-plus@Tongyi-Qianwen"
+
+
+@pytest.mark.usefixtures("no_local_chat")
+def test_chat_models_are_built_by_factory() -> None:
+    models = ChatModels(ModelCatalog.configured(chat_settings()))
+    try:
+        remote = models.get("qwen-plus@Tongyi-Qianwen")
+        assert isinstance(remote, OpenAICompatibleChat)
+        assert remote.model_id == "qwen-plus@Tongyi-Qianwen"
+        assert remote.context_window == 8192
+        local = models.get("QWEN3@ollama")
+        assert isinstance(local, OllamaChat)
+        assert local.context_window == 4096
+        assert models.get("qwen3@Ollama") is local  # built once, shared
+    finally:
+        models.close()
+
+
+@pytest.mark.usefixtures("no_local_chat")
+@pytest.mark.parametrize(
+    ("model_id", "message"),
+    [
+        ("gpt-4o@NoSuchFactory", "Unsupported model: gpt-4o@NoSuchFactory"),
+        ("nope@Builtin", "Unsupported model: nope@Builtin"),
+        ("gpt-4o@OpenAI", "Unauthorized model: gpt-4o@OpenAI"),
+        ("deepseek-chat@DeepSeek", "Unauthorized model: deepseek-chat@DeepSeek"),
+        ("bge-m3@Ollama", "Unauthorized model: bge-m3@Ollama"),  # configured, but as an embedding model
+    ],
+)
+def test_chat_models_that_cannot_be_used(model_id: str, message: str) -> None:
+    models = ChatModels(ModelCatalog.configured(chat_settings()))
+    with pytest.raises(DataError) as raised:
+        models.get(model_id)
+    assert raised.value.message == message

@@ -10,6 +10,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ragloom.storage.metadata.api_keys import ApiKeyRepository
+from ragloom.storage.metadata.chats import ChatRepository
 from ragloom.storage.metadata.datasets import DatasetRepository
 from ragloom.storage.metadata.documents import DocumentRepository
 from ragloom.storage.metadata.engine import create_metadata_engine
@@ -30,6 +31,7 @@ class Transaction:
         self.datasets = DatasetRepository(session)
         self.documents = DocumentRepository(session)
         self.tasks = TaskRepository(session)
+        self.chats = ChatRepository(session)
 
 
 class MetadataStore:

@@ -29,6 +29,7 @@ class Tenant(Base):
     avatar: Mapped[str | None] = mapped_column(Text, default=None)
     embedding_model: Mapped[str] = mapped_column(String(255))
     chat_model: Mapped[str] = mapped_column(String(255), default="")
+    rerank_model: Mapped[str] = mapped_column(String(255), default="", server_default="")
     create_time: Mapped[int] = mapped_column(BigInteger)
     update_time: Mapped[int] = mapped_column(BigInteger)
 
@@ -132,3 +133,53 @@ class Task(Base):
     update_time: Mapped[int] = mapped_column(BigInteger)
     begin_time: Mapped[int | None] = mapped_column(BigInteger, default=None)
     end_time: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class Chat(Base):
+    """A chat assistant: datasets to retrieve from, a model, a prompt and retrieval settings.
+
+    ``name_key`` (the lower-cased name) is unique per tenant: RAGFlow compares chat names
+    case-insensitively. Deleting a chat deletes its sessions.
+    """
+
+    __tablename__ = "chat"
+    __table_args__ = (Index("uq_chat_tenant_name", "tenant_id", "name_key", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="A helpful Assistant")
+    icon: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(32), default="English")
+    llm_id: Mapped[str] = mapped_column(String(255))
+    llm_setting: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prompt_type: Mapped[str] = mapped_column(String(16), default="simple")
+    prompt_config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    meta_data_filter: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    similarity_threshold: Mapped[float] = mapped_column(Float, default=0.1)
+    vector_similarity_weight: Mapped[float] = mapped_column(Float, default=0.3)
+    top_n: Mapped[int] = mapped_column(Integer, default=6)
+    top_k: Mapped[int] = mapped_column(Integer, default=1024)
+    do_refer: Mapped[str] = mapped_column(String(1), default="1")
+    rerank_id: Mapped[str] = mapped_column(String(255), default="")
+    dataset_ids: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(1), default="1")
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    update_time: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class ChatSession(Base):
+    """A conversation with a chat: its messages and one reference entry per assistant turn."""
+
+    __tablename__ = "chat_session"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(ForeignKey("chat.id", ondelete="CASCADE"), index=True)
+    tenant_id: Mapped[str] = mapped_column(String(32), index=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(Text)
+    messages: Mapped[list[Any]] = mapped_column(default=list)
+    reference: Mapped[list[Any]] = mapped_column(default=list)
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    update_time: Mapped[int] = mapped_column(BigInteger, index=True)

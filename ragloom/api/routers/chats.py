@@ -1,0 +1,101 @@
+"""``/chats``: chat assistants — create, list, read, update, delete (contract §8).
+
+Success is envelope J; refusals are D-shaped 102s, except ``No authorization.`` (J 109,
+``data: false``) for a chat that is not the caller's (envelope JD).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from ragloom.api.deps import CurrentCaller, LooseBody, ServicesDep
+from ragloom.api.envelopes import Envelope, EnvelopeResponse, success
+from ragloom.api.params import page_and_size
+from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.schemas.chats import chat_list_item, chat_public
+from ragloom.services.chats import ChatListing, ChatView, Deletion, requested_ids
+
+router = APIRouter(prefix="/chats", tags=["chats"], route_class=EnvelopeRoute)
+
+
+def _chat(view: ChatView) -> Response:
+    return success(Envelope.J, chat_public(view.record, view.dataset_names))
+
+
+def deletion_response(deletion: Deletion | None, kind: str, all_ok: Callable[[Deletion], Any]) -> Response:
+    """The answer to a bulk delete: ``{}`` when nothing was asked, the partial-success
+    message when some ids failed, else ``all_ok(deletion)``."""
+    if deletion is None:
+        return success(Envelope.J, {})
+    if deletion.errors:
+        message = f"Partially deleted {deletion.success_count} {kind} with {len(deletion.errors)} errors"
+        data = {"success_count": deletion.success_count, "errors": deletion.errors}
+        return EnvelopeResponse({"code": 0, "message": message, "data": data})
+    return success(Envelope.J, all_ok(deletion))
+
+
+@router.post("", summary="Create a chat assistant")
+@envelope(Envelope.JD)
+def create_chat(caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
+    return _chat(services.chats.create(caller, body))
+
+
+@router.get("", summary="List chat assistants")
+@envelope(Envelope.JD)
+def list_chats(request: Request, caller: CurrentCaller, services: ServicesDep) -> Response:
+    params = request.query_params
+    page, page_size = page_and_size(params, page=0, page_size=0)
+    listing = ChatListing(
+        chat_id=params.get("id") or None,
+        name=params.get("name") or None,
+        keywords=params.get("keywords") or None,
+        owner_ids=[owner for owner in params.getlist("owner_ids") if owner] or None,
+        page=page,
+        page_size=page_size,
+        orderby=params.get("orderby") or "create_time",
+        desc=params.get("desc", "true").lower() != "false",
+    )
+    views, total = services.chats.list_page(caller, listing)
+    items = [chat_list_item(view.record, view.dataset_names, view.owner) for view in views]
+    return success(Envelope.J, {"chats": items, "total": total})
+
+
+@router.delete("", summary="Delete chat assistants")
+@envelope(Envelope.JD)
+def delete_chats(caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
+    ids = requested_ids(body)
+    legacy_id = body.get("chat_id")
+    if ids is None and body.get("delete_all") is not True and isinstance(legacy_id, str) and legacy_id:
+        # The pre-0.24 body ``{"chat_id": ...}`` deletes that one chat.
+        services.chats.delete(caller, legacy_id)
+        return success(Envelope.J, True)
+    deletion = services.chats.delete_many(caller, ids, body.get("delete_all") is True)
+    return deletion_response(deletion, "chats", lambda done: {"success_count": done.success_count})
+
+
+@router.get("/{chat_id}", summary="Get a chat assistant")
+@envelope(Envelope.JD)
+def get_chat(chat_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
+    return _chat(services.chats.get(caller, chat_id))
+
+
+@router.patch("/{chat_id}", summary="Update a chat assistant (prompt_config and llm_setting merged)")
+@envelope(Envelope.JD)
+def patch_chat(chat_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
+    return _chat(services.chats.update(caller, chat_id, body, merge=True))
+
+
+@router.put("/{chat_id}", summary="Update a chat assistant (prompt_config and llm_setting replaced)")
+@envelope(Envelope.JD)
+def put_chat(chat_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
+    return _chat(services.chats.update(caller, chat_id, body, merge=False))
+
+
+@router.delete("/{chat_id}", summary="Delete a chat assistant")
+@envelope(Envelope.JD)
+def delete_chat(chat_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
+    services.chats.delete(caller, chat_id)
+    return success(Envelope.J, True)

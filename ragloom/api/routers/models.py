@@ -1,0 +1,60 @@
+"""``/models`` and ``/tenant/models``: the models this server offers and a tenant's defaults.
+
+Not part of RAGFlow's public API (RAGFlow sets these in its web UI); documented in the README.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from ragloom.api.deps import CurrentCaller, ServicesDep, StrictJsonBody
+from ragloom.api.envelopes import Envelope, success
+from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.errors import ArgumentError
+from ragloom.providers.catalog import ModelEntry, ModelKind
+from ragloom.services.model_defaults import ModelDefaults
+
+router = APIRouter(tags=["models"], route_class=EnvelopeRoute)
+
+
+@router.get("/models", summary="List the models this server can use")
+@envelope(Envelope.J)
+def list_models(caller: CurrentCaller, services: ServicesDep, model_type: str | None = None) -> Response:
+    del caller  # any tenant may see the server's models
+    kind = None
+    if model_type is not None:
+        try:
+            kind = ModelKind(model_type)
+        except ValueError:
+            raise ArgumentError("`model_type` must be one of: embedding, chat, rerank") from None
+    return success(Envelope.J, [_model(entry) for entry in services.model_defaults.available(kind)])
+
+
+@router.get("/tenant/models", summary="The caller's default models")
+@envelope(Envelope.J)
+def get_defaults(caller: CurrentCaller, services: ServicesDep) -> Response:
+    return success(Envelope.J, _defaults(services.model_defaults.get(caller)))
+
+
+@router.put("/tenant/models", summary="Change the caller's default models")
+@envelope(Envelope.J)
+def set_defaults(caller: CurrentCaller, services: ServicesDep, body: StrictJsonBody) -> Response:
+    return success(Envelope.J, _defaults(services.model_defaults.update(caller, body)))
+
+
+def _model(entry: ModelEntry) -> dict[str, Any]:
+    return {
+        "id": str(entry.id),
+        "model_name": entry.id.name,
+        "factory": entry.id.factory,
+        "model_type": entry.kind.value,
+        "builtin": entry.remote is None,
+        "max_tokens": entry.max_tokens,
+        "dimension": entry.dimension,
+    }
+
+
+def _defaults(defaults: ModelDefaults) -> dict[str, str]:
+    return {"llm_id": defaults.llm_id, "embd_id": defaults.embd_id, "rerank_id": defaults.rerank_id}

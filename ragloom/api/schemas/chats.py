@@ -1,0 +1,146 @@
+"""Chats (§2.5), chat sessions (§2.6) and reference chunks (§2.4) as the API shows them.
+
+Chat and session request bodies are loose (contract §8, §9): their rules live in
+:mod:`ragloom.services.chats` and :mod:`ragloom.services.sessions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ragloom.clock import http_date
+from ragloom.storage.metadata.tables import Chat, ChatSession, Tenant
+
+
+def _datasets(chat: Chat, dataset_names: Mapping[str, str]) -> tuple[list[str], list[str]]:
+    """The chat's datasets that still exist, and their names, in the chat's order."""
+    ids = [dataset_id for dataset_id in chat.dataset_ids or [] if dataset_id in dataset_names]
+    return ids, [dataset_names[dataset_id] for dataset_id in ids]
+
+
+def chat_public(chat: Chat, dataset_names: Mapping[str, str]) -> dict[str, Any]:
+    """A chat as create, get and update return it; ``dataset_names`` maps the ids of the
+    datasets that still exist to their names (deleted ones are left out)."""
+    dataset_ids, kb_names = _datasets(chat, dataset_names)
+    return {
+        "id": chat.id,
+        "tenant_id": chat.tenant_id,
+        "name": chat.name,
+        "description": chat.description,
+        "icon": chat.icon,
+        "language": chat.language,
+        "llm_id": chat.llm_id,
+        "tenant_llm_id": None,
+        "llm_setting": chat.llm_setting,
+        "prompt_type": chat.prompt_type,
+        "prompt_config": chat.prompt_config,
+        "meta_data_filter": chat.meta_data_filter,
+        "similarity_threshold": chat.similarity_threshold,
+        "vector_similarity_weight": chat.vector_similarity_weight,
+        "top_n": chat.top_n,
+        "top_k": chat.top_k,
+        "do_refer": chat.do_refer,
+        "rerank_id": chat.rerank_id,
+        "tenant_rerank_id": None,
+        "dataset_ids": dataset_ids,
+        "kb_names": kb_names,
+        "status": chat.status,
+        "create_time": chat.create_time,
+        "create_date": http_date(chat.create_time),
+        "update_time": chat.update_time,
+        "update_date": http_date(chat.update_time),
+    }
+
+
+def chat_list_item(chat: Chat, dataset_names: Mapping[str, str], owner: Tenant | None) -> dict[str, Any]:
+    """A chat as ``GET /chats`` lists it: narrower (no dates, no ``meta_data_filter``), plus
+    its owner's ``nickname`` and ``tenant_avatar``."""
+    dataset_ids, kb_names = _datasets(chat, dataset_names)
+    return {
+        "id": chat.id,
+        "tenant_id": chat.tenant_id,
+        "name": chat.name,
+        "description": chat.description,
+        "language": chat.language,
+        "llm_id": chat.llm_id,
+        "llm_setting": chat.llm_setting,
+        "prompt_type": chat.prompt_type,
+        "prompt_config": chat.prompt_config,
+        "similarity_threshold": chat.similarity_threshold,
+        "vector_similarity_weight": chat.vector_similarity_weight,
+        "top_n": chat.top_n,
+        "top_k": chat.top_k,
+        "do_refer": chat.do_refer,
+        "rerank_id": chat.rerank_id,
+        "icon": chat.icon,
+        "status": chat.status,
+        "nickname": owner.name if owner is not None else "",
+        "tenant_avatar": owner.avatar if owner is not None else None,
+        "update_time": chat.update_time,
+        "create_time": chat.create_time,
+        "dataset_ids": dataset_ids,
+        "kb_names": kb_names,
+    }
+
+
+def session_public(session: ChatSession) -> dict[str, Any]:
+    """A session as stored: messages and references raw (create, list, rename, message routes)."""
+    return {
+        "id": session.id,
+        "chat_id": session.chat_id,
+        "name": session.name,
+        "messages": session.messages or [],
+        "reference": session.reference or [],
+        "user_id": session.user_id,
+        "create_time": session.create_time,
+        "create_date": http_date(session.create_time),
+        "update_time": session.update_time,
+        "update_date": http_date(session.update_time),
+    }
+
+
+def session_detail(session: ChatSession, avatar: str) -> dict[str, Any]:
+    """A session as ``GET …/sessions/{id}`` returns it: the chat's icon as ``avatar`` and
+    each reference entry's chunks in the public shape (§2.4)."""
+    return {
+        **session_public(session),
+        "reference": [reference_public(entry) for entry in session.reference or []],
+        "avatar": avatar,
+    }
+
+
+def _either(chunk: Mapping[str, Any], first: str, second: str) -> Any:
+    return chunk[first] if first in chunk else chunk.get(second)
+
+
+def reference_chunk_public(chunk: Mapping[str, Any]) -> dict[str, Any]:
+    """A reference chunk in the public shape (§2.4), from the public shape itself or from
+    the index's internal field names (``doc_id``, ``docnm_kwd``, ``kb_id``, ...)."""
+    return {
+        "id": _either(chunk, "chunk_id", "id"),
+        "content": _either(chunk, "content", "content_with_weight"),
+        "document_id": _either(chunk, "doc_id", "document_id"),
+        "document_name": _either(chunk, "docnm_kwd", "document_name"),
+        "dataset_id": _either(chunk, "kb_id", "dataset_id"),
+        "image_id": _either(chunk, "image_id", "img_id"),
+        "positions": _either(chunk, "positions", "position_int"),
+        "url": chunk.get("url"),
+        "similarity": chunk.get("similarity"),
+        "vector_similarity": chunk.get("vector_similarity"),
+        "term_similarity": chunk.get("term_similarity"),
+        "row_id": chunk.get("row_id"),
+        "doc_type": _either(chunk, "doc_type_kwd", "doc_type"),
+        "document_metadata": chunk.get("document_metadata"),
+    }
+
+
+def reference_public(entry: Any) -> Any:
+    """One stored reference entry with its chunks in the public shape; anything that is not
+    a ``{"chunks": [...], ...}`` object is returned as it is."""
+    if not isinstance(entry, dict):
+        return entry
+    chunks = entry.get("chunks")
+    if not isinstance(chunks, list):
+        return {**entry, "chunks": []}
+    return {**entry, "chunks": [reference_chunk_public(chunk) for chunk in chunks if isinstance(chunk, Mapping)]}

@@ -1,0 +1,99 @@
+"""Chat models behind any OpenAI-compatible ``/chat/completions`` (streamed over SSE).
+
+OpenAI, DeepSeek, Qwen/DashScope, Zhipu, SiliconFlow, Moonshot, vLLM, LM Studio,
+Xinference and llama.cpp's server all speak it. Reasoning arrives either in a
+``reasoning_content`` (or ``reasoning``) field of the delta or inline as ``<think>`` text;
+both end up in :attr:`Delta.reasoning`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import httpx
+
+from ragloom.errors import ProviderError
+from ragloom.providers.chat.protocol import ChatMessage, Delta, GenerationOptions, Usage
+from ragloom.providers.chat.reasoning import ReasoningSplitter
+from ragloom.providers.http import stream_lines
+from ragloom.settings import RemoteModel
+
+
+class OpenAICompatibleChat:
+    """One chat model of an OpenAI-compatible server."""
+
+    def __init__(self, model_id: str, settings: RemoteModel) -> None:
+        self.model_id = model_id
+        self.context_window = settings.context_window
+        self._settings = settings
+        self._url = f"{settings.base_url.rstrip('/')}/chat/completions"
+        headers = {"Accept": "text/event-stream"}
+        if settings.api_key is not None:
+            headers["Authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
+        timeout = httpx.Timeout(settings.timeout_seconds, connect=min(10.0, settings.timeout_seconds))
+        self._client = httpx.Client(timeout=timeout, headers=headers)
+
+    def stream(self, messages: Sequence[ChatMessage], options: GenerationOptions) -> Iterator[Delta]:
+        payload: dict[str, Any] = {
+            "model": self._settings.name,
+            "messages": [{"role": message.role, "content": message.content} for message in messages],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            **options.as_payload(),
+        }
+        what = f"Chat model {self.model_id} at {self._url}"
+        splitter = ReasoningSplitter()
+        usage: Usage | None = None
+        finished = False  # a stream cut short without an error (no chunked framing) must not pass as whole
+        for line in stream_lines(self._client, self._url, payload, what=what, retries=self._settings.max_retries):
+            if not line.startswith("data:"):
+                continue
+            data = line[len("data:") :].strip()
+            if data == "[DONE]":
+                finished = True
+                break
+            chunk = _parse(data, what)
+            usage = _usage(chunk) or usage
+            for choice in chunk.get("choices") or []:
+                finished = finished or bool(choice.get("finish_reason"))
+                delta = choice.get("delta") or {}
+                reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+                if isinstance(reasoning, str) and reasoning:
+                    yield Delta(reasoning=reasoning)
+                content = delta.get("content")
+                if isinstance(content, str) and content:
+                    yield from splitter.feed(content)
+        if not finished:
+            raise ProviderError(f"{what} ended its answer without saying it was done")
+        yield from splitter.finish()
+        if usage is not None:
+            yield Delta(usage=usage)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _parse(data: str, what: str) -> dict[str, Any]:
+    try:
+        chunk = json.loads(data)
+    except ValueError:
+        raise ProviderError(f"{what} sent an event that is not JSON: {data[:200]}") from None
+    if not isinstance(chunk, dict):
+        raise ProviderError(f"{what} sent an event that is not an object: {data[:200]}")
+    error = chunk.get("error")
+    if error:
+        message = error.get("message") if isinstance(error, dict) else error
+        raise ProviderError(f"{what} failed: {message}")
+    return chunk
+
+
+def _usage(chunk: dict[str, Any]) -> Usage | None:
+    usage = chunk.get("usage")
+    if not isinstance(usage, dict):
+        return None
+    try:
+        return Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
+    except (TypeError, ValueError):
+        return None

