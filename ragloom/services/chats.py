@@ -314,6 +314,8 @@ class ChatService:
                 dataset_ids = self._dataset_ids(tx, caller, body["dataset_ids"]) if "dataset_ids" in body else []
                 self._check_models_and_prompt(body)
                 values = column_values(body)
+                if values.get("rerank_id") is None and tenant.rerank_model:
+                    values["rerank_id"] = tenant.rerank_model  # the tenant's default rerank model
                 llm_id = body.get("llm_id")
                 if llm_id is None:
                     llm_id = tenant.chat_model or self._models.default_chat_model

@@ -38,6 +38,9 @@ def dataset(live_server: LiveServer) -> Any:
     documents = created.upload_documents(
         [{"display_name": "festival.txt", "blob": FACT.encode()}, {"display_name": "bread.txt", "blob": OTHER.encode()}]
     )
+    topics = {"festival.txt": {"topic": "festival", "year": 2026}, "bread.txt": {"topic": "baking"}}
+    for document in documents:
+        document.update({"meta_fields": topics[document.name]})
     results = created.parse_documents([document.id for document in documents])
     assert all(run == "DONE" for _, run, _, _ in results)
     return created
@@ -263,3 +266,32 @@ def test_a_chat_whose_datasets_were_deleted_answers_a_clear_error(live_server: L
     ).json()
     assert answer["code"] == 102
     assert "deleted" in answer["message"]
+
+
+def test_openai_reference_options_work_nested_and_at_the_top_level(live_server: LiveServer, chat: Any) -> None:
+    url = f"{live_server.api_url}/openai/{chat.id}/chat/completions"
+    base = {"model": "model", "messages": [{"role": "user", "content": QUESTION}], "max_tokens": 8, "temperature": 0}
+
+    def ask(body: dict[str, Any]) -> dict[str, Any]:
+        answer = requests.post(url, json=body, headers=live_server.headers(), timeout=60)
+        assert answer.headers["content-type"].startswith("application/json")
+        return dict(answer.json()["choices"][0]["message"])
+
+    assert "reference" not in ask(base)
+    nested = ask(
+        {**base, "extra_body": {"reference": True, "reference_metadata": {"include": True, "fields": ["topic"]}}}
+    )
+    (fact,) = [chunk for chunk in nested["reference"] if "Zorblax" in chunk["content"]]
+    assert fact["document_metadata"] == {"topic": "festival"}
+    top_level = ask({**base, "reference": True, "reference_metadata": {"include": True}})
+    (fact,) = [chunk for chunk in top_level["reference"] if "Zorblax" in chunk["content"]]
+    assert fact["document_metadata"] == {"topic": "festival", "year": 2026}
+    baking_only = {"conditions": [{"name": "topic", "comparison_operator": "is", "value": "baking"}]}
+    filtered = ask({**base, "reference": True, "metadata_condition": baking_only})
+    assert all("Zorblax" not in chunk["content"] for chunk in filtered["reference"])
+    nothing = {"conditions": [{"name": "topic", "comparison_operator": "is", "value": "astronomy"}]}
+    assert ask({**base, "extra_body": {"reference": True, "metadata_condition": nothing}})["reference"] == []
+    wrong = requests.post(
+        url, json={**base, "extra_body": {"metadata_condition": "topic"}}, headers=live_server.headers()
+    )
+    assert wrong.json() == {"code": 102, "message": "metadata_condition must be an object.", "data": None}
