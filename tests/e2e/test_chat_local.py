@@ -295,3 +295,49 @@ def test_openai_reference_options_work_nested_and_at_the_top_level(live_server: 
         url, json={**base, "extra_body": {"metadata_condition": "topic"}}, headers=live_server.headers()
     )
     assert wrong.json() == {"code": 102, "message": "metadata_condition must be an object.", "data": None}
+
+
+def test_custom_parameters_fill_the_system_prompt(live_server: LiveServer, dataset: Any) -> None:
+    from ragflow_sdk import RAGFlow
+
+    rag = RAGFlow(live_server.key, live_server.base_url)
+    system = "You are {persona}. Use this knowledge:\n{knowledge}"
+    chat = rag.create_chat(
+        name=f"persona-{time.time_ns()}",
+        dataset_ids=[dataset.id],
+        llm_setting={"temperature": 0.0, "max_tokens": 8},
+        prompt_config={
+            "system": system,
+            "parameters": [{"key": "knowledge", "optional": False}, {"key": "persona", "optional": False}],
+        },
+    )
+    url = f"{live_server.api_url}/chats/{chat.id}/completions"
+    missing = requests.post(
+        url, json={"question": QUESTION, "stream": False}, headers=live_server.headers(), timeout=60
+    )
+    assert missing.json() == {"code": 102, "message": "Miss parameter: persona"}
+    given = requests.post(
+        url,
+        json={"question": QUESTION, "stream": False, "persona": "a pirate librarian"},
+        headers=live_server.headers(),
+        timeout=60,
+    ).json()
+    assert given["code"] == 0
+    assert "You are a pirate librarian." in given["data"]["prompt"]
+    assert "Zorblax" in given["data"]["prompt"]
+
+
+def test_without_a_chat_the_default_model_answers_and_nothing_is_stored(live_server: LiveServer) -> None:
+    answer = requests.post(
+        f"{live_server.api_url}/chat/completions",
+        json={"question": "Say hello.", "stream": False, "max_tokens": 8, "temperature": 0},
+        headers=live_server.headers(),
+        timeout=60,
+    ).json()
+    assert answer["code"] == 0
+    data = answer["data"]
+    assert data["answer"].strip()
+    assert data["session_id"] == ""
+    assert data["reference"] == {"chunks": []}
+    assert data["prompt"] == ""
+    assert "chat_id" not in data
