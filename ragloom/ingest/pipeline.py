@@ -98,7 +98,7 @@ class IngestPipeline:
         context.progress(0.5, f"{listed} chunks from {parsed.pages or 1} page(s) ({seconds['parse']:.2f}s parsing).")
 
         mark = time.perf_counter()
-        self._embed(records, dataset.embedding_model, config, context.stage(0.5, 0.9))
+        self._embed(records, dataset.embedding_model, dataset.tenant_id, config, context.stage(0.5, 0.9))
         seconds["embed"] = time.perf_counter() - mark
         context.progress(0.9, f"Embedded with {dataset.embedding_model} ({seconds['embed']:.2f}s).")
 
@@ -127,12 +127,17 @@ class IngestPipeline:
                 record.tag_features = tagger.tags(salient_terms(record.content_terms), limit)
 
     def _embed(
-        self, records: list[ChunkRecord], model_id: str, config: dict[str, object], context: IngestContext
+        self,
+        records: list[ChunkRecord],
+        model_id: str,
+        tenant_id: str,
+        config: dict[str, object],
+        context: IngestContext,
     ) -> None:
         if not records:
             return
         try:
-            model = self._embeddings.get(model_id)
+            model = self._embeddings.get(model_id, tenant_id)
         except DataError as error:
             raise IngestError(f"The dataset's embedding model cannot be used: {error.message}") from None
         weight = title_weight(config)

@@ -8,6 +8,9 @@ without an API key. Anything else is *unsupported*.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -82,15 +85,44 @@ BUILTIN_MODELS = (
 )
 
 
+def model_key(entry: ModelEntry) -> tuple[str, str]:
+    """What a loaded model is cached by: its id and, for a remote model, its whole configuration
+    (the API key by its hash), so two tenants' models of one id never share a client."""
+    if entry.remote is None:
+        return str(entry.id).lower(), ""
+    values = entry.remote.model_dump()
+    if entry.remote.api_key is not None:
+        values["api_key"] = hashlib.sha256(entry.remote.api_key.get_secret_value().encode()).hexdigest()
+    return str(entry.id).lower(), json.dumps(values, sort_keys=True, default=str)
+
+
+TenantModels = Callable[[str], Sequence[RemoteModel]]
+"""The remote models one tenant configured for itself (read from the metadata store)."""
+
+
+def remote_entry(model: RemoteModel) -> ModelEntry:
+    """The catalog entry of a configured remote model."""
+    return ModelEntry(
+        ModelId(model.name, model.factory), ModelKind(model.kind), model.dimension, model.max_tokens, model
+    )
+
+
 class ModelCatalog:
-    """The models this server can use, looked up by id and kind."""
+    """The models this server can use, looked up by id and kind.
+
+    Server-wide models (built in, or configured in settings) serve every tenant; a tenant's
+    own models (configured through the API, read through ``tenant_models``) serve only it,
+    and take precedence over a server-wide model of the same id and kind.
+    """
 
     def __init__(
         self,
         entries: tuple[ModelEntry, ...] = BUILTIN_MODELS,
         remote_factories: tuple[str, ...] = REMOTE_FACTORIES,
+        tenant_models: TenantModels | None = None,
     ) -> None:
         self._entries = {(str(entry.id).lower(), entry.kind): entry for entry in entries}
+        self._tenant_models = tenant_models
         self.remote_factories = remote_factories
         self._factories = {factory.lower() for factory in (*remote_factories, BUILTIN_FACTORY)}
         self.default_chat_model = ""
@@ -103,35 +135,40 @@ class ModelCatalog:
         local = (
             (ModelEntry(ModelId.parse(SMOLLM2_ID), ModelKind.CHAT, max_tokens=4096),) if local_chat_available() else ()
         )
-        remote = tuple(
-            ModelEntry(
-                ModelId(model.name, model.factory),
-                ModelKind(model.kind),
-                model.dimension,
-                model.max_tokens,
-                remote=model,
-            )
-            for model in settings.remote
-        )
+        remote = tuple(remote_entry(model) for model in settings.remote)
         catalog = cls((*BUILTIN_MODELS, *local, *remote))
         catalog.default_chat_model = settings.default_chat_model or (SMOLLM2_ID if local else "")
         return catalog
 
-    def entries(self, kind: ModelKind | None = None) -> list[ModelEntry]:
-        """Every usable model, or those of one kind."""
-        return [entry for entry in self._entries.values() if kind is None or entry.kind is kind]
+    def read_tenant_models_with(self, source: TenantModels) -> None:
+        """Where tenants' own models come from (set once the metadata store is open)."""
+        self._tenant_models = source
 
-    def find(self, model_id: str, kind: ModelKind) -> ModelEntry | None:
-        return self._entries.get((model_id.strip().lower(), kind))
+    def _tenant_entries(self, tenant_id: str | None) -> dict[tuple[str, ModelKind], ModelEntry]:
+        if tenant_id is None or self._tenant_models is None:
+            return {}
+        entries = (remote_entry(model) for model in self._tenant_models(tenant_id))
+        return {(str(entry.id).lower(), entry.kind): entry for entry in entries}
 
-    def require(self, model_id: str, kind: ModelKind) -> ModelEntry:
+    def entries(self, kind: ModelKind | None = None, tenant_id: str | None = None) -> list[ModelEntry]:
+        """Every model usable (by ``tenant_id``), or those of one kind."""
+        merged = {**self._entries, **self._tenant_entries(tenant_id)}
+        return [entry for entry in merged.values() if kind is None or entry.kind is kind]
+
+    def find(self, model_id: str, kind: ModelKind, tenant_id: str | None = None) -> ModelEntry | None:
+        """The entry for ``model_id``: the tenant's own first, then the server's; else ``None``."""
+        key = (model_id.strip().lower(), kind)
+        own = self._tenant_entries(tenant_id).get(key)
+        return own if own is not None else self._entries.get(key)
+
+    def require(self, model_id: str, kind: ModelKind, tenant_id: str | None = None) -> ModelEntry:
         """The entry for ``model_id``, or the error RAGFlow gives for it.
 
         Raises :class:`DataError` ``Unsupported model: <id>`` for an unknown factory or an
         unknown built-in, and ``Unauthorized model: <id>`` for a known remote factory whose
         model is not configured here.
         """
-        entry = self.find(model_id, kind)
+        entry = self.find(model_id, kind, tenant_id)
         if entry is not None:
             return entry
         try:

@@ -263,7 +263,7 @@ class ChatService:
             raise DataError(f"Datasets use different embedding models: {models}")
         return [dataset.id for dataset in datasets]
 
-    def _check_llm(self, llm_id: Any, llm_setting: Any) -> None:
+    def _check_llm(self, tenant_id: str, llm_id: Any, llm_setting: Any) -> None:
         if not llm_id:
             return
         model_type = llm_setting.get("model_type") if isinstance(llm_setting, dict) else None
@@ -271,25 +271,25 @@ class ChatService:
         usable = (
             isinstance(llm_id, str)
             and model_type != "image2text"
-            and self._models.find(llm_id, ModelKind.CHAT) is not None
+            and self._models.find(llm_id, ModelKind.CHAT, tenant_id) is not None
         )
         if not usable:
             raise DataError(f"`llm_id` {llm_id} doesn't exist")
 
-    def _check_rerank(self, rerank_id: Any) -> None:
+    def _check_rerank(self, tenant_id: str, rerank_id: Any) -> None:
         if not rerank_id:
             return
         if isinstance(rerank_id, str):
             name = rerank_id.rpartition("@")[0] or rerank_id
-            if name in EXEMPT_RERANK_MODELS or self._models.find(rerank_id, ModelKind.RERANK) is not None:
+            if name in EXEMPT_RERANK_MODELS or self._models.find(rerank_id, ModelKind.RERANK, tenant_id) is not None:
                 return
         raise DataError(f"`rerank_id` {rerank_id} doesn't exist")
 
-    def _check_models_and_prompt(self, body: Mapping[str, Any]) -> None:
+    def _check_models_and_prompt(self, caller: Caller, body: Mapping[str, Any]) -> None:
         if "llm_id" in body:
-            self._check_llm(body.get("llm_id"), body.get("llm_setting"))
+            self._check_llm(caller.tenant_id, body.get("llm_id"), body.get("llm_setting"))
         if "rerank_id" in body:
-            self._check_rerank(body.get("rerank_id"))
+            self._check_rerank(caller.tenant_id, body.get("rerank_id"))
         if "prompt_config" in body and not isinstance(body["prompt_config"], dict):
             raise DataError("`prompt_config` should be an object.")
 
@@ -312,7 +312,7 @@ class ChatService:
                 name = chat_name(body.get("name"), required=True)
                 assert name is not None
                 dataset_ids = self._dataset_ids(tx, caller, body["dataset_ids"]) if "dataset_ids" in body else []
-                self._check_models_and_prompt(body)
+                self._check_models_and_prompt(caller, body)
                 values = column_values(body)
                 if values.get("rerank_id") is None and tenant.rerank_model:
                     values["rerank_id"] = tenant.rerank_model  # the tenant's default rerank model
@@ -385,7 +385,7 @@ class ChatService:
                     raise DataError("`tenant_id` must not be provided.")
                 name = chat_name(body["name"], required=not merge) if "name" in body else None
                 dataset_ids = self._dataset_ids(tx, caller, body["dataset_ids"]) if "dataset_ids" in body else None
-                self._check_models_and_prompt(body)
+                self._check_models_and_prompt(caller, body)
                 values = column_values(body)
                 if merge and "llm_setting" in values:
                     values["llm_setting"] = {**(chat.llm_setting or {}), **values["llm_setting"]}

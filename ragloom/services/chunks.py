@@ -122,7 +122,7 @@ class ChunkService:
             document.update_time = now_ms()
 
     def _embed(self, dataset: Dataset, record: ChunkRecord) -> None:
-        model = self._embeddings.get(dataset.embedding_model)
+        model = self._embeddings.get(dataset.embedding_model, dataset.tenant_id)
         title = split_extension(record.document_name)[0]
         vectors = model.embed_documents([title, embedding_text(record)])
         record.vector = np.asarray(blend_title(vectors[0], vectors[1], DEFAULT_TITLE_WEIGHT), np.float32)

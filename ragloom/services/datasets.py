@@ -114,7 +114,7 @@ class DatasetService:
         check_name_bytes(spec.name)
         tenant = self._tenant(caller)
         embedding_model = spec.embedding_model or tenant.embedding_model
-        self._models.require(embedding_model, ModelKind.EMBEDDING)
+        self._models.require(embedding_model, ModelKind.EMBEDDING, caller.tenant_id)
         config = config_for_create(spec.chunk_method, spec.parser_config, llm_id=tenant.chat_model)
         if spec.auto_metadata is not None:
             config.update(metadata_config_values(spec.auto_metadata))
@@ -199,7 +199,7 @@ class DatasetService:
             check_name_bytes(values["name"])
         embedding_model = values.pop("embedding_model", None)
         if embedding_model:
-            self._models.require(embedding_model, ModelKind.EMBEDDING)
+            self._models.require(embedding_model, ModelKind.EMBEDDING, caller.tenant_id)
 
         def attempt() -> DatasetView:
             with self._store.writing() as tx:

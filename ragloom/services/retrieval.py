@@ -26,6 +26,7 @@ import numpy as np
 from ragloom.errors import DataError
 from ragloom.nlp import TextAnalyzer
 from ragloom.nlp.highlight import highlight
+from ragloom.providers.chat import ChatModel
 from ragloom.providers.embedding import EmbeddingModels
 from ragloom.providers.rerank import RerankModels
 from ragloom.rag import scoring
@@ -155,7 +156,7 @@ class RetrievalService:
                 return matching_ids(metas, condition)
         return None
 
-    def _check_assistance(self, caller: Caller, query: RetrievalQuery) -> str | None:
+    def _check_assistance(self, caller: Caller, query: RetrievalQuery) -> ChatModel | None:
         """The chat model ``keyword``/``cross_languages`` will use (``None``: not asked for), or the error."""
         if query.toc_enhance:
             raise DataError(
@@ -186,7 +187,7 @@ class RetrievalService:
             timings["assist"] = time.perf_counter() - mark
         terms = self._queries.analyse(question)
         mark = time.perf_counter()
-        vector = self._embeddings.get(datasets[0].embedding_model).embed_query(question)
+        vector = self._embeddings.get(datasets[0].embedding_model, caller.tenant_id).embed_query(question)
         timings["embed"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
@@ -203,7 +204,7 @@ class RetrievalService:
         scores = scoring.score(terms, matches, query.vector_similarity_weight, rank_features)
         ranked = _fold_children(matches, scores)
         if query.rerank_id:
-            ranked = self._rerank(query, ranked, pagerank)
+            ranked = self._rerank(caller, query, ranked, pagerank)
         timings["search"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
@@ -246,8 +247,8 @@ class RetrievalService:
         scores = dict(zip([key for key in keys if key in records], tag_scores(question_tags, present), strict=True))
         return np.array([scores.get(key, 0.0) for key in keys], dtype=np.float64)
 
-    def _rerank(self, query: RetrievalQuery, ranked: _Ranked, pagerank: dict[str, float]) -> _Ranked:
-        model = self._reranks.get(query.rerank_id or "")
+    def _rerank(self, caller: Caller, query: RetrievalQuery, ranked: _Ranked, pagerank: dict[str, float]) -> _Ranked:
+        model = self._reranks.get(query.rerank_id or "", caller.tenant_id)
         window = max(RERANK_WINDOW, query.page * query.page_size)
         best = np.argsort(-ranked.similarity, kind="stable")[:window]
         keys = [ranked.keys[i] for i in best]

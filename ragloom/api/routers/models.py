@@ -1,4 +1,5 @@
-"""``/models`` and ``/tenant/models``: the models this server offers and a tenant's defaults.
+"""``/models``, ``/tenant/models``, ``/tenant/providers``: the models a tenant can use, its
+defaults, and the remote models it configured for itself.
 
 Not part of RAGFlow's public API (RAGFlow sets these in its web UI); documented in the README.
 """
@@ -22,14 +23,13 @@ router = APIRouter(tags=["models"], route_class=EnvelopeRoute)
 @router.get("/models", summary="List the models this server can use")
 @envelope(Envelope.J)
 def list_models(caller: CurrentCaller, services: ServicesDep, model_type: str | None = None) -> Response:
-    del caller  # any tenant may see the server's models
     kind = None
     if model_type is not None:
         try:
             kind = ModelKind(model_type)
         except ValueError:
             raise ArgumentError("`model_type` must be one of: embedding, chat, rerank") from None
-    return success(Envelope.J, [_model(entry) for entry in services.model_defaults.available(kind)])
+    return success(Envelope.J, [_model(entry) for entry in services.model_defaults.available(caller, kind)])
 
 
 @router.get("/tenant/models", summary="The caller's default models")
@@ -42,6 +42,25 @@ def get_defaults(caller: CurrentCaller, services: ServicesDep) -> Response:
 @envelope(Envelope.J)
 def set_defaults(caller: CurrentCaller, services: ServicesDep, body: StrictJsonBody) -> Response:
     return success(Envelope.J, _defaults(services.model_defaults.update(caller, body)))
+
+
+@router.get("/tenant/providers", summary="The remote models the caller configured for itself")
+@envelope(Envelope.J)
+def list_tenant_models(caller: CurrentCaller, services: ServicesDep) -> Response:
+    return success(Envelope.J, services.tenant_models.list(caller))
+
+
+@router.post("/tenant/providers", summary="Configure a remote model for the caller (or replace it)")
+@envelope(Envelope.J)
+def put_tenant_model(caller: CurrentCaller, services: ServicesDep, body: StrictJsonBody) -> Response:
+    return success(Envelope.J, services.tenant_models.put(caller, body))
+
+
+@router.delete("/tenant/providers/{model_row_id}", summary="Remove one of the caller's remote models")
+@envelope(Envelope.J)
+def delete_tenant_model(model_row_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
+    services.tenant_models.delete(caller, model_row_id)
+    return success(Envelope.J, True)
 
 
 def _model(entry: ModelEntry) -> dict[str, Any]:

@@ -59,7 +59,7 @@ def _complete(caller: Caller, services: Services, body: dict[str, Any], chat_id:
     request = CompletionRequest(
         messages=messages,
         chat_id=chat_id,
-        llm_id=None if model == "model" else _usable_model(services, model),
+        llm_id=None if model == "model" else _usable_model(services, caller, model),
         options=sampling_options(body),
         pass_all_history=True,
         metadata_condition=condition,
@@ -214,8 +214,8 @@ def _messages(raw: Any) -> list[ChatMessage]:
     return kept
 
 
-def _usable_model(services: Services, model: str) -> str:
-    if services.models.find(model, ModelKind.CHAT) is not None:
+def _usable_model(services: Services, caller: Caller, model: str) -> str:
+    if services.models.find(model, ModelKind.CHAT, caller.tenant_id) is not None:
         return model
     try:
         factory = ModelId.parse(model).factory.lower()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from ragloom.errors import ProviderError
-from ragloom.providers.catalog import ModelCatalog, ModelKind
+from ragloom.providers.catalog import ModelCatalog, ModelEntry, ModelKind, model_key
 from ragloom.providers.chat.protocol import ChatModel
 
 
@@ -15,20 +15,20 @@ class ChatModels:
     def __init__(self, catalog: ModelCatalog, *, threads: int = 2) -> None:
         self._catalog = catalog
         self._threads = threads
-        self._loaded: dict[str, ChatModel] = {}
+        self._loaded: dict[tuple[str, str], ChatModel] = {}
         self._lock = threading.Lock()
 
-    def get(self, model_id: str) -> ChatModel:
-        """The model for ``model_id`` (the catalog's error if it is unknown or unauthorised)."""
-        entry = self._catalog.require(model_id, ModelKind.CHAT)
-        key = str(entry.id).lower()
+    def get(self, model_id: str, tenant_id: str | None = None) -> ChatModel:
+        """The model for ``model_id`` as ``tenant_id`` sees it (the catalog's error if unknown or unauthorised)."""
+        entry = self._catalog.require(model_id, ModelKind.CHAT, tenant_id)
+        key = model_key(entry)
         with self._lock:
             if key not in self._loaded:
-                self._loaded[key] = self._build(str(entry.id))
+                self._loaded[key] = self._build(entry)
             return self._loaded[key]
 
-    def _build(self, model_id: str) -> ChatModel:
-        entry = self._catalog.require(model_id, ModelKind.CHAT)
+    def _build(self, entry: ModelEntry) -> ChatModel:
+        model_id = str(entry.id)
         if entry.remote is None:
             from ragloom.providers.chat.local_llama import INSTALL_HINT, LocalLlamaChat, packaged_gguf
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from ragloom.providers.catalog import ModelCatalog, ModelKind
+from ragloom.providers.catalog import ModelCatalog, ModelEntry, ModelKind, model_key
 from ragloom.providers.embedding.protocol import EmbeddingModel
 
 BUILTIN_E5 = "multilingual-e5-small@Builtin"
@@ -18,26 +18,26 @@ class EmbeddingModels:
     def __init__(self, catalog: ModelCatalog, *, threads: int = 2) -> None:
         self._catalog = catalog
         self._threads = threads
-        self._loaded: dict[str, EmbeddingModel] = {}
+        self._loaded: dict[tuple[str, str], EmbeddingModel] = {}
         self._lock = threading.Lock()
 
-    def get(self, model_id: str) -> EmbeddingModel:
-        """The model for ``model_id`` (the catalog's error if it is unknown or unauthorised)."""
-        entry = self._catalog.require(model_id, ModelKind.EMBEDDING)
-        key = str(entry.id).lower()
+    def get(self, model_id: str, tenant_id: str | None = None) -> EmbeddingModel:
+        """The model for ``model_id`` as ``tenant_id`` sees it (the catalog's error if it is unknown
+        or unauthorised). Remote models are shared per configuration, so a tenant's own model
+        never stands in for another's of the same id."""
+        entry = self._catalog.require(model_id, ModelKind.EMBEDDING, tenant_id)
+        key = model_key(entry)
         with self._lock:
             if key not in self._loaded:
-                self._loaded[key] = self._build(str(entry.id), entry.remote is None)
+                self._loaded[key] = self._build(entry)
             return self._loaded[key]
 
-    def _build(self, model_id: str, builtin: bool) -> EmbeddingModel:
-        if builtin:
-            return self._builtin(model_id)()
-        entry = self._catalog.require(model_id, ModelKind.EMBEDDING)
-        assert entry.remote is not None
+    def _build(self, entry: ModelEntry) -> EmbeddingModel:
+        if entry.remote is None:
+            return self._builtin(str(entry.id))()
         from ragloom.providers.embedding.remote import RemoteEmbedding
 
-        return RemoteEmbedding(model_id, entry.remote, ollama=entry.remote.factory.lower() == "ollama")
+        return RemoteEmbedding(str(entry.id), entry.remote, ollama=entry.remote.factory.lower() == "ollama")
 
     def _builtin(self, model_id: str) -> Callable[[], EmbeddingModel]:
         if model_id.lower() == BUILTIN_E5.lower():

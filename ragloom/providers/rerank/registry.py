@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from ragloom.providers.catalog import ModelCatalog, ModelKind
+from ragloom.providers.catalog import ModelCatalog, ModelKind, model_key
 from ragloom.providers.rerank.protocol import RerankModel
 
 
@@ -13,13 +13,13 @@ class RerankModels:
 
     def __init__(self, catalog: ModelCatalog) -> None:
         self._catalog = catalog
-        self._loaded: dict[str, RerankModel] = {}
+        self._loaded: dict[tuple[str, str], RerankModel] = {}
         self._lock = threading.Lock()
 
-    def get(self, model_id: str) -> RerankModel:
-        """The model for ``model_id`` (the catalog's error if it is unknown or unauthorised)."""
-        entry = self._catalog.require(model_id, ModelKind.RERANK)
-        key = str(entry.id).lower()
+    def get(self, model_id: str, tenant_id: str | None = None) -> RerankModel:
+        """The model for ``model_id`` as ``tenant_id`` sees it (the catalog's error if unknown or unauthorised)."""
+        entry = self._catalog.require(model_id, ModelKind.RERANK, tenant_id)
+        key = model_key(entry)
         with self._lock:
             if key not in self._loaded:
                 from ragloom.providers.rerank.remote import RemoteRerank

@@ -67,6 +67,9 @@ class DatasetRepository:
         query = select(Dataset.id).where(Dataset.tenant_id == tenant_id, Dataset.id.in_(list(dataset_ids)))
         return set(self._session.scalars(query))
 
+    def of_tenant(self, tenant_id: str) -> list[Dataset]:
+        return list(self._session.scalars(select(Dataset).where(Dataset.tenant_id == tenant_id)))
+
     def all_ids(self, tenant_id: str) -> list[str]:
         return list(self._session.scalars(select(Dataset.id).where(Dataset.tenant_id == tenant_id)))
 

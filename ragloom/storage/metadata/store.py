@@ -16,6 +16,7 @@ from ragloom.storage.metadata.documents import DocumentRepository
 from ragloom.storage.metadata.engine import create_metadata_engine
 from ragloom.storage.metadata.migrations import SCHEMA_HEAD
 from ragloom.storage.metadata.tasks import TaskRepository
+from ragloom.storage.metadata.tenant_models import TenantModelRepository
 from ragloom.storage.metadata.tenants import TenantRepository
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -32,6 +33,7 @@ class Transaction:
         self.documents = DocumentRepository(session)
         self.tasks = TaskRepository(session)
         self.chats = ChatRepository(session)
+        self.tenant_models = TenantModelRepository(session)
 
 
 class MetadataStore:

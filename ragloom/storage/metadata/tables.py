@@ -183,3 +183,22 @@ class ChatSession(Base):
     reference: Mapped[list[Any]] = mapped_column(default=list)
     create_time: Mapped[int] = mapped_column(BigInteger, index=True)
     update_time: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class TenantModel(Base):
+    """A remote model one tenant configured for itself (through the API), usable only by it.
+
+    ``model_key`` is ``name@factory`` lower-cased; one per kind per tenant. The API key is
+    stored as given (it must be sent to the provider) and never returned whole.
+    """
+
+    __tablename__ = "tenant_model"
+    __table_args__ = (Index("uq_tenant_model", "tenant_id", "model_key", "kind", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+    model_key: Mapped[str] = mapped_column(String(512))
+    kind: Mapped[str] = mapped_column(String(16))
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    create_time: Mapped[int] = mapped_column(BigInteger)
+    update_time: Mapped[int] = mapped_column(BigInteger)
