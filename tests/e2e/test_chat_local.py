@@ -341,3 +341,25 @@ def test_without_a_chat_the_default_model_answers_and_nothing_is_stored(live_ser
     assert data["reference"] == {"chunks": []}
     assert data["prompt"] == ""
     assert "chat_id" not in data
+
+
+def test_a_stream_the_client_abandons_is_still_stored(live_server: LiveServer, chat: Any) -> None:
+    session = chat.create_session()
+    url = f"{live_server.api_url}/chats/{chat.id}/completions"
+    body = {"question": QUESTION, "session_id": session.id, "max_tokens": 200}
+    with requests.post(url, json=body, headers=live_server.headers(), stream=True, timeout=60) as response:
+        lines = response.iter_lines(decode_unicode=True)
+        received = [
+            line for line, _ in zip((line for line in lines if line.startswith("data:")), range(2), strict=False)
+        ]
+    assert len(received) == 2
+    session_url = f"{live_server.api_url}/chats/{chat.id}/sessions/{session.id}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        messages = requests.get(session_url, headers=live_server.headers(), timeout=30).json()["data"]["messages"]
+        if len(messages) == 3:
+            break
+        time.sleep(0.2)
+    assert [message["role"] for message in messages] == ["assistant", "user", "assistant"]
+    assert messages[1]["content"] == QUESTION
+    assert messages[2]["content"].strip()
