@@ -92,7 +92,11 @@ def parse_messages(body: dict[str, Any]) -> list[ChatMessage]:
         raise ArgumentError("`messages` must contain a user message.")
     if raw[-1]["role"] != "user":
         raise ArgumentError("The last message must be from user.")
-    return [ChatMessage(item["role"], _text(item["content"])) for item in raw if item["role"] in ("user", "assistant")]
+    return [
+        ChatMessage(item["role"], message_text(item["content"]))
+        for item in raw
+        if item["role"] in ("user", "assistant")
+    ]
 
 
 def completion_request(body: dict[str, Any], messages: list[ChatMessage], chat_id: str | None) -> CompletionRequest:
@@ -172,7 +176,8 @@ def _flag(value: Any, *, default: bool) -> bool:
     return bool(value)
 
 
-def _text(content: Any) -> str:
+def message_text(content: Any) -> str:
+    """A message's text: a string as it is, or the ``text`` parts of an OpenAI-style content list joined."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):

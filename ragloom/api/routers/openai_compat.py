@@ -17,7 +17,7 @@ from fastapi import APIRouter, Response
 from ragloom.api import sse
 from ragloom.api.deps import CurrentCaller, LooseBody, ServicesDep
 from ragloom.api.envelopes import Envelope, EnvelopeResponse, failure
-from ragloom.api.routers.completions import sampling_options
+from ragloom.api.routers.completions import message_text, sampling_options
 from ragloom.api.routing import EnvelopeRoute, envelope
 from ragloom.errors import ArgumentError, AuthorizationError, DataError
 from ragloom.nlp.token_count import count_tokens
@@ -200,9 +200,7 @@ def _messages(raw: Any) -> list[ChatMessage]:
             raise DataError("Each message must be an object.")
         content = item.get("content")
         if isinstance(content, list):
-            content = "\n".join(
-                str(part.get("text", "")) for part in content if isinstance(part, dict) and part.get("type") == "text"
-            )
+            content = message_text(content)
         elif not isinstance(content, str):
             raise DataError("messages[].content must be a string or an array of content parts.")
         parsed.append((item.get("role"), content))
