@@ -18,6 +18,7 @@ from ragloom.errors import DataError
 from ragloom.settings import ModelSettings, RemoteModel
 
 BUILTIN_FACTORY = "Builtin"
+BUILTIN_SUFFIX = "@" + BUILTIN_FACTORY.lower()
 
 REMOTE_FACTORIES = (
     "OpenAI",
@@ -158,6 +159,8 @@ class ModelCatalog:
     def find(self, model_id: str, kind: ModelKind, tenant_id: str | None = None) -> ModelEntry | None:
         """The entry for ``model_id``: the tenant's own first, then the server's; else ``None``."""
         key = (model_id.strip().lower(), kind)
+        if key[0].endswith(BUILTIN_SUFFIX):
+            return self._entries.get(key)  # built-in models are never a tenant's (saves a query per request)
         own = self._tenant_entries(tenant_id).get(key)
         return own if own is not None else self._entries.get(key)
 

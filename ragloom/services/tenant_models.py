@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from ragloom.clock import now_ms
 from ragloom.errors import ArgumentError, DataError
 from ragloom.ids import new_id
-from ragloom.providers.catalog import TenantModels
+from ragloom.providers.catalog import BUILTIN_FACTORY, TenantModels
 from ragloom.services.tenants import Caller
 from ragloom.settings import RemoteModel
 from ragloom.storage.metadata import MetadataStore
@@ -51,6 +51,8 @@ class TenantModelService:
         except ValidationError as error:
             problems = "; ".join(f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in error.errors())
             raise ArgumentError(f"Invalid model: {problems}") from None
+        if model.factory.lower() == BUILTIN_FACTORY.lower():
+            raise ArgumentError("Invalid model: factory: built-in models ship with ragloom and cannot be configured")
         settings = model.model_dump(mode="json")
         settings["api_key"] = model.api_key.get_secret_value() if model.api_key is not None else None
         key = f"{model.name}@{model.factory}".lower()

@@ -187,3 +187,8 @@ def test_bad_model_configurations_are_refused(alice: Tenant, provider: str) -> N
     )
     assert wrong_kind["code"] == 101
     assert alice.call("GET", "/tenant/providers")["data"] == []
+    builtin = alice.call(
+        "POST", "/tenant/providers", json={"name": "multilingual-e5-small", "factory": "Builtin", "base_url": provider}
+    )
+    assert builtin["code"] == 101
+    assert "built-in" in builtin["message"]
