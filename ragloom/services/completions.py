@@ -221,6 +221,8 @@ class CompletionService:
             assembled.messages.pop(0)
         used = hits[: assembled.chunks_used] if dataset_ids else []
         message_id = request.message_id or uuid.uuid4().hex
+        if chat is not None and session is None and request.persist:
+            session = self._new_session(caller, chat)
         return Turn(
             service=self,
             model=model,
@@ -250,17 +252,19 @@ class CompletionService:
             if request.session_id:
                 raise DataError("`chat_id` is required when `session_id` is provided.")
             return None, None, []
-        if not request.persist:
-            with self._store.reading() as tx:
-                return owned_chat(tx, caller, request.chat_id), None, []
-        with self._store.writing() as tx:
+        with self._store.reading() as tx:
             chat = owned_chat(tx, caller, request.chat_id)
-            if request.session_id:
-                session = chat_session(tx, chat, request.session_id)
-                return chat, session, list(session.messages or [])
-            now = now_ms()
-            prologue = str(_prompt_config(chat).get("prologue") or "")
-            session = tx.chats.add_session(
+            if not request.session_id or not request.persist:
+                return chat, None, []
+            session = chat_session(tx, chat, request.session_id)
+            return chat, session, list(session.messages or [])
+
+    def _new_session(self, caller: Caller, chat: Chat) -> ChatSession:
+        """The session a question without ``session_id`` starts (created once it has passed every check)."""
+        now = now_ms()
+        prologue = str(_prompt_config(chat).get("prologue") or "")
+        with self._store.writing() as tx:
+            return tx.chats.add_session(
                 ChatSession(
                     id=new_id(),
                     chat_id=chat.id,
@@ -273,7 +277,6 @@ class CompletionService:
                     update_time=now,
                 )
             )
-            return chat, session, []
 
     def _model(self, caller: Caller, chat: Chat | None, override: str | None) -> ChatModel:
         if override:

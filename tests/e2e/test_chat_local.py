@@ -226,7 +226,7 @@ def test_openai_alias_and_errors(live_server: LiveServer, chat: Any) -> None:
 
 def test_bad_completion_requests_get_clear_errors(live_server: LiveServer, chat: Any, dataset: Any) -> None:
     url = f"{live_server.api_url}/chats/{chat.id}/completions"
-    headers = live_server.headers()
+    sessions_before = len(chat.list_sessions(page_size=100))
 
     def ask(body: dict[str, Any], key: str | None = None, target: str = url) -> dict[str, Any]:
         answer = requests.post(target, json=body, headers=live_server.headers(key), timeout=60)
@@ -244,7 +244,7 @@ def test_bad_completion_requests_get_clear_errors(live_server: LiveServer, chat:
     wrong_model = ask({"question": "hi", "llm_id": "x@NoSuchFactory", "stream": False})
     assert wrong_model["code"] == 102
     assert wrong_model["message"] == "Cannot use specified model x@NoSuchFactory."
-    assert headers  # the caller's own key works for every request above but the foreign one
+    assert len(chat.list_sessions(page_size=100)) == sessions_before  # refused questions start no session
 
 
 def test_a_chat_whose_datasets_were_deleted_answers_a_clear_error(live_server: LiveServer) -> None:
