@@ -40,6 +40,7 @@ def hashed_vector(text: str) -> list[float]:
 
 class FakeProvider(BaseHTTPRequestHandler):
     authorizations: ClassVar[list[str | None]] = []
+    chat_requests: ClassVar[list[dict[str, Any]]] = []
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
@@ -54,6 +55,7 @@ class FakeProvider(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(payload)
             return
+        FakeProvider.chat_requests.append(body)
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.end_headers()
@@ -192,3 +194,31 @@ def test_bad_model_configurations_are_refused(alice: Tenant, provider: str) -> N
     )
     assert builtin["code"] == 101
     assert "built-in" in builtin["message"]
+
+
+def test_the_prompt_fits_a_small_context_window(alice: Tenant, provider: str) -> None:
+    from ragloom.nlp.token_count import count_tokens
+
+    configure(alice, provider, "hashbow", "embedding", dimension=DIMENSION)
+    configure(alice, provider, "parrot", "chat", context_window=600)
+    dataset = alice.call("POST", "/datasets", json={"name": "long", "embedding_model": EMBEDDING})["data"]
+    paragraphs = [
+        f"Bananas fact {number}: " + "bananas grow in warm places and ripen fast. " * 25 for number in range(8)
+    ]
+    parse(alice, dataset["id"], "\n\n".join(paragraphs))
+    chat = alice.call(
+        "POST",
+        "/chats",
+        json={"name": "small", "dataset_ids": [dataset["id"]], "llm_id": CHAT, "llm_setting": {"max_tokens": 100}},
+    )["data"]
+    url = f"/chats/{chat['id']}/completions"
+    session_id = ""
+    for turn in range(4):
+        body = {"question": f"Tell me about bananas, part {turn}.", "stream": False, "session_id": session_id}
+        answer = alice.call("POST", url, json=body)
+        assert answer["code"] == 0, answer
+        session_id = answer["data"]["session_id"]
+    sent = FakeProvider.chat_requests[-1]["messages"]
+    assert sent[-1] == {"role": "user", "content": "Tell me about bananas, part 3."}
+    assert sum(count_tokens(message["content"]) + 4 for message in sent) <= 600 - 100
+    assert "Bananas fact" in sent[0]["content"]  # some knowledge made it in, cut to fit
