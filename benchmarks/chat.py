@@ -7,9 +7,9 @@ questions) for llama.cpp alone, for a chat without datasets (pure API overhead: 
 framing, session bookkeeping) and for a chat over a dataset (adds retrieval and a longer
 prompt), our overhead as ratios; then 16 concurrent streaming sessions: wall time, TTFT
 p50/p95 and aggregate tokens/s (one llama.cpp context generates one answer at a time, so
-sessions queue).
+sessions queue); finally how long an unrelated request takes while 60 chats wait for the model.
 
-Usage: ``python benchmarks/chat.py [--questions 10] [--tokens 64] [--clients 16]``
+Usage: ``python benchmarks/chat.py [--questions 10] [--tokens 64] [--clients 16] [--crowd 60]``
 """
 
 from __future__ import annotations
@@ -102,6 +102,20 @@ def _figures(started: float, moments: list[float]) -> tuple[float, float, int]:
     return first, decode, len(moments)
 
 
+def crowd(server: Server, chat_id: str, streams: int) -> None:
+    """How long an unrelated request (list datasets) takes while ``streams`` chats wait for the model."""
+    with concurrent.futures.ThreadPoolExecutor(streams) as pool:
+        jobs = [pool.submit(through_api, server, chat_id, "Say something.") for _ in range(streams)]
+        time.sleep(2.0)
+        started = time.perf_counter()
+        server.call("GET", "/datasets")
+        elapsed = (time.perf_counter() - started) * 1000
+        waiting = sum(not job.done() for job in jobs)
+        for job in jobs:
+            job.result()
+    print(f"  GET /datasets while {waiting} of {streams} streaming chats wait for the model: {elapsed:.0f} ms")
+
+
 def summary(label: str, results: list[tuple[float, float, int]]) -> tuple[float, float]:
     ttft = statistics.median(result[0] for result in results) * 1000
     rate = statistics.median(result[1] for result in results)
@@ -147,6 +161,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=10)
     parser.add_argument("--tokens", type=int, default=64)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--crowd", type=int, default=60, help="chats waiting while an unrelated request is timed")
     parser.add_argument("--threads", type=int, default=2, help="llama.cpp threads (the server's models.chat_threads)")
     options = parser.parse_args()
     questions = (QUESTIONS * (options.questions // len(QUESTIONS) + 1))[: options.questions]
@@ -183,6 +198,7 @@ def main() -> None:
                 f"TTFT p50 {ttfts[len(ttfts) // 2]:.0f} ms / p95 {ttfts[int(len(ttfts) * 0.95)]:.0f} ms, "
                 f"{tokens / wall:.1f} tokens/s in all, every stream complete: {complete}"
             )
+            crowd(server, plain, options.crowd)
         finally:
             server.stop()
 

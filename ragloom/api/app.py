@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from starlette.exceptions import HTTPException
 
@@ -27,6 +28,8 @@ from ragloom.api.routing import not_found_or_not_allowed
 from ragloom.services.container import Services
 from ragloom.settings import Settings
 
+WORKER_THREADS = 256
+
 
 def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
     """Build the application. Services are built (and the schema migrated) unless given;
@@ -36,6 +39,11 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Sync routes and streamed answers run on anyio's worker threads. A streamed answer holds
+        # one while it waits for its turn on a local model, so the default 40 would let 40 waiting
+        # chats stall every other request; waiting threads cost little, so allow many.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(limiter.total_tokens, WORKER_THREADS)
         yield
         if owned:
             active.close()
