@@ -141,6 +141,10 @@ class ModelCatalog:
         catalog.default_chat_model = settings.default_chat_model or (SMOLLM2_ID if local else "")
         return catalog
 
+    def chat_model_for(self, tenant_choice: str) -> str:
+        """The chat model a tenant uses by default: its own choice, else the server's default."""
+        return tenant_choice or self.default_chat_model
+
     def read_tenant_models_with(self, source: TenantModels) -> None:
         """Where tenants' own models come from (set once the metadata store is open)."""
         self._tenant_models = source

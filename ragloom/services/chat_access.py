@@ -23,10 +23,10 @@ def owned_chat(tx: Transaction, caller: Caller, chat_id: str) -> Chat:
     return chat
 
 
-def chat_session(tx: Transaction, chat: Chat, session_id: str, *, lock: bool = False) -> ChatSession:
+def chat_session(tx: Transaction, chat: Chat, session_id: str) -> ChatSession:
     """A session of ``chat``: 102 ``Session not found!`` if there is none with this id,
     ``Session does not belong to this chat!`` if it is another chat's."""
-    session = tx.chats.lock_session(session_id) if lock else tx.chats.get_session(session_id)
+    session = tx.chats.get_session(session_id)
     if session is None or session.tenant_id != chat.tenant_id:
         raise DataError("Session not found!")
     if session.chat_id != chat.id:

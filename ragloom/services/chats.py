@@ -318,7 +318,7 @@ class ChatService:
                     values["rerank_id"] = tenant.rerank_model  # the tenant's default rerank model
                 llm_id = body.get("llm_id")
                 if llm_id is None:
-                    llm_id = tenant.chat_model or self._models.default_chat_model
+                    llm_id = self._models.chat_model_for(tenant.chat_model)
                 prompt_config = with_prompt_defaults(body.get("prompt_config") or {}, has_datasets=bool(dataset_ids))
                 if tx.chats.name_key_taken(caller.tenant_id, name.lower()):
                     raise DataError(DUPLICATE_ON_CREATE)

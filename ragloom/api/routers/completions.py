@@ -65,11 +65,7 @@ def _converse(caller: Caller, services: Services, body: dict[str, Any], chat_id:
     turn = services.completions.prepare(caller, request)
     if _flag(body.get("stream"), default=True):
         return sse.stream(ragflow_events(turn))
-    answer = None
-    for item in turn.events():
-        if item.kind is EventKind.FINAL:
-            answer = item.answer
-    assert answer is not None
+    answer = turn.answer()
     if answer.error is not None:
         return failure(Envelope.J, 500, answer.error, {"answer": answer.answer, "reference": []})
     return success(Envelope.J, answer.public())

@@ -78,7 +78,7 @@ def _complete(caller: Caller, services: Services, body: dict[str, Any], chat_id:
     prompt_tokens = count_tokens(messages[-1].content)
     if bool(body.get("stream", False)):
         return sse.stream(_chunks(turn, echoed, created, prompt_tokens, reference))
-    answer = _final(turn)
+    answer = turn.answer()
     completion_tokens = count_tokens(answer.answer)
     message: dict[str, Any] = {"role": "assistant", "content": answer.answer}
     if answer.reasoning:
@@ -159,15 +159,6 @@ def _chunks(turn: Turn, model: str, created: int, prompt_tokens: int, reference:
         last = {"reference": final.chunks, "final_content": final.answer}
     yield chunk(last, "stop", usage)
     yield sse.raw_event("[DONE]")
-
-
-def _final(turn: Turn) -> Answer:
-    final = None
-    for item in turn.events():
-        if item.kind is EventKind.FINAL:
-            final = item.answer
-    assert final is not None
-    return final
 
 
 def _extra(body: dict[str, Any]) -> dict[str, Any]:
