@@ -102,6 +102,14 @@ class ModelSettings(_Section):
     remote: list[RemoteModel] = Field(default_factory=list, description="`[[models.remote]]` tables in TOML.")
     embedding_threads: int = Field(default=2, ge=1, le=64, description="CPU threads of built-in embedding models.")
     chat_threads: int = Field(default=2, ge=1, le=64, description="CPU threads of the built-in local chat model.")
+    isolate: bool = Field(
+        default=True,
+        description="Run the server's built-in models in child processes, so a crash in native code (llama.cpp, "
+        "ONNX) ends one request, not the server. Parse workers always run them in their own process.",
+    )
+    stall_seconds: float = Field(
+        default=300.0, gt=0, description="A model process that has work but sends nothing this long is restarted."
+    )
 
 
 class WorkerSettings(_Section):

@@ -22,7 +22,9 @@ from ragloom.settings import Settings, load_settings
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     for variable in ("RAGLOOM_CONFIG", "RAGLOOM_HOST", "RAGLOOM_PORT", "RAGLOOM_DATA_DIR"):
         monkeypatch.delenv(variable, raising=False)
-    return load_settings(data_dir=tmp_path / "data")
+    # In-process tests run built-in models inline, as parse workers do; the e2e server and
+    # tests/providers/isolated run them in model processes.
+    return load_settings(data_dir=tmp_path / "data", models={"isolate": False})
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ class Services:
     models: ModelCatalog
     embeddings: EmbeddingModels
     chat_models: ChatModels
+    rerank_models: RerankModels
     analyzer: TextAnalyzer
     tenants: TenantService
     datasets: DatasetService
@@ -55,8 +56,13 @@ class Services:
     tenant_models: TenantModelService
 
     @classmethod
-    def build(cls, settings: Settings) -> Services:
-        """Open the stores (migrating the schema) and assemble the services."""
+    def build(cls, settings: Settings, *, isolate_models: bool | None = None) -> Services:
+        """Open the stores (migrating the schema) and assemble the services.
+
+        Built-in models run in model processes of their own when ``isolate_models`` (default:
+        the ``models.isolate`` setting); parse workers pass ``False``."""
+        isolate = settings.models.isolate if isolate_models is None else isolate_models
+        stall = settings.models.stall_seconds
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = MetadataStore(settings.database_url, busy_timeout_ms=settings.database.busy_timeout_ms)
         store.migrate()
@@ -65,12 +71,15 @@ class Services:
         models = ModelCatalog.configured(settings.models)
         models.read_tenant_models_with(tenant_model_reader(store))
         analyzer = TextAnalyzer()
-        embeddings = EmbeddingModels(models, threads=settings.models.embedding_threads)
-        chat_models = ChatModels(models, threads=settings.models.chat_threads)
+        embeddings = EmbeddingModels(
+            models, threads=settings.models.embedding_threads, isolate=isolate, stall_seconds=stall
+        )
+        chat_models = ChatModels(models, threads=settings.models.chat_threads, isolate=isolate, stall_seconds=stall)
         model_defaults = ModelDefaultsService(store, models)
         sessions = SessionService(store)
         assistant = QuestionAssistant(model_defaults, models, chat_models)
-        retrieval = RetrievalService(store, index, embeddings, RerankModels(models), analyzer, assistant)
+        rerank_models = RerankModels(models)
+        retrieval = RetrievalService(store, index, embeddings, rerank_models, analyzer, assistant)
         return cls(
             settings=settings,
             store=store,
@@ -79,6 +88,7 @@ class Services:
             models=models,
             embeddings=embeddings,
             chat_models=chat_models,
+            rerank_models=rerank_models,
             analyzer=analyzer,
             tenants=TenantService(store, settings.models),
             datasets=DatasetService(store, blobs, index, models),
@@ -102,5 +112,7 @@ class Services:
 
     def close(self) -> None:
         self.chat_models.close()
+        self.embeddings.close()
+        self.rerank_models.close()
         self.index.close()
         self.store.close()

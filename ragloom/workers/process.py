@@ -7,33 +7,21 @@ killed server never leaves a worker writing behind the back of its successor.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
-import signal
 import socket
 import threading
 from multiprocessing.synchronize import Event
 
 from ragloom.ids import new_id
 from ragloom.ingest.pipeline import IngestPipeline
+from ragloom.lifetime import die_with_parent
 from ragloom.logs import configure_logging
 from ragloom.services.container import Services
 from ragloom.settings import Settings
 from ragloom.workers.runner import TaskRunner
 
 log = logging.getLogger(__name__)
-
-
-def die_with_parent(parent_pid: int) -> None:
-    """Ask Linux to kill this process when its parent dies; elsewhere the loop checks."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-    if os.getppid() != parent_pid:
-        os._exit(0)
 
 
 def release_abandoned(services: Services) -> None:
@@ -49,7 +37,7 @@ def run_worker(settings: Settings, stop: Event | threading.Event, parent_pid: in
     if parent_pid is not None:
         die_with_parent(parent_pid)
     worker = f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
-    services = Services.build(settings)
+    services = Services.build(settings, isolate_models=False)  # this process is the isolation
     pipeline = IngestPipeline(services.store, services.blobs, services.index, services.embeddings, services.analyzer)
     runner = TaskRunner(services.ledger, pipeline, services.index, worker, settings.workers.lease_seconds)
     log.info("worker %s started", worker)

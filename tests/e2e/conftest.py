@@ -7,6 +7,7 @@ their own datasets with unique names so they do not depend on each other.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -28,9 +29,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-@dataclass(frozen=True)
+@dataclass
 class LiveServer:
-    """A running server and what a test needs to talk to it."""
+    """A running server and what a test needs to talk to it.
+
+    With ``log`` and ``env`` it can be started again on the same port and data after it died
+    (see :func:`watch_live_server`)."""
 
     base_url: str
     api_url: str
@@ -38,9 +42,44 @@ class LiveServer:
     other_key: str
     data_dir: Path
     process: subprocess.Popen[bytes]
+    log: Path | None = None
+    env: dict[str, str] | None = None
 
     def headers(self, key: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {key or self.key}"}
+
+    def death(self) -> str | None:
+        """How the server ended, with its last log lines; ``None`` while it runs."""
+        if self.process.poll() is None:
+            return None
+        return death_report(self.process.returncode, self.log)
+
+    def restart(self) -> None:
+        """Start the server again on the same port and data directory."""
+        if self.log is None or self.env is None:
+            raise RuntimeError("this server was started without a log and environment; it cannot be restarted")
+        port = int(self.base_url.rsplit(":", 1)[1])
+        self.process = launch(self.data_dir, self.env, self.log, port)
+        wait_until_up(self.base_url, self.process, log=self.log)
+
+
+def exit_description(returncode: int) -> str:
+    """``killed by signal SIGILL`` or ``exited with status 1``."""
+    if returncode < 0:
+        try:
+            return f"killed by signal {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exited with status {returncode}"
+
+
+def death_report(returncode: int, log: Path | None, lines: int = 25) -> str:
+    """How a server process ended and the last lines it logged."""
+    report = f"the server {exit_description(returncode)}"
+    if log is not None and log.is_file():
+        tail = log.read_text(errors="replace").splitlines()[-lines:]
+        report += f"; its last log lines ({log}):\n" + "\n".join(f"    {line}" for line in tail)
+    return report
 
 
 def free_port() -> int:
@@ -64,11 +103,11 @@ def new_tenant_key(server: LiveServer, env: dict[str, str], name: str) -> str:
     ).strip()
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0, log: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
+            raise RuntimeError(death_report(process.returncode, log))
         try:
             if requests.get(f"{url}/api/v1/system/ping", timeout=1).text == "pong":
                 return
@@ -77,17 +116,26 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 3
     raise TimeoutError(f"server at {url} did not answer within {timeout}s")
 
 
-def start_server(data_dir: Path, env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+def launch(data_dir: Path, env: dict[str, str], log: Path, port: int) -> subprocess.Popen[bytes]:
+    """``ragloom serve`` on ``port``, its output appended to ``log``."""
     with log.open("ab") as sink:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-m", "ragloom", "serve", "--port", str(port), "--data-dir", str(data_dir)],
             env=env,
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
+
+
+def start_server(data_dir: Path, env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = launch(data_dir, env, log, port)
     base_url = f"http://127.0.0.1:{port}"
-    wait_until_up(base_url, process)
+    try:
+        wait_until_up(base_url, process, log=log)
+    except TimeoutError:
+        stop_server(process)
+        raise
     return process, base_url
 
 
@@ -114,9 +162,33 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, 
     other_key = ragloom(
         "apikey", "create", "--new-tenant", "--name", "mallory", "--data-dir", str(data_dir), env=server_env
     ).strip()
-    process, base_url = start_server(data_dir, server_env, data_dir.parent / "server.log")
-    yield LiveServer(base_url, f"{base_url}/api/v1", key, other_key, data_dir, process)
-    stop_server(process)
+    log = data_dir.parent / "server.log"
+    process, base_url = start_server(data_dir, server_env, log)
+    server = LiveServer(base_url, f"{base_url}/api/v1", key, other_key, data_dir, process, log, server_env)
+    yield server
+    stop_server(server.process)
+
+
+@pytest.fixture(autouse=True)
+def watch_live_server(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Make a crash of the shared server one failure that says why, not hundreds of refused connections.
+
+    A test during which the server died fails at teardown with the exit signal and the server's
+    last log lines; the server is then started again on the same port and data, so the tests
+    after it run."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    server: LiveServer = request.getfixturevalue("live_server")
+    earlier = server.death()
+    if earlier is not None:
+        server.restart()
+        pytest.fail(f"the shared server had died before this test started: {earlier}")
+    yield
+    death = server.death()
+    if death is not None:
+        server.restart()
+        pytest.fail(f"the shared server died during this test: {death}")
 
 
 @pytest.fixture

