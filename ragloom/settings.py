@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -102,6 +102,15 @@ class ModelSettings(_Section):
     remote: list[RemoteModel] = Field(default_factory=list, description="`[[models.remote]]` tables in TOML.")
     embedding_threads: int = Field(default=2, ge=1, le=64, description="CPU threads of built-in embedding models.")
     chat_threads: int = Field(default=2, ge=1, le=64, description="CPU threads of the built-in local chat model.")
+    tenant_allow_private_urls: bool = Field(
+        default=False,
+        description="Let models tenants configure through the API reach loopback, private, link-local and other "
+        "non-public addresses (cloud metadata addresses stay refused).",
+    )
+    tenant_allowed_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description='Networks tenants\' own models may reach although they are not public, e.g. ["10.8.0.0/16"].',
+    )
 
 
 class WorkerSettings(_Section):

@@ -37,7 +37,8 @@ class EmbeddingModels:
             return self._builtin(str(entry.id))()
         from ragloom.providers.embedding.remote import RemoteEmbedding
 
-        return RemoteEmbedding(str(entry.id), entry.remote, ollama=entry.remote.factory.lower() == "ollama")
+        ollama = entry.remote.factory.lower() == "ollama"
+        return RemoteEmbedding(str(entry.id), entry.remote, ollama=ollama, guard=self._catalog.guard_for(entry))
 
     def _builtin(self, model_id: str) -> Callable[[], EmbeddingModel]:
         if model_id.lower() == BUILTIN_E5.lower():

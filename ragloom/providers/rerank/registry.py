@@ -26,5 +26,6 @@ class RerankModels:
 
                 assert entry.remote is not None, "built-in entries are embedding models"
                 tei = entry.remote.factory.lower() in {"huggingface", "tei"}
-                self._loaded[key] = RemoteRerank(str(entry.id), entry.remote, tei=tei)
+                guard = self._catalog.guard_for(entry)
+                self._loaded[key] = RemoteRerank(str(entry.id), entry.remote, tei=tei, guard=guard)
             return self._loaded[key]
