@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -109,6 +109,15 @@ class ModelSettings(_Section):
     )
     stall_seconds: float = Field(
         default=300.0, gt=0, description="A model process that has work but sends nothing this long is restarted."
+    )
+    tenant_allow_private_urls: bool = Field(
+        default=False,
+        description="Let models tenants configure through the API reach loopback, private, link-local and other "
+        "non-public addresses (cloud metadata addresses stay refused).",
+    )
+    tenant_allowed_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description='Networks tenants\' own models may reach although they are not public, e.g. ["10.8.0.0/16"].',
     )
 
 

@@ -62,3 +62,17 @@ def test_bad_settings_are_refused(tmp_path: Path) -> None:
     unknown.write_text("colour = 'blue'\n")
     with pytest.raises(ValidationError, match="colour"):
         load_settings(unknown)
+
+
+def test_tenant_address_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    defaults = load_settings(data_dir=tmp_path).models
+    assert (defaults.tenant_allow_private_urls, defaults.tenant_allowed_networks) == (False, [])
+    config = tmp_path / "ragloom.toml"
+    config.write_text('[models]\ntenant_allowed_networks = ["10.8.0.0/16", "fd00:1::/64"]\n')
+    monkeypatch.setenv("RAGLOOM_MODELS__TENANT_ALLOW_PRIVATE_URLS", "true")
+    models = load_settings(config).models
+    assert models.tenant_allow_private_urls is True
+    assert [str(network) for network in models.tenant_allowed_networks] == ["10.8.0.0/16", "fd00:1::/64"]
+    monkeypatch.setenv("RAGLOOM_MODELS__TENANT_ALLOWED_NETWORKS", '["10.8.0.1/16"]')
+    with pytest.raises(ValidationError, match="tenant_allowed_networks"):
+        load_settings(config)

@@ -4,6 +4,10 @@
 (OpenAI, Ollama, ...) are known by name; a model of such a factory is usable once it is
 configured, until then it is *unauthorized* — the answer RAGFlow gives for a provider
 without an API key. Anything else is *unsupported*.
+
+A remote model is either the operator's (``[[models.remote]]`` in the settings) or a
+tenant's own (configured through the API); only the latter's connections are vetted by the
+:class:`~ragloom.providers.address_guard.AddressPolicy` (:meth:`ModelCatalog.guard_for`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ragloom.errors import DataError
+from ragloom.providers.address_guard import AddressPolicy
 from ragloom.settings import ModelSettings, RemoteModel
 
 BUILTIN_FACTORY = "Builtin"
@@ -71,13 +76,15 @@ class ModelId:
 
 @dataclass(frozen=True)
 class ModelEntry:
-    """One usable model; ``remote`` says where a non-built-in model is served."""
+    """One usable model; ``remote`` says where a non-built-in model is served, ``tenant_owned``
+    whether a tenant configured it through the API (the operator's models are not)."""
 
     id: ModelId
     kind: ModelKind
     dimension: int | None = None
     max_tokens: int | None = None
     remote: RemoteModel | None = None
+    tenant_owned: bool = False
 
 
 BUILTIN_MODELS = (
@@ -88,12 +95,14 @@ BUILTIN_MODELS = (
 
 def model_key(entry: ModelEntry) -> tuple[str, str]:
     """What a loaded model is cached by: its id and, for a remote model, its whole configuration
-    (the API key by its hash), so two tenants' models of one id never share a client."""
+    (the API key by its hash) and whether a tenant owns it, so two tenants' models of one id
+    never share a client, nor a tenant's model the unguarded client of an operator's."""
     if entry.remote is None:
         return str(entry.id).lower(), ""
     values = entry.remote.model_dump()
     if entry.remote.api_key is not None:
         values["api_key"] = hashlib.sha256(entry.remote.api_key.get_secret_value().encode()).hexdigest()
+    values["tenant_owned"] = entry.tenant_owned
     return str(entry.id).lower(), json.dumps(values, sort_keys=True, default=str)
 
 
@@ -101,10 +110,15 @@ TenantModels = Callable[[str], Sequence[RemoteModel]]
 """The remote models one tenant configured for itself (read from the metadata store)."""
 
 
-def remote_entry(model: RemoteModel) -> ModelEntry:
-    """The catalog entry of a configured remote model."""
+def remote_entry(model: RemoteModel, *, tenant_owned: bool = False) -> ModelEntry:
+    """The catalog entry of a configured remote model (``tenant_owned``: configured by a tenant)."""
     return ModelEntry(
-        ModelId(model.name, model.factory), ModelKind(model.kind), model.dimension, model.max_tokens, model
+        ModelId(model.name, model.factory),
+        ModelKind(model.kind),
+        model.dimension,
+        model.max_tokens,
+        model,
+        tenant_owned,
     )
 
 
@@ -121,9 +135,12 @@ class ModelCatalog:
         entries: tuple[ModelEntry, ...] = BUILTIN_MODELS,
         remote_factories: tuple[str, ...] = REMOTE_FACTORIES,
         tenant_models: TenantModels | None = None,
+        tenant_addresses: AddressPolicy | None = None,
     ) -> None:
         self._entries = {(str(entry.id).lower(), entry.kind): entry for entry in entries}
         self._tenant_models = tenant_models
+        self.tenant_addresses = tenant_addresses or AddressPolicy()
+        """What tenants' own models may connect to."""
         self.remote_factories = remote_factories
         self._factories = {factory.lower() for factory in (*remote_factories, BUILTIN_FACTORY)}
         self.default_chat_model = ""
@@ -137,13 +154,18 @@ class ModelCatalog:
             (ModelEntry(ModelId.parse(SMOLLM2_ID), ModelKind.CHAT, max_tokens=4096),) if local_chat_available() else ()
         )
         remote = tuple(remote_entry(model) for model in settings.remote)
-        catalog = cls((*BUILTIN_MODELS, *local, *remote))
+        addresses = AddressPolicy(settings.tenant_allow_private_urls, tuple(settings.tenant_allowed_networks))
+        catalog = cls((*BUILTIN_MODELS, *local, *remote), tenant_addresses=addresses)
         catalog.default_chat_model = settings.default_chat_model or (SMOLLM2_ID if local else "")
         return catalog
 
     def chat_model_for(self, tenant_choice: str) -> str:
         """The chat model a tenant uses by default: its own choice, else the server's default."""
         return tenant_choice or self.default_chat_model
+
+    def guard_for(self, entry: ModelEntry) -> AddressPolicy | None:
+        """The policy ``entry``'s connections must pass: a tenant's model's, none for the operator's."""
+        return self.tenant_addresses if entry.tenant_owned else None
 
     def read_tenant_models_with(self, source: TenantModels) -> None:
         """Where tenants' own models come from (set once the metadata store is open)."""
@@ -152,7 +174,7 @@ class ModelCatalog:
     def _tenant_entries(self, tenant_id: str | None) -> dict[tuple[str, ModelKind], ModelEntry]:
         if tenant_id is None or self._tenant_models is None:
             return {}
-        entries = (remote_entry(model) for model in self._tenant_models(tenant_id))
+        entries = (remote_entry(model, tenant_owned=True) for model in self._tenant_models(tenant_id))
         return {(str(entry.id).lower(), entry.kind): entry for entry in entries}
 
     def entries(self, kind: ModelKind | None = None, tenant_id: str | None = None) -> list[ModelEntry]:

@@ -103,7 +103,7 @@ class Services:
                 store, index, chat_models, embeddings, retrieval, analyzer, assistant, model_defaults, sessions
             ),
             model_defaults=model_defaults,
-            tenant_models=TenantModelService(store),
+            tenant_models=TenantModelService(store, models.tenant_addresses),
         )
 
     def sweep(self) -> int:

@@ -4,6 +4,10 @@ Server-wide models come from the settings file (``[[models.remote]]``); a tenant
 own — its OpenAI key, its Ollama server — without touching the server's configuration.
 They are usable only by that tenant (datasets, chats, retrieval, parse workers all look
 models up for the tenant they work for) and shadow a server-wide model of the same id.
+
+Their ``base_url`` is the tenant's to choose, so it is held to the operator's
+:class:`~ragloom.providers.address_guard.AddressPolicy`: a URL wrong on its face is refused
+when saved, and every connection is vetted again when made.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pydantic import ValidationError
 from ragloom.clock import now_ms
 from ragloom.errors import ArgumentError, DataError
 from ragloom.ids import new_id
+from ragloom.providers.address_guard import AddressPolicy
 from ragloom.providers.catalog import BUILTIN_FACTORY, TenantModels
 from ragloom.services.tenants import Caller
 from ragloom.settings import RemoteModel
@@ -35,10 +40,11 @@ def tenant_model_reader(store: MetadataStore) -> TenantModels:
 
 
 class TenantModelService:
-    """Adds, lists and removes a tenant's own remote models."""
+    """Adds, lists and removes a tenant's own remote models; ``addresses`` is what their URLs may name."""
 
-    def __init__(self, store: MetadataStore) -> None:
+    def __init__(self, store: MetadataStore, addresses: AddressPolicy) -> None:
         self._store = store
+        self._addresses = addresses
 
     def list(self, caller: Caller) -> list[dict[str, Any]]:
         with self._store.reading() as tx:
@@ -53,6 +59,9 @@ class TenantModelService:
             raise ArgumentError(f"Invalid model: {problems}") from None
         if model.factory.lower() == BUILTIN_FACTORY.lower():
             raise ArgumentError("Invalid model: factory: built-in models ship with ragloom and cannot be configured")
+        problem = self._addresses.url_problem(model.base_url)
+        if problem is not None:
+            raise ArgumentError(f"Invalid model: base_url: {problem}")
         settings = model.model_dump(mode="json")
         settings["api_key"] = model.api_key.get_secret_value() if model.api_key is not None else None
         key = f"{model.name}@{model.factory}".lower()

@@ -148,10 +148,17 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+ALLOW_PRIVATE_URLS = "RAGLOOM_MODELS__TENANT_ALLOW_PRIVATE_URLS"
+
+
 @pytest.fixture(scope="session")
 def server_env() -> dict[str, str]:
+    """The environment of servers the tests start. Tenants' own models may reach private
+    addresses, since the fake model servers run on 127.0.0.1; ``test_tenant_ssrf`` drops
+    that setting to test the default."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("RAGLOOM_")}
     env["RAGLOOM_LOG__LEVEL"] = "WARNING"
+    env[ALLOW_PRIVATE_URLS] = "true"
     return env
 
 

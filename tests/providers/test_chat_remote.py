@@ -265,23 +265,27 @@ def test_openai_finish_reason_without_done_is_a_whole_answer(
     assert collect(connect(chat(server))) == ("Paris.", "", Usage(4, 2))
 
 
-def test_openai_error_event_is_a_provider_error(
-    server: FakeChatServer, connect: Callable[[RemoteModel], ChatModel]
+def test_openai_error_event_is_a_provider_error_that_logs_what_it_said(
+    server: FakeChatServer, connect: Callable[[RemoteModel], ChatModel], caplog: pytest.LogCaptureFixture
 ) -> None:
     error = {"error": {"message": "This model's maximum context length is 8192 tokens", "type": "invalid_request"}}
     server.replies = [Reply(events=sse(openai_delta(content="Par"), error, done=False))]
     stream = connect(chat(server)).stream(QUESTION, NO_OPTIONS)
     assert next(stream) == Delta(content="Par")
-    with pytest.raises(ProviderError, match=r"Chat model m@VLLM .*failed: This model's maximum context length"):
+    with pytest.raises(ProviderError) as raised:
         next(stream)
+    assert raised.value.message == "Chat model m@VLLM reported an error while answering"
+    assert "maximum context length is 8192" in caplog.text
 
 
 def test_openai_event_that_is_not_json_is_a_provider_error(
-    server: FakeChatServer, connect: Callable[[RemoteModel], ChatModel]
+    server: FakeChatServer, connect: Callable[[RemoteModel], ChatModel], caplog: pytest.LogCaptureFixture
 ) -> None:
-    server.replies = [Reply(events=[b"data: {not json\n\n"])]
-    with pytest.raises(ProviderError, match="not JSON"):
+    server.replies = [Reply(events=[b"data: {not json SECRET-INTERNAL\n\n"])]
+    with pytest.raises(ProviderError, match="not JSON") as raised:
         collect(connect(chat(server)))
+    assert "SECRET" not in raised.value.message
+    assert "SECRET-INTERNAL" in caplog.text
 
 
 # ---- Ollama NDJSON ---------------------------------------------------------------------------
@@ -342,11 +346,22 @@ def test_ollama_inline_think_stays_out_of_content(
 
 
 def test_ollama_error_line_is_a_provider_error(
-    server: FakeChatServer, connect: Callable[[RemoteModel], ChatModel]
+    server: FakeChatServer, connect: Callable[[RemoteModel], ChatModel], caplog: pytest.LogCaptureFixture
 ) -> None:
     server.replies = [Reply(events=ndjson({"error": "model 'qwen3' not found"}), content_type="application/x-ndjson")]
-    with pytest.raises(ProviderError, match="Chat model qwen3@Ollama .*failed: model 'qwen3' not found"):
+    with pytest.raises(ProviderError) as raised:
         collect(connect(ollama(server)))
+    assert raised.value.message == "Chat model qwen3@Ollama reported an error while answering"
+    assert "not found" in caplog.text
+
+
+def test_ollama_line_that_is_not_json_is_not_echoed(
+    server: FakeChatServer, connect: Callable[[RemoteModel], ChatModel]
+) -> None:
+    server.replies = [Reply(events=[b"<html>SECRET-INTERNAL admin page</html>\n"], content_type="text/html")]
+    with pytest.raises(ProviderError) as raised:
+        collect(connect(ollama(server)))
+    assert raised.value.message == "Chat model qwen3@Ollama sent a line that is not JSON"
 
 
 def test_ollama_stream_without_done_is_a_provider_error(
@@ -388,21 +403,39 @@ def test_server_errors_exhaust_the_retries(
     server: FakeChatServer, connect: Callable[[RemoteModel], ChatModel], sleeps: list[float]
 ) -> None:
     server.replies = [Reply(status=500, body=b"overloaded") for _ in range(3)]
-    with pytest.raises(ProviderError, match=r"Chat model m@VLLM .* is unavailable \(HTTP 500: overloaded\)") as raised:
+    with pytest.raises(ProviderError) as raised:
         collect(connect(chat(server, max_retries=2)))
-    assert "after 3 attempts" in raised.value.message
+    assert raised.value.message == "Chat model m@VLLM is unavailable (HTTP 500) after 3 attempts"
     assert len(server.requests) == 3
     assert sleeps == [0.5, 1.0]
 
 
-def test_a_bad_request_is_refused_without_retrying(
-    server: FakeChatServer, connect: Callable[[RemoteModel], ChatModel], sleeps: list[float]
+def test_a_bad_request_is_refused_without_retrying_and_its_body_only_logged(
+    server: FakeChatServer,
+    connect: Callable[[RemoteModel], ChatModel],
+    sleeps: list[float],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    server.replies = [Reply(status=400, body=b'{"error": "unknown model"}')]
-    with pytest.raises(ProviderError, match=r"Chat model m@VLLM .* refused the request \(HTTP 400: .*unknown model"):
+    server.replies = [Reply(status=400, body=b'{"error": "unknown model SECRET-INTERNAL"}\x1b[31m\nforged line')]
+    with pytest.raises(ProviderError) as raised:
         collect(connect(chat(server)))
+    assert raised.value.message == "Chat model m@VLLM refused the request (HTTP 400)"
     assert len(server.requests) == 1
     assert sleeps == []
+    (logged,) = [record.getMessage() for record in caplog.records if "SECRET-INTERNAL" in record.getMessage()]
+    assert "\n" not in logged
+    assert "\x1b" not in logged  # control characters are escaped
+    assert f"{server.url}/v1/chat/completions" in logged  # the log says where; the message does not
+
+
+def test_only_the_start_of_a_long_error_body_is_read(
+    server: FakeChatServer, connect: Callable[[RemoteModel], ChatModel], caplog: pytest.LogCaptureFixture
+) -> None:
+    server.replies = [Reply(status=400, body=b"x" * 1_000_000)]
+    with pytest.raises(ProviderError, match=r"HTTP 400"):
+        collect(connect(chat(server)))
+    assert "x" * 500 in caplog.text
+    assert "x" * 501 not in caplog.text
 
 
 @pytest.mark.parametrize("provider", ["openai", "ollama"])
@@ -434,7 +467,10 @@ def test_a_server_that_is_not_running_fails_quickly(
     )
     model = connect(remote)
     started = time.monotonic()
-    with pytest.raises(ProviderError, match=rf"Chat model m@{factory} .* is unavailable \(ConnectError.* 2 attempts"):
+    with pytest.raises(
+        ProviderError,
+        match=rf"Chat model m@{factory} is unavailable \(ConnectError: Connection refused\) after 2 attempts",
+    ):
         collect(model)
     assert time.monotonic() - started < 2
     assert sleeps == [0.5]

@@ -6,12 +6,11 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import httpx
-
 from ragloom.errors import ProviderError
+from ragloom.providers.address_guard import AddressPolicy
 from ragloom.providers.chat.protocol import ChatMessage, Delta, GenerationOptions, Usage
 from ragloom.providers.chat.reasoning import ReasoningSplitter
-from ragloom.providers.http import stream_lines
+from ragloom.providers.http import provider_client, remote_failure, stream_lines
 from ragloom.settings import RemoteModel
 
 # Ollama's names for OpenAI's sampling options.
@@ -25,16 +24,16 @@ OPTION_NAMES = {
 
 
 class OllamaChat:
-    """One chat model of an Ollama server; its ``thinking`` field becomes reasoning."""
+    """One chat model of an Ollama server; its ``thinking`` field becomes reasoning; with
+    ``guard`` (a tenant's model) every connection must pass that address policy."""
 
-    def __init__(self, model_id: str, settings: RemoteModel) -> None:
+    def __init__(self, model_id: str, settings: RemoteModel, *, guard: AddressPolicy | None = None) -> None:
         self.model_id = model_id
         self.context_window = settings.context_window
         self._settings = settings
         base = settings.base_url.rstrip("/").removesuffix("/v1")
         self._url = f"{base}/api/chat"
-        timeout = httpx.Timeout(settings.timeout_seconds, connect=min(10.0, settings.timeout_seconds))
-        self._client = httpx.Client(timeout=timeout)
+        self._client = provider_client(settings, guard)
 
     def stream(self, messages: Sequence[ChatMessage], options: GenerationOptions) -> Iterator[Delta]:
         sampling = {OPTION_NAMES[key]: value for key, value in options.as_payload().items()}
@@ -44,7 +43,7 @@ class OllamaChat:
             "stream": True,
             "options": {"num_ctx": self.context_window, **sampling},
         }
-        what = f"Chat model {self.model_id} at {self._url}"
+        what = f"Chat model {self.model_id}"
         splitter = ReasoningSplitter()
         for line in stream_lines(self._client, self._url, payload, what=what, retries=self._settings.max_retries):
             if not line.strip():
@@ -52,11 +51,11 @@ class OllamaChat:
             try:
                 event = json.loads(line)
             except ValueError:
-                raise ProviderError(f"{what} sent a line that is not JSON: {line[:200]}") from None
+                raise remote_failure(what, "sent a line that is not JSON", line) from None
             if not isinstance(event, dict):
-                raise ProviderError(f"{what} sent a line that is not an object: {line[:200]}")
+                raise remote_failure(what, "sent a line that is not an object", line)
             if event.get("error"):
-                raise ProviderError(f"{what} failed: {event['error']}")
+                raise remote_failure(what, "reported an error while answering", line)
             message = event.get("message")
             if not isinstance(message, dict):
                 message = {}

@@ -12,28 +12,24 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import httpx
-
 from ragloom.errors import ProviderError
+from ragloom.providers.address_guard import AddressPolicy
 from ragloom.providers.chat.protocol import ChatMessage, Delta, GenerationOptions, Usage
 from ragloom.providers.chat.reasoning import ReasoningSplitter
-from ragloom.providers.http import stream_lines
+from ragloom.providers.http import provider_client, remote_failure, stream_lines
 from ragloom.settings import RemoteModel
 
 
 class OpenAICompatibleChat:
-    """One chat model of an OpenAI-compatible server."""
+    """One chat model of an OpenAI-compatible server; with ``guard`` (a tenant's model) every
+    connection must pass that address policy."""
 
-    def __init__(self, model_id: str, settings: RemoteModel) -> None:
+    def __init__(self, model_id: str, settings: RemoteModel, *, guard: AddressPolicy | None = None) -> None:
         self.model_id = model_id
         self.context_window = settings.context_window
         self._settings = settings
         self._url = f"{settings.base_url.rstrip('/')}/chat/completions"
-        headers = {"Accept": "text/event-stream"}
-        if settings.api_key is not None:
-            headers["Authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
-        timeout = httpx.Timeout(settings.timeout_seconds, connect=min(10.0, settings.timeout_seconds))
-        self._client = httpx.Client(timeout=timeout, headers=headers)
+        self._client = provider_client(settings, guard, {"Accept": "text/event-stream"})
 
     def stream(self, messages: Sequence[ChatMessage], options: GenerationOptions) -> Iterator[Delta]:
         payload: dict[str, Any] = {
@@ -43,7 +39,7 @@ class OpenAICompatibleChat:
             "stream_options": {"include_usage": True},
             **options.as_payload(),
         }
-        what = f"Chat model {self.model_id} at {self._url}"
+        what = f"Chat model {self.model_id}"
         splitter = ReasoningSplitter()
         usage: Usage | None = None
         finished = False  # a stream cut short without an error (no chunked framing) must not pass as whole
@@ -79,13 +75,11 @@ def _parse(data: str, what: str) -> dict[str, Any]:
     try:
         chunk = json.loads(data)
     except ValueError:
-        raise ProviderError(f"{what} sent an event that is not JSON: {data[:200]}") from None
+        raise remote_failure(what, "sent an event that is not JSON", data) from None
     if not isinstance(chunk, dict):
-        raise ProviderError(f"{what} sent an event that is not an object: {data[:200]}")
-    error = chunk.get("error")
-    if error:
-        message = error.get("message") if isinstance(error, dict) else error
-        raise ProviderError(f"{what} failed: {message}")
+        raise remote_failure(what, "sent an event that is not an object", data)
+    if chunk.get("error"):
+        raise remote_failure(what, "reported an error while answering", data)
     return chunk
 
 

@@ -44,10 +44,10 @@ class ChatModels:
         if entry.remote.factory.lower() == "ollama":
             from ragloom.providers.chat.ollama import OllamaChat
 
-            return OllamaChat(model_id, entry.remote)
+            return OllamaChat(model_id, entry.remote, guard=self._catalog.guard_for(entry))
         from ragloom.providers.chat.openai_compatible import OpenAICompatibleChat
 
-        return OpenAICompatibleChat(model_id, entry.remote)
+        return OpenAICompatibleChat(model_id, entry.remote, guard=self._catalog.guard_for(entry))
 
     def close(self) -> None:
         """Release every loaded model's connections, weights or model process."""

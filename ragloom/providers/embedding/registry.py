@@ -41,7 +41,8 @@ class EmbeddingModels:
             return load_builtin_embedding(str(entry.id), threads=self._threads)
         from ragloom.providers.embedding.remote import RemoteEmbedding
 
-        return RemoteEmbedding(str(entry.id), entry.remote, ollama=entry.remote.factory.lower() == "ollama")
+        ollama = entry.remote.factory.lower() == "ollama"
+        return RemoteEmbedding(str(entry.id), entry.remote, ollama=ollama, guard=self._catalog.guard_for(entry))
 
     def close(self) -> None:
         """Stop model processes and release clients."""

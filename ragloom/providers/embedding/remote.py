@@ -9,29 +9,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import httpx
 import numpy as np
 
 from ragloom.errors import ProviderError
 from ragloom.nlp.token_count import truncate_to_tokens
+from ragloom.providers.address_guard import AddressPolicy
 from ragloom.providers.embedding.protocol import Vectors, normalized
-from ragloom.providers.http import post_json
+from ragloom.providers.http import post_json, provider_client, remote_failure
 from ragloom.settings import RemoteModel
 
 
 class RemoteEmbedding:
-    """One remote embedding model; ``ollama=True`` speaks Ollama's native API."""
+    """One remote embedding model; ``ollama=True`` speaks Ollama's native API; with ``guard``
+    (a tenant's model) every connection must pass that address policy."""
 
-    def __init__(self, model_id: str, settings: RemoteModel, *, ollama: bool) -> None:
+    def __init__(
+        self, model_id: str, settings: RemoteModel, *, ollama: bool, guard: AddressPolicy | None = None
+    ) -> None:
         self.model_id = model_id
         self._settings = settings
         self._ollama = ollama
         base = settings.base_url.rstrip("/")
         self._url = f"{base}/api/embed" if ollama else f"{base}/embeddings"
-        headers = {}
-        if settings.api_key is not None:
-            headers["Authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
-        self._client = httpx.Client(timeout=settings.timeout_seconds, headers=headers)
+        self._client = provider_client(settings, guard)
         self._dimension = settings.dimension
 
     @property
@@ -41,7 +41,7 @@ class RemoteEmbedding:
         return self._dimension
 
     def _request(self, texts: list[str]) -> Vectors:
-        what = f"Embedding model {self.model_id} at {self._url}"
+        what = f"Embedding model {self.model_id}"
         payload: dict[str, Any] = {"model": self._settings.name, "input": texts}
         answer = post_json(self._client, self._url, payload, what=what, retries=self._settings.max_retries)
         try:
@@ -51,7 +51,7 @@ class RemoteEmbedding:
                 rows = [item["embedding"] for item in sorted(answer["data"], key=lambda item: item.get("index", 0))]
             vectors = np.asarray(rows, dtype=np.float32)
         except (KeyError, TypeError, ValueError) as error:
-            raise ProviderError(f"{what} answered in an unexpected shape ({error!r})") from None
+            raise remote_failure(what, "answered in an unexpected shape", repr(error)) from None
         if vectors.ndim != 2 or vectors.shape[0] != len(texts):
             raise ProviderError(f"{what} returned {vectors.shape[0] if vectors.ndim else 0} vectors for {len(texts)}")
         if self._dimension is not None and vectors.shape[1] != self._dimension:

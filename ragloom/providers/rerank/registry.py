@@ -18,13 +18,12 @@ class RerankModels:
         """The model for ``model_id`` as ``tenant_id`` sees it (the catalog's error if unknown or unauthorised)."""
         return self._loaded.get(self._catalog.require(model_id, ModelKind.RERANK, tenant_id))
 
-    @staticmethod
-    def _build(entry: ModelEntry) -> RerankModel:
+    def _build(self, entry: ModelEntry) -> RerankModel:
         from ragloom.providers.rerank.remote import RemoteRerank
 
         assert entry.remote is not None, "built-in entries are embedding models"
         tei = entry.remote.factory.lower() in {"huggingface", "tei"}
-        return RemoteRerank(str(entry.id), entry.remote, tei=tei)
+        return RemoteRerank(str(entry.id), entry.remote, tei=tei, guard=self._catalog.guard_for(entry))
 
     def close(self) -> None:
         """Release every model's connections."""

@@ -5,33 +5,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import httpx
 import numpy as np
 import numpy.typing as npt
 
 from ragloom.errors import ProviderError
 from ragloom.nlp.token_count import truncate_to_tokens
-from ragloom.providers.http import post_json
+from ragloom.providers.address_guard import AddressPolicy
+from ragloom.providers.http import post_json, provider_client, remote_failure
 from ragloom.settings import RemoteModel
 
 
 class RemoteRerank:
-    """One remote rerank model; ``tei=True`` speaks Text Embeddings Inference's form."""
+    """One remote rerank model; ``tei=True`` speaks Text Embeddings Inference's form; with
+    ``guard`` (a tenant's model) every connection must pass that address policy."""
 
-    def __init__(self, model_id: str, settings: RemoteModel, *, tei: bool) -> None:
+    def __init__(self, model_id: str, settings: RemoteModel, *, tei: bool, guard: AddressPolicy | None = None) -> None:
         self.model_id = model_id
         self._settings = settings
         self._tei = tei
         self._url = f"{settings.base_url.rstrip('/')}/rerank"
-        headers = {}
-        if settings.api_key is not None:
-            headers["Authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
-        self._client = httpx.Client(timeout=settings.timeout_seconds, headers=headers)
+        self._client = provider_client(settings, guard)
 
     def scores(self, query: str, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         if not texts:
             return np.zeros(0, dtype=np.float64)
-        what = f"Rerank model {self.model_id} at {self._url}"
+        what = f"Rerank model {self.model_id}"
         documents = [truncate_to_tokens(text, self._settings.max_tokens) for text in texts]
         payload: dict[str, Any] = (
             {"query": query, "texts": documents}
@@ -46,7 +44,7 @@ class RemoteRerank:
                 value = item.get("relevance_score", item.get("score"))
                 scores[int(item["index"])] = float(value)
         except (KeyError, TypeError, ValueError, IndexError) as error:
-            raise ProviderError(f"{what} answered in an unexpected shape ({error!r})") from None
+            raise remote_failure(what, "answered in an unexpected shape", repr(error)) from None
         if results is None or len(results) != len(texts):
             raise ProviderError(f"{what} scored {len(results or [])} of {len(texts)} texts")
         if scores.min() < 0 or scores.max() > 1:

@@ -1,0 +1,93 @@
+"""A real HTTP server speaking the OpenAI-style model APIs ragloom calls, for tests.
+
+``POST …/embeddings`` answers hashed bag-of-words vectors, ``…/rerank`` scores by shared
+words, ``…/chat/completions`` streams :data:`ANSWER` over SSE. Every request is recorded,
+so a test can prove that nothing reached the server. With ``failure`` set, every request is
+answered with that status and :data:`SECRET` in the body — text no API answer may repeat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+DIMENSION = 32
+ANSWER = "Bananas are rich in potassium."
+SECRET = "SECRET-INTERNAL"
+
+
+def hashed_vector(text: str) -> list[float]:
+    """A deterministic unit vector of the words in ``text``."""
+    vector = [0.0] * DIMENSION
+    for word in re.findall(r"\w+", text.lower()):
+        vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % DIMENSION] += 1.0
+    norm = sum(value * value for value in vector) ** 0.5 or 1.0
+    return [value / norm for value in vector]
+
+
+class OpenAIStyleServer:
+    """Serves the three model APIs on ``host`` (a free port) until :meth:`close`."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.paths: list[str] = []
+        self.failure: int | None = None
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                server.paths.append(self.path)
+                if server.failure is not None:
+                    self._send(server.failure, f"upstream says: {SECRET} (db password hunter2)".encode(), "text/plain")
+                elif self.path.endswith("/embeddings"):
+                    texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+                    data = [{"index": number, "embedding": hashed_vector(text)} for number, text in enumerate(texts)]
+                    self._send(200, json.dumps({"data": data}).encode(), "application/json")
+                elif self.path.endswith("/rerank"):
+                    query = set(re.findall(r"\w+", body["query"].lower()))
+                    results = [
+                        {"index": number, "relevance_score": len(query & set(re.findall(r"\w+", text.lower()))) / 10}
+                        for number, text in enumerate(body["documents"])
+                    ]
+                    self._send(200, json.dumps({"results": results}).encode(), "application/json")
+                else:
+                    chunks = [{"choices": [{"index": 0, "delta": {"content": ANSWER}, "finish_reason": "stop"}]}]
+                    events = "".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chunks) + "data: [DONE]\n\n"
+                    self._send(200, events.encode(), "text/event-stream")
+
+            def _send(self, status: int, payload: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.port = int(self.httpd.server_address[1])
+        self.url = f"http://{host}:{self.port}/v1"
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def model(self, kind: str, **overrides: Any) -> dict[str, Any]:
+        """The ``[[models.remote]]`` / ``/tenant/providers`` fields of a model of ``kind`` served here."""
+        names = {"embedding": "hashbow", "rerank": "overlap", "chat": "parrot"}
+        return {
+            "name": names[kind],
+            "factory": "OpenAI-API-Compatible",
+            "kind": kind,
+            "base_url": self.url,
+            "max_retries": 1,
+            "timeout_seconds": 5,
+            **({"dimension": DIMENSION} if kind == "embedding" else {}),
+            **overrides,
+        }
