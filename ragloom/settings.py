@@ -78,6 +78,11 @@ class RemoteModel(_Section):
 
     name: str = Field(min_length=1)
     factory: str = Field(min_length=1, description="e.g. OpenAI-API-Compatible, OpenAI, Ollama, SILICONFLOW, VLLM")
+    instance: str = Field(
+        default="",
+        pattern=r"^[^@]*$",
+        description="Names one of several configurations of a provider: the id is then `name@instance@factory`.",
+    )
     kind: Literal["embedding", "rerank", "chat"] = "embedding"
     base_url: str = Field(min_length=1, description="e.g. http://127.0.0.1:8000/v1 or http://127.0.0.1:11434")
     api_key: SecretStr | None = None
@@ -109,6 +114,11 @@ class ModelSettings(_Section):
     )
     stall_seconds: float = Field(
         default=300.0, gt=0, description="A model process that has work but sends nothing this long is restarted."
+    )
+    aliases: dict[str, str] = Field(
+        default_factory=dict,
+        description="Model ids a migrating program names, mapped to models this server has, e.g. "
+        '{"BAAI/bge-small-en-v1.5@Builtin" = "multilingual-e5-small@Builtin"}; listed as aliases by `GET /models`.',
     )
     tenant_allow_private_urls: bool = Field(
         default=False,

@@ -12,13 +12,14 @@ tenant's own (configured through the API); only the latter's connections are vet
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ragloom.errors import DataError
+from ragloom.errors import ConfigError, DataError
 from ragloom.providers.address_guard import AddressPolicy
 from ragloom.settings import ModelSettings, RemoteModel
 
@@ -57,20 +58,32 @@ class ModelKind(StrEnum):
 
 @dataclass(frozen=True)
 class ModelId:
-    """A ``model_name@factory`` id, split."""
+    """A ``model_name@factory`` id, or ``model_name@instance@factory`` (RAGFlow v0.26 names several
+    configurations of one provider by instance), split."""
 
     name: str
     factory: str
+    instance: str = ""
 
     @classmethod
     def parse(cls, text: str) -> ModelId:
-        """Split at the last ``@``; raise ``ValueError`` if either side is empty."""
-        name, separator, factory = text.strip().rpartition("@")
-        if not separator or not name.strip() or not factory.strip():
-            raise ValueError(f"Model id must be <model_name>@<factory>: {text!r}")
-        return cls(name=name.strip(), factory=factory.strip())
+        """Split at ``@``: the last part is the factory, a middle one (if any) the instance, and the
+        rest the name. Raise ``ValueError`` if a part is empty."""
+        parts = [part.strip() for part in text.strip().split("@")]
+        if len(parts) < 2 or not all(parts):
+            raise ValueError(f"Model id must be <model_name>@<factory> or <model_name>@<instance>@<factory>: {text!r}")
+        if len(parts) == 2:
+            return cls(name=parts[0], factory=parts[1])
+        return cls(name="@".join(parts[:-2]), factory=parts[-1], instance=parts[-2])
+
+    @property
+    def without_instance(self) -> ModelId:
+        """``name@factory``."""
+        return ModelId(self.name, self.factory)
 
     def __str__(self) -> str:
+        if self.instance:
+            return f"{self.name}@{self.instance}@{self.factory}"
         return f"{self.name}@{self.factory}"
 
 
@@ -85,6 +98,8 @@ class ModelEntry:
     max_tokens: int | None = None
     remote: RemoteModel | None = None
     tenant_owned: bool = False
+    alias_of: ModelId | None = None
+    """Set on the listing entry of an alias (``models.aliases``): the model the alias names."""
 
 
 BUILTIN_MODELS = (
@@ -106,6 +121,19 @@ def model_key(entry: ModelEntry) -> tuple[str, str]:
     return str(entry.id).lower(), json.dumps(values, sort_keys=True, default=str)
 
 
+def _keyed(entries: Iterable[ModelEntry]) -> dict[tuple[str, ModelKind], ModelEntry]:
+    """Entries by lower-cased id and kind. A model of an instance is also found by its id without
+    the instance, unless a model configured without one (or an earlier instance) has that id."""
+    keyed: dict[tuple[str, ModelKind], ModelEntry] = {}
+    listed = list(entries)
+    for entry in listed:
+        keyed[(str(entry.id).lower(), entry.kind)] = entry
+    for entry in listed:
+        if entry.id.instance:
+            keyed.setdefault((str(entry.id.without_instance).lower(), entry.kind), entry)
+    return keyed
+
+
 TenantModels = Callable[[str], Sequence[RemoteModel]]
 """The remote models one tenant configured for itself (read from the metadata store)."""
 
@@ -113,7 +141,7 @@ TenantModels = Callable[[str], Sequence[RemoteModel]]
 def remote_entry(model: RemoteModel, *, tenant_owned: bool = False) -> ModelEntry:
     """The catalog entry of a configured remote model (``tenant_owned``: configured by a tenant)."""
     return ModelEntry(
-        ModelId(model.name, model.factory),
+        ModelId(model.name, model.factory, model.instance),
         ModelKind(model.kind),
         model.dimension,
         model.max_tokens,
@@ -137,7 +165,9 @@ class ModelCatalog:
         tenant_models: TenantModels | None = None,
         tenant_addresses: AddressPolicy | None = None,
     ) -> None:
-        self._entries = {(str(entry.id).lower(), entry.kind): entry for entry in entries}
+        self._entries = _keyed(entries)
+        self._aliases: dict[tuple[str, ModelKind], ModelEntry] = {}
+        self._alias_entries: list[ModelEntry] = []
         self._tenant_models = tenant_models
         self.tenant_addresses = tenant_addresses or AddressPolicy()
         """What tenants' own models may connect to."""
@@ -157,7 +187,29 @@ class ModelCatalog:
         addresses = AddressPolicy(settings.tenant_allow_private_urls, tuple(settings.tenant_allowed_networks))
         catalog = cls((*BUILTIN_MODELS, *local, *remote), tenant_addresses=addresses)
         catalog.default_chat_model = settings.default_chat_model or (SMOLLM2_ID if local else "")
+        for alias, target in settings.aliases.items():
+            catalog.add_alias(alias, target)
         return catalog
+
+    def add_alias(self, alias: str, target: str) -> None:
+        """Let ``alias`` name the server-wide model ``target`` (of every kind ``target`` has).
+
+        An alias is explicit: it is listed as such, resolves to the very model it names, and may
+        not shadow a real model. Raises :class:`ConfigError` for an unknown target or a clash."""
+        key = alias.strip().lower()
+        try:
+            alias_id = ModelId.parse(alias)
+        except ValueError as error:
+            raise ConfigError(f"models.aliases: {error}") from None
+        targets = [entry for kind in ModelKind if (entry := self._entries.get((target.strip().lower(), kind)))]
+        if not targets:
+            known = ", ".join(sorted({str(entry.id) for entry in self._entries.values()}))
+            raise ConfigError(f"models.aliases: {alias} names {target}, which this server does not have ({known})")
+        for entry in targets:
+            if (key, entry.kind) in self._entries or (key, entry.kind) in self._aliases:
+                raise ConfigError(f"models.aliases: {alias} is already the id of a {entry.kind} model")
+            self._aliases[(key, entry.kind)] = entry
+            self._alias_entries.append(dataclasses.replace(entry, id=alias_id, alias_of=entry.id))
 
     def chat_model_for(self, tenant_choice: str) -> str:
         """The chat model a tenant uses by default: its own choice, else the server's default."""
@@ -174,21 +226,38 @@ class ModelCatalog:
     def _tenant_entries(self, tenant_id: str | None) -> dict[tuple[str, ModelKind], ModelEntry]:
         if tenant_id is None or self._tenant_models is None:
             return {}
-        entries = (remote_entry(model, tenant_owned=True) for model in self._tenant_models(tenant_id))
-        return {(str(entry.id).lower(), entry.kind): entry for entry in entries}
+        return _keyed(remote_entry(model, tenant_owned=True) for model in self._tenant_models(tenant_id))
 
     def entries(self, kind: ModelKind | None = None, tenant_id: str | None = None) -> list[ModelEntry]:
-        """Every model usable (by ``tenant_id``), or those of one kind."""
-        merged = {**self._entries, **self._tenant_entries(tenant_id)}
-        return [entry for entry in merged.values() if kind is None or entry.kind is kind]
+        """Every model usable (by ``tenant_id``), or those of one kind; aliases come last, marked."""
+        merged = {(str(entry.id).lower(), entry.kind): entry for entry in self._entries.values()}
+        merged.update(
+            {(str(entry.id).lower(), entry.kind): entry for entry in self._tenant_entries(tenant_id).values()}
+        )
+        listed = [*merged.values(), *self._alias_entries]
+        return [entry for entry in listed if kind is None or entry.kind is kind]
 
     def find(self, model_id: str, kind: ModelKind, tenant_id: str | None = None) -> ModelEntry | None:
-        """The entry for ``model_id``: the tenant's own first, then the server's; else ``None``."""
-        key = (model_id.strip().lower(), kind)
-        if key[0].endswith(BUILTIN_SUFFIX):
-            return self._entries.get(key)  # built-in models are never a tenant's (saves a query per request)
-        own = self._tenant_entries(tenant_id).get(key)
-        return own if own is not None else self._entries.get(key)
+        """The entry for ``model_id``: the tenant's own first, then the server's, then an alias's
+        target; else ``None``. ``name@instance@factory`` also finds a model configured without an
+        instance (the provider's only configuration), never one of another instance."""
+        text = model_id.strip().lower()
+        entry = self._lookup(text, kind, tenant_id)
+        if entry is None and text.count("@") >= 2:
+            try:
+                plain = str(ModelId.parse(text).without_instance)
+            except ValueError:
+                return None
+            found = self._lookup(plain, kind, tenant_id)
+            entry = found if found is not None and not found.id.instance else None
+        return entry
+
+    def _lookup(self, key: str, kind: ModelKind, tenant_id: str | None) -> ModelEntry | None:
+        if not key.endswith(BUILTIN_SUFFIX):  # built-in models are never a tenant's (saves a query per request)
+            own = self._tenant_entries(tenant_id).get((key, kind))
+            if own is not None:
+                return own
+        return self._entries.get((key, kind)) or self._aliases.get((key, kind))
 
     def require(self, model_id: str, kind: ModelKind, tenant_id: str | None = None) -> ModelEntry:
         """The entry for ``model_id``, or the error RAGFlow gives for it.

@@ -20,7 +20,7 @@ from ragloom.clock import now_ms
 from ragloom.errors import ArgumentError, DataError
 from ragloom.ids import new_id
 from ragloom.providers.address_guard import AddressPolicy
-from ragloom.providers.catalog import BUILTIN_FACTORY, TenantModels
+from ragloom.providers.catalog import BUILTIN_FACTORY, TenantModels, remote_entry
 from ragloom.services.tenants import Caller
 from ragloom.settings import RemoteModel
 from ragloom.storage.metadata import MetadataStore
@@ -64,7 +64,7 @@ class TenantModelService:
             raise ArgumentError(f"Invalid model: base_url: {problem}")
         settings = model.model_dump(mode="json")
         settings["api_key"] = model.api_key.get_secret_value() if model.api_key is not None else None
-        key = f"{model.name}@{model.factory}".lower()
+        key = str(remote_entry(model).id).lower()
         now = now_ms()
         with self._store.writing() as tx:
             row = tx.tenant_models.find(caller.tenant_id, key, model.kind)

@@ -3,7 +3,7 @@
 import pytest
 from pydantic import SecretStr
 
-from ragloom.errors import DataError
+from ragloom.errors import ConfigError, DataError
 from ragloom.providers.catalog import ModelCatalog, ModelId, ModelKind
 from ragloom.providers.chat import ChatModels
 from ragloom.providers.chat.local_llama import SMOLLM2_ID
@@ -36,9 +36,92 @@ def test_unknown_models(model_id: str, message: str) -> None:
 
 
 def test_model_id_parsing() -> None:
-    assert ModelId.parse("a@b@Factory") == ModelId("a@b", "Factory")
-    with pytest.raises(ValueError, match="model_name"):
-        ModelId.parse("@x")
+    assert ModelId.parse(" bge-m3 @ Ollama ") == ModelId("bge-m3", "Ollama")
+    assert ModelId.parse("a@b@Factory") == ModelId("a", "Factory", instance="b")
+    assert str(ModelId.parse("BAAI/bge-m3@home@Ollama")) == "BAAI/bge-m3@home@Ollama"
+    assert ModelId.parse("x@y@z@F") == ModelId("x@y", "F", instance="z")
+    for broken in ("@x", "x@", "x", "a@@F", "a@b@"):
+        with pytest.raises(ValueError, match="model_name"):
+            ModelId.parse(broken)
+
+
+def test_three_part_ids_name_a_provider_s_instance() -> None:
+    settings = ModelSettings(
+        remote=[
+            RemoteModel(name="bge-m3", factory="Ollama", base_url="http://a", instance="home"),
+            RemoteModel(name="bge-m3", factory="Ollama", base_url="http://b", instance="office"),
+            RemoteModel(name="text-embedding-3-small", factory="OpenAI", base_url="http://c"),
+        ]
+    )
+    catalog = ModelCatalog.configured(settings)
+
+    def url(model_id: str) -> str:
+        remote = catalog.require(model_id, ModelKind.EMBEDDING).remote
+        assert remote is not None
+        return remote.base_url
+
+    assert url("bge-m3@home@Ollama") == "http://a"
+    assert url("BGE-M3@OFFICE@ollama") == "http://b"
+    assert url("bge-m3@Ollama") == "http://a"  # the first instance also answers to the plain id
+    # a provider configured without instances is its only instance, whatever RAGFlow called it
+    assert url("text-embedding-3-small@default@OpenAI") == "http://c"
+    with pytest.raises(DataError, match="Unauthorized model: bge-m3@garage@Ollama"):
+        catalog.require("bge-m3@garage@Ollama", ModelKind.EMBEDDING)
+    listed = {str(entry.id) for entry in catalog.entries(ModelKind.EMBEDDING) if entry.remote is not None}
+    assert listed == {"bge-m3@home@Ollama", "bge-m3@office@Ollama", "text-embedding-3-small@OpenAI"}
+
+
+def test_a_model_without_instance_keeps_the_plain_id() -> None:
+    settings = ModelSettings(
+        remote=[
+            RemoteModel(name="m", factory="Ollama", base_url="http://instance", instance="i"),
+            RemoteModel(name="m", factory="Ollama", base_url="http://plain"),
+        ]
+    )
+    catalog = ModelCatalog.configured(settings)
+    assert catalog.require("m@Ollama", ModelKind.EMBEDDING).remote.base_url == "http://plain"  # type: ignore[union-attr]
+    assert catalog.require("m@i@Ollama", ModelKind.EMBEDDING).remote.base_url == "http://instance"  # type: ignore[union-attr]
+
+
+def test_an_instance_may_not_contain_an_at_sign() -> None:
+    with pytest.raises(ValueError, match="instance"):
+        RemoteModel(name="m", factory="Ollama", base_url="http://x", instance="a@b")
+
+
+def test_aliases_resolve_to_the_model_they_name_and_are_listed_as_aliases() -> None:
+    settings = ModelSettings(
+        aliases={
+            "BAAI/bge-small-en-v1.5@Builtin": "multilingual-e5-small@Builtin",
+            "glm-4-flash@ZHIPU-AI": "qwen-plus@Tongyi-Qianwen",
+        },
+        remote=[RemoteModel(name="qwen-plus", factory="Tongyi-Qianwen", kind="chat", base_url="http://x/v1")],
+    )
+    catalog = ModelCatalog.configured(settings)
+    target = catalog.require("multilingual-e5-small@Builtin", ModelKind.EMBEDDING)
+    assert catalog.require("baai/bge-small-en-v1.5@builtin", ModelKind.EMBEDDING) is target
+    assert str(catalog.require("glm-4-flash@ZHIPU-AI", ModelKind.CHAT).id) == "qwen-plus@Tongyi-Qianwen"
+    with pytest.raises(DataError, match="Unauthorized model: glm-4-flash@ZHIPU-AI"):
+        catalog.require("glm-4-flash@ZHIPU-AI", ModelKind.EMBEDDING)  # an alias has its target's kind only
+    aliases = {str(entry.id): str(entry.alias_of) for entry in catalog.entries() if entry.alias_of is not None}
+    assert aliases == {
+        "BAAI/bge-small-en-v1.5@Builtin": "multilingual-e5-small@Builtin",
+        "glm-4-flash@ZHIPU-AI": "qwen-plus@Tongyi-Qianwen",
+    }
+    listed_alias = next(entry for entry in catalog.entries(ModelKind.EMBEDDING) if entry.alias_of is not None)
+    assert listed_alias.dimension == 384
+
+
+@pytest.mark.parametrize(
+    ("aliases", "message"),
+    [
+        ({"x@OpenAI": "nope@Builtin"}, "names nope@Builtin, which this server does not have"),
+        ({"multilingual-e5-small@Builtin": "universal-sentence-encoder-multilingual@Builtin"}, "already the id"),
+        ({"no-factory": "multilingual-e5-small@Builtin"}, "models.aliases: Model id must be"),
+    ],
+)
+def test_aliases_that_cannot_work_stop_the_server_from_starting(aliases: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        ModelCatalog.configured(ModelSettings(aliases=aliases))
 
 
 def test_configured_remote_models_are_authorized() -> None:

@@ -68,6 +68,8 @@ def _model(entry: ModelEntry) -> dict[str, Any]:
         "id": str(entry.id),
         "model_name": entry.id.name,
         "factory": entry.id.factory,
+        "instance": entry.id.instance or None,
+        "alias_of": str(entry.alias_of) if entry.alias_of is not None else None,
         "model_type": entry.kind.value,
         "builtin": entry.remote is None,
         "max_tokens": entry.max_tokens,

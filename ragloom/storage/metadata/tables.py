@@ -188,8 +188,9 @@ class ChatSession(Base):
 class TenantModel(Base):
     """A remote model one tenant configured for itself (through the API), usable only by it.
 
-    ``model_key`` is ``name@factory`` lower-cased; one per kind per tenant. The API key is
-    stored as given (it must be sent to the provider) and never returned whole.
+    ``model_key`` is the model's id (``name@factory`` or ``name@instance@factory``) lower-cased;
+    one per kind per tenant. The API key is stored as given (it must be sent to the provider) and
+    never returned whole.
     """
 
     __tablename__ = "tenant_model"
