@@ -23,6 +23,7 @@ from ragloom.api.routers import (
     retrieval,
     sessions,
     system,
+    tokens,
 )
 from ragloom.api.routing import not_found_or_not_allowed
 from ragloom.services.container import Services
@@ -72,6 +73,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         openai_compat,
         models,
         system,
+        tokens,
     ):
         api.include_router(module.router)
     app.include_router(api)

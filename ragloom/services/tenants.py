@@ -129,12 +129,12 @@ class TenantService:
         with self._store.reading() as tx:
             return tx.api_keys.of_tenant(tenant_id)
 
-    def revoke(self, reference: str) -> ApiKey:
-        """Revoke the key whose id, hint or secret is ``reference``."""
+    def revoke(self, reference: str, *, tenant_id: str | None = None) -> ApiKey:
+        """Revoke the key whose id, hint or secret is ``reference`` (among ``tenant_id``'s keys when given)."""
         with self._store.writing() as tx:
             matches = [
                 key
-                for key in tx.api_keys.of_tenant()
+                for key in tx.api_keys.of_tenant(tenant_id)
                 if reference in (key.id, key.hint) or hmac.compare_digest(key.secret_hash, hash_secret(reference))
             ]
             if not matches:

@@ -1,4 +1,5 @@
-"""``/system``: health, ping and version; public, no API key (contract §13.4)."""
+"""``/system``: health, ping, version and configuration (public), and the status of every store
+(with an API key) — contract §13.4. API keys are in :mod:`ragloom.api.routers.tokens`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.responses import PlainTextResponse
 
 from ragloom import __version__
 from ragloom.api.auth import services_of
+from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, EnvelopeResponse, success
 from ragloom.api.routing import EnvelopeRoute, envelope
 
@@ -59,3 +61,41 @@ def ping() -> Response:
 @envelope(Envelope.J)
 def version() -> Response:
     return success(Envelope.J, __version__)
+
+
+def _timed(check: Callable[[], object], fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` plus ``status`` green or red, ``elapsed`` milliseconds and the ``error`` if any."""
+    started = time.perf_counter()
+    try:
+        check()
+    except Exception as error:  # a status probe reports every failure instead of raising
+        return {**fields, "status": "red", "elapsed": _since(started), "error": str(error)}
+    return {**fields, "status": "green", "elapsed": _since(started)}
+
+
+def _since(started: float) -> str:
+    return f"{(time.perf_counter() - started) * 1000:.1f}"
+
+
+@router.get("/status", summary="Status of the database, the chunk index and the file store")
+@envelope(Envelope.J)
+def status(_caller: CurrentCaller, services: ServicesDep) -> Response:
+    database = services.store.engine.dialect.name
+    return success(
+        Envelope.J,
+        {
+            "doc_engine": _timed(lambda: services.index.fetch("status-probe", ["status-probe"]), {"type": "sqlite"}),
+            "storage": _timed(lambda: services.blobs.exists("status-probe"), {"storage": "local"}),
+            "database": _timed(services.store.ping, {"database": database}),
+            # RAGFlow needs Redis; ragloom does not, so there is nothing to fail.
+            "redis": {"status": "green", "elapsed": "0.0"},
+            "task_executor_heartbeats": {},
+        },
+    )
+
+
+@router.get("/config", summary="Server configuration a client may need")
+@envelope(Envelope.J)
+def config() -> Response:
+    # No user accounts: keys are created with `ragloom apikey` or POST /system/tokens.
+    return success(Envelope.J, {"registerEnabled": 0, "disablePasswordLogin": True})
