@@ -6,15 +6,14 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, QueryParams, UploadFile
-from starlette.responses import StreamingResponse
 
 from ragloom.api.bodies import read_loose_body, validate
 from ragloom.api.deps import CurrentCaller, LooseBody, ServicesDep, StrictJsonBody
+from ragloom.api.downloads import send
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.params import page_and_size, query_int
 from ragloom.api.routing import EnvelopeRoute, envelope
@@ -29,7 +28,7 @@ from ragloom.api.schemas.documents import (
 from ragloom.api.schemas.parser_config import ParserConfig
 from ragloom.api.uploads import read_multipart
 from ragloom.errors import ArgumentError, DataError, RetCode
-from ragloom.services.documents import DocumentListing, Download, IncomingFile
+from ragloom.services.documents import DocumentListing, IncomingFile
 
 router = APIRouter(tags=["documents"], route_class=EnvelopeRoute)
 
@@ -166,32 +165,19 @@ def delete_documents(dataset_id: str, caller: CurrentCaller, services: ServicesD
     return success(Envelope.R, {"deleted": deleted})
 
 
-def _content_disposition(kind: str, name: str) -> str:
-    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in name)
-    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-def _stream(download: Download, kind: str) -> StreamingResponse:
-    headers = {
-        "Content-Disposition": _content_disposition(kind, download.name),
-        "Content-Length": str(download.size),
-    }
-    return StreamingResponse(download.chunks, media_type=download.content_type, headers=headers)
-
-
 @router.get("/datasets/{dataset_id}/documents/{document_id}", summary="Download a document")
 @envelope(Envelope.D)
 def download_document(dataset_id: str, document_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
-    return _stream(services.documents.download(caller, dataset_id, document_id), "attachment")
+    return send(services.documents.download(caller, dataset_id, document_id), preview=False)
 
 
 @router.get("/documents/{document_id}", summary="Download a document by id")
 @envelope(Envelope.D)
 def download_by_id(document_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
-    return _stream(services.documents.download(caller, None, document_id), "attachment")
+    return send(services.documents.download(caller, None, document_id), preview=False)
 
 
-@router.get("/documents/{document_id}/preview", summary="Show a document inline")
+@router.get("/documents/{document_id}/preview", summary="Show a document inline (active content as an attachment)")
 @envelope(Envelope.D)
 def preview_document(document_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
-    return _stream(services.documents.download(caller, None, document_id, preview=True), "inline")
+    return send(services.documents.download(caller, None, document_id, preview=True), preview=True)
