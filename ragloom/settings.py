@@ -65,6 +65,50 @@ class UploadSettings(_Section):
     )
 
 
+class LimitSettings(_Section):
+    """How large a request may be; anything larger is refused with a 101 before it is used.
+
+    The defaults sit well above what RAGFlow's clients send (the README says why each) and
+    well below what costs the server much: each bounds the memory or CPU one request takes.
+    The upper bounds keep every limit inside what SQLite accepts (32,766 bound variables in
+    one statement, some of which bind a list twice; 50,000-byte ``LIKE`` patterns) and what
+    recursive code handles (Python's 1,000 frames).
+    """
+
+    max_json_body_size: int = Field(
+        default=16 * 1024 * 1024,
+        gt=0,
+        description="Largest JSON or form request body, in bytes (document uploads have `upload.*`).",
+    )
+    max_json_depth: int = Field(
+        default=64, ge=8, le=256, description="Deepest nesting of arrays and objects in a JSON value."
+    )
+    max_json_items: int = Field(
+        default=10_000,
+        ge=100,
+        le=16_000,
+        description="Most items in one JSON array or object, or values of one query-string parameter.",
+    )
+    max_json_total_items: int = Field(
+        default=200_000,
+        ge=1000,
+        description="Most items in one JSON body, all its arrays and objects together.",
+    )
+    max_string_length: int = Field(
+        default=4096,
+        ge=256,
+        le=12_000,
+        description="Longest query-string value or path parameter, and longest item of a chunk's lists.",
+    )
+    max_chunk_content: int = Field(default=262_144, gt=0, description="Longest chunk `content`, in characters.")
+    max_chunk_list_items: int = Field(
+        default=128, gt=0, description="Most items in a chunk's `questions`, `important_keywords` or `tag_kwd`."
+    )
+    max_question_length: int = Field(
+        default=32_000, gt=0, description="Longest retrieval or chat question, in characters."
+    )
+
+
 class RemoteModel(_Section):
     """A model served elsewhere: any OpenAI-compatible server, or Ollama's native API.
 
@@ -175,6 +219,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     blobs: BlobSettings = Field(default_factory=BlobSettings)
     upload: UploadSettings = Field(default_factory=UploadSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
     models: ModelSettings = Field(default_factory=ModelSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
     workers: WorkerSettings = Field(default_factory=WorkerSettings)

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from ragloom.errors import ConfigError
-from ragloom.settings import load_settings
+from ragloom.settings import LimitSettings, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +76,34 @@ def test_tenant_address_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     monkeypatch.setenv("RAGLOOM_MODELS__TENANT_ALLOWED_NETWORKS", '["10.8.0.1/16"]')
     with pytest.raises(ValidationError, match="tenant_allowed_networks"):
         load_settings(config)
+
+
+def test_limits_come_from_the_environment_and_the_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = tmp_path / "limits.toml"
+    config.write_text("[limits]\nmax_json_body_size = 1000\nmax_json_depth = 16\n")
+    monkeypatch.setenv("RAGLOOM_LIMITS__MAX_JSON_DEPTH", "32")
+    limits = load_settings(config).limits
+    assert (limits.max_json_body_size, limits.max_json_depth, limits.max_string_length) == (1000, 32, 4096)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "max_json_body_size = 0",
+        "max_json_depth = 1000",  # beyond what recursive code survives
+        "max_json_items = 40000",  # more bound variables than SQLite takes in one statement
+        "max_string_length = 60000",  # a LIKE pattern SQLite refuses
+    ],
+)
+def test_limits_that_cannot_work_are_refused(tmp_path: Path, line: str) -> None:
+    config = tmp_path / "limits.toml"
+    config.write_text(f"[limits]\n{line}\n")
+    with pytest.raises(ValidationError, match=line.split(" ", 1)[0]):
+        load_settings(config)
+
+
+def test_the_readme_documents_every_limit() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for name in LimitSettings.model_fields:
+        assert f"`limits.{name}`" in readme, name
+        assert f"`RAGLOOM_LIMITS__{name.upper()}`" in readme, name

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.exceptions import HTTPException
 
 from ragloom import __version__
-from ragloom.api.middleware import AccessLog, StripTrailingSlash
+from ragloom.api.middleware import AccessLog, SecurityHeaders, StripTrailingSlash
 from ragloom.api.routers import (
     chats,
     chunks,
@@ -80,5 +80,6 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.include_router(system.legacy_router)
 
     app.add_middleware(AccessLog)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(StripTrailingSlash)
     return app

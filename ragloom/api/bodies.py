@@ -4,17 +4,24 @@
 validate it with a strict pydantic model; every failure is code 101 with RAGFlow's
 exact wording. *Loose* routes take JSON when the content type says so, form fields
 otherwise, and an empty body as ``{}``.
+
+Either way the body is read no further than ``limits.max_json_body_size`` and decoded by
+:func:`~ragloom.api.json_input.decode_json`, so its size and shape are refused (101) before
+anything uses it.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import AsyncGenerator
 from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
+from starlette.types import Message
 
+from ragloom.api.json_input import decode_json
 from ragloom.errors import ArgumentError, RagloomError, RetCode
+from ragloom.settings import LimitSettings
 
 M = TypeVar("M", bound=BaseModel)
 _VALUE_LIMIT = 128
@@ -24,13 +31,36 @@ def media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
-async def read_strict_json(request: Request) -> dict[str, Any]:
+async def capped_stream(request: Request, limit: int, refusal: RagloomError) -> AsyncGenerator[bytes, None]:
+    """The request body piece by piece, raising ``refusal`` once it is larger than ``limit``
+    bytes: before reading when ``Content-Length`` says so, else (a chunked body, or a client
+    that lies) as soon as the bytes received pass it."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
+        raise refusal
+    received = 0
+    async for piece in request.stream():
+        received += len(piece)
+        if received > limit:
+            raise refusal
+        yield piece
+
+
+async def read_body(request: Request, limits: LimitSettings) -> bytes:
+    """The whole body of a JSON or form request, at most ``limits.max_json_body_size`` bytes."""
+    limit = limits.max_json_body_size
+    refusal = ArgumentError(f"Request body is larger than the limit of {limit} bytes.")
+    return b"".join([piece async for piece in capped_stream(request, limit, refusal)])
+
+
+async def read_strict_json(request: Request, limits: LimitSettings) -> dict[str, Any]:
     """The body of a strict route as a dict, or :class:`ArgumentError`."""
     if media_type(request) != "application/json":
         raw = request.headers.get("content-type")
         raise ArgumentError(f"Unsupported content type: Expected application/json, got {raw}")
+    body = await read_body(request, limits)
     try:
-        payload = json.loads(await request.body())
+        payload = decode_json(body, limits)
     except ValueError:
         raise ArgumentError("Malformed JSON syntax: Missing commas/brackets or invalid encoding") from None
     if not payload:
@@ -40,14 +70,14 @@ async def read_strict_json(request: Request) -> dict[str, Any]:
     return payload
 
 
-async def read_loose_body(request: Request) -> dict[str, Any]:
+async def read_loose_body(request: Request, limits: LimitSettings) -> dict[str, Any]:
     """The body of a loose route: JSON object, form fields, or ``{}``."""
-    body = await request.body()
+    body = await read_body(request, limits)
     if not body:
         return {}
     if media_type(request) == "application/json":
         try:
-            payload = json.loads(body)
+            payload = decode_json(body, limits)
         except ValueError as error:
             raise RagloomError(repr(error), code=RetCode.EXCEPTION_ERROR) from None
         if payload is None:
@@ -58,8 +88,22 @@ async def read_loose_body(request: Request) -> dict[str, Any]:
                 code=RetCode.EXCEPTION_ERROR,
             )
         return payload
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
+    return await _form_fields(request, body)
+
+
+async def _form_fields(request: Request, body: bytes) -> dict[str, Any]:
+    """The text fields of a form body already read (parsed as Starlette parses forms)."""
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return {"type": "http.disconnect"}
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async with Request(request.scope, replay).form() as form:
+        return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
 def validation_message(error: ValidationError) -> str:

@@ -11,6 +11,7 @@ to clients.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from ragloom.clock import now_ms
 from ragloom.errors import DataError, RagloomError, RetCode
 from ragloom.ids import new_id
+from ragloom.integers import INT64_MAX, INT64_MIN, fits_int64
 from ragloom.providers.catalog import ModelCatalog, ModelKind
 from ragloom.rag.prompts import DEFAULT_EMPTY_RESPONSE, DEFAULT_PROLOGUE, DEFAULT_SYSTEM_PROMPT
 from ragloom.services.chat_access import owned_chat
@@ -170,16 +172,19 @@ def _number(key: str, value: Any) -> float:
 
 
 def _integer(key: str, value: Any) -> int:
+    number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            pass
-    raise DataError(f"`{key}` should be an integer.")
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            number = int(value)
+    if number is None:
+        raise DataError(f"`{key}` should be an integer.")
+    if not fits_int64(number):  # the column holds 64 bits
+        raise DataError(f"`{key}` should be an integer between {INT64_MIN} and {INT64_MAX}.")
+    return number
 
 
 def _flag(key: str, value: Any) -> str:

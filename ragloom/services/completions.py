@@ -29,14 +29,12 @@ from ragloom.services.chat_access import chat_session, owned_chat
 from ragloom.services.chats import with_prompt_defaults
 from ragloom.services.model_defaults import ModelDefaultsService
 from ragloom.services.question_assist import QuestionAssistant
-from ragloom.services.retrieval import Hit, RetrievalQuery, RetrievalService
+from ragloom.services.retrieval import Hit, RetrievalQuery, RetrievalService, check_question_length
 from ragloom.services.sessions import SessionService
 from ragloom.services.tenants import Caller
 from ragloom.storage.index import ChunkIndex
 from ragloom.storage.metadata import MetadataStore
 from ragloom.storage.metadata.tables import Chat, ChatSession
-
-MAX_QUESTION_CHARS = 32_000
 
 
 @dataclass(frozen=True)
@@ -181,7 +179,10 @@ class CompletionService:
         assistant: QuestionAssistant,
         defaults: ModelDefaultsService,
         sessions: SessionService,
+        *,
+        max_question_length: int = 32_000,
     ) -> None:
+        self._max_question_length = max_question_length
         self._store = store
         self._index = index
         self._chat_models = chat_models
@@ -197,8 +198,7 @@ class CompletionService:
     def prepare(self, caller: Caller, request: CompletionRequest) -> Turn:
         """Everything that can refuse the request, done before generation starts."""
         question = request.messages[-1].content
-        if len(question) > MAX_QUESTION_CHARS:
-            raise DataError(f"The question is too long: {len(question)} characters, at most {MAX_QUESTION_CHARS}.")
+        check_question_length(question, self._max_question_length)
         chat, session, stored_history = self._conversation(caller, request)
         model = self._model(caller, chat, request.llm_id)
         history = self._history(request, stored_history)

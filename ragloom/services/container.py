@@ -100,7 +100,16 @@ class Services:
             chats=ChatService(store, models),
             sessions=sessions,
             completions=CompletionService(
-                store, index, chat_models, embeddings, retrieval, analyzer, assistant, model_defaults, sessions
+                store,
+                index,
+                chat_models,
+                embeddings,
+                retrieval,
+                analyzer,
+                assistant,
+                model_defaults,
+                sessions,
+                max_question_length=settings.limits.max_question_length,
             ),
             model_defaults=model_defaults,
             tenant_models=TenantModelService(store, models.tenant_addresses),

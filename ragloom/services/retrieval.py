@@ -42,6 +42,13 @@ from ragloom.storage.metadata.tables import Dataset
 RERANK_WINDOW = 64
 
 
+def check_question_length(question: str, limit: int) -> None:
+    """Refuse a question longer than ``limit`` characters: analysing and embedding it costs CPU
+    in proportion to its length, and no search is helped by more than a page of question."""
+    if len(question) > limit:
+        raise DataError(f"The question is too long: {len(question)} characters, at most {limit}.")
+
+
 @dataclass(frozen=True)
 class RetrievalQuery:
     """A validated retrieval request."""

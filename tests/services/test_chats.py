@@ -101,6 +101,14 @@ def test_column_values_convert_and_drop() -> None:
         assert raised.value.message == message
 
 
+def test_integer_columns_hold_64_bits() -> None:
+    assert column_values({"top_n": 2**63 - 1, "top_k": -(2**63)}) == {"top_n": 2**63 - 1, "top_k": -(2**63)}
+    for value in (2**63, -(2**63) - 1, 1e300, str(10**30)):
+        with pytest.raises(DataError) as raised:
+            column_values({"top_k": value})
+        assert raised.value.message == f"`top_k` should be an integer between {-(2**63)} and {2**63 - 1}."
+
+
 def test_split_duplicates_keeps_first_seen_order() -> None:
     assert split_duplicates(["b", "a", "b", 1, 1], "chat") == (
         ["b", "a", "1"],

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request, Response
 
 from ragloom.api.deps import CurrentCaller, LooseBody, ServicesDep
 from ragloom.api.envelopes import Envelope, EnvelopeResponse, success
-from ragloom.api.params import page_and_size
+from ragloom.api.params import MAX_PAGE_SIZE, page_and_size
 from ragloom.api.routing import EnvelopeRoute, envelope
 from ragloom.api.schemas.chats import chat_list_item, chat_public
 from ragloom.services.chats import ChatListing, ChatView, Deletion, requested_ids
@@ -48,6 +48,10 @@ def create_chat(caller: CurrentCaller, services: ServicesDep, body: LooseBody) -
 def list_chats(request: Request, caller: CurrentCaller, services: ServicesDep) -> Response:
     params = request.query_params
     page, page_size = page_and_size(params, page=0, page_size=0)
+    if page <= 0 or page_size <= 0:
+        # RAGFlow lists every chat unless both are given. The first 100 is the same answer for
+        # a tenant with up to 100 chats and keeps the 100-row cap for larger ones.
+        page, page_size = 1, MAX_PAGE_SIZE
     listing = ChatListing(
         chat_id=params.get("id") or None,
         name=params.get("name") or None,

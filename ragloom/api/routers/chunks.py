@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from fastapi import APIRouter, Request, Response
 
-from ragloom.api.deps import CurrentCaller, LooseBody, ServicesDep
+from ragloom.api.deps import CurrentCaller, Limits, LooseBody, ServicesDep
 from ragloom.api.envelopes import Envelope, success
-from ragloom.api.params import page_and_size
+from ragloom.api.params import page_and_size, sane_page
 from ragloom.api.routing import EnvelopeRoute, envelope
 from ragloom.api.schemas.chunks import chunk_added, chunk_changes, chunk_list_item, new_chunk
 from ragloom.api.schemas.documents import document_patch_item
@@ -22,7 +24,7 @@ def list_chunks(
     dataset_id: str, document_id: str, request: Request, caller: CurrentCaller, services: ServicesDep
 ) -> Response:
     params = request.query_params
-    page, page_size = page_and_size(params)
+    page, page_size = sane_page(*page_and_size(params))
     available_param = params.get("available")
     page_of = services.chunks.list_page(
         caller,
@@ -31,8 +33,8 @@ def list_chunks(
         keywords=params.get("keywords") or "",
         chunk=params.get("id") or "",
         available=None if available_param is None else available_param.lower() == "true",
-        page=max(page, 1),
-        page_size=max(page_size, 1),
+        page=page,
+        page_size=page_size,
     )
     single = bool(params.get("id"))
     return success(
@@ -55,18 +57,24 @@ def get_chunk(
 
 @router.post(CHUNKS, summary="Add a chunk")
 def add_chunk(
-    dataset_id: str, document_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody
+    dataset_id: str, document_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody, limits: Limits
 ) -> Response:
-    record = services.chunks.add(caller, dataset_id, document_id, new_chunk(body))
+    record = services.chunks.add(caller, dataset_id, document_id, new_chunk(body, limits))
     return success(Envelope.R, {"chunk": chunk_added(record, tags_sent="tag_kwd" in body)})
 
 
 @router.patch(CHUNKS + "/{chunk_id}", summary="Update a chunk")
 @router.put(CHUNKS + "/{chunk_id}", summary="Update a chunk (alias)")
 def update_chunk(
-    dataset_id: str, document_id: str, chunk_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody
+    dataset_id: str,
+    document_id: str,
+    chunk_id: str,
+    caller: CurrentCaller,
+    services: ServicesDep,
+    body: LooseBody,
+    limits: Limits,
 ) -> Response:
-    services.chunks.update(caller, dataset_id, document_id, chunk_id, chunk_changes(body))
+    services.chunks.update(caller, dataset_id, document_id, chunk_id, chunk_changes(body, limits))
     return success(Envelope.R)
 
 
@@ -77,7 +85,7 @@ def delete_chunks(
     ids = body.get("chunk_ids") or []
     if not isinstance(ids, list) or not all(isinstance(item, str) for item in ids):
         raise DataError("`chunk_ids` must be a list of chunk ids")
-    duplicates = sorted({item for item in ids if ids.count(item) > 1}, key=ids.index)
+    duplicates = [item for item, count in Counter(ids).items() if count > 1]
     deleted = services.chunks.delete(caller, dataset_id, document_id, ids, body.get("delete_all") is True)
     if duplicates:
         errors = [f"Duplicate chunk ids: {item}" for item in duplicates]

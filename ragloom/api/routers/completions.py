@@ -18,6 +18,7 @@ from fastapi import APIRouter, Response
 from ragloom.api import sse
 from ragloom.api.deps import CurrentCaller, LooseBody, ServicesDep
 from ragloom.api.envelopes import Envelope, failure, success
+from ragloom.api.params import in_range
 from ragloom.api.routing import EnvelopeRoute, envelope
 from ragloom.errors import ArgumentError
 from ragloom.providers.chat import ChatMessage, GenerationOptions
@@ -123,7 +124,7 @@ def sampling_options(body: dict[str, Any]) -> GenerationOptions:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ArgumentError(f"`{key}` must be a number.")
-        values[key] = int(value) if key == "max_tokens" else float(value)
+        values[key] = in_range(key, int(value)) if key == "max_tokens" else float(value)
     return GenerationOptions.from_mapping(values)
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
 from ragloom.api.bodies import validate
-from ragloom.api.deps import CurrentCaller, ServicesDep, StrictJsonBody
+from ragloom.api.deps import CurrentCaller, Limits, ServicesDep, StrictJsonBody
 from ragloom.api.envelopes import Envelope, success
+from ragloom.api.json_input import decode_json
 from ragloom.api.routing import EnvelopeRoute
 from ragloom.api.schemas.datasets import (
     CreateDatasetRequest,
@@ -62,13 +62,13 @@ def create_dataset(caller: CurrentCaller, services: ServicesDep, body: StrictJso
 
 
 @router.get("", summary="List datasets")
-def list_datasets(request: Request, caller: CurrentCaller, services: ServicesDep) -> Response:
+def list_datasets(request: Request, caller: CurrentCaller, services: ServicesDep, limits: Limits) -> Response:
     arguments: dict[str, Any] = {}
     for key, value in request.query_params.items():
         arguments.setdefault(key, value)
     if isinstance(arguments.get("ext"), str):
         with contextlib.suppress(ValueError):
-            arguments["ext"] = json.loads(arguments["ext"])
+            arguments["ext"] = decode_json(arguments["ext"], limits)
     query = validate(ListDatasetsQuery, arguments)
     owner_ids = query.ext.get("owner_ids")
     listing = DatasetListing(

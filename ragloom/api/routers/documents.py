@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import json
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, QueryParams, UploadFile
-from starlette.responses import StreamingResponse
 
 from ragloom.api.bodies import read_loose_body, validate
-from ragloom.api.deps import CurrentCaller, LooseBody, ServicesDep, StrictJsonBody
+from ragloom.api.deps import CurrentCaller, Limits, LooseBody, ServicesDep, StrictJsonBody
+from ragloom.api.downloads import send
 from ragloom.api.envelopes import Envelope, success
-from ragloom.api.params import page_and_size, query_int
+from ragloom.api.json_input import decode_json
+from ragloom.api.params import page_and_size, query_int, sane_page
 from ragloom.api.routing import EnvelopeRoute, envelope
 from ragloom.api.schemas.documents import (
     DeleteDocumentsRequest,
@@ -29,7 +29,8 @@ from ragloom.api.schemas.documents import (
 from ragloom.api.schemas.parser_config import ParserConfig
 from ragloom.api.uploads import read_multipart
 from ragloom.errors import ArgumentError, DataError, RetCode
-from ragloom.services.documents import DocumentListing, Download, IncomingFile
+from ragloom.services.documents import DocumentListing, IncomingFile
+from ragloom.settings import LimitSettings
 
 router = APIRouter(tags=["documents"], route_class=EnvelopeRoute)
 
@@ -54,7 +55,7 @@ async def _upload_request(
     if kind == "web":
         raise DataError("Uploading from a URL (type=web) is not supported by ragloom; upload the file instead")
     if kind == "empty":
-        body = await read_loose_body(request)
+        body = await read_loose_body(request, services.settings.limits)
         name = body.get("name")
         yield UploadRequest(empty_name=name if isinstance(name, str) else "")
         return
@@ -77,12 +78,12 @@ def _incoming(part: UploadFile) -> IncomingFile:
     return IncomingFile(name=part.filename or "", stream=part.file, size=size)
 
 
-def _upload_overrides(form: FormData) -> dict[str, Any]:
+def _upload_overrides(form: FormData, limits: LimitSettings) -> dict[str, Any]:
     raw = form.get("parser_config")
     if not isinstance(raw, str) or not raw.strip():
         return {}
     try:
-        given = json.loads(raw)
+        given = decode_json(raw, limits)
     except ValueError:
         raise ArgumentError("parser_config must be a JSON object") from None
     if not isinstance(given, dict):
@@ -105,7 +106,7 @@ def upload_documents(
     if any(not part.filename for part in parts):
         raise ArgumentError("No file selected!")
     files = [_incoming(part) for part in parts]
-    overrides = _upload_overrides(upload.form)
+    overrides = _upload_overrides(upload.form, services.settings.limits)
     documents = services.documents.upload(caller, dataset_id, files, parser_overrides=overrides)
     raw = request.query_params.get("return_raw_files", "").lower() == "true"
     render = document_raw_item if raw else document_upload_item
@@ -116,8 +117,19 @@ def _many(params: QueryParams, *keys: str) -> tuple[str, ...]:
     return tuple(value for key in keys for value in params.getlist(key) if value != "")
 
 
-def _listing(params: QueryParams) -> DocumentListing:
-    page, page_size = page_and_size(params)
+def _json_parameter(params: QueryParams, key: str, limits: LimitSettings) -> str | None:
+    """A query-string value holding JSON, refused if its shape is beyond the limits; JSON
+    that is malformed is passed on, for the service to word as RAGFlow does."""
+    raw = params.get(key) or None
+    if raw is not None:
+        with contextlib.suppress(ValueError):
+            decode_json(raw, limits)
+    return raw
+
+
+def _listing(params: QueryParams, limits: LimitSettings) -> DocumentListing:
+    # RAGFlow lists every document for a page or page size of 0; that bypasses the 100-row cap.
+    page, page_size = sane_page(*page_and_size(params))
     return DocumentListing(
         document_id=params.get("id") or None,
         document_ids=_many(params, "ids", "ids[]"),
@@ -128,8 +140,8 @@ def _listing(params: QueryParams) -> DocumentListing:
         runs=_many(params, "run", "run[]", "run_status", "run_status[]"),
         create_time_from=query_int(params, "create_time_from", 0),
         create_time_to=query_int(params, "create_time_to", 0),
-        metadata_condition=params.get("metadata_condition") or None,
-        metadata=params.get("metadata") or None,
+        metadata_condition=_json_parameter(params, "metadata_condition", limits),
+        metadata=_json_parameter(params, "metadata", limits),
         return_empty_metadata=params.get("return_empty_metadata", "").lower() == "true",
         page=page,
         page_size=page_size,
@@ -140,8 +152,10 @@ def _listing(params: QueryParams) -> DocumentListing:
 
 @router.get("/datasets/{dataset_id}/documents", summary="List documents")
 @envelope(Envelope.J)
-def list_documents(dataset_id: str, request: Request, caller: CurrentCaller, services: ServicesDep) -> Response:
-    listing = _listing(request.query_params)
+def list_documents(
+    dataset_id: str, request: Request, caller: CurrentCaller, services: ServicesDep, limits: Limits
+) -> Response:
+    listing = _listing(request.query_params, limits)
     if request.query_params.get("type") == "filter":
         return success(Envelope.J, services.documents.aggregate(caller, dataset_id, listing))
     views, total = services.documents.list_page(caller, dataset_id, listing)
@@ -166,32 +180,19 @@ def delete_documents(dataset_id: str, caller: CurrentCaller, services: ServicesD
     return success(Envelope.R, {"deleted": deleted})
 
 
-def _content_disposition(kind: str, name: str) -> str:
-    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in name)
-    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-def _stream(download: Download, kind: str) -> StreamingResponse:
-    headers = {
-        "Content-Disposition": _content_disposition(kind, download.name),
-        "Content-Length": str(download.size),
-    }
-    return StreamingResponse(download.chunks, media_type=download.content_type, headers=headers)
-
-
 @router.get("/datasets/{dataset_id}/documents/{document_id}", summary="Download a document")
 @envelope(Envelope.D)
 def download_document(dataset_id: str, document_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
-    return _stream(services.documents.download(caller, dataset_id, document_id), "attachment")
+    return send(services.documents.download(caller, dataset_id, document_id), preview=False)
 
 
 @router.get("/documents/{document_id}", summary="Download a document by id")
 @envelope(Envelope.D)
 def download_by_id(document_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
-    return _stream(services.documents.download(caller, None, document_id), "attachment")
+    return send(services.documents.download(caller, None, document_id), preview=False)
 
 
-@router.get("/documents/{document_id}/preview", summary="Show a document inline")
+@router.get("/documents/{document_id}/preview", summary="Show a document inline (active content as an attachment)")
 @envelope(Envelope.D)
 def preview_document(document_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
-    return _stream(services.documents.download(caller, None, document_id, preview=True), "inline")
+    return send(services.documents.download(caller, None, document_id, preview=True), preview=True)

@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import APIRouter, Response
 
-from ragloom.api.deps import CurrentCaller, LooseBody, ServicesDep
+from ragloom.api.deps import CurrentCaller, Limits, LooseBody, ServicesDep
 from ragloom.api.envelopes import Envelope, success
-from ragloom.api.params import MAX_PAGE_SIZE
+from ragloom.api.params import in_range, refuse_large_page_size, sane_page
 from ragloom.api.routing import EnvelopeRoute
-from ragloom.errors import DataError, RagloomError, RetCode
-from ragloom.services.retrieval import Hit, Retrieval, RetrievalQuery
+from ragloom.errors import ArgumentError, DataError, RagloomError, RetCode
+from ragloom.integers import INT64_MAX, MAX_PAGE
+from ragloom.services.retrieval import Hit, Retrieval, RetrievalQuery, check_question_length
+from ragloom.settings import LimitSettings
 
 router = APIRouter(tags=["retrieval"], route_class=EnvelopeRoute)
 
 
-def _number(body: dict[str, Any], key: str, default: float, kind: type[int] | type[float]) -> Any:
+def _converted(body: dict[str, Any], key: str, default: float, kind: type[int] | type[float]) -> Any:
+    """``kind(body[key])`` as RAGFlow converts it; a failure is its code-100 exception."""
     value = body.get(key, default)
     try:
         return kind(value)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:
         raise RagloomError(repr(error), code=RetCode.EXCEPTION_ERROR) from None
+
+
+def _integer(body: dict[str, Any], key: str, default: int, *, high: int = INT64_MAX) -> int:
+    """An integer ``body[key]`` no larger than ``high`` (and at most 64 bits either way)."""
+    number: int = _converted(body, key, default, int)
+    return in_range(key, number, high=high)
+
+
+def _finite(body: dict[str, Any], key: str, default: float) -> float:
+    number: float = _converted(body, key, default, float)
+    if not math.isfinite(number):
+        raise ArgumentError(f"`{key}` must be a finite number.")
+    return number
 
 
 def _flag(value: Any, message: str) -> bool:
@@ -32,7 +49,7 @@ def _flag(value: Any, message: str) -> bool:
     raise DataError(message)
 
 
-def retrieval_query(body: dict[str, Any]) -> RetrievalQuery:
+def retrieval_query(body: dict[str, Any], limits: LimitSettings) -> RetrievalQuery:
     """The request, checked in RAGFlow's order with its messages."""
     dataset_ids = body.get("dataset_ids")
     if dataset_ids is None or dataset_ids == []:
@@ -44,12 +61,11 @@ def retrieval_query(body: dict[str, Any]) -> RetrievalQuery:
     document_ids = body.get("document_ids") or []
     if not isinstance(document_ids, list) or not all(isinstance(item, str) for item in document_ids):
         raise DataError("`documents` should be a list")
-    page = _number(body, "page", 1, int)
-    page_size = _number(body, "page_size", 30, int)
-    if page_size > MAX_PAGE_SIZE:
-        error = ValueError(f"page_size must be less than or equal to {MAX_PAGE_SIZE}")
-        raise RagloomError(repr(error), code=RetCode.EXCEPTION_ERROR)
-    top_k = _number(body, "top_k", 1024, int)
+    page = _integer(body, "page", 1, high=MAX_PAGE)
+    page_size: int = _converted(body, "page_size", 30, int)
+    refuse_large_page_size(page_size)
+    page, page_size = sane_page(page, page_size)
+    top_k = _integer(body, "top_k", 1024)
     if top_k <= 0:
         raise DataError("`top_k` must be greater than 0")
     highlight = _flag(body.get("highlight", False) or False, "`highlight` should be a boolean")
@@ -64,14 +80,16 @@ def retrieval_query(body: dict[str, Any]) -> RetrievalQuery:
     include = bool(reference.get("include", body.get("include_metadata", False)))
     fields = reference.get("fields", body.get("metadata_fields"))
     rerank_id = body.get("rerank_id")
+    question = str(body.get("question") or "")
+    check_question_length(question, limits.max_question_length)
     return RetrievalQuery(
         dataset_ids=dataset_ids,
-        question=str(body.get("question") or ""),
+        question=question,
         document_ids=document_ids,
         page=page,
         page_size=page_size,
-        similarity_threshold=_number(body, "similarity_threshold", 0.2, float),
-        vector_similarity_weight=_number(body, "vector_similarity_weight", 0.3, float),
+        similarity_threshold=_finite(body, "similarity_threshold", 0.2),
+        vector_similarity_weight=_finite(body, "vector_similarity_weight", 0.3),
         top_k=top_k,
         rerank_id=str(rerank_id) if rerank_id else None,
         keyword=bool(body.get("keyword")),
@@ -120,8 +138,8 @@ def _server_timing(result: Retrieval) -> dict[str, str]:
 
 
 @router.post("/retrieval", summary="Search chunks across datasets")
-def retrieve(caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
-    query = retrieval_query(body)
+def retrieve(caller: CurrentCaller, services: ServicesDep, body: LooseBody, limits: Limits) -> Response:
+    query = retrieval_query(body, limits)
     result = services.retrieval.retrieve(caller, query)
     doc_aggs: Any = (
         {}

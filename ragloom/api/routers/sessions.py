@@ -30,7 +30,7 @@ def create_session(chat_id: str, caller: CurrentCaller, services: ServicesDep, b
 @envelope(Envelope.JD)
 def list_sessions(chat_id: str, request: Request, caller: CurrentCaller, services: ServicesDep) -> Response:
     params = request.query_params
-    page, page_size = page_and_size(params)
+    page, page_size = page_and_size(params)  # a page size of 0 or less lists nothing, as in RAGFlow
     listing = SessionListing(
         session_id=params.get("id") or None,
         name=params.get("name") or None,

@@ -6,12 +6,31 @@ import base64
 import binascii
 from typing import Any
 
-from ragloom.errors import DataError, RagloomError, RetCode
+from ragloom.errors import ArgumentError, DataError, RagloomError, RetCode
 from ragloom.services.chunks import ChunkChanges, NewChunk, chunk_time
+from ragloom.settings import LimitSettings
 from ragloom.storage.index import ChunkRecord
 
 
-def _strings(body: dict[str, Any], key: str, *, required_message: str) -> list[str]:
+def _content(body: dict[str, Any], limits: LimitSettings) -> str:
+    content = body.get("content")
+    if not isinstance(content, str) or not content.strip():
+        raise DataError("`content` is required")
+    if len(content) > limits.max_chunk_content:
+        # Analysing and indexing text costs CPU in proportion to its length (a 10 MB chunk: 20-30 s).
+        raise ArgumentError(f"`content` is longer than the limit of {limits.max_chunk_content} characters.")
+    return content
+
+
+def _within_limits(key: str, items: list[str], limits: LimitSettings) -> list[str]:
+    if len(items) > limits.max_chunk_list_items:
+        raise ArgumentError(f"`{key}` has more than the limit of {limits.max_chunk_list_items} items.")
+    if any(len(item) > limits.max_string_length for item in items):
+        raise ArgumentError(f"An item of `{key}` is longer than the limit of {limits.max_string_length} characters.")
+    return list(items)
+
+
+def _strings(body: dict[str, Any], key: str, limits: LimitSettings, *, required_message: str) -> list[str]:
     value = body.get(key)
     if value is None:
         return []
@@ -22,10 +41,10 @@ def _strings(body: dict[str, Any], key: str, *, required_message: str) -> list[s
             # RAGFlow joins the list and reports Python's TypeError as an exception (code 100)
             error = TypeError(f"sequence item {value.index(item)}: expected str instance, {type(item).__name__} found")
             raise RagloomError(repr(error), code=RetCode.EXCEPTION_ERROR)
-    return list(value)
+    return _within_limits(key, value, limits)
 
 
-def _tag_keywords(body: dict[str, Any], not_list: str) -> list[str] | None:
+def _tag_keywords(body: dict[str, Any], limits: LimitSettings, not_list: str) -> list[str] | None:
     if "tag_kwd" not in body or body["tag_kwd"] is None:
         return None
     value = body["tag_kwd"]
@@ -33,7 +52,7 @@ def _tag_keywords(body: dict[str, Any], not_list: str) -> list[str] | None:
         raise DataError(not_list)
     if not all(isinstance(item, str) for item in value):
         raise DataError("`tag_kwd` must be a list of strings")
-    return list(value)
+    return _within_limits("tag_kwd", value, limits)
 
 
 def _tag_features(body: dict[str, Any]) -> dict[str, float] | None:
@@ -66,14 +85,14 @@ def _image(body: dict[str, Any]) -> bytes | None:
     return data
 
 
-def new_chunk(body: dict[str, Any]) -> NewChunk:
-    """An add request (§6.3), or the first error in RAGFlow's order."""
-    content = body.get("content")
-    if not isinstance(content, str) or not content.strip():
-        raise DataError("`content` is required")
-    keywords = _strings(body, "important_keywords", required_message="`important_keywords` is required to be a list")
-    questions = _strings(body, "questions", required_message="`questions` is required to be a list")
-    tags = _tag_keywords(body, "`tag_kwd` is required to be a list") or []
+def new_chunk(body: dict[str, Any], limits: LimitSettings) -> NewChunk:
+    """An add request (§6.3), or the first error in RAGFlow's order; text beyond ``limits`` is a 101."""
+    content = _content(body, limits)
+    keywords = _strings(
+        body, "important_keywords", limits, required_message="`important_keywords` is required to be a list"
+    )
+    questions = _strings(body, "questions", limits, required_message="`questions` is required to be a list")
+    tags = _tag_keywords(body, limits, "`tag_kwd` is required to be a list") or []
     return NewChunk(
         content=content,
         important_keywords=keywords,
@@ -93,20 +112,17 @@ def _available(value: Any) -> bool:
         raise RagloomError(repr(error), code=RetCode.EXCEPTION_ERROR) from None
 
 
-def chunk_changes(body: dict[str, Any]) -> ChunkChanges:
-    """An update request (§6.5): only the keys sent."""
+def chunk_changes(body: dict[str, Any], limits: LimitSettings) -> ChunkChanges:
+    """An update request (§6.5): only the keys sent; text beyond ``limits`` is a 101."""
     changes = ChunkChanges()
     if "content" in body:
-        content = body["content"]
-        if not isinstance(content, str) or not content.strip():
-            raise DataError("`content` is required")
-        changes.content = content
+        changes.content = _content(body, limits)
     if "important_keywords" in body:
         changes.important_keywords = _strings(
-            body, "important_keywords", required_message="`important_keywords` should be a list"
+            body, "important_keywords", limits, required_message="`important_keywords` should be a list"
         )
     if "questions" in body:
-        changes.questions = _strings(body, "questions", required_message="`questions` should be a list")
+        changes.questions = _strings(body, "questions", limits, required_message="`questions` should be a list")
     if "positions" in body:
         positions = body["positions"]
         if not isinstance(positions, list):
@@ -114,7 +130,7 @@ def chunk_changes(body: dict[str, Any]) -> ChunkChanges:
         if not all(isinstance(p, list) and len(p) == 5 and all(isinstance(n, int) for n in p) for p in positions):
             raise DataError("`positions` must be a list of [page, x0, x1, top, bottom] integer lists")
         changes.positions = positions
-    changes.tag_keywords = _tag_keywords(body, "`tag_kwd` should be a list")
+    changes.tag_keywords = _tag_keywords(body, limits, "`tag_kwd` should be a list")
     changes.tag_features = _tag_features(body)
     if "available" in body:
         changes.available = _available(body["available"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from collections import Counter
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -20,6 +21,7 @@ from pydantic_core import PydanticCustomError
 from ragloom.api.schemas.parser_config import AutoMetadataConfig, ParserConfig, StrictModel
 from ragloom.clock import http_date
 from ragloom.ids import parse_uuid
+from ragloom.integers import MAX_PAGE
 from ragloom.services.datasets import DatasetView
 from ragloom.services.parser_config import DATASET_CHUNK_METHODS
 
@@ -206,7 +208,7 @@ class DeleteRequest(StrictModel):
         if value is None:
             return None
         ids = [uuid1_hex(item) for item in value]
-        duplicates = sorted({item for item in ids if ids.count(item) > 1}, key=ids.index)
+        duplicates = [item for item, count in Counter(ids).items() if count > 1]
         if duplicates:
             raise PydanticCustomError(
                 "duplicate_uuids", "Duplicate ids: '{duplicate_ids}'", {"duplicate_ids": ", ".join(duplicates)}
@@ -221,7 +223,7 @@ class ListDatasetsQuery(BaseModel):
 
     id: str | None = None
     name: str | None = None
-    page: Annotated[int, Field(ge=1)] = 1
+    page: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1
     page_size: Annotated[int, Field(ge=1)] = 30
     orderby: Literal["create_time", "update_time"] = "create_time"
     desc: bool = True

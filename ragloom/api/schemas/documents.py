@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -62,7 +63,7 @@ class DeleteDocumentsRequest(StrictModel):
     @classmethod
     def _distinct(cls, value: list[str] | None) -> list[str] | None:
         if value:
-            duplicates = sorted({item for item in value if value.count(item) > 1}, key=value.index)
+            duplicates = [item for item, count in Counter(value).items() if count > 1]
             if duplicates:
                 raise PydanticCustomError(
                     "duplicate_uuids", "Duplicate ids: '{duplicate_ids}'", {"duplicate_ids": ", ".join(duplicates)}

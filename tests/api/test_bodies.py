@@ -1,0 +1,111 @@
+"""Request bodies held to the limits on strict and loose routes: refused with a 101 before
+anything is read further or changed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ragloom.settings import LimitSettings, Settings
+
+BODY_LIMIT = 2000
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"limits": LimitSettings(max_json_body_size=BODY_LIMIT, max_json_depth=8)})
+
+
+def padded(size: int) -> bytes:
+    """A JSON body of exactly ``size`` bytes naming a dataset."""
+    head = b'{"name": "padded", "description": "'
+    body = head + b"x" * (size - len(head) - 2) + b'"}'
+    assert len(body) == size
+    return body
+
+
+def dataset_names(client: TestClient, headers: dict[str, str]) -> list[str]:
+    return [dataset["name"] for dataset in client.get("/api/v1/datasets", headers=headers).json()["data"]]
+
+
+def post_json(client: TestClient, headers: dict[str, str], path: str, body: bytes | Iterator[bytes]) -> dict:
+    answer = client.post(path, content=body, headers={**headers, "Content-Type": "application/json"})
+    assert answer.status_code == 200
+    result: dict = answer.json()
+    return result
+
+
+TOO_LARGE = {"code": 101, "message": f"Request body is larger than the limit of {BODY_LIMIT} bytes."}
+
+
+def test_a_body_at_the_limit_is_read_and_one_byte_more_refused(client: TestClient, headers: dict[str, str]) -> None:
+    assert post_json(client, headers, "/api/v1/datasets", padded(BODY_LIMIT))["code"] == 0
+    assert post_json(client, headers, "/api/v1/datasets", padded(BODY_LIMIT + 1)) == TOO_LARGE
+    assert dataset_names(client, headers) == ["padded"]
+
+
+def test_a_chunked_body_is_refused_as_it_streams_in(client: TestClient, headers: dict[str, str]) -> None:
+    def pieces() -> Iterator[bytes]:  # no Content-Length: sent chunked (tests/e2e/test_limits.py streams it)
+        body = padded(BODY_LIMIT * 50)
+        for start in range(0, len(body), 500):
+            yield body[start : start + 500]
+
+    assert post_json(client, headers, "/api/v1/datasets", pieces()) == TOO_LARGE
+    assert dataset_names(client, headers) == []
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_reading(
+    client: TestClient, headers: dict[str, str]
+) -> None:
+    declared = {**headers, "Content-Type": "application/json", "Content-Length": str(BODY_LIMIT + 1)}
+    answer = client.post("/api/v1/datasets", content=padded(BODY_LIMIT + 1), headers=declared)
+    assert answer.json() == TOO_LARGE
+    huge = {**declared, "Content-Length": "9" * 40}
+    assert client.post("/api/v1/chats", content=b"{}", headers=huge).json() == TOO_LARGE
+
+
+def test_loose_and_form_bodies_have_the_same_limit(client: TestClient, headers: dict[str, str]) -> None:
+    big = "x" * BODY_LIMIT
+    answer = client.post("/api/v1/chats", json={"name": "chat", "description": big}, headers=headers)
+    assert answer.json() == TOO_LARGE
+    answer = client.post("/api/v1/chats", data={"name": "chat", "description": big}, headers=headers)
+    assert answer.json() == TOO_LARGE
+    assert client.get("/api/v1/chats", headers=headers).json()["data"]["total"] == 0
+    # a small form body is still read as form fields (RAGFlow's loose regime)
+    assert client.post("/api/v1/chats", data={"name": "chat"}, headers=headers).json()["data"]["name"] == "chat"
+
+
+def test_deep_json_is_refused_on_strict_and_loose_routes(client: TestClient, headers: dict[str, str]) -> None:
+    deep = b'{"name": "deep", "ext": ' + b"[" * 9 + b"]" * 9 + b"}"
+    message = "JSON is nested deeper than the limit of 8 levels."
+    assert post_json(client, headers, "/api/v1/datasets", deep) == {"code": 101, "message": message}
+    assert post_json(client, headers, "/api/v1/chats", deep) == {"code": 101, "message": message}
+    assert dataset_names(client, headers) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        ("/api/v1/datasets", b'{"name": "n", "pagerank": 9223372036854775808}', "Integers must lie between"),
+        ("/api/v1/chats", b'{"name": "n", "top_n": -9223372036854775809}', "Integers must lie between"),
+        ("/api/v1/chats", b'{"name": "n", "similarity_threshold": NaN}', "Numbers must be finite"),
+        ("/api/v1/chats", b'{"name": "\\udc00"}', "Strings must not contain unpaired surrogates"),
+    ],
+)
+def test_numbers_and_strings_that_cannot_be_stored_are_refused(
+    client: TestClient, headers: dict[str, str], path: str, body: bytes, message: str
+) -> None:
+    answer = post_json(client, headers, path, body)
+    assert answer["code"] == 101
+    assert answer["message"].startswith(message)
+    assert dataset_names(client, headers) == []
+    assert client.get("/api/v1/chats", headers=headers).json()["data"]["total"] == 0
+
+
+def test_malformed_json_keeps_ragflows_messages(client: TestClient, headers: dict[str, str]) -> None:
+    strict = post_json(client, headers, "/api/v1/datasets", b"{")
+    assert strict == {"code": 101, "message": "Malformed JSON syntax: Missing commas/brackets or invalid encoding"}
+    loose = post_json(client, headers, "/api/v1/chats", b"{")
+    assert (loose["code"], loose["message"][:16]) == (100, "JSONDecodeError(")
