@@ -59,7 +59,7 @@ class UploadSettings(_Section):
     """Limits on document uploads."""
 
     max_file_size: int = Field(default=128 * 1024 * 1024, gt=0, description="Largest accepted file, in bytes.")
-    max_files: int = Field(default=256, gt=0, description="Most files in one upload request.")
+    max_files: int = Field(default=1000, gt=0, description="Most files in one upload request (RAGFlow takes 1,000).")
     max_request_size: int = Field(
         default=1024 * 1024 * 1024, gt=0, description="Largest upload request, in bytes; refused as it streams in."
     )
