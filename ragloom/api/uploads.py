@@ -17,7 +17,6 @@ from ragloom.api.bodies import capped_stream, media_type
 from ragloom.errors import ArgumentError
 from ragloom.settings import UploadSettings
 
-
 SPOOL_BYTES = 64 * 1024
 
 

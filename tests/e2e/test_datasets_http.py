@@ -476,6 +476,8 @@ def test_parser_config_errors_carry_a_dotted_location(api, auth, unique_name, pa
     ("model", "message"),
     [
         ("no-provider", "Embedding model identifier must follow <model_name>@<provider> format"),
+        ("", "Embedding model identifier must follow <model_name>@<provider> format"),
+        (" ", "Embedding model identifier must follow <model_name>@<provider> format"),
         ("@Builtin", "Both model_name and provider must be non-empty strings"),
         ("model@", "Both model_name and provider must be non-empty strings"),
     ],

@@ -158,6 +158,16 @@ class CreateDatasetRequest(DatasetFields):
 
     name: DatasetName
 
+    @field_validator("embedding_model")
+    @classmethod
+    def _model_given(cls, value: str | None) -> str | None:
+        # Only null (or leaving it out) means the tenant's default; an empty or blank id is malformed.
+        if value == "":
+            raise PydanticCustomError(
+                "format_invalid", "Embedding model identifier must follow <model_name>@<provider> format"
+            )
+        return value
+
     @model_validator(mode="after")
     def _modes(self) -> CreateDatasetRequest:
         if "chunk_method" not in self.model_fields_set:
