@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,7 @@ class DatasetListing:
     """A validated list request."""
 
     dataset_id: str | None = None
+    dataset_ids: tuple[str, ...] = ()
     name: str | None = None
     name_contains: str | None = None
     chunk_method: str | None = None
@@ -70,6 +72,16 @@ class DatasetChanges:
 
 def lacks_permission(caller: Caller, what: str) -> DataError:
     return DataError(f"User '{caller.tenant_id}' lacks permission for dataset '{what}'")
+
+
+def require_owned(tx: Transaction, caller: Caller, dataset_ids: Collection[str]) -> None:
+    """Refuse, naming them all, those of ``dataset_ids`` the caller does not own (nothing if empty)."""
+    if not dataset_ids:
+        return
+    owned = tx.datasets.owned_ids(caller.tenant_id, dataset_ids)
+    foreign = [dataset_id for dataset_id in dataset_ids if dataset_id not in owned]
+    if foreign:
+        raise DataError(f"User '{caller.tenant_id}' lacks permission for datasets: '{', '.join(foreign)}'")
 
 
 def check_name_bytes(name: str) -> None:
@@ -164,9 +176,10 @@ class DatasetService:
         """One page of the caller's datasets and how many there are in all."""
         if listing.owner_ids is not None and caller.tenant_id not in listing.owner_ids:
             return [], 0
+        wanted = (listing.dataset_id,) if listing.dataset_id is not None else listing.dataset_ids
         query = DatasetQuery(
             tenant_id=caller.tenant_id,
-            dataset_id=listing.dataset_id,
+            dataset_ids=wanted or None,
             name_key=listing.name.strip().lower() if listing.name is not None else None,
             name_contains=listing.name_contains,
             chunk_method=listing.chunk_method,
@@ -178,6 +191,7 @@ class DatasetService:
         with self._store.reading() as tx:
             if listing.dataset_id is not None and tx.datasets.owned(caller.tenant_id, listing.dataset_id) is None:
                 raise lacks_permission(caller, listing.dataset_id)
+            require_owned(tx, caller, listing.dataset_ids)
             datasets, total = tx.datasets.page(query)
             if listing.name is not None and total == 0:
                 raise lacks_permission(caller, listing.name)
@@ -255,10 +269,7 @@ class DatasetService:
         """Delete datasets with their documents and files; all-or-nothing on ownership."""
         with self._store.writing() as tx:
             if dataset_ids:
-                owned = tx.datasets.owned_ids(caller.tenant_id, dataset_ids)
-                foreign = [dataset_id for dataset_id in dataset_ids if dataset_id not in owned]
-                if foreign:
-                    raise DataError(f"User '{caller.tenant_id}' lacks permission for datasets: '{', '.join(foreign)}'")
+                require_owned(tx, caller, dataset_ids)
                 targets = list(dataset_ids)
             elif delete_all:
                 targets = tx.datasets.all_ids(caller.tenant_id)

@@ -294,6 +294,11 @@ class DocumentService:
             raise DataError(f"Should not provide both 'id':{listing.document_id} and 'ids'{list(listing.document_ids)}")
         if listing.document_id and tx.documents.in_dataset(dataset_id, listing.document_id) is None:
             raise DataError(f"You don't own the document {listing.document_id}.")
+        if listing.document_ids:
+            present = {document.id for document in tx.documents.many_in_dataset(dataset_id, listing.document_ids)}
+            missing = [document_id for document_id in listing.document_ids if document_id not in present]
+            if missing:
+                raise DataError(f"You don't own the document {', '.join(missing)}.")
         if listing.name and not tx.documents.name_taken(dataset_id, listing.name):
             raise DataError(f"You don't own the document {listing.name}.")
         types = tuple(dict.fromkeys(listing.types))

@@ -96,6 +96,21 @@ def parsed_dataset(rag: Any, name: str, *, model: str = FAST_MODEL, content: str
     return dataset
 
 
+EMPTY_RESPONSE = "Nothing about that here."
+UNANSWERABLE = "Who won the 1930 football world cup?"
+
+
+def empty_response_chat(rag: Any, name: str, dataset_id: str) -> Any:
+    """A chat on ``dataset_id`` whose threshold lets nothing through, so it answers every question with
+    :data:`EMPTY_RESPONSE` and never calls a model."""
+    return rag.create_chat(
+        name=name,
+        dataset_ids=[dataset_id],
+        prompt_config={"empty_response": EMPTY_RESPONSE},
+        similarity_threshold=0.99,
+    )
+
+
 def is_uuid1_hex(value: Any) -> bool:
     return isinstance(value, str) and bool(re.fullmatch(r"[0-9a-f]{32}", value)) and uuid.UUID(value).version == 1
 

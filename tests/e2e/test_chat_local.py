@@ -17,7 +17,9 @@ import pytest
 import requests
 
 from ragloom.providers.chat.local_llama import local_chat_available
+from tests.e2e.chats_support import EMPTY_RESPONSE, UNANSWERABLE, empty_response_chat
 from tests.e2e.conftest import LiveServer
+from tests.e2e.sdk_version import SDK_027
 
 pytestmark = pytest.mark.skipif(not local_chat_available(), reason="the local extra is not installed")
 
@@ -68,15 +70,24 @@ def cites_fact(answer: str, chunks: list[dict[str, Any]]) -> bool:
     return any(f"[ID:{index}]" in answer for index in fact_positions)
 
 
+def stored_answer_id(chat: Any, session: Any) -> str:
+    """The id of the last answer stored in the session (ragflow-sdk 0.27 gives it as ``Message.id``)."""
+    (stored,) = chat.list_sessions(id=session.id)
+    return str(stored.messages[-1]["id"])
+
+
+@pytest.mark.sdk
 def test_sdk_non_stream_answer_cites_the_chunk_holding_the_fact(chat: Any) -> None:
     session = chat.create_session()
     (message,) = session.ask(QUESTION, stream=False)  # the SDK yields one message when not streaming
     assert message.content.strip()
+    assert message.id == (stored_answer_id(chat, session) if SDK_027 else None)
     assert message.reference
     assert any("Zorblax" in chunk["content"] for chunk in message.reference)
     assert cites_fact(message.content, message.reference), message.content
 
 
+@pytest.mark.sdk
 def test_sdk_stream_yields_growing_deltas_then_the_cited_answer(chat: Any) -> None:
     session = chat.create_session()
     messages = list(session.ask(QUESTION, stream=True))
@@ -87,6 +98,7 @@ def test_sdk_stream_yields_growing_deltas_then_the_cited_answer(chat: Any) -> No
     deltas = "".join(message.content for message in messages[:-1])
     assert deltas.strip()
     assert deltas.strip()[:10] in final.content
+    assert {message.id for message in messages} == {stored_answer_id(chat, session) if SDK_027 else None}
 
 
 def test_stream_sends_several_events_before_the_last_token(live_server: LiveServer, chat: Any) -> None:
@@ -116,6 +128,7 @@ def test_stream_sends_several_events_before_the_last_token(live_server: LiveServ
     assert {"id", "session_id", "chat_id", "audio_binary"} <= set(final)
 
 
+@pytest.mark.sdk
 def test_multi_turn_history_is_kept_in_the_session(live_server: LiveServer, chat: Any) -> None:
     session = chat.create_session()
     list(session.ask(QUESTION, stream=False))
@@ -131,29 +144,25 @@ def test_multi_turn_history_is_kept_in_the_session(live_server: LiveServer, chat
     assert len(answer["data"]["reference"]) == 2
 
 
+@pytest.mark.sdk
 def test_empty_retrieval_answers_the_configured_text_without_the_model(live_server: LiveServer, dataset: Any) -> None:
     from ragflow_sdk import RAGFlow
 
     rag = RAGFlow(live_server.key, live_server.base_url)
-    chat = rag.create_chat(
-        name=f"strict-{time.time_ns()}",
-        dataset_ids=[dataset.id],
-        prompt_config={"empty_response": "Nothing about that here."},
-        similarity_threshold=0.99,
-    )
+    chat = empty_response_chat(rag, f"strict-{time.time_ns()}", dataset.id)
     session = chat.create_session()
-    (message,) = session.ask("Who won the 1930 football world cup?", stream=False)
-    assert message.content == "Nothing about that here."
+    (message,) = session.ask(UNANSWERABLE, stream=False)
+    assert message.content == EMPTY_RESPONSE
     with requests.post(
         f"{live_server.api_url}/chats/{chat.id}/completions",
-        json={"question": "Who won the 1930 football world cup?", "session_id": session.id},
+        json={"question": UNANSWERABLE, "session_id": session.id},
         headers=live_server.headers(),
         stream=True,
         timeout=60,
     ) as response:
         events = [event for _, event in sse_events(response)]
     assert len(events) == 2
-    assert events[0]["data"]["answer"] == "Nothing about that here."
+    assert events[0]["data"]["answer"] == EMPTY_RESPONSE
     assert events[0]["data"]["final"] is True
     assert events[1]["data"] is True
 

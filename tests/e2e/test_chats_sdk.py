@@ -1,5 +1,5 @@
-"""Every chat and chat-session call of the unmodified ragflow-sdk 0.26.0 against a live server
-(contract §8, §9.1–§9.5, §14)."""
+"""Every chat and chat-session call of the unmodified ragflow-sdk against a live server: 0.26.0, and 0.27.3 in
+the second pass of scripts/test (contract §8, §9.1–§9.5, §14)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from ragflow_sdk import RAGFlow
 from ragflow_sdk.modules.chat import Chat
 from ragflow_sdk.modules.session import Session
 
-from tests.e2e.chats_support import FAST_MODEL, parsed_dataset
+from tests.e2e.chats_support import EMPTY_RESPONSE, FAST_MODEL, UNANSWERABLE, empty_response_chat, parsed_dataset
 from tests.e2e.conftest import LiveServer, new_tenant_key
+from tests.e2e.sdk_version import SDK_027
 
 
 def raises_exactly(message: str) -> pytest.RaisesExc[Exception]:
@@ -163,6 +164,7 @@ def test_delete_chats(rag, other_rag, unique_name):
     rag.delete_chats()
 
 
+@pytest.mark.sdk
 def test_delete_all_chats(fresh_rag):
     for name in ("a", "b"):
         fresh_rag.create_chat(name)
@@ -214,6 +216,22 @@ def test_sessions_through_the_sdk(rag, unique_name):
     assert len(chat.list_sessions()) == 1
     chat.delete_sessions(delete_all=True)
     assert chat.list_sessions() == []
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+def test_answers_carry_the_id_of_the_stored_message(rag, corpus, unique_name, stream):
+    """The answer's ``id`` is the id both stored messages of the turn share; ragflow-sdk 0.27 copies it into
+    ``Message.id``, 0.26 leaves it ``None``. Nothing is retrieved, so the configured text answers without a model."""
+    chat = empty_response_chat(rag, unique_name, corpus.id)
+    session = chat.create_session()
+
+    (message,) = session.ask(UNANSWERABLE, stream=stream)
+
+    assert message.content == EMPTY_RESPONSE
+    (stored,) = chat.list_sessions(id=session.id)
+    user, answer = stored.messages[1:]
+    assert user["id"] == answer["id"]
+    assert message.id == (answer["id"] if SDK_027 else None)
 
 
 def test_sessions_of_another_tenants_chat(rag, other_rag, unique_name):

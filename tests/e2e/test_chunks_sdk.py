@@ -12,6 +12,8 @@ import requests
 import xxhash
 from ragflow_sdk.modules.chunk import ChunkUpdateError
 
+from tests.e2e.sdk_version import SDK_027
+
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGM8ISfHwMDAxMDAwMDAAAANBAEIfXHKZgAAAABJRU5ErkJggg=="
 )
@@ -79,7 +81,7 @@ def test_add_chunk_with_image_serves_it_back(rag, unique_name, api, auth):
     chunk = document.add_chunk(content, image_base64=base64.b64encode(PNG).decode())
 
     image_id = f"{dataset.id}-{chunk.id}"
-    # the SDK's Chunk keeps no image_id; the list answer carries it
+    # the list answer carries it (ragflow-sdk 0.26's Chunk drops it)
     listed = requests.get(
         f"{api}/datasets/{dataset.id}/documents/{document.id}/chunks", headers=auth, params={"id": chunk.id}, timeout=30
     ).json()
@@ -88,6 +90,28 @@ def test_add_chunk_with_image_serves_it_back(rag, unique_name, api, auth):
     served = requests.get(f"{api}/documents/images/{image_id}", headers=auth, timeout=30)
     assert served.status_code == 200
     assert served.content == PNG
+
+
+def test_chunks_carry_their_image_id(rag, unique_name):
+    """ragflow-sdk 0.27's ``Chunk`` keeps ``image_id`` from add, list and retrieval answers; 0.26's drops it."""
+    dataset, document = new_document(
+        rag, unique_name, embedding_model="universal-sentence-encoder-multilingual@Builtin"
+    )
+    pictured = document.add_chunk("A panda chewing bamboo, pictured.", image_base64=base64.b64encode(PNG).decode())
+    plain = document.add_chunk("Bamboo grows fast, no picture here.")
+    image_id = f"{dataset.id}-{pictured.id}"
+
+    listed = {chunk.id: chunk for chunk in document.list_chunks()}
+    hits = {
+        chunk.id: chunk
+        for chunk in rag.retrieve(dataset_ids=[dataset.id], question="panda bamboo", similarity_threshold=0.0)
+    }
+
+    assert set(listed) == set(hits) == {pictured.id, plain.id}
+    for shown in (pictured, listed[pictured.id], hits[pictured.id]):
+        assert getattr(shown, "image_id", None) == (image_id if SDK_027 else None)
+    for shown in (plain, listed[plain.id], hits[plain.id]):
+        assert getattr(shown, "image_id", None) == ("" if SDK_027 else None)
 
 
 def test_add_chunk_errors_raise(rag, unique_name):

@@ -776,6 +776,60 @@ def test_list_accepts_what_the_sdk_sends(api, auth, dataset):
     assert [item["id"] for item in ok(response, "total_datasets")] == [dataset["id"]]
 
 
+def test_list_by_repeated_ids(api, fresh_auth, unique_name):
+    created = []
+    for index in range(3):
+        created.append(create(api, fresh_auth, f"{unique_name}-{index}")["id"])
+        time.sleep(0.005)
+    first, second, third = created
+    params = {"ids": [third, first], "desc": "false"}
+    response = requests.get(f"{api}/datasets", params=params, headers=fresh_auth, timeout=TIMEOUT)
+    assert [item["id"] for item in ok(response, "total_datasets")] == [first, third]
+    assert response.json()["total_datasets"] == 2
+
+    params = {"ids": created, "page": 2, "page_size": 2, "desc": "false"}
+    response = requests.get(f"{api}/datasets", params=params, headers=fresh_auth, timeout=TIMEOUT)
+    assert [item["id"] for item in ok(response, "total_datasets")] == [third]
+    assert response.json()["total_datasets"] == 3
+    params = {"ids": [second], "name": f"{unique_name}-1", "ext": '{"keywords": "-1"}'}
+    response = requests.get(f"{api}/datasets", params=params, headers=fresh_auth, timeout=TIMEOUT)
+    assert [item["id"] for item in ok(response, "total_datasets")] == [second]
+
+
+def test_list_by_ids_of_other_tenants_or_unknown_lacks_permission(api, auth, other_auth, dataset, unique_name):
+    theirs = create(api, other_auth, unique_name)["id"]
+    missing = uuid.uuid1().hex
+    try:
+        params = {"ids": [dataset["id"], theirs, missing]}
+        response = requests.get(f"{api}/datasets", params=params, headers=auth, timeout=TIMEOUT)
+        assert_error(
+            response, 102, f"User '{dataset['tenant_id']}' lacks permission for datasets: '{theirs}, {missing}'"
+        )
+        # the owner still lists it by the same filter
+        response = requests.get(f"{api}/datasets", params={"ids": [theirs]}, headers=other_auth, timeout=TIMEOUT)
+        assert [item["id"] for item in ok(response, "total_datasets")] == [theirs]
+    finally:
+        delete(api, other_auth, theirs)
+
+
+def test_list_ids_are_validated(api, auth, dataset):
+    def refused(ids: list[str], message: str, **extra: str) -> None:
+        response = requests.get(f"{api}/datasets", params={"ids": ids, **extra}, headers=auth, timeout=TIMEOUT)
+        assert_error(response, 101, field_error("ids", message, ids))
+
+    mine = dataset["id"]
+    many = [uuid.uuid1().hex for _ in range(101)]
+    refused(many, "List should have at most 100 items after validation, not 101")
+    refused([mine, uuid.uuid1().hex, mine], f"Duplicate ids: '{mine}'")
+    refused(["abc"], "Invalid UUID1 format")
+    refused(["6b1b9a5ea1a34bd0a3a8cda8c7d5a1f2"], "Must be a UUID1 format")
+    refused([mine], "Should not provide both 'id' and 'ids'", id=mine)
+    # exactly 100 distinct ids pass validation (and then name the ones this tenant does not own)
+    hundred = [mine, *many[:99]]
+    response = requests.get(f"{api}/datasets", params={"ids": hundred}, headers=auth, timeout=TIMEOUT)
+    assert response.json()["code"] == 102
+
+
 # --- auto-metadata config (§13.1) ----------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""Every dataset call of the unmodified ragflow-sdk 0.26.0 against a live server (contract §2.1, §3, §13.1).
+"""Every dataset call of the unmodified ragflow-sdk against a live server: 0.26.0, and 0.27.3 in the second pass
+of scripts/test (contract §2.1, §3, §13.1).
 
 Listing order and ``delete_all`` need a tenant no other test writes to, so those tests make
 their own tenant with the ``ragloom apikey create --new-tenant`` CLI.
@@ -15,6 +16,7 @@ import pytest
 from ragflow_sdk import DataSet, RAGFlow
 
 from tests.e2e.conftest import new_tenant_key
+from tests.e2e.sdk_version import needs_sdk_027
 
 DEFAULT_EMBEDDING_MODEL = "multilingual-e5-small@Builtin"
 OTHER_BUILTIN_EMBEDDING_MODEL = "universal-sentence-encoder-multilingual@Builtin"
@@ -237,12 +239,17 @@ def test_create_with_a_bad_chunk_method_fails(rag, unique_name):
 # --- list_datasets / get_dataset -----------------------------------------------------------------------------
 
 
-def test_list_datasets_pages_and_orders(fresh_rag, unique_name):
+def created_in_order(rag: RAGFlow, name: str, count: int = 3) -> list[DataSet]:
+    """``count`` datasets named ``<name>-<index>``, each created a few milliseconds after the one before."""
     created = []
-    for index in range(3):
-        created.append(fresh_rag.create_dataset(name=f"{unique_name}-{index}"))
+    for index in range(count):
+        created.append(rag.create_dataset(name=f"{name}-{index}"))
         time.sleep(0.005)  # distinct create_time milliseconds
-    first, second, third = created
+    return created
+
+
+def test_list_datasets_pages_and_orders(fresh_rag, unique_name):
+    first, second, third = created_in_order(fresh_rag, unique_name)
     newest_first = [third.id, second.id, first.id]
 
     assert [d.id for d in fresh_rag.list_datasets()] == newest_first
@@ -293,6 +300,39 @@ def test_list_datasets_by_unknown_id_raises_lacks_permission(rag, unique_name):
     missing = uuid.uuid1().hex
     with raises_exactly(f"User '{tenant}' lacks permission for dataset '{missing}'"):
         rag.list_datasets(id=missing)
+
+
+@needs_sdk_027
+def test_list_datasets_by_ids(rag, unique_name):
+    created = created_in_order(rag, unique_name)
+    first, second, third = created
+    try:
+        assert [d.id for d in rag.list_datasets(ids=[third.id, first.id], desc=False)] == [first.id, third.id]
+        everything = [first.id, second.id, third.id]
+        assert [d.id for d in rag.list_datasets(ids=everything, page=2, page_size=2, desc=False)] == [third.id]
+        (only,) = rag.list_datasets(ids=[second.id])
+        assert (only.id, only.name) == (second.id, f"{unique_name}-1")
+    finally:
+        rag.delete_datasets(ids=[dataset.id for dataset in created])
+
+
+@needs_sdk_027
+def test_list_datasets_by_ids_refuses_foreign_repeated_and_too_many_ids(rag, other_rag, unique_name):
+    mine = rag.create_dataset(name=unique_name)
+    theirs = other_rag.create_dataset(name=unique_name)
+    missing = uuid.uuid1().hex
+    try:
+        with raises_exactly(f"User '{mine.tenant_id}' lacks permission for datasets: '{theirs.id}, {missing}'"):
+            rag.list_datasets(ids=[mine.id, theirs.id, missing])
+        with raises_exactly(f"Field: <ids> - Message: <Duplicate ids: '{mine.id}'> - Value: <{[mine.id, mine.id]}>"):
+            rag.list_datasets(ids=[mine.id, mine.id])
+        with pytest.raises(Exception, match=r"^Field: <ids> - Message: <List should have at most 100 items"):
+            rag.list_datasets(ids=[uuid.uuid1().hex for _ in range(101)])
+        with pytest.raises(Exception, match=r"^Field: <ids> - Message: <Invalid UUID1 format> - Value: <\['nope'\]>$"):
+            rag.list_datasets(ids=["nope"])
+    finally:
+        rag.delete_datasets(ids=[mine.id])
+        other_rag.delete_datasets(ids=[theirs.id])
 
 
 # --- DataSet.update ------------------------------------------------------------------------------------------

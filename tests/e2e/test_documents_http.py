@@ -298,6 +298,37 @@ def test_filter_by_ids(api, auth, library):
     assert listed(api, auth, dataset, {"ids": wanted}) == (2, ["alice.txt", "plain.md"])
 
 
+def test_filter_by_ids_outside_the_dataset_is_refused(api, auth, other_auth, library, unique_name):
+    dataset, by_name = library
+    mine = by_name["alice.txt"]["id"]
+    (elsewhere,) = upload(api, auth, create_dataset(api, auth, unique_name), ("x.txt", b"x"))
+    (theirs,) = upload(api, other_auth, create_dataset(api, other_auth, unique_name), ("y.txt", b"y"))
+    missing = uuid.uuid1().hex
+
+    body = list_raw(api, auth, dataset, {"ids": [mine, elsewhere["id"], theirs["id"], missing]})
+
+    assert body == j_error(102, f"You don't own the document {elsewhere['id']}, {theirs['id']}, {missing}.")
+
+
+def test_filter_by_ids_is_validated(api, auth, library):
+    dataset, by_name = library
+    mine = by_name["alice.txt"]["id"]
+    many = [uuid.uuid1().hex for _ in range(101)]
+
+    def field_error(message: str, ids: list[str]) -> dict[str, Any]:
+        value = str(ids) if len(str(ids)) <= 128 else str(ids)[:125] + "..."
+        return j_error(101, f"Field: <ids> - Message: <{message}> - Value: <{value}>")
+
+    assert list_raw(api, auth, dataset, {"ids": many}) == field_error(
+        "List should have at most 100 items after validation, not 101", many
+    )
+    assert list_raw(api, auth, dataset, {"ids": [mine, mine]}) == field_error(f"Duplicate ids: '{mine}'", [mine, mine])
+    assert list_raw(api, auth, dataset, {"ids[]": [mine, mine]}) == field_error(
+        f"Duplicate ids: '{mine}'", [mine, mine]
+    )
+    assert listed(api, auth, dataset, {"ids": [mine, ""]}) == (1, ["alice.txt"])  # empty values are ignored
+
+
 def test_id_and_ids_together_are_refused(api, auth, library):
     dataset, by_name = library
     one, other = by_name["alice.txt"]["id"], by_name["bob.pdf"]["id"]
@@ -585,6 +616,29 @@ def test_download_headers_and_bytes(api, auth, dataset, name, data, content_type
     assert response.content == data
     assert response.headers["Content-Type"].split(";")[0].strip() == content_type
     assert response.headers["Content-Disposition"].startswith(f'attachment; filename="{name}"')
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("page.html", b"<html><body>hi</body></html>"),
+        ("drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>'),
+        ("envelope.json", b'{"code": 102, "message": "a file, not an error"}'),
+        ("feed.xml", b"<feed/>"),
+        ("résumé Ω.txt", "naïve".encode()),
+    ],
+    ids=["html", "svg", "error-shaped-json", "xml", "non-ascii-name"],
+)
+def test_every_download_is_an_attachment(api, auth, dataset, name, data):
+    """ragflow-sdk 0.27 hands back as the file any answer whose ``Content-Disposition`` starts with ``attachment``
+    (and otherwise raises on a JSON body with a non-zero ``code``), so both download routes always send it."""
+    (document,) = upload(api, auth, dataset, (name, data))
+
+    for url in (f"{api}/datasets/{dataset}/documents/{document['id']}", f"{api}/documents/{document['id']}"):
+        response = requests.get(url, headers=auth, timeout=TIMEOUT)
+        assert response.status_code == 200
+        assert response.content == data
+        assert response.headers["Content-Disposition"].startswith("attachment; filename=")
 
 
 def test_download_by_document_id_route(api, auth, dataset):

@@ -8,6 +8,8 @@ import time
 import pytest
 import requests
 
+from tests.e2e.sdk_version import SDK_027, needs_sdk_027
+
 
 def blob(name: str, data: bytes) -> dict[str, object]:
     """An ``upload_documents`` item. ``Document.download`` parses bodies as JSON, so contents that are a bare JSON
@@ -162,6 +164,51 @@ def test_list_documents_unknown_id_or_name_raises(rag, unique_name):
         dataset.list_documents(id=missing)
     with pytest.raises(Exception, match="^You don't own the document nope\\.txt\\.$"):
         dataset.list_documents(name="nope.txt")
+
+
+def test_a_document_is_listable_by_id_right_after_upload(rag, unique_name):
+    """ragflow-sdk 0.27's ``parse_documents`` polls ``list_documents(id=…)`` and fails at once on an empty list or an
+    error (0.26 retried quietly), so every uploaded document must be found by id straight away."""
+    dataset = rag.create_dataset(name=unique_name, embedding_model="universal-sentence-encoder-multilingual@Builtin")
+    documents = dataset.upload_documents([blob(f"fresh{i}.txt", f"Pandas eat bamboo {i}.".encode()) for i in range(3)])
+
+    for document in documents:
+        (listed,) = dataset.list_documents(id=document.id)
+        assert (listed.id, listed.name, listed.run) == (document.id, document.name, "UNSTART")
+
+    results = dataset.parse_documents([document.id for document in documents])
+    assert sorted(result[:2] for result in results) == sorted((document.id, "DONE") for document in documents)
+
+
+@needs_sdk_027
+def test_list_documents_by_ids(rag, unique_name):
+    dataset = rag.create_dataset(name=unique_name)
+    alpha, beta, gamma = dataset.upload_documents([blob("a.txt", b"a"), blob("b.txt", b"b"), blob("c.txt", b"c")])
+
+    assert [d.id for d in dataset.list_documents(ids=[gamma.id, alpha.id], orderby="name", desc=False)] == [
+        alpha.id,
+        gamma.id,
+    ]
+    everything = [alpha.id, beta.id, gamma.id]
+    assert [d.name for d in dataset.list_documents(ids=everything, page=2, page_size=2, orderby="name")] == ["a.txt"]
+    assert [d.name for d in dataset.list_documents(ids=everything, keywords="b")] == ["b.txt"]
+
+
+@needs_sdk_027
+def test_list_documents_by_ids_refuses_foreign_repeated_and_too_many_ids(rag, other_rag, unique_name):
+    dataset = rag.create_dataset(name=unique_name)
+    (mine,) = dataset.upload_documents([blob("mine.txt", b"m")])
+    (elsewhere,) = rag.create_dataset(name=f"{unique_name}-other").upload_documents([blob("other.txt", b"o")])
+    (theirs,) = other_rag.create_dataset(name=unique_name).upload_documents([blob("theirs.txt", b"t")])
+
+    with pytest.raises(Exception, match=f"^You don't own the document {elsewhere.id}, {theirs.id}\\.$"):
+        dataset.list_documents(ids=[mine.id, elsewhere.id, theirs.id])
+    with pytest.raises(Exception, match=f"^Field: <ids> - Message: <Duplicate ids: '{mine.id}'> - Value: "):
+        dataset.list_documents(ids=[mine.id, mine.id])
+    with pytest.raises(
+        Exception, match="^Field: <ids> - Message: <List should have at most 100 items after validation"
+    ):
+        dataset.list_documents(ids=[f"{index:032x}" for index in range(101)])
 
 
 def test_list_documents_pages(rag, unique_name):
@@ -341,6 +388,39 @@ def test_download_of_an_empty_file_raises(rag, unique_name):
     assert document.size == 0
     with pytest.raises(Exception, match="^This file is empty\\.$"):
         document.download()
+
+
+def test_download_of_a_file_shaped_like_an_error_envelope(rag, unique_name):
+    """ragflow-sdk 0.27 takes any ``Content-Disposition: attachment`` answer as the file, which every download is;
+    0.26 decides by the body alone and raises on an object of exactly ``code`` and ``message``."""
+    dataset = rag.create_dataset(name=unique_name)
+    data = b'{"code": 102, "message": "not an error: the stored file"}'
+    (document,) = dataset.upload_documents([blob("envelope.json", data)])
+
+    if SDK_027:
+        assert document.download() == data
+    else:
+        with pytest.raises(Exception, match="^not an error: the stored file$"):
+            document.download()
+
+
+def test_download_with_a_wrong_key(live_server, rag, unique_name):
+    """A 401 body (``code``, ``message``, ``data``) raises under ragflow-sdk 0.27 and is handed back as if it were
+    the file by 0.26 (contract §4.4)."""
+    from ragflow_sdk import RAGFlow
+    from ragflow_sdk.modules.document import Document
+
+    dataset = rag.create_dataset(name=unique_name)
+    (document,) = dataset.upload_documents([blob("secret.txt", b"secret")])
+    stranger = Document(
+        RAGFlow("ragflow-not-a-key", live_server.base_url), {"id": document.id, "dataset_id": dataset.id}
+    )
+
+    if SDK_027:
+        with pytest.raises(Exception, match="^<Unauthorized '401: Unauthorized'>$"):
+            stranger.download()
+    else:
+        assert b'"code":401' in stranger.download().replace(b" ", b"")
 
 
 # ---- delete ---------------------------------------------------------------------------------------

@@ -130,6 +130,22 @@ def test_list_filters_and_pages(services: Services, caller: Caller, other_caller
         services.datasets.list_page(caller, DatasetListing(name="alpha-foreign"))
 
 
+def test_list_by_ids_names_every_dataset_the_caller_does_not_own(
+    services: Services, caller: Caller, other_caller: Caller
+) -> None:
+    mine = [services.datasets.create(caller, NewDataset(name=name)).record.id for name in ("a", "b", "c")]
+    theirs = services.datasets.create(other_caller, NewDataset(name="theirs")).record.id
+    missing = "0" * 32
+    views, total = services.datasets.list_page(caller, DatasetListing(dataset_ids=(mine[2], mine[0]), desc=False))
+    assert ([v.record.name for v in views], total) == (["a", "c"], 2)
+    views, total = services.datasets.list_page(caller, DatasetListing(dataset_ids=tuple(mine), page_size=1, page=3))
+    assert ([v.record.name for v in views], total) == (["a"], 3)
+    with pytest.raises(
+        DataError, match=rf"^User '{caller.tenant_id}' lacks permission for datasets: '{theirs}, {missing}'$"
+    ):
+        services.datasets.list_page(caller, DatasetListing(dataset_ids=(mine[0], theirs, missing)))
+
+
 def test_delete_is_all_or_nothing_and_removes_files(services: Services, caller: Caller, other_caller: Caller) -> None:
     mine = services.datasets.create(caller, NewDataset(name="mine")).record.id
     theirs = services.datasets.create(other_caller, NewDataset(name="theirs")).record.id

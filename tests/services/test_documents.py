@@ -101,6 +101,28 @@ def test_list_filters(services: Services, caller: Caller, dataset_id: str) -> No
         names(types=("x", "y"))
 
 
+def test_list_by_ids_refuses_documents_outside_the_dataset(
+    services: Services, caller: Caller, other_caller: Caller, dataset_id: str
+) -> None:
+    first, second, third = services.documents.upload(
+        caller, dataset_id, [incoming("a.txt"), incoming("b.txt"), incoming("c.txt")]
+    )
+    other_dataset = services.datasets.create(caller, NewDataset(name="other")).record.id
+    (elsewhere,) = services.documents.upload(caller, other_dataset, [incoming("x.txt")])
+    foreign_dataset = services.datasets.create(other_caller, NewDataset(name="kb")).record.id
+    (theirs,) = services.documents.upload(other_caller, foreign_dataset, [incoming("y.txt")])
+
+    listing = DocumentListing(document_ids=(third.id, first.id), orderby="name", desc=False)
+    views, total = services.documents.list_page(caller, dataset_id, listing)
+    assert ([view.record.name for view in views], total) == (["a.txt", "c.txt"], 2)
+    with pytest.raises(DataError, match=rf"^You don't own the document {elsewhere.id}, {theirs.id}\.$"):
+        services.documents.list_page(
+            caller, dataset_id, DocumentListing(document_ids=(second.id, elsewhere.id, theirs.id))
+        )
+    with pytest.raises(DataError, match=rf"^You don't own the document {theirs.id}\.$"):
+        services.documents.aggregate(caller, dataset_id, DocumentListing(document_ids=(theirs.id,)))
+
+
 def test_update_rules(services: Services, caller: Caller, dataset_id: str) -> None:
     first, second = services.documents.upload(caller, dataset_id, [incoming("a.txt"), incoming("b.txt")])
     with pytest.raises(DataError, match="Duplicated document name in the same dataset."):

@@ -64,8 +64,11 @@ def create_dataset(caller: CurrentCaller, services: ServicesDep, body: StrictJso
 @router.get("", summary="List datasets")
 def list_datasets(request: Request, caller: CurrentCaller, services: ServicesDep, limits: Limits) -> Response:
     arguments: dict[str, Any] = {}
-    for key, value in request.query_params.items():
-        arguments.setdefault(key, value)
+    for key, value in request.query_params.multi_items():
+        if key == "ids":  # repeated, as ragflow-sdk 0.27 sends it
+            arguments.setdefault(key, []).append(value)
+        else:
+            arguments.setdefault(key, value)
     if isinstance(arguments.get("ext"), str):
         with contextlib.suppress(ValueError):
             arguments["ext"] = decode_json(arguments["ext"], limits)
@@ -73,6 +76,7 @@ def list_datasets(request: Request, caller: CurrentCaller, services: ServicesDep
     owner_ids = query.ext.get("owner_ids")
     listing = DatasetListing(
         dataset_id=query.id,
+        dataset_ids=tuple(query.ids or ()),
         name=query.name,
         name_contains=query.ext.get("keywords") or None,
         chunk_method=query.ext.get("parser_id") or None,

@@ -26,6 +26,7 @@ from ragloom.api.schemas.documents import (
     document_raw_item,
     document_upload_item,
 )
+from ragloom.api.schemas.ids import DocumentIdsQuery
 from ragloom.api.schemas.parser_config import ParserConfig
 from ragloom.api.uploads import read_multipart
 from ragloom.errors import ArgumentError, DataError, RetCode
@@ -132,7 +133,7 @@ def _listing(params: QueryParams, limits: LimitSettings) -> DocumentListing:
     page, page_size = sane_page(*page_and_size(params))
     return DocumentListing(
         document_id=params.get("id") or None,
-        document_ids=_many(params, "ids", "ids[]"),
+        document_ids=tuple(validate(DocumentIdsQuery, {"ids": list(_many(params, "ids", "ids[]"))}).ids),
         name=params.get("name") or None,
         keywords=params.get("keywords") or None,
         suffixes=_many(params, "suffix", "suffix[]"),

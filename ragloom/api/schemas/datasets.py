@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import string
-from collections import Counter
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -18,6 +17,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from ragloom.api.schemas.ids import FilterIds, refuse_duplicates
 from ragloom.api.schemas.parser_config import AutoMetadataConfig, ParserConfig, StrictModel
 from ragloom.clock import http_date
 from ragloom.ids import parse_uuid
@@ -44,6 +44,11 @@ def uuid1_hex(value: Any) -> str:
     if parsed.version != 1:
         raise PydanticCustomError("invalid_UUID1_format", "Must be a UUID1 format")
     return parsed.hex
+
+
+def distinct_dataset_ids(values: list[str]) -> list[str]:
+    """Dataset ids as RAGFlow validates a list of them: each a UUID1, none repeated."""
+    return refuse_duplicates([uuid1_hex(item) for item in values])
 
 
 class DatasetFields(StrictModel):
@@ -215,15 +220,7 @@ class DeleteRequest(StrictModel):
     @field_validator("ids")
     @classmethod
     def _ids(cls, value: list[str] | None) -> list[str] | None:
-        if value is None:
-            return None
-        ids = [uuid1_hex(item) for item in value]
-        duplicates = [item for item, count in Counter(ids).items() if count > 1]
-        if duplicates:
-            raise PydanticCustomError(
-                "duplicate_uuids", "Duplicate ids: '{duplicate_ids}'", {"duplicate_ids": ", ".join(duplicates)}
-            )
-        return ids
+        return None if value is None else distinct_dataset_ids(value)
 
 
 class ListDatasetsQuery(BaseModel):
@@ -232,6 +229,7 @@ class ListDatasetsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str | None = None
+    ids: FilterIds | None = None
     name: str | None = None
     page: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1
     page_size: Annotated[int, Field(ge=1)] = 30
@@ -244,6 +242,15 @@ class ListDatasetsQuery(BaseModel):
     @classmethod
     def _id(cls, value: Any) -> str:
         return uuid1_hex(value)
+
+    @field_validator("ids")
+    @classmethod
+    def _ids(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if value is None:
+            return None
+        if info.data.get("id"):
+            raise PydanticCustomError("id_and_ids", "Should not provide both 'id' and 'ids'")
+        return distinct_dataset_ids(value)
 
     @field_validator("page_size")
     @classmethod

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from ragloom.api.schemas.ids import refuse_duplicates
 from ragloom.api.schemas.parser_config import ParserConfig, StrictModel
 from ragloom.clock import http_date
 from ragloom.services.documents import DocumentView, run_word
@@ -62,13 +62,7 @@ class DeleteDocumentsRequest(StrictModel):
     @field_validator("ids")
     @classmethod
     def _distinct(cls, value: list[str] | None) -> list[str] | None:
-        if value:
-            duplicates = [item for item, count in Counter(value).items() if count > 1]
-            if duplicates:
-                raise PydanticCustomError(
-                    "duplicate_uuids", "Duplicate ids: '{duplicate_ids}'", {"duplicate_ids": ", ".join(duplicates)}
-                )
-        return value
+        return refuse_duplicates(value) if value else value
 
 
 def _thumbnail(document: Document) -> str:

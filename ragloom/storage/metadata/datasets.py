@@ -27,7 +27,7 @@ class DatasetQuery:
     """Filters, order and page of a dataset listing (always within one tenant)."""
 
     tenant_id: str
-    dataset_id: str | None = None
+    dataset_ids: tuple[str, ...] | None = None  # None: every dataset of the tenant
     name_key: str | None = None
     name_contains: str | None = None
     chunk_method: str | None = None
@@ -82,8 +82,8 @@ class DatasetRepository:
     def page(self, query: DatasetQuery) -> tuple[list[Dataset], int]:
         """One page of datasets and the number matching before paging."""
         statement = select(Dataset).where(Dataset.tenant_id == query.tenant_id)
-        if query.dataset_id is not None:
-            statement = statement.where(Dataset.id == query.dataset_id)
+        if query.dataset_ids is not None:
+            statement = statement.where(Dataset.id.in_(query.dataset_ids))
         if query.name_key is not None:
             statement = statement.where(Dataset.name_key == query.name_key)
         if query.name_contains:
