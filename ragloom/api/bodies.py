@@ -118,9 +118,15 @@ def validation_message(error: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def validate(model: type[M], payload: dict[str, Any], *, code: RetCode = RetCode.ARGUMENT_ERROR) -> M:
-    """``payload`` as ``model``, or a :class:`RagloomError` with ``code`` and the formatted problems."""
+def validate(
+    model: type[M], payload: dict[str, Any], *, code: RetCode = RetCode.ARGUMENT_ERROR, context: Any = None
+) -> M:
+    """``payload`` as ``model`` (its validators given ``context``), or the refusal: ``model.refusal(error)``
+    when the model words its own, else a :class:`RagloomError` with ``code`` and the formatted problems."""
     try:
-        return model.model_validate(payload)
+        return model.model_validate(payload, context=context)
     except ValidationError as error:
+        refusal = getattr(model, "refusal", None)
+        if callable(refusal):
+            raise refusal(error) from None
         raise RagloomError(validation_message(error), code=code) from None

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
+from ragloom.api.inputs import NoBody
 from ragloom.api.routing import EnvelopeRoute, envelope
 from ragloom.clock import http_date
 
@@ -35,7 +36,7 @@ def _token(tenant_id: str, token: str, key_id: str, create_time: int, last_used:
 
 @router.post("", summary="Create an API key for the caller's tenant (the secret is shown only now)")
 @envelope(Envelope.J)
-def create_token(caller: CurrentCaller, services: ServicesDep) -> Response:
+def create_token(caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
     issued = services.tenants.issue_key(tenant_id=caller.tenant_id, label="created through the API")
     key = next(key for key in services.tenants.list_keys(caller.tenant_id) if key.id == issued.id)
     return success(Envelope.J, _token(caller.tenant_id, issued.secret, issued.id, key.create_time, None))
@@ -52,6 +53,6 @@ def list_tokens(caller: CurrentCaller, services: ServicesDep) -> Response:
 
 @router.delete("/{token}", summary="Revoke one of the caller's tenant's API keys (by secret, hint or id)")
 @envelope(Envelope.J)
-def delete_token(token: str, caller: CurrentCaller, services: ServicesDep) -> Response:
+def delete_token(token: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
     services.tenants.revoke(token, tenant_id=caller.tenant_id)
     return success(Envelope.J, True)

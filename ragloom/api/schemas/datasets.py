@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import string
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -15,9 +16,12 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
+from ragloom.api.json_input import decode_json
 from ragloom.api.schemas.ids import FilterIds, refuse_duplicates
+from ragloom.api.schemas.loose import request_context
 from ragloom.api.schemas.parser_config import AutoMetadataConfig, ParserConfig, StrictModel
 from ragloom.clock import http_date
 from ragloom.ids import parse_uuid
@@ -52,7 +56,8 @@ def distinct_dataset_ids(values: list[str]) -> list[str]:
 
 
 class DatasetFields(StrictModel):
-    """Fields shared by create and update."""
+    """Fields shared by create and update. Keys of ``ext`` that name a field are read as that
+    field when it is not sent itself (RAGFlow's SDK sends some settings there)."""
 
     avatar: Annotated[str | None, Field(max_length=65535)] = None
     description: Annotated[str | None, Field(max_length=65535)] = None
@@ -64,6 +69,18 @@ class DatasetFields(StrictModel):
     pipeline_id: str | None = None
     auto_metadata_config: AutoMetadataConfig | None = None
     ext: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lift_ext(cls, body: Any) -> Any:
+        extra = body.get("ext") if isinstance(body, dict) else None
+        if not isinstance(extra, dict):
+            return body
+        lifted = dict(body)
+        for key, value in extra.items():
+            if key in cls.model_fields and key not in lifted and key not in {"ext", "dataset_id"}:
+                lifted[key] = value
+        return lifted
 
     @field_validator("avatar")
     @classmethod
@@ -194,11 +211,19 @@ class CreateDatasetRequest(DatasetFields):
 class UpdateDatasetRequest(DatasetFields):
     """``PUT /datasets/{dataset_id}``; only the keys sent are applied."""
 
-    dataset_id: str
+    dataset_id: SkipJsonSchema[str]  # the path's, validated with the body as RAGFlow does
     name: DatasetName = ""
     pagerank: Annotated[int, Field(ge=0, le=100)] = 0
     language: Annotated[str | None, Field(max_length=32)] = None
     connectors: list[dict[str, Any]] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _path_id(cls, body: Any, info: ValidationInfo) -> Any:
+        path = request_context(info).path
+        if isinstance(body, dict) and "dataset_id" in path:
+            return {**body, "dataset_id": path["dataset_id"]}
+        return body
 
     @field_validator("dataset_id", mode="before")
     @classmethod
@@ -224,9 +249,11 @@ class DeleteRequest(StrictModel):
 
 
 class ListDatasetsQuery(BaseModel):
-    """``GET /datasets`` query (lax types, unknown keys rejected)."""
+    """``GET /datasets`` query (lax types, unknown keys rejected; a key sent twice is read once,
+    the first time, but for the repeated ``ids`` that ragflow-sdk 0.27 sends)."""
 
     model_config = ConfigDict(extra="forbid")
+    takes_first: ClassVar[bool] = True
 
     id: str | None = None
     ids: FilterIds | None = None
@@ -236,7 +263,16 @@ class ListDatasetsQuery(BaseModel):
     orderby: Literal["create_time", "update_time"] = "create_time"
     desc: bool = True
     include_parsing_status: bool = False
-    ext: dict[str, Any] = Field(default_factory=dict)
+    ext: dict[str, Any] = Field(default_factory=dict, description="A JSON object: keywords, parser_id, owner_ids.")
+
+    @field_validator("ext", mode="before")
+    @classmethod
+    def _ext_json(cls, value: Any, info: ValidationInfo) -> Any:
+        # JSON beyond the limits is refused; malformed JSON is left for the type check to word.
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                return decode_json(value, request_context(info).limits)
+        return value
 
     @field_validator("id", mode="before")
     @classmethod
