@@ -41,6 +41,7 @@ M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])
 
 JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 
 
@@ -93,7 +94,7 @@ def _strict_reader(model: type[BaseModel]) -> Callable[..., Any]:
 
 @functools.cache
 def _loose_reader(model: type[BaseModel]) -> Callable[..., Any]:
-    @declares(Declared(bodies=((JSON, model),)))
+    @declares(Declared(bodies=((JSON, model), (FORM, model))))
     async def read(request: Request, _caller: CurrentCaller) -> BaseModel:
         payload = await read_loose_body(request, limits_of(request))
         return validate(model, payload, context=context_of(request))

@@ -106,6 +106,7 @@ def test_the_documented_bodies_and_parameters_say_what_clients_send(document: di
     assert retrieval["required"] == ["dataset_ids", "question"]
     assert retrieval["properties"]["dataset_ids"] == {
         "items": {"type": "string"},
+        "minItems": 1,
         "title": "Dataset Ids",
         "type": "array",
     }

@@ -146,7 +146,7 @@ def chunk_changes(body: dict[str, Any], limits: LimitSettings) -> ChunkChanges:
 class ChunkFields(LooseModel):
     """What a chunk request may send."""
 
-    content: Sent[str] = None
+    content: Sent[str] = Field(None, json_schema_extra={"minLength": 1})
     important_keywords: Sent[list[str]] = None
     questions: Sent[list[str]] = None
     tag_kwd: Sent[list[str]] = None

@@ -40,7 +40,7 @@ class ChatMessageFields(LooseModel):
 
     required_keys = ("role", "content")
 
-    role: Sent[str] = Field(None, description="user, assistant or system.")
+    role: Sent[str] = Field(None, json_schema_extra={"enum": ["user", "assistant", "system"]})
     content: Sent[str] = None
     id: Sent[str] = None
 
@@ -48,7 +48,11 @@ class ChatMessageFields(LooseModel):
 class CompletionBody(CheckedBody[CompletionRequest]):
     """Ask a chat (or, on ``/chat/completions`` without ``chat_id``, the default chat model)."""
 
-    messages: Sent[list[ChatMessageFields]] = Field(None, description="The conversation; the last is the user's.")
+    required_one_of = ("messages", "question")
+
+    messages: Sent[list[ChatMessageFields]] = Field(
+        None, description="The conversation; the last is the user's.", json_schema_extra={"minItems": 1}
+    )
     question: Sent[str] = Field(None, description="One question, instead of `messages`.")
     chat_id: Sent[str] = None
     session_id: Sent[str] = Field(None, description="The session to continue; a new one when left out.")

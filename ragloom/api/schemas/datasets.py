@@ -30,6 +30,7 @@ from ragloom.services.datasets import DatasetView
 from ragloom.services.parser_config import DATASET_CHUNK_METHODS
 
 DATASET_NAME_LIMIT = 128
+MODEL_ID_PATTERN = r"^\S[^@]*@\S.*$"
 _CHUNK_METHOD_MESSAGE = (
     "Input should be "
     + ", ".join(f"'{m}'" for m in DATASET_CHUNK_METHODS[:-1])
@@ -61,9 +62,16 @@ class DatasetFields(StrictModel):
 
     avatar: Annotated[str | None, Field(max_length=65535)] = None
     description: Annotated[str | None, Field(max_length=65535)] = None
-    embedding_model: Annotated[str | None, Field(max_length=255)] = None
+    embedding_model: Annotated[
+        str | None,
+        Field(
+            max_length=255,
+            description="`<model_name>@<provider>`; null: the tenant's default.",
+            json_schema_extra={"pattern": MODEL_ID_PATTERN, "examples": ["multilingual-e5-small@Builtin"]},
+        ),
+    ] = None
     permission: Literal["me", "team"] = "me"
-    chunk_method: str | None = None
+    chunk_method: Annotated[str | None, Field(json_schema_extra={"enum": list(DATASET_CHUNK_METHODS)})] = None
     parser_config: ParserConfig | None = None
     parse_type: Annotated[int | None, Field(ge=0, le=64)] = None
     pipeline_id: str | None = None

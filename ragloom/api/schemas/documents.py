@@ -33,7 +33,7 @@ class UpdateDocumentRequest(BaseModel):
 
     # Defaults are never validated: an absent key stays unset, an explicit null fails the type.
     name: str = _ABSENT
-    chunk_method: str = _ABSENT
+    chunk_method: Annotated[str, Field(json_schema_extra={"enum": list(DOCUMENT_CHUNK_METHODS)})] = _ABSENT
     pipeline_id: str = _ABSENT
     enabled: Annotated[int, Field(ge=0, le=1)] = _ABSENT
     chunk_count: Annotated[int, Field(ge=0)] = _ABSENT

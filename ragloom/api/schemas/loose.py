@@ -58,16 +58,20 @@ def _required_keys(schema: dict[str, Any], model: type[Any]) -> None:
     required = getattr(model, "required_keys", ())
     if required:
         schema["required"] = list(required)
+    alternatives = getattr(model, "required_one_of", ())
+    if alternatives:
+        schema["anyOf"] = [{"required": [key]} for key in alternatives]
 
 
 class LooseModel(BaseModel):
     """A loose body or query string: every key declared, unknown keys kept, values as sent.
 
-    ``required_keys`` are the keys RAGFlow refuses a request without: the schema says so, and
-    the model's own checks refuse it in RAGFlow's words."""
+    ``required_keys`` are the keys RAGFlow refuses a request without (``required_one_of``: at
+    least one of them): the schema says so, and the model's own checks refuse it in RAGFlow's words."""
 
     model_config = ConfigDict(extra="allow", json_schema_extra=_required_keys)
     required_keys: ClassVar[tuple[str, ...]] = ()
+    required_one_of: ClassVar[tuple[str, ...]] = ()
 
     def given(self) -> dict[str, Any]:
         """The keys the client sent, with their values as sent (what RAGFlow's ``request.json`` holds)."""

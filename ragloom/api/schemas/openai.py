@@ -43,7 +43,7 @@ class OpenAIChatRequest(ReferenceOptions, CheckedBody[OpenAIQuestion]):
     required_keys = ("model", "messages")
 
     model: Sent[str] = None
-    messages: Sent[list[ChatMessageFields]] = None
+    messages: Sent[list[ChatMessageFields]] = Field(None, json_schema_extra={"minItems": 1})
     stream: Sent[bool] = None
     extra_body: Sent[ReferenceOptions] = None
     temperature: Sent[float] = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from ragloom.api.schemas.loose import CheckedBody, RequestContext, Sent
 from ragloom.errors import DataError
@@ -15,7 +15,7 @@ class ParseRequest(CheckedBody[list[str]]):
 
     required_keys = ("document_ids",)
 
-    document_ids: Sent[list[str]] = None
+    document_ids: Sent[list[str]] = Field(None, json_schema_extra={"minItems": 1})
 
     def check(self, body: dict[str, Any], _context: RequestContext) -> list[str]:
         ids = body.get("document_ids")

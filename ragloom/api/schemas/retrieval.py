@@ -20,7 +20,7 @@ class RetrievalRequest(CheckedBody[RetrievalQuery]):
 
     required_keys = ("dataset_ids", "question")
 
-    dataset_ids: Sent[list[str]] = None
+    dataset_ids: Sent[list[str]] = Field(None, json_schema_extra={"minItems": 1})
     question: Sent[str] = None
     document_ids: Sent[list[str]] = None
     page: Sent[int] = None
