@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException
 from starlette.types import Message
 
 from ragloom.api.json_input import decode_json
@@ -92,7 +93,9 @@ async def read_loose_body(request: Request, limits: LimitSettings) -> dict[str, 
 
 
 async def _form_fields(request: Request, body: bytes) -> dict[str, Any]:
-    """The text fields of a form body already read (parsed as Starlette parses forms)."""
+    """The text fields of a form body already read (parsed as Starlette parses forms); a
+    multipart body the parser cannot read (no boundary, broken parts, too many fields) is a
+    101 in the route's envelope, as on the upload route, not Starlette's HTTP 400."""
     delivered = False
 
     async def replay() -> Message:
@@ -102,8 +105,11 @@ async def _form_fields(request: Request, body: bytes) -> dict[str, Any]:
         delivered = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    async with Request(request.scope, replay).form() as form:
-        return {key: value for key, value in form.items() if isinstance(value, str)}
+    try:
+        async with Request(request.scope, replay).form() as form:
+            return {key: value for key, value in form.items() if isinstance(value, str)}
+    except HTTPException as error:
+        raise ArgumentError(str(error.detail)) from None
 
 
 def validation_message(error: ValidationError) -> str:
