@@ -6,8 +6,9 @@ For every route in the schema:
   (:mod:`ragloom.api.inputs`) — the models that validate them — as JSON Schema in validation
   mode; a route that reads no body says so (``x-no-body``);
 - its **responses** are its envelope (:func:`ragloom.api.routing.envelope`): the success shape
-  with ``data`` as declared, or a file, a stream, text, or a body that is no envelope, and the
-  error envelope; ``x-envelope`` names the shape (contract §1.3);
+  with ``data`` as declared, or a file, text, or a body that is no envelope, and the error
+  envelope; server-sent events where the route streams; ``x-envelope`` names the shape
+  (contract §1.3), ``x-success`` and ``x-streams`` what else the success may be;
 - the **Bearer API key** is required (``ApiKey``) wherever the route depends on the caller,
   with the 401 answer every such route gives;
 - its **operation id** is the route's name (the function's, or ``name=`` for an alias), and
@@ -51,7 +52,7 @@ _ERROR = {
     "type": "object",
     "description": "A refusal: `code` says why (contract §1.4).",
     "required": ["code", "message"],
-    "properties": {"code": {"type": "integer"}, "message": {"type": "string"}, "data": {}},
+    "properties": {"code": {"type": "integer", "not": {"const": 0}}, "message": {"type": "string"}, "data": {}},
 }
 _UNAUTHORIZED = {
     "type": "object",
@@ -71,6 +72,14 @@ rule, 109 not the caller's, 100 an exception as RAGFlow words it), sent with HTT
 method answers HTTP 200, code 100, `{METHOD_NOT_ALLOWED}`.
 
 Send the API key as `Authorization: Bearer <key>` (the Authorize button)."""
+
+
+_EVENT = {
+    "type": "object",
+    "description": "One server-sent event.",
+    "required": ["data"],
+    "properties": {"data": {"type": "string", "description": "JSON: an envelope, or OpenAI's chunk (then `[DONE]`)."}},
+}
 
 
 class DocumentedAPI(FastAPI):
@@ -209,6 +218,8 @@ def _describe(operation: dict[str, Any], route: Any, schemas: _Schemas) -> None:
     operation["responses"] = _responses(answer, schemas)
     operation["x-envelope"] = answer.shape.value
     operation["x-success"] = answer.success.value
+    if answer.streams:
+        operation["x-streams"] = True
     if requires_key(route):
         operation["security"] = [{SECURITY_SCHEME: []}]
         operation["responses"]["401"] = {
@@ -273,12 +284,6 @@ def _responses(answer: Answer, schemas: _Schemas) -> dict[str, Any]:
             "application/json": {"schema": error},
         }
         description = "The file's bytes (with its own content type), or a refusal in the envelope."
-    elif answer.success is Success.STREAM:
-        content = {
-            "text/event-stream": {"schema": {"type": "string"}},
-            "application/json": {"schema": enveloped},
-        }
-        description = "Server-sent events (`data: {...}` per event, then `data: true`) or the whole answer."
     elif answer.success is Success.TEXT:
         content = {"text/plain": {"schema": {"type": "string"}}}
         description = "Plain text."
@@ -289,4 +294,7 @@ def _responses(answer: Answer, schemas: _Schemas) -> dict[str, Any]:
     else:
         content = {"application/json": {"schema": enveloped}}
         description = f"Envelope {answer.shape.value}: success has code 0; a refusal a code and a message."
+    if answer.streams:
+        content["text/event-stream"] = {"schema": _EVENT}
+        description += " With `stream`, server-sent events instead."
     return {"200": {"description": description, "content": content}}

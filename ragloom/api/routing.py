@@ -34,7 +34,6 @@ class Success(StrEnum):
 
     ENVELOPE = "envelope"  # the envelope, ``data`` as declared
     FILE = "file"  # the bytes of a file (errors in the envelope)
-    STREAM = "stream"  # server-sent events when the request asks for a stream, else the envelope
     TEXT = "text"  # plain text
     BARE = "bare"  # a JSON body that is no envelope (``raw`` says which), e.g. OpenAI's shapes
 
@@ -42,21 +41,28 @@ class Success(StrEnum):
 @dataclass(frozen=True)
 class Answer:
     """How a route answers: its envelope, the type of its success ``data`` (``None``: not
-    described), and what else its success may be."""
+    described), what else its success may be (``raw`` describes a bare body), and whether it
+    streams server-sent events when the request asks for a stream."""
 
     shape: Envelope = Envelope.R
     data: Any = None
     success: Success = Success.ENVELOPE
     raw: Any = None
+    streams: bool = False
 
 
 def envelope(
-    shape: Envelope = Envelope.R, *, data: Any = None, success: Success = Success.ENVELOPE, raw: Any = None
+    shape: Envelope = Envelope.R,
+    *,
+    data: Any = None,
+    success: Success = Success.ENVELOPE,
+    raw: Any = None,
+    streams: bool = False,
 ) -> Callable[[F], F]:
     """Declare how a route answers (without it: envelope R, data not described)."""
 
     def mark(function: F) -> F:
-        function.__answer__ = Answer(shape, data, success, raw)  # type: ignore[attr-defined]
+        function.__answer__ = Answer(shape, data, success, raw, streams)  # type: ignore[attr-defined]
         return function
 
     return mark

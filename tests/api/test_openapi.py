@@ -187,9 +187,15 @@ def test_answers_are_described_as_their_envelopes(document: dict[str, Any]) -> N
         return dict(success)
 
     assert success_of("create_dataset")["required"] == ["code"]  # R: no message on success
+    assert success_of("create_dataset")["properties"]["data"] == {"$ref": "#/components/schemas/DatasetOut"}
+    assert success_of("list_models")["properties"]["data"]["items"] == {"$ref": "#/components/schemas/ModelOut"}
+    assert success_of("delete_token")["properties"]["data"] == {"type": "boolean"}
+    dataset = document["components"]["schemas"]["DatasetOut"]
+    assert {"id", "name", "embedding_model", "chunk_count", "create_date"} <= set(dataset["required"])
     assert success_of("list_documents")["properties"]["message"] == {"const": "success"}  # J
     download = by_id["download_document"]["responses"]["200"]["content"]
     assert download["application/octet-stream"]["schema"]["format"] == "binary"
     assert "text/event-stream" in by_id["chat_completions"]["responses"]["200"]["content"]
+    assert by_id["openai_completions"]["x-streams"] is True
     assert "text/plain" in by_id["ping"]["responses"]["200"]["content"]
     assert by_id["delete_chat"]["x-no-body"] is True

@@ -12,8 +12,9 @@ question in it, a tenant model, seeded afresh for each operation. Every answer m
   logged at ERROR by the server (its log is read after every request);
 - free of Python tracebacks and exception reprs, but for the code-100 reprs RAGFlow answers on
   purpose (``ValueError('page_size must be …')``, what ``int()`` or ``json.loads`` raise);
-- JSON in a RAGFlow envelope — or, where the operation says so (``x-success``), a file, an
-  event stream of envelopes, text, or an OpenAI object.
+- JSON in a RAGFlow envelope — or, where the operation says so (``x-success``, ``x-streams``),
+  a file, text, an OpenAI object, or an event stream (of envelopes, on RAGFlow's routes);
+- as the document describes it (schemathesis's response-schema conformance).
 
 It runs against a live server rather than in-process: both found the same defects, and only a
 live server parses requests with uvicorn and runs the parse workers the fuzzed requests start,
@@ -38,6 +39,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from schemathesis.checks import FailureGroup, response_schema_conformance
 from schemathesis.config import GenerationConfig
 
 from ragloom.api.app import create_app
@@ -195,9 +197,9 @@ def answer_problems(operation: dict[str, Any], status: int, content_type: str, t
     problems.check("Traceback" not in text and 'File "' not in text, "a traceback in the body")
     success = operation.get("x-success", "envelope")
     if content_type.startswith("text/event-stream"):
-        problems.check(success in {"stream", "bare"}, "an event stream from a route that sends none")
+        problems.check(operation.get("x-streams") is True, "an event stream from a route that sends none")
         for line in text.splitlines():
-            if success == "stream" and line.startswith("data:"):
+            if success == "envelope" and line.startswith("data:"):
                 problems.found += envelope_problems(json.loads(line[5:]))
         return problems.found
     if not content_type.startswith("application/json"):
@@ -243,8 +245,10 @@ def test_the_checks_catch_what_they_must() -> None:
     assert answer_problems(enveloped, 200, "text/html", "<p>") == ["a text/html answer from an enveloped route"]
     assert answer_problems({"x-success": "file"}, 200, "image/png", "…") == []
     stream = 'data: {"code":0,"message":"","data":{"answer":"a"}}\n\ndata: {"code":0,"message":"","data":true}\n\n'
-    assert answer_problems({"x-success": "stream"}, 200, "text/event-stream", stream) == []
-    assert answer_problems({"x-success": "stream"}, 200, "text/event-stream", 'data: {"answer":1}\n') != []
+    streams = {"x-success": "envelope", "x-streams": True}
+    assert answer_problems(streams, 200, "text/event-stream", stream) == []
+    assert answer_problems(streams, 200, "text/event-stream", 'data: {"answer":1}\n') != []
+    assert answer_problems(enveloped, 200, "text/event-stream", stream) != []
     assert answer_problems({"x-success": "bare"}, 200, "application/json", '{"object":"chat.completion"}') == []
     assert SERVER_ERROR.search("2026-01-01T00:00:00.000 ERROR   ragloom.api.routing unhandled error on GET /x")
     assert not SERVER_ERROR.search("2026-01-01T00:00:00.000 WARNING ragloom.workers a document failed")
@@ -298,6 +302,10 @@ def test_fuzzing_an_operation_finds_no_server_error_and_no_traceback(target: Fuz
         content_type = (response.headers.get("content-type") or [""])[0]
         text = response.content.decode("utf-8", errors="replace")
         problems = answer_problems(described, response.status_code, content_type, text)
+        try:
+            case.validate_response(response, checks=[response_schema_conformance])
+        except FailureGroup as mismatch:
+            problems.append(f"not as documented: {str(mismatch)[:300]}")
         problems += [f"logged by the server: {line}" for line in target.server_errors()]
         if problems:
             failures.append(f"{'; '.join(problems)}\n    {case.as_curl_command(headers=target.headers)}")

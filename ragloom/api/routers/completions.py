@@ -19,7 +19,7 @@ from ragloom.api import sse
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, failure, success
 from ragloom.api.inputs import LooseBody
-from ragloom.api.routing import EnvelopeRoute, Success, envelope
+from ragloom.api.routing import EnvelopeRoute, envelope
 from ragloom.api.schemas.completions import CompletionBody
 from ragloom.services.answers import AnswerEvent, EventKind
 from ragloom.services.completions import Turn
@@ -30,7 +30,7 @@ router = APIRouter(tags=["chat"], route_class=EnvelopeRoute)
 
 
 @router.post("/chats/{chat_id}/completions", summary="Ask a chat")
-@envelope(Envelope.JD, success=Success.STREAM)
+@envelope(Envelope.JD, streams=True)
 def chat_completions(
     chat_id: str,  # noqa: ARG001 -- the body reads it (a chat_id in the body wins)
     caller: CurrentCaller,
@@ -41,7 +41,7 @@ def chat_completions(
 
 
 @router.post("/chat/completions", summary="Ask a chat, or the default chat model without one")
-@envelope(Envelope.JD, success=Success.STREAM)
+@envelope(Envelope.JD, streams=True)
 def completions(caller: CurrentCaller, services: ServicesDep, body: LooseBody[CompletionBody]) -> Response:
     return _converse(caller, services, body)
 

@@ -7,12 +7,16 @@ from fastapi import APIRouter, Response
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import Query, StrictBody
-from ragloom.api.routing import EnvelopeRoute
+from ragloom.api.routing import EnvelopeRoute, envelope
 from ragloom.api.schemas.datasets import (
     CreateDatasetRequest,
+    DatasetDetailOut,
+    DatasetListItemOut,
+    DatasetOut,
     DeleteRequest,
     ListDatasetsQuery,
     UpdateDatasetRequest,
+    UpdatedDatasetOut,
     dataset_list_item,
     dataset_public,
 )
@@ -27,6 +31,7 @@ _PIPELINES_UNSUPPORTED = "Ingestion pipelines are not supported by ragloom; choo
 
 
 @router.post("", summary="Create a dataset")
+@envelope(Envelope.R, data=DatasetOut)
 def create_dataset(caller: CurrentCaller, services: ServicesDep, body: StrictBody[CreateDatasetRequest]) -> Response:
     if body.pipeline_id is not None:
         raise DataError(_PIPELINES_UNSUPPORTED)
@@ -44,6 +49,7 @@ def create_dataset(caller: CurrentCaller, services: ServicesDep, body: StrictBod
 
 
 @router.get("", summary="List datasets")
+@envelope(Envelope.R, data=list[DatasetListItemOut])
 def list_datasets(caller: CurrentCaller, services: ServicesDep, query: Query[ListDatasetsQuery]) -> Response:
     owner_ids = query.ext.get("owner_ids")
     listing = DatasetListing(
@@ -70,14 +76,17 @@ def delete_datasets(caller: CurrentCaller, services: ServicesDep, body: StrictBo
 
 
 @router.get("/{dataset_id}", summary="Get one dataset")
+@envelope(Envelope.R, data=DatasetDetailOut)
 def get_dataset(dataset_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
     if parse_uuid(dataset_id) is None:
         raise DataError("Invalid Dataset ID")
     view = services.datasets.get(caller, dataset_id)
-    return success(Envelope.R, {**dataset_public(view), "size": view.counts.size, "connectors": []})
+    detail: DatasetDetailOut = {**dataset_public(view), "size": view.counts.size, "connectors": []}
+    return success(Envelope.R, detail)
 
 
 @router.put("/{dataset_id}", summary="Update a dataset")
+@envelope(Envelope.R, data=UpdatedDatasetOut)
 def update_dataset(
     dataset_id: str,  # noqa: ARG001 -- validated with the body, as RAGFlow does
     caller: CurrentCaller,
@@ -90,7 +99,8 @@ def update_dataset(
         raise DataError("Data-source connectors are not supported by ragloom")
     values = body.model_dump(exclude_unset=True, exclude={"dataset_id", "connectors", "ext", "parse_type"})
     view = services.datasets.update(caller, body.dataset_id, DatasetChanges(values))
-    return success(Envelope.R, {**dataset_public(view), "connectors": body.connectors})
+    updated: UpdatedDatasetOut = {**dataset_public(view), "connectors": body.connectors}
+    return success(Envelope.R, updated)
 
 
 @router.get("/{dataset_id}/metadata/config", summary="Get a dataset's auto-metadata config")

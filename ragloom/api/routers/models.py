@@ -6,15 +6,19 @@ Not part of RAGFlow's public API (RAGFlow sets these in its web UI); documented 
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import NoBody, Query, StrictBody
 from ragloom.api.routing import EnvelopeRoute, envelope
-from ragloom.api.schemas.models import DefaultModelsRequest, ListModelsQuery, TenantModelRequest
+from ragloom.api.schemas.models import (
+    DefaultModelsOut,
+    DefaultModelsRequest,
+    ListModelsQuery,
+    ModelOut,
+    TenantModelRequest,
+)
 from ragloom.errors import ArgumentError
 from ragloom.providers.catalog import ModelEntry, ModelKind
 from ragloom.services.model_defaults import ModelDefaults
@@ -23,7 +27,7 @@ router = APIRouter(tags=["models"], route_class=EnvelopeRoute)
 
 
 @router.get("/models", summary="List the models this server can use")
-@envelope(Envelope.J)
+@envelope(Envelope.J, data=list[ModelOut])
 def list_models(caller: CurrentCaller, services: ServicesDep, query: Query[ListModelsQuery]) -> Response:
     kind = None
     model_type = query.given().get("model_type")
@@ -36,13 +40,13 @@ def list_models(caller: CurrentCaller, services: ServicesDep, query: Query[ListM
 
 
 @router.get("/tenant/models", summary="The caller's default models")
-@envelope(Envelope.J)
+@envelope(Envelope.J, data=DefaultModelsOut)
 def get_defaults(caller: CurrentCaller, services: ServicesDep) -> Response:
     return success(Envelope.J, _defaults(services.model_defaults.get(caller)))
 
 
 @router.put("/tenant/models", summary="Change the caller's default models")
-@envelope(Envelope.J)
+@envelope(Envelope.J, data=DefaultModelsOut)
 def set_defaults(caller: CurrentCaller, services: ServicesDep, body: StrictBody[DefaultModelsRequest]) -> Response:
     return success(Envelope.J, _defaults(services.model_defaults.update(caller, body.given())))
 
@@ -66,7 +70,7 @@ def delete_tenant_model(model_row_id: str, caller: CurrentCaller, services: Serv
     return success(Envelope.J, True)
 
 
-def _model(entry: ModelEntry) -> dict[str, Any]:
+def _model(entry: ModelEntry) -> ModelOut:
     return {
         "id": str(entry.id),
         "model_name": entry.id.name,
@@ -80,5 +84,5 @@ def _model(entry: ModelEntry) -> dict[str, Any]:
     }
 
 
-def _defaults(defaults: ModelDefaults) -> dict[str, str]:
+def _defaults(defaults: ModelDefaults) -> DefaultModelsOut:
     return {"llm_id": defaults.llm_id, "embd_id": defaults.embd_id, "rerank_id": defaults.rerank_id}

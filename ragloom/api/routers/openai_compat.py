@@ -33,7 +33,7 @@ OPENAI_COMPLETION = "an OpenAI chat.completion object, or chat.completion.chunk 
 
 
 @router.post("/openai/{chat_id}/chat/completions", summary="OpenAI-compatible chat completions")
-@envelope(Envelope.J, success=Success.BARE, raw=OPENAI_COMPLETION)
+@envelope(Envelope.J, success=Success.BARE, raw=OPENAI_COMPLETION, streams=True)
 def openai_completions(
     chat_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody[OpenAIChatRequest]
 ) -> Response:
@@ -43,7 +43,7 @@ def openai_completions(
 @router.post(
     "/chats_openai/{chat_id}/chat/completions", summary="OpenAI-compatible chat completions (alias)", deprecated=True
 )
-@envelope(Envelope.J, success=Success.BARE, raw=OPENAI_COMPLETION)
+@envelope(Envelope.J, success=Success.BARE, raw=OPENAI_COMPLETION, streams=True)
 def chats_openai_completions(
     chat_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody[OpenAIChatRequest]
 ) -> Response:

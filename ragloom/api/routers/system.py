@@ -62,7 +62,7 @@ def ping() -> Response:
 
 
 @router.get("/version", summary="Server version")
-@envelope(Envelope.J)
+@envelope(Envelope.J, data=str)
 def version() -> Response:
     return success(Envelope.J, __version__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import string
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, NotRequired
 
 from pydantic import (
     BaseModel,
@@ -18,6 +18,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
+from typing_extensions import TypedDict  # pydantic reads typing's own only from Python 3.12
 
 from ragloom.api.json_input import decode_json
 from ragloom.api.schemas.ids import FilterIds, refuse_duplicates
@@ -304,7 +305,67 @@ class ListDatasetsQuery(BaseModel):
         return value
 
 
-def dataset_public(view: DatasetView) -> dict[str, Any]:
+class DatasetOut(TypedDict):
+    """A dataset as every dataset route returns it (§2.1)."""
+
+    id: str
+    name: str
+    avatar: str | None
+    description: str | None
+    language: str
+    tenant_id: str
+    created_by: str
+    embedding_model: str
+    tenant_embd_id: None
+    permission: str
+    chunk_method: str
+    pipeline_id: str | None
+    parser_config: dict[str, Any]
+    pagerank: int
+    document_count: int
+    chunk_count: int
+    token_num: int
+    similarity_threshold: float
+    vector_similarity_weight: float
+    graphrag_task_id: None
+    graphrag_task_finish_at: None
+    raptor_task_id: None
+    raptor_task_finish_at: None
+    mindmap_task_id: None
+    mindmap_task_finish_at: None
+    status: str
+    create_time: int
+    create_date: str | None
+    update_time: int
+    update_date: str | None
+
+
+class UpdatedDatasetOut(DatasetOut):
+    """``PUT /datasets/{id}``: the dataset and the connectors sent (none: ragloom has none)."""
+
+    connectors: list[dict[str, Any]]
+
+
+class DatasetDetailOut(UpdatedDatasetOut):
+    """``GET /datasets/{id}``: also the bytes its documents take."""
+
+    size: int
+
+
+class DatasetListItemOut(DatasetOut):
+    """A ``GET /datasets`` item: also its owner's profile, and with ``include_parsing_status``
+    how many of its documents are in each parsing state."""
+
+    nickname: str
+    tenant_avatar: str | None
+    unstart_count: NotRequired[int]
+    running_count: NotRequired[int]
+    cancel_count: NotRequired[int]
+    done_count: NotRequired[int]
+    fail_count: NotRequired[int]
+
+
+def dataset_public(view: DatasetView) -> DatasetOut:
     """A dataset as every dataset route returns it (§2.1)."""
     record, counts = view.record, view.counts
     return {
@@ -341,19 +402,15 @@ def dataset_public(view: DatasetView) -> dict[str, Any]:
     }
 
 
-RUN_COUNT_FIELDS = {
-    "0": "unstart_count",
-    "1": "running_count",
-    "2": "cancel_count",
-    "3": "done_count",
-    "4": "fail_count",
-}
-
-
-def dataset_list_item(view: DatasetView, *, parsing_status: bool) -> dict[str, Any]:
+def dataset_list_item(view: DatasetView, *, parsing_status: bool) -> DatasetListItemOut:
     """A ``GET /datasets`` item: the dataset plus its owner's profile (and run counts)."""
-    item = {**dataset_public(view), "nickname": view.owner.name, "tenant_avatar": view.owner.avatar}
+    # mypy wants a ** literal to name NotRequired keys too; the counts are added below.
+    item: DatasetListItemOut = {**dataset_public(view), "nickname": view.owner.name, "tenant_avatar": view.owner.avatar}  # type: ignore[typeddict-item]
     if parsing_status:
-        for run, field in RUN_COUNT_FIELDS.items():
-            item[field] = view.counts.runs.get(run, 0)
+        runs = view.counts.runs
+        item["unstart_count"] = runs.get("0", 0)
+        item["running_count"] = runs.get("1", 0)
+        item["cancel_count"] = runs.get("2", 0)
+        item["done_count"] = runs.get("3", 0)
+        item["fail_count"] = runs.get("4", 0)
     return item

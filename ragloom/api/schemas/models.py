@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field, ValidationError
+from typing_extensions import TypedDict  # pydantic reads typing's own only from Python 3.12
 
 from ragloom.api.schemas.loose import LooseModel, QueryModel, Sent
 from ragloom.errors import ArgumentError
@@ -34,3 +35,25 @@ class TenantModelRequest(RemoteModel):
     def refusal(cls, error: ValidationError) -> ArgumentError:
         problems = "; ".join(f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in error.errors())
         return ArgumentError(f"Invalid model: {problems}")
+
+
+class ModelOut(TypedDict):
+    """A model the caller can use, as ``GET /models`` lists it."""
+
+    id: str
+    model_name: str
+    factory: str
+    instance: str | None
+    alias_of: str | None
+    model_type: str
+    builtin: bool
+    max_tokens: int | None
+    dimension: int | None
+
+
+class DefaultModelsOut(TypedDict):
+    """The caller's default models (``rerank_id`` empty: none)."""
+
+    llm_id: str
+    embd_id: str
+    rerank_id: str
