@@ -1,8 +1,9 @@
 """Keeping the blob store in step with the metadata store.
 
 Rows are deleted first and files after the commit, and files are written before their
-rows are committed; a crash between the two steps leaves a file no row points to. Such
-orphans are harmless but take space, so :func:`sweep_orphans` removes them at start-up.
+rows are committed; a crash between the two steps leaves a file no row points to, and a
+crash in the middle of a write leaves a partial file. Both are harmless but take space,
+so :func:`sweep_orphans` removes them at start-up.
 """
 
 from __future__ import annotations
@@ -26,11 +27,15 @@ def remove_blobs(blobs: BlobStore, locations: Iterable[str]) -> None:
 
 
 def sweep_orphans(store: MetadataStore, blobs: BlobStore) -> int:
-    """Delete every blob no document points to; returns how many were removed.
+    """Delete what interrupted writes left and every blob no document points to; returns
+    how many blobs were removed (partial files not counted).
 
     Run it only while no upload is in flight (at server start), or it could remove a
     file whose row is about to be committed.
     """
+    partials = blobs.discard_interrupted_writes()
+    if partials:
+        log.info("removed %d partial file(s) of interrupted writes", partials)
     with store.reading() as tx:
         referenced = tx.documents.all_locations()
     orphans = [key for key in blobs.iter_keys() if key not in referenced]
