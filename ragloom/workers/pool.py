@@ -5,6 +5,10 @@ worker SIGTERM (it gives its task back at its next checkpoint) and kills any sti
 when the grace period ends, so stopping takes a bounded time whatever the workers are doing.
 While the server runs, a watcher thread reaps a worker that died, takes back the task it
 held (counted against that document: its worker died on it) and starts another.
+
+The watcher thread lives until every worker has ended: a worker dies with the server
+through Linux's ``PR_SET_PDEATHSIG``, which fires when the *thread* that started the worker
+ends, so a replacement the watcher started would be killed the moment the watcher returned.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ class WorkerPool:
         # Plain attributes, not a threading.Event: request_stop runs in a signal handler.
         self._stopping = False
         self._stop_requested_at: float | None = None
+        self._asked: set[str] = set()  # workers sent SIGTERM
 
     def _spawn(self) -> _Worker:
         token = new_id()[:8]
@@ -91,26 +96,24 @@ class WorkerPool:
     def _watch(self) -> None:
         while not self._wake_watcher.wait(WATCH_INTERVAL_SECONDS):
             for slot, worker in enumerate(list(self._workers)):
-                if worker.process.is_alive():  # also reaps a worker that exited
+                if self._stopping or worker.process.is_alive():  # is_alive also reaps one that exited
                     continue
                 try:
-                    if not self._replace(slot, worker):
-                        return
+                    self._replace(slot, worker)
                 except Exception:  # the watcher must outlive a failed start: it tries again next round
                     log.exception("could not replace worker %s", worker.process.pid)
 
-    def _replace(self, slot: int, dead: _Worker) -> bool:
-        """Take back the dead worker's task and start another in its place; ``False`` once stopping."""
+    def _replace(self, slot: int, dead: _Worker) -> None:
+        """Take back the dead worker's task and start another in its place (not once stopping)."""
         cause = exit_cause(dead.process.exitcode)
         self._take_back(dead, TakeBack.WORKER_DIED, cause)
         with self._lock:
             if self._stopping:
-                return False
+                return
             replacement = self._spawn()
             self._workers[slot] = replacement
         log.warning("worker %s died (%s); started worker %s", dead.process.pid, cause, replacement.process.pid)
         dead.process.close()
-        return True
 
     def _take_back(self, worker: _Worker, why: TakeBack, cause: str) -> None:
         """Take back the task a gone worker held; a failure is left to the lease running out."""
@@ -133,6 +136,13 @@ class WorkerPool:
         if self._stop_requested_at is None:
             self._stop_requested_at = time.monotonic()
         for worker in list(self._workers):
+            self._ask_to_stop(worker)
+
+    def _ask_to_stop(self, worker: _Worker) -> None:
+        # Once only: a second SIGTERM could reach a worker that already stopped and is exiting,
+        # when Python has put back the default handler, and kill it.
+        if worker.name not in self._asked:
+            self._asked.add(worker.name)
             with contextlib.suppress(ValueError):  # closed by the watcher, which replaced it
                 worker.process.terminate()
 
@@ -142,13 +152,10 @@ class WorkerPool:
         self.request_stop()
         assert self._stop_requested_at is not None
         deadline = self._stop_requested_at + grace
-        self._wake_watcher.set()
-        if self._watcher is not None:
-            self._watcher.join(max(deadline - time.monotonic(), 0))
         with self._lock:
             workers, self._workers = self._workers, []
-        for worker in workers:  # again: the watcher may have started one after the first request
-            worker.process.terminate()
+        for worker in workers:  # the watcher may have started one after the first request
+            self._ask_to_stop(worker)
         for worker in workers:
             worker.process.join(max(deadline - time.monotonic(), 0))
         stuck = [worker for worker in workers if worker.process.is_alive()]
@@ -160,4 +167,8 @@ class WorkerPool:
             self._take_back(worker, TakeBack.WORKER_STOPPED, "")
         for worker in workers:
             if worker.process.exitcode is not None:
+                log.info("worker %s ended (%s)", worker.process.pid, exit_cause(worker.process.exitcode))
                 worker.process.close()
+        self._wake_watcher.set()  # only now: see the module docstring
+        if self._watcher is not None:
+            self._watcher.join(KILL_WAIT_SECONDS)

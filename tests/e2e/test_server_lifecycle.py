@@ -134,13 +134,14 @@ def test_sigterm_after_a_worker_was_killed_exits_within_the_bound(tmp_path: Path
     from tests.e2e.worker_site import only_worker, wait_for_text
 
     log = tmp_path / "log"
-    process, _base_url = start_server(tmp_path / "data", server_env, log)
+    process, _base_url = start_server(tmp_path / "data", {**server_env, "RAGLOOM_LOG__LEVEL": "INFO"}, log)
     try:
         killed = only_worker(process.pid)
         time.sleep(0.5)  # idle between two polls, as the worker that once hung the shutdown was
         os.kill(killed, signal.SIGKILL)
-        replacement = only_worker(process.pid)
         wait_for_text(log, "started worker")
+        replacement = only_worker(process.pid, other_than=killed)
+        wait_for_text(log, f":{replacement}:")  # "worker host:pid:token started": it handles SIGTERM
         elapsed = terminate_and_time(process)
     finally:
         if process.poll() is None:
@@ -149,7 +150,9 @@ def test_sigterm_after_a_worker_was_killed_exits_within_the_bound(tmp_path: Path
     assert elapsed < SHUTDOWN_BOUND
     assert process.returncode == 128 + signal.SIGTERM
     assert not alive(replacement)
-    assert f"worker {killed} died (killed by SIGKILL); started worker {replacement}" in log.read_text()
+    text = log.read_text()
+    assert f"worker {killed} died (killed by SIGKILL); started worker {replacement}" in text
+    assert f"worker {replacement} ended (exit code 0)" in text  # it stopped by itself, on SIGTERM
 
 
 @pytest.mark.slow

@@ -56,7 +56,7 @@ def test_a_killed_worker_is_replaced_and_its_document_finishes(site: Site) -> No
         os.kill(worker, signal.SIGKILL)
         site.models.embedding_delay = 0
         done = wait_for(api, site.auth, dataset_id, document_id, until={"DONE", "FAIL"}, limit=60)
-        replacement = only_worker(process.pid)
+        replacement = only_worker(process.pid, other_than=worker)
     assert done["run"] == "DONE", done["progress_msg"]
     assert replacement != worker
     log = done["progress_msg"]

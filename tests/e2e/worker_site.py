@@ -36,10 +36,10 @@ def worker_pids(server_pid: int) -> list[int]:
     return pids
 
 
-def only_worker(server_pid: int) -> int:
-    """The pid of a server's one worker, once there is exactly one."""
+def only_worker(server_pid: int, other_than: int | None = None) -> int:
+    """The pid of a server's one worker (not ``other_than``), once there is exactly one."""
     deadline = time.monotonic() + 30
-    while len(pids := worker_pids(server_pid)) != 1:
+    while len(pids := worker_pids(server_pid)) != 1 or pids[0] == other_than:
         assert time.monotonic() < deadline, f"workers: {pids}"
         time.sleep(0.05)
     return pids[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import time
 from collections.abc import Iterator
@@ -28,10 +29,11 @@ class Output:
         self._capfd = capfd
         self._seen = ""
 
-    def count(self, text: str) -> int:
+    def said(self, pid: int, what: str) -> bool:
+        """Whether worker ``pid`` logged that it ``started`` or ``stopped``."""
         captured = self._capfd.readouterr()
         self._seen += captured.out + captured.err
-        return self._seen.count(text)
+        return re.search(rf"worker \S+:{pid}:\S+ {what}$", self._seen, re.MULTILINE) is not None
 
 
 @pytest.fixture
@@ -42,10 +44,10 @@ def pool(services: Services) -> Iterator[WorkerPool]:
     created.stop(grace=1)
 
 
-def ready(pool: WorkerPool, output: Output, count: int = 1) -> list[int]:
-    """The pids of the pool's workers once ``count`` of them have said they started."""
-    wait_until(lambda: output.count("started") >= count)
-    return pool.pids
+def ready(pool: WorkerPool, output: Output) -> int:
+    """The pid of the pool's one worker once it has said it started (and handles SIGTERM)."""
+    wait_until(lambda: len(pool.pids) == 1 and output.said(pool.pids[0], "started"))
+    return pool.pids[0]
 
 
 def test_exit_causes_are_named() -> None:
@@ -60,14 +62,13 @@ def test_stopping_after_a_worker_was_killed_returns_at_once(
 ) -> None:
     output = Output(capfd)
     pool.start()
-    (first,) = ready(pool, output)
+    first = ready(pool, output)
     time.sleep(0.3)  # idle: asleep between two polls, where a shared multiprocessing Event once hung stop()
-    with caplog.at_level(logging.WARNING, logger="ragloom.workers.pool"):
+    with caplog.at_level(logging.INFO, logger="ragloom.workers.pool"):
         os.kill(first, signal.SIGKILL)
         wait_until(lambda: pool.pids != [first])
-        (second,) = pool.pids
+        second = ready(pool, output)
         assert f"worker {first} died (killed by SIGKILL); started worker {second}" in caplog.text
-        ready(pool, output, count=2)
         time.sleep(0.3)
         started = time.monotonic()
         pool.stop(grace=5)
@@ -75,7 +76,10 @@ def test_stopping_after_a_worker_was_killed_returns_at_once(
     assert elapsed < 2, f"stop took {elapsed:.2f}s"
     assert pool.pids == []
     assert "did not stop" not in caplog.text
-    assert output.count("stopped") == 1  # the second worker stopped by itself
+    # by itself, on SIGTERM: not killed when the watcher thread that started it ended (PR_SET_PDEATHSIG)
+    assert output.said(second, "stopped")
+    assert f"worker {second} ended (exit code 0)" in caplog.text
+    assert not output.said(first, "stopped")
 
 
 @pytest.mark.slow
@@ -83,7 +87,7 @@ def test_a_worker_that_does_not_stop_is_killed_at_the_deadline(
     pool: WorkerPool, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     pool.start()
-    (worker,) = ready(pool, Output(capfd))
+    worker = ready(pool, Output(capfd))
     os.kill(worker, signal.SIGSTOP)  # hung: it can neither stop nor answer SIGTERM
     started = time.monotonic()
     with caplog.at_level(logging.WARNING, logger="ragloom.workers.pool"):
