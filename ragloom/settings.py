@@ -181,7 +181,9 @@ class WorkerSettings(_Section):
     count: int = Field(default=1, ge=0, le=64, description="Worker processes `ragloom serve` starts (0: none).")
     poll_interval_seconds: float = Field(default=0.5, gt=0, le=60)
     lease_seconds: float = Field(default=60.0, ge=5, description="A task whose worker is silent this long is retried.")
-    max_attempts: int = Field(default=3, ge=1, le=20, description="Runs of one task before it is failed.")
+    max_attempts: int = Field(
+        default=3, ge=1, le=20, description="Deaths of a task's worker (or silences) before the task is failed."
+    )
 
 
 class IndexSettings(_Section):

@@ -70,6 +70,13 @@ class DatasetRepository:
     def of_tenant(self, tenant_id: str) -> list[Dataset]:
         return list(self._session.scalars(select(Dataset).where(Dataset.tenant_id == tenant_id)))
 
+    def owners_and_ids(self) -> list[tuple[str, str]]:
+        """``(tenant_id, id)`` of every dataset."""
+        return [
+            (tenant_id, dataset_id)
+            for tenant_id, dataset_id in self._session.execute(select(Dataset.tenant_id, Dataset.id))
+        ]
+
     def all_ids(self, tenant_id: str) -> list[str]:
         return list(self._session.scalars(select(Dataset.id).where(Dataset.tenant_id == tenant_id)))
 

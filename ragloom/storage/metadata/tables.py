@@ -114,7 +114,9 @@ class Task(Base):
 
     ``status`` moves queued → running → done | failed, or → cancelling → cancelled when a
     user stops it. A running task holds a lease (``worker``, ``lease_expires_at``) that its
-    worker renews; a task whose lease runs out is taken back and run again.
+    worker renews; a task whose lease runs out is taken back and run again. ``attempts``
+    counts runs; ``crashes`` the runs whose worker died or went silent, which alone count
+    towards failing the document.
     """
 
     __tablename__ = "task"
@@ -126,6 +128,7 @@ class Task(Base):
     kind: Mapped[str] = mapped_column(String(16), default="parse")
     status: Mapped[str] = mapped_column(String(16), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    crashes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     worker: Mapped[str | None] = mapped_column(String(64), default=None)
     lease_expires_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
     error: Mapped[str] = mapped_column(Text, default="")

@@ -46,6 +46,11 @@ class TaskRepository:
         )
         return self._session.scalar(query)
 
+    def leased_by(self, worker: str) -> list[Task]:
+        """Running or cancelling tasks leased to ``worker``."""
+        query = select(Task).where(Task.status.in_(LEASED), Task.worker == worker)
+        return list(self._session.scalars(query.with_for_update(skip_locked=True)))
+
     def leased_expired(self, now: int | None) -> list[Task]:
         """Running or cancelling tasks whose lease ran out (every one of them when ``now`` is ``None``)."""
         query = select(Task).where(Task.status.in_(LEASED))
