@@ -1,0 +1,74 @@
+"""A canvas: a checked DSL with a component object per node, ready to run.
+
+Building one refuses, with a :class:`~ragloom.agents.dsl.DslError` (code 101) naming the
+component and the parameter: an unknown ``component_name`` (listing the valid ones), a
+parameter of the wrong type or out of range, an exception branch to a missing component, and a
+reference (``{cpn@output}``) to a component that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from ragloom.agents.components.base import Component, ComponentParams
+from ragloom.agents.components.registry import ComponentRegistry, UnknownComponentError
+from ragloom.agents.dsl import BEGIN_ID, Dsl, DslError, load_dsl
+
+
+class Canvas:
+    """The components of one DSL."""
+
+    def __init__(self, dsl: Dsl, components: dict[str, Component]) -> None:
+        self.dsl = dsl
+        self.components = components
+
+    @classmethod
+    def build(cls, value: Any, registry: ComponentRegistry) -> Canvas:
+        """Load ``value`` (a DSL object or JSON text) and build its components."""
+        dsl = load_dsl(value)
+        components = {spec.id: _build(dsl, spec.id, registry) for spec in dsl.components.values()}
+        canvas = cls(dsl, components)
+        canvas._check_references()
+        return canvas
+
+    @property
+    def prologue(self) -> str:
+        """What the assistant says when a session opens (Begin's ``prologue``)."""
+        return str(getattr(self.components[BEGIN_ID].params, "prologue", "") or "")
+
+    def display_name(self, component_id: str) -> str:
+        return self.dsl.components[component_id].display_name
+
+    def _check_references(self) -> None:
+        for component in self.components.values():
+            for target in component.params.exception_goto:
+                if target not in self.components:
+                    raise DslError(
+                        f"Invalid DSL: component {self.dsl.label(component.id)}: parameter 'exception_goto': "
+                        f"'{target}' is not a component of this DSL."
+                    )
+            for target in sorted(component.referenced_components()):
+                if target not in self.components:
+                    raise DslError(
+                        f"Invalid DSL: component {self.dsl.label(component.id)} refers to '{target}', "
+                        "which is not a component of this DSL."
+                    )
+
+
+def _build(dsl: Dsl, component_id: str, registry: ComponentRegistry) -> Component:
+    spec = dsl.components[component_id]
+    try:
+        component_class = registry.get(spec.name)
+    except UnknownComponentError as error:
+        raise DslError(f"Invalid DSL: component '{component_id}': {error.args[0]}") from None
+    try:
+        params: ComponentParams = component_class.Params.model_validate(spec.params)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        location = ".".join(str(part) for part in problem["loc"]) or "params"
+        raise DslError(
+            f"Invalid DSL: component {dsl.label(component_id)}: parameter '{location}': {problem['msg']}"
+        ) from None
+    return component_class(spec, params)

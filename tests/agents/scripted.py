@@ -1,0 +1,90 @@
+"""A scripted chat model standing in for the LLM (the edge), and services that hand it out."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ragloom.agents import Canvas, Event, EventKind, Runner, RunRequest, RunState, builtin_components
+from ragloom.errors import ProviderError
+from ragloom.providers.chat.protocol import ChatMessage, Delta, GenerationOptions, Usage
+
+
+@dataclass
+class ScriptedChat:
+    """Answers each call with the next scripted reply, piece by piece; records what it was asked."""
+
+    replies: list[str | Exception | list[Delta]] = field(default_factory=list)
+    model_id: str = "scripted@Test"
+    context_window: int = 8192
+    calls: list[list[ChatMessage]] = field(default_factory=list)
+    options: list[GenerationOptions] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def stream(self, messages: Sequence[ChatMessage], options: GenerationOptions) -> Iterator[Delta]:
+        with self._lock:
+            self.calls.append(list(messages))
+            self.options.append(options)
+            reply = self.replies.pop(0) if self.replies else "ok"
+        if isinstance(reply, Exception):
+            raise reply
+        if isinstance(reply, list):
+            yield from reply
+        else:
+            for word in reply.split(" "):
+                yield Delta(content=word + " ")
+        yield Delta(usage=Usage(1, 1))
+
+
+@dataclass
+class ScriptedServices:
+    """One tenant whose every chat model is ``chat``."""
+
+    chat: ScriptedChat = field(default_factory=ScriptedChat)
+    tenant_id: str = "tenant-1"
+    asked_for: list[str] = field(default_factory=list)
+
+    def chat_model(self, model_id: str) -> ScriptedChat:
+        self.asked_for.append(model_id)
+        if model_id == "down@Test":
+            raise ProviderError("Chat model down@Test is unavailable")
+        return self.chat
+
+
+def component(name: str, downstream: list[str] | None = None, **params: Any) -> dict[str, Any]:
+    return {"obj": {"component_name": name, "params": params}, "downstream": downstream or [], "upstream": []}
+
+
+def dsl(**components: dict[str, Any]) -> dict[str, Any]:
+    """A DSL of ``components`` (``begin`` is added, linked to ``first`` when one is named so)."""
+    return {"components": components, "graph": {"nodes": [], "edges": []}}
+
+
+def run(
+    document: dict[str, Any],
+    query: str = "hello",
+    *,
+    services: ScriptedServices | None = None,
+    state: RunState | None = None,
+    inputs: dict[str, Any] | None = None,
+    cancel: threading.Event | None = None,
+) -> tuple[list[Event], RunState]:
+    canvas = Canvas.build(document, builtin_components())
+    state = state or RunState.fresh(document)
+    runner = Runner(canvas, state, services or ScriptedServices(), cancel=cancel)
+    events = list(runner.run(RunRequest(query=query, inputs=inputs or {}, user_id="user-1")))
+    return events, state
+
+
+def kinds(events: list[Event]) -> list[str]:
+    return [str(event.kind) for event in events]
+
+
+def answer(events: list[Event]) -> str:
+    return "".join(event.data.get("content", "") for event in events if event.kind is EventKind.MESSAGE)
+
+
+def finished(events: list[Event]) -> list[str]:
+    return [event.data["component_id"] for event in events if event.kind is EventKind.NODE_FINISHED]
