@@ -12,6 +12,8 @@ from starlette.exceptions import HTTPException
 from ragloom import __version__
 from ragloom.api.middleware import AccessLog, SecurityHeaders, StripTrailingSlash
 from ragloom.api.routers import (
+    agents,
+    agents_openai,
     chats,
     chunks,
     completions,
@@ -62,6 +64,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
 
     api = APIRouter(prefix="/api/v1")
     for module in (
+        agents,
+        agents_openai,
         datasets,
         documents,
         parsing,

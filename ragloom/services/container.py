@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ragloom.agents import ComponentRegistry, builtin_components
 from ragloom.nlp import TextAnalyzer
 from ragloom.providers.catalog import ModelCatalog
 from ragloom.providers.chat import ChatModels
 from ragloom.providers.embedding import EmbeddingModels
 from ragloom.providers.rerank import RerankModels
+from ragloom.services.agent_environment import TenantAgentServices
+from ragloom.services.agent_runs import AgentRunService
+from ragloom.services.agent_sessions import AgentSessionService
+from ragloom.services.agents import AgentService
 from ragloom.services.blob_cleanup import sweep_orphans
 from ragloom.services.chats import ChatService
 from ragloom.services.chunks import ChunkService
@@ -54,6 +59,10 @@ class Services:
     completions: CompletionService
     model_defaults: ModelDefaultsService
     tenant_models: TenantModelService
+    components: ComponentRegistry
+    agents: AgentService
+    agent_sessions: AgentSessionService
+    agent_runs: AgentRunService
 
     @classmethod
     def build(cls, settings: Settings, *, isolate_models: bool | None = None) -> Services:
@@ -80,6 +89,7 @@ class Services:
         assistant = QuestionAssistant(model_defaults, models, chat_models)
         rerank_models = RerankModels(models)
         retrieval = RetrievalService(store, index, embeddings, rerank_models, analyzer, assistant)
+        components = builtin_components()
         return cls(
             settings=settings,
             store=store,
@@ -113,6 +123,12 @@ class Services:
             ),
             model_defaults=model_defaults,
             tenant_models=TenantModelService(store, models.tenant_addresses),
+            components=components,
+            agents=AgentService(store, components),
+            agent_sessions=AgentSessionService(store, components),
+            agent_runs=AgentRunService(
+                store, components, lambda caller: TenantAgentServices(caller, chat_models, model_defaults)
+            ),
         )
 
     def sweep(self) -> int:

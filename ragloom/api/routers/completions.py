@@ -18,7 +18,7 @@ from fastapi import APIRouter, Response
 from ragloom.api import sse
 from ragloom.api.deps import CurrentCaller, LooseBody, ServicesDep
 from ragloom.api.envelopes import Envelope, failure, success
-from ragloom.api.params import in_range
+from ragloom.api.params import flag, in_range
 from ragloom.api.routing import EnvelopeRoute, envelope
 from ragloom.errors import ArgumentError
 from ragloom.providers.chat import ChatMessage, GenerationOptions
@@ -45,7 +45,6 @@ KNOWN_KEYS = {
     "files",
     *SAMPLING_KEYS,
 }
-TRUE_WORDS = {"1", "true", "yes", "on"}
 
 
 @router.post("/chats/{chat_id}/completions", summary="Ask a chat")
@@ -64,7 +63,7 @@ def _converse(caller: Caller, services: Services, body: dict[str, Any], chat_id:
     messages = parse_messages(body)
     request = completion_request(body, messages, body.get("chat_id") or chat_id)
     turn = services.completions.prepare(caller, request)
-    if _flag(body.get("stream"), default=True):
+    if flag(body.get("stream"), default=True):
         return sse.stream(ragflow_events(turn))
     answer = turn.answer()
     if answer.error is not None:
@@ -107,10 +106,10 @@ def completion_request(body: dict[str, Any], messages: list[ChatMessage], chat_i
         session_id=str(body.get("session_id") or body.get("conversation_id") or "") or None,
         llm_id=str(body["llm_id"]) if body.get("llm_id") else None,
         options=sampling_options(body),
-        pass_all_history=_flag(body.get("pass_all_history_messages", body.get("pass_all_history")), default=False),
+        pass_all_history=flag(body.get("pass_all_history_messages", body.get("pass_all_history")), default=False),
         message_id=str(last.get("id")) if isinstance(last, dict) and last.get("id") else None,
         variables={key: value for key, value in body.items() if key not in KNOWN_KEYS},
-        quote=None if quote is None else _flag(quote, default=True),
+        quote=None if quote is None else flag(quote, default=True),
         document_ids=document_ids,
     )
 
@@ -163,14 +162,6 @@ def _ragflow_event(item: AnswerEvent, turn: Turn, base: dict[str, Any]) -> dict[
     if not turn.has_datasets:
         return None  # chats without datasets send no final event (§9.7)
     return {"code": 0, "message": "", "data": {**answer.public(), "final": True}}
-
-
-def _flag(value: Any, *, default: bool) -> bool:
-    if value is None:
-        return default
-    if isinstance(value, str):
-        return value.strip().lower() in TRUE_WORDS
-    return bool(value)
 
 
 def message_text(content: Any) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from ragloom.storage.metadata.agents import AgentRepository
 from ragloom.storage.metadata.api_keys import ApiKeyRepository
 from ragloom.storage.metadata.chats import ChatRepository
 from ragloom.storage.metadata.datasets import DatasetRepository
@@ -34,6 +35,7 @@ class Transaction:
         self.tasks = TaskRepository(session)
         self.chats = ChatRepository(session)
         self.tenant_models = TenantModelRepository(session)
+        self.agents = AgentRepository(session)
 
 
 class MetadataStore:

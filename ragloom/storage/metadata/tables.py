@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -206,3 +206,76 @@ class TenantModel(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     create_time: Mapped[int] = mapped_column(BigInteger)
     update_time: Mapped[int] = mapped_column(BigInteger)
+
+
+class Agent(Base):
+    """An agent: a canvas DSL and how it is shown. ``title_key`` (the lower-cased title) is unique
+    per tenant and category — v0.27 compares agent titles case-insensitively. Deleting an agent
+    deletes its versions and sessions."""
+
+    __tablename__ = "agent"
+    __table_args__ = (Index("uq_agent_tenant_title", "tenant_id", "canvas_category", "title_key", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    title_key: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    avatar: Mapped[str] = mapped_column(Text, default="")
+    permission: Mapped[str] = mapped_column(String(16), default="me")
+    canvas_type: Mapped[str] = mapped_column(String(64), default="")
+    canvas_category: Mapped[str] = mapped_column(String(32), default="agent_canvas")
+    tags: Mapped[str] = mapped_column(Text, default="")
+    dsl: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    release: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_publish_time: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    update_time: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class AgentVersion(Base):
+    """One saved state of an agent's DSL; ``release`` marks a published one."""
+
+    __tablename__ = "agent_version"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    dsl: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    release: Mapped[bool] = mapped_column(Boolean, default=False)
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class AgentSession(Base):
+    """A conversation with an agent, pinned to the DSL it began with (``dsl``) and carrying the
+    runtime's state between turns (``state``); ``messages`` and ``reference`` are what clients read."""
+
+    __tablename__ = "agent_session"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"), index=True)
+    tenant_id: Mapped[str] = mapped_column(String(32), index=True)
+    user_id: Mapped[str] = mapped_column(String(255), default="")
+    exp_user_id: Mapped[str] = mapped_column(String(255), default="")
+    name: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(16), default="agent")
+    version_title: Mapped[str] = mapped_column(Text, default="")
+    dsl: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    messages: Mapped[list[Any]] = mapped_column(default=list)
+    reference: Mapped[list[Any]] = mapped_column(default=list)
+    errors: Mapped[str] = mapped_column(Text, default="")
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    update_time: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class AgentLog(Base):
+    """What one run's components and tools did (``GET /agents/{id}/logs/{message_id}``)."""
+
+    __tablename__ = "agent_log"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[str] = mapped_column(String(64), index=True)
+    trace: Mapped[list[Any]] = mapped_column(default=list)
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
