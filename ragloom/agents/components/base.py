@@ -89,6 +89,23 @@ class Invocation:
 
 
 @dataclass(frozen=True)
+class ToolSpec:
+    """How a component presents itself to an Agent's model as a function it may call."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    """A JSON schema (``{"type": "object", "properties": …, "required": …}``) of the arguments."""
+
+    def as_openai(self) -> dict[str, Any]:
+        """The ``tools`` entry of an OpenAI-style chat request."""
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
+        }
+
+
+@dataclass(frozen=True)
 class Next:
     """Where a run goes after a component: the components to run, and containers now finished."""
 
@@ -118,6 +135,18 @@ class Component:
     def invoke(self, run: Invocation) -> dict[str, Any]:
         """Do the component's work and return its outputs."""
         raise NotImplementedError
+
+    def tool_spec(self) -> ToolSpec | None:
+        """The function an Agent's model may call to use this component as a tool (``None``: not a tool).
+
+        Tools are the components an Agent lists in its ``tools`` parameter; each overrides this
+        and :meth:`invoke_tool`."""
+        return None
+
+    def invoke_tool(self, run: Invocation, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Do the work with ``arguments`` (what the model passed) and return the outputs; the Agent
+        gives the model the outputs as the call's result."""
+        raise NotImplementedError(f"{self.name} cannot be used as a tool")
 
     def route(self, outputs: dict[str, Any], canvas: CanvasView) -> Next:  # noqa: ARG002 (branches read it)
         """Where the run goes next: ``downstream``, or back to the enclosing iteration's start."""
