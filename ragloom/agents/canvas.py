@@ -71,4 +71,6 @@ def _build(dsl: Dsl, component_id: str, registry: ComponentRegistry) -> Componen
         raise DslError(
             f"Invalid DSL: component {dsl.label(component_id)}: parameter '{location}': {problem['msg']}"
         ) from None
-    return component_class(spec, params)
+    component = component_class(spec, params)
+    component.bind_components(registry)
+    return component

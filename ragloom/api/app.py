@@ -19,6 +19,7 @@ from ragloom.api.routers import (
     completions,
     datasets,
     documents,
+    mcp_servers,
     models,
     openai_compat,
     parsing,
@@ -76,6 +77,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         completions,
         openai_compat,
         models,
+        mcp_servers,
         system,
         tokens,
     ):

@@ -104,8 +104,8 @@ _CARRIES_IPV4 = (ipaddress.ip_network("::/96"), ipaddress.ip_network("64:ff9b::/
 class AddressNotAllowedError(ProviderError):
     """A tenant-configured model's host is, or resolves to, an address the policy refuses."""
 
-    def __init__(self, host: str) -> None:
-        super().__init__(f"the address of {host} is not allowed for tenant-configured models")
+    def __init__(self, host: str, what: str = "tenant-configured models") -> None:
+        super().__init__(f"the address of {host} is not allowed for {what}")
         self.host = host
 
 
@@ -145,8 +145,8 @@ class AddressPolicy:
             return False
         return self.allow_private or is_public(judged)
 
-    def url_problem(self, url: str) -> str | None:
-        """Why a tenant may not save ``url`` as a model's ``base_url``, or ``None``.
+    def url_problem(self, url: str, what: str = "tenant-configured models") -> str | None:
+        """Why a tenant may not save ``url`` as a model's ``base_url`` (or ``what`` it is), or ``None``.
 
         Only what the URL itself shows: scheme, credentials, a literal address (in any form
         the resolver reads as one, ``2130706433`` and ``0x7f.1`` included). Names are
@@ -164,8 +164,17 @@ class AddressPolicy:
             return "must not carry credentials (give the key as api_key)"
         address = _literal_address(parsed.host)
         if address is not None and not self.allows(address):
-            return f"the address {parsed.host} is not allowed for tenant-configured models"
+            return f"the address {parsed.host} is not allowed for {what}"
         return None
+
+    def vet(
+        self, host: str, addresses: Sequence[tuple[str, IPAddress]], what: str = "tenant-configured models"
+    ) -> None:
+        """Raise :class:`AddressNotAllowedError` if any address ``host`` resolved to is refused."""
+        refused = [text for text, address in addresses if not self.allows(address)]
+        if refused:
+            log.warning("Refused a connection for %s to %s (%s)", what, host, ", ".join(refused))
+            raise AddressNotAllowedError(host, what)
 
     def transport(self) -> httpx.HTTPTransport:
         """An httpx transport whose every connection this policy vets."""
@@ -202,11 +211,11 @@ class GuardedBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        addresses = _resolve(host, port)
-        refused = [text for text, address in addresses if not self._policy.allows(address)]
-        if refused:
-            log.warning("Refused a tenant-configured model's connection to %s (%s)", host, ", ".join(refused))
-            raise AddressNotAllowedError(host)
+        try:
+            addresses = resolve(host, port)
+        except (OSError, UnicodeError) as error:
+            raise httpcore.ConnectError(str(error)) from error
+        self._policy.vet(host, addresses)
         failure: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
         for text, _address in addresses:
             try:
@@ -217,12 +226,10 @@ class GuardedBackend(httpcore.NetworkBackend):
         raise failure
 
 
-def _resolve(host: str, port: int) -> Sequence[tuple[str, IPAddress]]:
-    """Each distinct address ``host`` resolves to: as text to connect to, and parsed to vet."""
-    try:
-        answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as error:
-        raise httpcore.ConnectError(str(error)) from error
+def resolve(host: str, port: int) -> Sequence[tuple[str, IPAddress]]:
+    """Each distinct address ``host`` resolves to: as text to connect to, and parsed to vet
+    (:class:`OSError` when it resolves to nothing)."""
+    answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     resolved: dict[str, IPAddress] = {}
     for _family, _type, _protocol, _name, socket_address in answers:
         text = str(socket_address[0])

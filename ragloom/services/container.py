@@ -9,6 +9,7 @@ from ragloom.nlp import TextAnalyzer
 from ragloom.providers.catalog import ModelCatalog
 from ragloom.providers.chat import ChatModels
 from ragloom.providers.embedding import EmbeddingModels
+from ragloom.providers.mcp import McpClient
 from ragloom.providers.rerank import RerankModels
 from ragloom.services.agent_environment import TenantAgentServices
 from ragloom.services.agent_runs import AgentRunService
@@ -20,6 +21,7 @@ from ragloom.services.chunks import ChunkService
 from ragloom.services.completions import CompletionService
 from ragloom.services.datasets import DatasetService
 from ragloom.services.documents import DocumentService
+from ragloom.services.mcp_servers import McpServerService
 from ragloom.services.model_defaults import ModelDefaultsService
 from ragloom.services.parsing import ParsingService
 from ragloom.services.question_assist import QuestionAssistant
@@ -63,6 +65,7 @@ class Services:
     agents: AgentService
     agent_sessions: AgentSessionService
     agent_runs: AgentRunService
+    mcp_servers: McpServerService
 
     @classmethod
     def build(cls, settings: Settings, *, isolate_models: bool | None = None) -> Services:
@@ -90,6 +93,7 @@ class Services:
         rerank_models = RerankModels(models)
         retrieval = RetrievalService(store, index, embeddings, rerank_models, analyzer, assistant)
         components = builtin_components()
+        mcp_servers = McpServerService(store, McpClient(models.tenant_addresses), models.tenant_addresses)
         return cls(
             settings=settings,
             store=store,
@@ -127,8 +131,13 @@ class Services:
             agents=AgentService(store, components),
             agent_sessions=AgentSessionService(store, components),
             agent_runs=AgentRunService(
-                store, components, lambda caller: TenantAgentServices(caller, chat_models, model_defaults)
+                store,
+                components,
+                lambda caller: TenantAgentServices(
+                    caller, chat_models, model_defaults, store=store, retrieval=retrieval, mcp_servers=mcp_servers
+                ),
             ),
+            mcp_servers=mcp_servers,
         )
 
     def sweep(self) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -21,6 +21,9 @@ from ragloom.agents.references import Lookup, bare_reference, references, render
 from ragloom.agents.services import AgentServices
 from ragloom.agents.state import RunState
 from ragloom.providers.chat.protocol import ChatMessage
+
+if TYPE_CHECKING:
+    from ragloom.agents.components.registry import ComponentRegistry
 
 DEFAULT_TIMEOUT_SECONDS = 600.0
 
@@ -56,6 +59,9 @@ class Invocation:
     """A Message downstream will stream this component's ``content``: it may leave a TextStream."""
     cancelled: Callable[[], bool] = lambda: False
     lock: threading.Lock = field(default_factory=threading.Lock)
+    record_tool_call: Callable[[dict[str, Any]], None] = lambda _entry: None
+    """Note one tool call for the run's log (``GET /agents/{id}/logs/{message_id}``): ``component_id``
+    (the Agent on the canvas), ``path``, ``tool_name``, ``arguments``, ``result``, ``elapsed_time``."""
 
     def render(self, template: str) -> str:
         """``template`` with its references replaced by their values."""
@@ -135,6 +141,11 @@ class Component:
     def invoke(self, run: Invocation) -> dict[str, Any]:
         """Do the component's work and return its outputs."""
         raise NotImplementedError
+
+    def bind_components(self, registry: ComponentRegistry) -> None:
+        """Build the components this one holds inside its parameters (an Agent's tools) from
+        ``registry``, when the canvas is built; a problem is a
+        :class:`~ragloom.agents.dsl.DslError` naming this component and the parameter."""
 
     def tool_spec(self) -> ToolSpec | None:
         """The function an Agent's model may call to use this component as a tool (``None``: not a tool).

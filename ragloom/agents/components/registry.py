@@ -39,11 +39,13 @@ class ComponentRegistry:
 
 def builtin_components() -> ComponentRegistry:
     """A registry holding every component ragloom ships."""
+    from ragloom.agents.components.agent import Agent
     from ragloom.agents.components.begin import Begin
     from ragloom.agents.components.llm import LLM
     from ragloom.agents.components.message import Message
+    from ragloom.agents.components.retrieval import Retrieval
 
     registry = ComponentRegistry()
-    for component in (Begin, Message, LLM):
+    for component in (Begin, Message, LLM, Agent, Retrieval):
         registry.register(component)
     return registry

@@ -15,6 +15,7 @@ from ragloom.storage.metadata.chats import ChatRepository
 from ragloom.storage.metadata.datasets import DatasetRepository
 from ragloom.storage.metadata.documents import DocumentRepository
 from ragloom.storage.metadata.engine import create_metadata_engine
+from ragloom.storage.metadata.mcp_servers import McpServerRepository
 from ragloom.storage.metadata.migrations import SCHEMA_HEAD
 from ragloom.storage.metadata.tasks import TaskRepository
 from ragloom.storage.metadata.tenant_models import TenantModelRepository
@@ -36,6 +37,7 @@ class Transaction:
         self.chats = ChatRepository(session)
         self.tenant_models = TenantModelRepository(session)
         self.agents = AgentRepository(session)
+        self.mcp_servers = McpServerRepository(session)
 
 
 class MetadataStore:
