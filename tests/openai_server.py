@@ -1,9 +1,12 @@
 """A real HTTP server speaking the OpenAI-style model APIs ragloom calls, for tests.
 
 ``POST …/embeddings`` answers hashed bag-of-words vectors, ``…/rerank`` scores by shared
-words, ``…/chat/completions`` streams :data:`ANSWER` over SSE. Every request is recorded,
-so a test can prove that nothing reached the server. With ``failure`` set, every request is
-answered with that status and :data:`SECRET` in the body — text no API answer may repeat.
+words, ``…/chat/completions`` streams :data:`ANSWER` over SSE — or, with ``chat_reply`` set, what
+that function returns for the request body: ``{"content": …}`` and/or ``{"tool_calls": [(name,
+arguments JSON), …]}``, the calls streamed in pieces as OpenAI streams them. Every request is
+recorded (``paths``; chat bodies in ``chat_requests``), so a test can prove that nothing reached
+the server. With ``failure`` set, every request is answered with that status and :data:`SECRET`
+in the body — text no API answer may repeat.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import hashlib
 import json
 import re
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -29,12 +33,36 @@ def hashed_vector(text: str) -> list[float]:
     return [value / norm for value in vector]
 
 
+def chat_chunks(reply: dict[str, Any]) -> list[dict[str, Any]]:
+    """A reply as OpenAI streams it: the text, then each call's name and its arguments in two pieces."""
+    chunks: list[dict[str, Any]] = []
+    if reply.get("content"):
+        chunks.append({"choices": [{"index": 0, "delta": {"role": "assistant", "content": reply["content"]}}]})
+    for index, (name, arguments) in enumerate(reply.get("tool_calls") or []):
+        start = {"index": index, "id": f"call_{index}", "type": "function", "function": {"name": name, "arguments": ""}}
+        chunks.append({"choices": [{"index": 0, "delta": {"tool_calls": [start]}}]})
+        half = len(arguments) // 2
+        for part in (arguments[:half], arguments[half:]):
+            chunks.append(
+                {
+                    "choices": [
+                        {"index": 0, "delta": {"tool_calls": [{"index": index, "function": {"arguments": part}}]}}
+                    ]
+                }
+            )
+    finish = "tool_calls" if reply.get("tool_calls") else "stop"
+    chunks.append({"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+    return chunks
+
+
 class OpenAIStyleServer:
     """Serves the three model APIs on ``host`` (a free port) until :meth:`close`."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.paths: list[str] = []
         self.failure: int | None = None
+        self.chat_reply: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        self.chat_requests: list[dict[str, Any]] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -58,9 +86,10 @@ class OpenAIStyleServer:
                     ]
                     self._send(200, json.dumps({"results": results}).encode(), "application/json")
                 else:
-                    chunks = [{"choices": [{"index": 0, "delta": {"content": ANSWER}, "finish_reason": "stop"}]}]
-                    events = "".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chunks) + "data: [DONE]\n\n"
-                    self._send(200, events.encode(), "text/event-stream")
+                    server.chat_requests.append(body)
+                    reply = server.chat_reply(body) if server.chat_reply is not None else {"content": ANSWER}
+                    events = "".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chat_chunks(reply))
+                    self._send(200, (events + "data: [DONE]\n\n").encode(), "text/event-stream")
 
             def _send(self, status: int, payload: bytes, content_type: str) -> None:
                 self.send_response(status)
