@@ -16,15 +16,7 @@ from ragloom.providers.chat.local_llama import (
     packaged_gguf,
 )
 from ragloom.providers.chat.protocol import ChatMessage, GenerationOptions, ToolCall
-
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "weather",
-        "description": "The weather of a city.",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
+from tests.providers.weather import WEATHER
 
 
 @pytest.fixture(scope="module")

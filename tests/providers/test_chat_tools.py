@@ -13,15 +13,8 @@ from ragloom.errors import ProviderError
 from ragloom.providers.chat import ChatMessage, ChatModel, Delta, GenerationOptions, ToolCall, Usage
 from ragloom.settings import RemoteModel
 from tests.providers.test_chat_remote import FakeChatServer, Reply, chat, ndjson, ollama, sse
+from tests.providers.weather import WEATHER
 
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "weather",
-        "description": "The weather of a city.",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
 QUESTION = [ChatMessage("user", "Weather in Paris and Rome?")]
 
 

@@ -14,11 +14,12 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from ragloom.agents.components.base import Component, ComponentParams, Invocation, ToolSpec
+from ragloom.agents.components.base import Component, Invocation, ToolSpec
 from ragloom.agents.dsl import ComponentSpec, DslError
 from ragloom.agents.references import as_text
 
@@ -60,27 +61,26 @@ class Tool:
 
 def build_components(agent: Component, entries: list[ToolEntry], registry: ComponentRegistry) -> list[Component]:
     """The components ``entries`` name, built and checked (see the module docstring)."""
+    from ragloom.agents.canvas import build_component
+
     built = []
     for position, entry in enumerate(entries):
         where = f"Invalid DSL: component '{agent.id}' ({agent.name}): parameter 'tools.{position}"
-        try:
-            component_class = registry.get(entry.component_name)
-        except KeyError as error:
-            raise DslError(f"{where}': {error.args[0]}") from None
-        try:
-            params: ComponentParams = component_class.Params.model_validate(entry.params)
-        except ValidationError as error:
-            problem = error.errors()[0]
-            location = ".".join(str(part) for part in problem["loc"]) or "params"
-            raise DslError(f"{where}.params.{location}': {problem['msg']}") from None
         name = (entry.name or entry.component_name).replace(" ", "_")
         spec = ComponentSpec(f"{agent.id}-->{name}", entry.component_name, entry.params, display_name=entry.name)
-        component = component_class(spec, params)
-        component.bind_components(registry)
+        component = build_component(spec, registry, unknown=partial(_unknown, where), invalid=partial(_invalid, where))
         if component.tool_spec() is None:
             raise DslError(f"{where}': {entry.component_name} cannot be used as a tool.")
         built.append(component)
     return built
+
+
+def _unknown(where: str, problem: str) -> str:
+    return f"{where}': {problem}"
+
+
+def _invalid(where: str, location: str, problem: str) -> str:
+    return f"{where}.params.{location}': {problem}"
 
 
 def component_tools(components: list[Component]) -> list[Tool]:

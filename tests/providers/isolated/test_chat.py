@@ -12,6 +12,7 @@ from ragloom.errors import ProviderError
 from ragloom.providers.chat.local_llama import SMOLLM2_ID, local_chat_available
 from ragloom.providers.chat.protocol import ChatMessage, Delta, GenerationOptions
 from ragloom.providers.isolated import IsolatedChat
+from tests.providers.weather import WEATHER
 
 pytestmark = [
     pytest.mark.slow,
@@ -66,16 +67,6 @@ def test_an_abandoned_answer_leaves_the_model_free(chat: IsolatedChat) -> None:
     next(stream)
     stream.close()  # the client went away
     assert "".join(delta.content for delta in answer(chat, max_tokens=4)).strip()
-
-
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "weather",
-        "description": "The weather of a city.",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
 
 
 def test_a_tool_choice_naming_a_function_comes_back_as_a_call_through_the_model_process(chat: IsolatedChat) -> None:
