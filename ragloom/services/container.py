@@ -11,10 +11,15 @@ from ragloom.providers.embedding import EmbeddingModels
 from ragloom.providers.rerank import RerankModels
 from ragloom.services.blob_cleanup import sweep_orphans
 from ragloom.services.chats import ChatService
+from ragloom.services.chunk_tags import TagService
 from ragloom.services.chunks import ChunkService
 from ragloom.services.completions import CompletionService
+from ragloom.services.dataset_search import DatasetSearchService
 from ragloom.services.datasets import DatasetService
+from ragloom.services.document_metadata import DocumentMetadataService
 from ragloom.services.documents import DocumentService
+from ragloom.services.enrichment import EnrichmentService
+from ragloom.services.ingestion_logs import IngestionLogService
 from ragloom.services.model_defaults import ModelDefaultsService
 from ragloom.services.parsing import ParsingService
 from ragloom.services.question_assist import QuestionAssistant
@@ -54,6 +59,11 @@ class Services:
     completions: CompletionService
     model_defaults: ModelDefaultsService
     tenant_models: TenantModelService
+    dataset_search: DatasetSearchService
+    tags: TagService
+    document_metadata: DocumentMetadataService
+    ingestion_logs: IngestionLogService
+    enrichment: EnrichmentService
 
     @classmethod
     def build(cls, settings: Settings, *, isolate_models: bool | None = None) -> Services:
@@ -113,6 +123,11 @@ class Services:
             ),
             model_defaults=model_defaults,
             tenant_models=TenantModelService(store, models.tenant_addresses),
+            dataset_search=DatasetSearchService(retrieval, max_question_length=settings.limits.max_question_length),
+            tags=TagService(store, index, max_tag_length=settings.limits.max_string_length),
+            document_metadata=DocumentMetadataService(store),
+            ingestion_logs=IngestionLogService(store),
+            enrichment=EnrichmentService(store),
         )
 
     def sweep(self) -> int:
