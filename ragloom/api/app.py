@@ -17,14 +17,19 @@ from ragloom.api.routers import (
     chats,
     chunks,
     completions,
+    dataset_search,
     datasets,
+    document_metadata,
     documents,
+    enrichment,
+    ingestion_logs,
     models,
     openai_compat,
     parsing,
     retrieval,
     sessions,
     system,
+    tags,
     tokens,
 )
 from ragloom.api.routing import not_found_or_not_allowed
@@ -64,6 +69,13 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
 
     api = APIRouter(prefix="/api/v1")
     for module in (
+        # Dataset-level routes first: their literal paths (``/datasets/search``,
+        # ``…/documents/metadatas``) must win over the parameterised ones of the routers below.
+        dataset_search,
+        tags,
+        document_metadata,
+        ingestion_logs,
+        enrichment,
         agents,
         agents_openai,
         datasets,

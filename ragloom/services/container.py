@@ -16,10 +16,15 @@ from ragloom.services.agent_sessions import AgentSessionService
 from ragloom.services.agents import AgentService
 from ragloom.services.blob_cleanup import sweep_orphans
 from ragloom.services.chats import ChatService
+from ragloom.services.chunk_tags import TagService
 from ragloom.services.chunks import ChunkService
 from ragloom.services.completions import CompletionService
+from ragloom.services.dataset_search import DatasetSearchService
 from ragloom.services.datasets import DatasetService
+from ragloom.services.document_metadata import DocumentMetadataService
 from ragloom.services.documents import DocumentService
+from ragloom.services.enrichment import EnrichmentService
+from ragloom.services.ingestion_logs import IngestionLogService
 from ragloom.services.model_defaults import ModelDefaultsService
 from ragloom.services.parsing import ParsingService
 from ragloom.services.question_assist import QuestionAssistant
@@ -63,6 +68,11 @@ class Services:
     agents: AgentService
     agent_sessions: AgentSessionService
     agent_runs: AgentRunService
+    dataset_search: DatasetSearchService
+    tags: TagService
+    document_metadata: DocumentMetadataService
+    ingestion_logs: IngestionLogService
+    enrichment: EnrichmentService
 
     @classmethod
     def build(cls, settings: Settings, *, isolate_models: bool | None = None) -> Services:
@@ -129,6 +139,11 @@ class Services:
             agent_runs=AgentRunService(
                 store, components, lambda caller: TenantAgentServices(caller, chat_models, model_defaults)
             ),
+            dataset_search=DatasetSearchService(retrieval, max_question_length=settings.limits.max_question_length),
+            tags=TagService(store, index, max_tag_length=settings.limits.max_string_length),
+            document_metadata=DocumentMetadataService(store),
+            ingestion_logs=IngestionLogService(store),
+            enrichment=EnrichmentService(store),
         )
 
     def sweep(self) -> int:
