@@ -18,7 +18,9 @@ from ragloom.services.documents import DocumentService
 from ragloom.services.model_defaults import ModelDefaultsService
 from ragloom.services.parsing import ParsingService
 from ragloom.services.question_assist import QuestionAssistant
+from ragloom.services.related_questions import RelatedQuestionService
 from ragloom.services.retrieval import RetrievalService
+from ragloom.services.search_apps import SearchAppService
 from ragloom.services.sessions import SessionService
 from ragloom.services.task_ledger import TaskLedger
 from ragloom.services.tenant_models import TenantModelService, tenant_model_reader
@@ -54,6 +56,8 @@ class Services:
     completions: CompletionService
     model_defaults: ModelDefaultsService
     tenant_models: TenantModelService
+    search_apps: SearchAppService
+    related_questions: RelatedQuestionService
 
     @classmethod
     def build(cls, settings: Settings, *, isolate_models: bool | None = None) -> Services:
@@ -80,6 +84,20 @@ class Services:
         assistant = QuestionAssistant(model_defaults, models, chat_models)
         rerank_models = RerankModels(models)
         retrieval = RetrievalService(store, index, embeddings, rerank_models, analyzer, assistant)
+        question_limit = settings.limits.max_question_length
+        completions = CompletionService(
+            store,
+            index,
+            chat_models,
+            embeddings,
+            retrieval,
+            analyzer,
+            assistant,
+            model_defaults,
+            sessions,
+            max_question_length=question_limit,
+        )
+        search_apps = SearchAppService(store, models, completions)
         return cls(
             settings=settings,
             store=store,
@@ -99,20 +117,13 @@ class Services:
             retrieval=retrieval,
             chats=ChatService(store, models),
             sessions=sessions,
-            completions=CompletionService(
-                store,
-                index,
-                chat_models,
-                embeddings,
-                retrieval,
-                analyzer,
-                assistant,
-                model_defaults,
-                sessions,
-                max_question_length=settings.limits.max_question_length,
-            ),
+            completions=completions,
             model_defaults=model_defaults,
             tenant_models=TenantModelService(store, models.tenant_addresses),
+            search_apps=search_apps,
+            related_questions=RelatedQuestionService(
+                assistant, models, chat_models, search_apps, max_question_length=question_limit
+            ),
         )
 
     def sweep(self) -> int:

@@ -15,6 +15,7 @@ from ragloom.storage.metadata.datasets import DatasetRepository
 from ragloom.storage.metadata.documents import DocumentRepository
 from ragloom.storage.metadata.engine import create_metadata_engine
 from ragloom.storage.metadata.migrations import SCHEMA_HEAD
+from ragloom.storage.metadata.search_apps import SearchAppRepository
 from ragloom.storage.metadata.tasks import TaskRepository
 from ragloom.storage.metadata.tenant_models import TenantModelRepository
 from ragloom.storage.metadata.tenants import TenantRepository
@@ -34,6 +35,7 @@ class Transaction:
         self.tasks = TaskRepository(session)
         self.chats = ChatRepository(session)
         self.tenant_models = TenantModelRepository(session)
+        self.search_apps = SearchAppRepository(session)
 
 
 class MetadataStore:
