@@ -27,6 +27,9 @@ from ragloom.api.routers import (
     openai_compat,
     parsing,
     retrieval,
+    search_assist,
+    searchbots,
+    searches,
     sessions,
     system,
     tags,
@@ -90,6 +93,9 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         models,
         system,
         tokens,
+        searches,
+        searchbots,
+        search_assist,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -28,7 +28,9 @@ from ragloom.services.ingestion_logs import IngestionLogService
 from ragloom.services.model_defaults import ModelDefaultsService
 from ragloom.services.parsing import ParsingService
 from ragloom.services.question_assist import QuestionAssistant
+from ragloom.services.related_questions import RelatedQuestionService
 from ragloom.services.retrieval import RetrievalService
+from ragloom.services.search_apps import SearchAppService
 from ragloom.services.sessions import SessionService
 from ragloom.services.task_ledger import TaskLedger
 from ragloom.services.tenant_models import TenantModelService, tenant_model_reader
@@ -73,6 +75,8 @@ class Services:
     document_metadata: DocumentMetadataService
     ingestion_logs: IngestionLogService
     enrichment: EnrichmentService
+    search_apps: SearchAppService
+    related_questions: RelatedQuestionService
 
     @classmethod
     def build(cls, settings: Settings, *, isolate_models: bool | None = None) -> Services:
@@ -100,6 +104,20 @@ class Services:
         rerank_models = RerankModels(models)
         retrieval = RetrievalService(store, index, embeddings, rerank_models, analyzer, assistant)
         components = builtin_components()
+        question_limit = settings.limits.max_question_length
+        completions = CompletionService(
+            store,
+            index,
+            chat_models,
+            embeddings,
+            retrieval,
+            analyzer,
+            assistant,
+            model_defaults,
+            sessions,
+            max_question_length=question_limit,
+        )
+        search_apps = SearchAppService(store, models, completions)
         return cls(
             settings=settings,
             store=store,
@@ -119,18 +137,7 @@ class Services:
             retrieval=retrieval,
             chats=ChatService(store, models),
             sessions=sessions,
-            completions=CompletionService(
-                store,
-                index,
-                chat_models,
-                embeddings,
-                retrieval,
-                analyzer,
-                assistant,
-                model_defaults,
-                sessions,
-                max_question_length=settings.limits.max_question_length,
-            ),
+            completions=completions,
             model_defaults=model_defaults,
             tenant_models=TenantModelService(store, models.tenant_addresses),
             components=components,
@@ -144,6 +151,10 @@ class Services:
             document_metadata=DocumentMetadataService(store),
             ingestion_logs=IngestionLogService(store),
             enrichment=EnrichmentService(store),
+            search_apps=search_apps,
+            related_questions=RelatedQuestionService(
+                assistant, models, chat_models, search_apps, max_question_length=question_limit
+            ),
         )
 
     def sweep(self) -> int:

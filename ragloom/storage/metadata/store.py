@@ -16,6 +16,7 @@ from ragloom.storage.metadata.datasets import DatasetRepository
 from ragloom.storage.metadata.documents import DocumentRepository
 from ragloom.storage.metadata.engine import create_metadata_engine
 from ragloom.storage.metadata.migrations import SCHEMA_HEAD
+from ragloom.storage.metadata.search_apps import SearchAppRepository
 from ragloom.storage.metadata.tasks import TaskRepository
 from ragloom.storage.metadata.tenant_models import TenantModelRepository
 from ragloom.storage.metadata.tenants import TenantRepository
@@ -36,6 +37,7 @@ class Transaction:
         self.chats = ChatRepository(session)
         self.tenant_models = TenantModelRepository(session)
         self.agents = AgentRepository(session)
+        self.search_apps = SearchAppRepository(session)
 
 
 class MetadataStore:
