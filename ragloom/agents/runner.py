@@ -84,15 +84,26 @@ class Runner:
         self.cancel = cancel or threading.Event()
         self._view = CanvasView(canvas.components)
         self._lock = threading.Lock()
-        self._depends = {cid: component.referenced_components() - {cid} for cid, component in canvas.components.items()}
-        for cid, component in canvas.components.items():
-            parent = component.spec.parent_id
-            if parent is not None and self._view.start_of(parent) == cid:
-                self._depends[cid] |= self._view.descendants(parent) - {cid}
+        self._depends = self._dependencies()
         self._deferred: list[str] = []
         self._outcomes: dict[str, _Outcome] = {}
         self._answer: list[str] = []
         self._error = ""
+
+    def _dependencies(self) -> dict[str, set[str]]:
+        """For each component, those that must not be pending when it runs: the ones it reads, and, for
+        the start of a body, the whole body (which reads the start's current pass, never waits for it)."""
+        depends = {cid: component.referenced_components() - {cid} for cid, component in self.canvas.components.items()}
+        for cid, component in self.canvas.components.items():
+            if not component.container:
+                continue
+            start = self._view.start_of(cid)
+            body = self._view.descendants(cid) - {start}
+            if start is not None:
+                depends[start] |= body
+                for member in body:
+                    depends[member].discard(start)
+        return depends
 
     # ---- the loop ---------------------------------------------------------------------------
 

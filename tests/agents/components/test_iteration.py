@@ -178,8 +178,10 @@ def test_an_iteration_that_cannot_work_is_refused_at_load(change: Any, message: 
     assert message in refused
 
 
-def test_a_pass_ends_before_the_next_begins() -> None:
-    """A short branch returns to the start first; the start waits for the long branch of the same pass."""
+@pytest.mark.parametrize("long2", ["{StringTransform:long1@result}-2", "{IterationItem:1@item}-1-2"])
+def test_a_pass_ends_before_the_next_begins(long2: str) -> None:
+    """A short branch returns to the start first; the start waits for the long branch of the same pass
+    (also when that branch reads the start: it reads this pass's item, it does not wait for the next)."""
     document = dsl(
         begin=component("Begin", ["Iteration:1"], inputs={"letters": {"type": "line", "value": ["a", "b"]}}),
         **{
@@ -204,7 +206,7 @@ def test_a_pass_ends_before_the_next_begins() -> None:
             ),
             "StringTransform:long2": inside(
                 "Iteration:1",
-                component("StringTransform", method="merge", script="{StringTransform:long1@result}-2"),
+                component("StringTransform", method="merge", script=long2),
             ),
             "Message:1": component("Message", content=["{Iteration:1@long} {Iteration:1@short}"]),
         },
