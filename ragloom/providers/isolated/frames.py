@@ -8,7 +8,8 @@ Every header has ``id`` (the request it answers, or the request it is) and ``kin
 Requests (server to model process): ``generate`` (``messages``, ``options``), ``embed``
 (``texts``, ``query``) and ``cancel`` (stop working on request ``id``). Replies: ``text``
 (a fragment of a generation), ``done`` (``usage``; the generation ended), ``vectors``
-(``shape``; the payload holds little-endian float32 rows) and ``error`` (``message``).
+(``shape``; the payload holds little-endian float32 rows) and ``error`` (``message``); the model
+process announces with ``ready`` (id 0) that it has finished loading its model.
 """
 
 from __future__ import annotations
