@@ -1,12 +1,14 @@
 """A real HTTP server speaking the OpenAI-style model APIs ragloom calls, for tests.
 
 ``POST …/embeddings`` answers hashed bag-of-words vectors, ``…/rerank`` scores by shared
-words, ``…/chat/completions`` streams :data:`ANSWER` over SSE — or, with ``chat_reply`` set, what
-that function returns for the request body: ``{"content": …}`` and/or ``{"tool_calls": [(name,
+words, ``…/chat/completions`` streams ``answer`` (:data:`ANSWER` unless a test scripts
+another, a list of pieces for several deltas) over SSE — or, with ``chat_reply`` set, what that
+function returns for the request body: ``{"content": …}`` and/or ``{"tool_calls": [(name,
 arguments JSON), …]}``, the calls streamed in pieces as OpenAI streams them. Every request is
-recorded (``paths``; chat bodies in ``chat_requests``), so a test can prove that nothing reached
-the server. With ``failure`` set, every request is answered with that status and :data:`SECRET`
-in the body — text no API answer may repeat.
+recorded, path and body (chat bodies also in ``chat_requests``), so a test can prove that nothing
+reached the server, or what did. With ``failure`` set, every request (or those whose path ends with
+``failing``) is answered with that status and :data:`SECRET` in the body — text no API answer may
+repeat.
 """
 
 from __future__ import annotations
@@ -60,7 +62,10 @@ class OpenAIStyleServer:
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.paths: list[str] = []
+        self.bodies: list[dict[str, Any]] = []
         self.failure: int | None = None
+        self.failing = ""  # with ``failure``: only requests whose path ends so fail ("": all)
+        self.answer: str | list[str] = ANSWER  # a list streams piece by piece
         self.chat_reply: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self.chat_requests: list[dict[str, Any]] = []
         server = self
@@ -72,7 +77,8 @@ class OpenAIStyleServer:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 server.paths.append(self.path)
-                if server.failure is not None:
+                server.bodies.append(body)
+                if server.failure is not None and self.path.endswith(server.failing):
                     self._send(server.failure, f"upstream says: {SECRET} (db password hunter2)".encode(), "text/plain")
                 elif self.path.endswith("/embeddings"):
                     texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
@@ -87,9 +93,14 @@ class OpenAIStyleServer:
                     self._send(200, json.dumps({"results": results}).encode(), "application/json")
                 else:
                     server.chat_requests.append(body)
-                    reply = server.chat_reply(body) if server.chat_reply is not None else {"content": ANSWER}
-                    events = "".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chat_chunks(reply))
-                    self._send(200, (events + "data: [DONE]\n\n").encode(), "text/event-stream")
+                    if server.chat_reply is not None:
+                        chunks = chat_chunks(server.chat_reply(body))
+                    else:
+                        pieces = [server.answer] if isinstance(server.answer, str) else server.answer
+                        chunks = [{"choices": [{"index": 0, "delta": {"content": piece}}]} for piece in pieces]
+                        chunks[-1]["choices"][0]["finish_reason"] = "stop"
+                    events = "".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chunks) + "data: [DONE]\n\n"
+                    self._send(200, events.encode(), "text/event-stream")
 
             def _send(self, status: int, payload: bytes, content_type: str) -> None:
                 self.send_response(status)

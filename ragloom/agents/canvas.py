@@ -2,8 +2,9 @@
 
 Building one refuses, with a :class:`~ragloom.agents.dsl.DslError` (code 101) naming the
 component and the parameter: an unknown ``component_name`` (listing the valid ones), a
-parameter of the wrong type or out of range, an exception branch to a missing component, and a
-reference (``{cpn@output}``) to a component that does not exist.
+parameter of the wrong type or out of range, an exception branch to a missing component, a
+reference (``{cpn@output}``) to a component that does not exist, and a parameter that does not
+fit the rest of the canvas (each component's :meth:`~ragloom.agents.components.base.Component.check`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ragloom.agents.components.base import Component, ComponentParams
+from ragloom.agents.components.base import CanvasView, Component, ComponentParams, InvalidParameter
 from ragloom.agents.components.registry import ComponentRegistry, UnknownComponentError
 from ragloom.agents.dsl import BEGIN_ID, ComponentSpec, Dsl, DslError, load_dsl
 
@@ -32,6 +33,7 @@ class Canvas:
         components = {spec.id: _build(dsl, spec.id, registry) for spec in dsl.components.values()}
         canvas = cls(dsl, components)
         canvas._check_references()
+        canvas._check_components()
         return canvas
 
     @property
@@ -56,6 +58,17 @@ class Canvas:
                         f"Invalid DSL: component {self.dsl.label(component.id)} refers to '{target}', "
                         "which is not a component of this DSL."
                     )
+
+    def _check_components(self) -> None:
+        view = CanvasView(self.components)
+        for component in self.components.values():
+            try:
+                component.check(view)
+            except InvalidParameter as problem:
+                where = f"parameter '{problem.parameter}': " if problem.parameter else ""
+                raise DslError(
+                    f"Invalid DSL: component {self.dsl.label(component.id)}: {where}{problem.message}"
+                ) from None
 
 
 def _build(dsl: Dsl, component_id: str, registry: ComponentRegistry) -> Component:

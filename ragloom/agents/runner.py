@@ -5,13 +5,16 @@
 2. ``workflow_started``.
 3. The pending part of the path runs as a batch: ``node_started`` for each component, then the
    components run concurrently (at most :data:`MAX_PARALLEL` at once, each within its timeout).
-   A component that reads the output of one still pending waits for a later batch.
+   A component that reads the output of one still pending waits for a later batch, and so does
+   the start of an Iteration's or Loop's body while a component of that body is pending (a pass
+   ends before the next begins).
 4. After the batch, in path order: a Message's answer is streamed as ``message`` deltas and
    closed by ``message_end`` (with the reference chunks when the run has any); a failed
    component takes its exception branch (``goto``), answers its default value (``comment``), or
    ends the run; ``node_finished`` is reported (for an LLM a Message streams, once the Message is
-   done); the components that come next are appended to the path — a branch's choice, an
-   iteration's start, or ``downstream``.
+   done; for an Iteration or Loop, once its body is done); the components that come next are
+   appended to the path — as the component routes: a branch's choice, a container's start, the
+   container's downstream once it is finished, or ``downstream``.
 5. A UserFillUp about to run pauses the run (``user_inputs``); the next run resumes there.
 6. ``workflow_finished``, and the answer joins the history. A run that failed ends with an
    ``error`` event instead; a cancelled run stops at the next component or streamed piece.
@@ -30,10 +33,10 @@ from functools import partial
 from typing import Any
 
 from ragloom.agents.canvas import Canvas
-from ragloom.agents.components.base import CanvasView, Component, Invocation, strings_in
+from ragloom.agents.components.base import CanvasView, Component, Invocation
 from ragloom.agents.dsl import BEGIN_ID
 from ragloom.agents.events import Event, EventKind
-from ragloom.agents.references import Reference, UnresolvedReferenceError, follow, references, render
+from ragloom.agents.references import Reference, UnresolvedReferenceError, follow, render
 from ragloom.agents.services import AgentServices
 from ragloom.agents.state import RunState
 from ragloom.agents.streams import THINK_END, THINK_START, TextStream
@@ -81,13 +84,28 @@ class Runner:
         self.cancel = cancel or threading.Event()
         self._view = CanvasView(canvas.components)
         self._lock = threading.Lock()
-        self._depends = {cid: component.referenced_components() - {cid} for cid, component in canvas.components.items()}
+        self._depends = self._dependencies()
         self._deferred: list[str] = []
         self._outcomes: dict[str, _Outcome] = {}
         self._answer: list[str] = []
         self._error = ""
         self._tool_calls: list[dict[str, Any]] = []
         self._tool_calls_lock = threading.Lock()
+
+    def _dependencies(self) -> dict[str, set[str]]:
+        """For each component, those that must not be pending when it runs: the ones it reads, and, for
+        the start of a body, the whole body (which reads the start's current pass, never waits for it)."""
+        depends = {cid: component.referenced_components() - {cid} for cid, component in self.canvas.components.items()}
+        for cid, component in self.canvas.components.items():
+            if not component.container:
+                continue
+            start = self._view.start_of(cid)
+            body = self._view.descendants(cid) - {start}
+            if start is not None:
+                depends[start] |= body
+                for member in body:
+                    depends[member].discard(start)
+        return depends
 
     # ---- the loop ---------------------------------------------------------------------------
 
@@ -173,6 +191,8 @@ class Runner:
             may_stream=self._may_stream(component),
             cancelled=self.cancel.is_set,
             lock=self._lock,
+            canvas=self._view,
+            query=request.query,
             record_tool_call=self._record_tool_call,
         )
         created_at, started = time.time(), time.perf_counter()
@@ -220,7 +240,7 @@ class Runner:
             yield from self._flush_deferred(only_done=True)
         elif any(isinstance(value, TextStream) for value in outcome.outputs.values()):
             self._deferred.append(cid)
-        else:
+        elif not component.container:  # a container reports when its body is done (route.finished)
             yield self._finished(cid)
         route = component.route(self.state.outputs[cid], self._view)
         for container in route.finished:
@@ -397,23 +417,21 @@ class Runner:
     def _inputs_of(self, cid: str) -> dict[str, Any]:
         """The values the component's parameters referenced (streams not yet written read as None)."""
         values: dict[str, Any] = {}
-        component = self.canvas.components[cid]
-        for text in strings_in(component.params.model_dump()):
-            for reference in references(text):
-                if reference.name in values:
-                    continue
-                raw = (
-                    self.state.outputs.get(reference.component_id, {}).get(reference.output)
-                    if reference.component_id
-                    else None
-                )
-                if isinstance(raw, TextStream) and not raw.done:
-                    values[reference.name] = None
-                    continue
-                try:
-                    values[reference.name] = self.lookup(reference.name, scope=cid)
-                except UnresolvedReferenceError:
-                    values[reference.name] = None
+        for reference in self.canvas.components[cid].references():
+            if reference.name in values:
+                continue
+            raw = (
+                self.state.outputs.get(reference.component_id, {}).get(reference.output)
+                if reference.component_id
+                else None
+            )
+            if isinstance(raw, TextStream) and not raw.done:
+                values[reference.name] = None
+                continue
+            try:
+                values[reference.name] = self.lookup(reference.name, scope=cid)
+            except UnresolvedReferenceError:
+                values[reference.name] = None
         return values
 
     def _reference(self) -> dict[str, Any] | None:

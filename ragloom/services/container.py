@@ -17,15 +17,22 @@ from ragloom.services.agent_sessions import AgentSessionService
 from ragloom.services.agents import AgentService
 from ragloom.services.blob_cleanup import sweep_orphans
 from ragloom.services.chats import ChatService
+from ragloom.services.chunk_tags import TagService
 from ragloom.services.chunks import ChunkService
 from ragloom.services.completions import CompletionService
+from ragloom.services.dataset_search import DatasetSearchService
 from ragloom.services.datasets import DatasetService
+from ragloom.services.document_metadata import DocumentMetadataService
 from ragloom.services.documents import DocumentService
+from ragloom.services.enrichment import EnrichmentService
+from ragloom.services.ingestion_logs import IngestionLogService
 from ragloom.services.mcp_servers import McpServerService
 from ragloom.services.model_defaults import ModelDefaultsService
 from ragloom.services.parsing import ParsingService
 from ragloom.services.question_assist import QuestionAssistant
+from ragloom.services.related_questions import RelatedQuestionService
 from ragloom.services.retrieval import RetrievalService
+from ragloom.services.search_apps import SearchAppService
 from ragloom.services.sessions import SessionService
 from ragloom.services.task_ledger import TaskLedger
 from ragloom.services.tenant_models import TenantModelService, tenant_model_reader
@@ -65,6 +72,13 @@ class Services:
     agents: AgentService
     agent_sessions: AgentSessionService
     agent_runs: AgentRunService
+    dataset_search: DatasetSearchService
+    tags: TagService
+    document_metadata: DocumentMetadataService
+    ingestion_logs: IngestionLogService
+    enrichment: EnrichmentService
+    search_apps: SearchAppService
+    related_questions: RelatedQuestionService
     mcp_servers: McpServerService
 
     @classmethod
@@ -93,6 +107,20 @@ class Services:
         rerank_models = RerankModels(models)
         retrieval = RetrievalService(store, index, embeddings, rerank_models, analyzer, assistant)
         components = builtin_components()
+        question_limit = settings.limits.max_question_length
+        completions = CompletionService(
+            store,
+            index,
+            chat_models,
+            embeddings,
+            retrieval,
+            analyzer,
+            assistant,
+            model_defaults,
+            sessions,
+            max_question_length=question_limit,
+        )
+        search_apps = SearchAppService(store, models, completions)
         mcp_servers = McpServerService(store, McpClient(models.tenant_addresses), models.tenant_addresses)
         return cls(
             settings=settings,
@@ -113,18 +141,7 @@ class Services:
             retrieval=retrieval,
             chats=ChatService(store, models),
             sessions=sessions,
-            completions=CompletionService(
-                store,
-                index,
-                chat_models,
-                embeddings,
-                retrieval,
-                analyzer,
-                assistant,
-                model_defaults,
-                sessions,
-                max_question_length=settings.limits.max_question_length,
-            ),
+            completions=completions,
             model_defaults=model_defaults,
             tenant_models=TenantModelService(store, models.tenant_addresses),
             components=components,
@@ -136,6 +153,15 @@ class Services:
                 lambda caller: TenantAgentServices(
                     caller, chat_models, model_defaults, store=store, retrieval=retrieval, mcp_servers=mcp_servers
                 ),
+            ),
+            dataset_search=DatasetSearchService(retrieval, max_question_length=settings.limits.max_question_length),
+            tags=TagService(store, index, max_tag_length=settings.limits.max_string_length),
+            document_metadata=DocumentMetadataService(store),
+            ingestion_logs=IngestionLogService(store),
+            enrichment=EnrichmentService(store),
+            search_apps=search_apps,
+            related_questions=RelatedQuestionService(
+                assistant, models, chat_models, search_apps, max_question_length=question_limit
             ),
             mcp_servers=mcp_servers,
         )

@@ -7,9 +7,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ragloom.agents import Canvas, Event, EventKind, Runner, RunRequest, RunState, builtin_components
+import pytest
+
+from ragloom.agents import Canvas, DslError, Event, EventKind, Runner, RunRequest, RunState, builtin_components
 from ragloom.agents.services import DatasetSearch, FoundChunks
-from ragloom.errors import DataError, ProviderError
+from ragloom.errors import DataError, ProviderError, RetCode
 from ragloom.providers.chat.protocol import ChatMessage, Delta, GenerationOptions, ToolCall, ToolChoice, Usage
 
 
@@ -112,3 +114,25 @@ def answer(events: list[Event]) -> str:
 
 def finished(events: list[Event]) -> list[str]:
     return [event.data["component_id"] for event in events if event.kind is EventKind.NODE_FINISHED]
+
+
+def inside(parent_id: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` as a component of the body of Iteration or Loop ``parent_id``."""
+    return {**spec, "parent_id": parent_id}
+
+
+def node_finished(events: list[Event], component_id: str) -> list[dict[str, Any]]:
+    """The ``node_finished`` data of one component, in order."""
+    return [
+        event.data
+        for event in events
+        if event.kind is EventKind.NODE_FINISHED and event.data["component_id"] == component_id
+    ]
+
+
+def refusal(document: Any) -> str:
+    """The message of the 101 that refuses ``document`` when its canvas is built."""
+    with pytest.raises(DslError) as raised:
+        Canvas.build(document, builtin_components())
+    assert raised.value.code is RetCode.ARGUMENT_ERROR
+    return raised.value.message

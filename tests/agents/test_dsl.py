@@ -7,18 +7,10 @@ from typing import Any
 
 import pytest
 
-from ragloom.agents import Canvas, DslError, builtin_components, load_dsl
-from ragloom.errors import RetCode
-from tests.agents.scripted import component, dsl
+from ragloom.agents import Canvas, builtin_components, load_dsl
+from tests.agents.scripted import component, dsl, refusal
 
 ECHO = dsl(begin=component("Begin", ["Message:1"]), **{"Message:1": component("Message", content=["{sys.query}"])})
-
-
-def refusal(document: Any) -> str:
-    with pytest.raises(DslError) as raised:
-        Canvas.build(document, builtin_components())
-    assert raised.value.code is RetCode.ARGUMENT_ERROR
-    return raised.value.message
 
 
 def test_a_dsl_is_taken_as_an_object_or_json_text() -> None:

@@ -4,28 +4,63 @@ A component class has a ``name`` (its ``component_name`` in the DSL), a pydantic
 model (unknown keys are kept, as RAGFlow ignores them; a wrong value is refused when the canvas
 is built, naming the parameter) and ``invoke``, which reads what it needs through an
 :class:`Invocation` and returns its outputs. Components never emit events: the runtime does,
-from what they return.
+from what they return. Where the run goes next is the component's :meth:`Component.route`.
+
+A parameter that is well formed on its own but does not fit the rest of the canvas (a branch to
+a component that does not exist, an IterationItem outside an Iteration) is refused when the
+canvas is built by :meth:`Component.check`, with an :class:`InvalidParameter` naming it.
+
+Iterations and loops are *containers*: their body components carry ``parent_id``, and the body
+starts at the container's IterationItem / LoopItem (:meth:`CanvasView.start_of`). A body
+component with nothing downstream returns to that start; the start decides whether another pass
+runs or the container is finished (:class:`Next` ``finished``), and the run continues after it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from ragloom.agents.dsl import ComponentSpec
-from ragloom.agents.references import Lookup, bare_reference, references, render
+from ragloom.agents.references import Lookup, Reference, bare_reference, references, render
 from ragloom.agents.services import AgentServices
 from ragloom.agents.state import RunState
+from ragloom.agents.variables import described
+from ragloom.errors import ArgumentError
 from ragloom.providers.chat.protocol import ChatMessage
 
 if TYPE_CHECKING:
     from ragloom.agents.components.registry import ComponentRegistry
 
 DEFAULT_TIMEOUT_SECONDS = 600.0
+
+
+def _a_reference(value: str) -> str:
+    if bare_reference(value) is None:
+        raise ValueError(
+            f"'{value}' is not a reference (such as `Agent:X@content`, `begin@name`, `sys.query` or `env.name`)"
+        )
+    return value
+
+
+BareReference = Annotated[str, AfterValidator(_a_reference)]
+"""A parameter that names a value by a reference, braces optional: checked when the canvas is built."""
+
+
+class InvalidParameter(ValueError):  # noqa: N818 (read as "raise InvalidParameter(name, why)")
+    """A parameter that does not fit the canvas it is in; the canvas reports it as a 101 naming both
+    (``parameter`` "" for a problem of the component as a whole)."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
 
 
 class ComponentParams(BaseModel):
@@ -59,6 +94,10 @@ class Invocation:
     """A Message downstream will stream this component's ``content``: it may leave a TextStream."""
     cancelled: Callable[[], bool] = lambda: False
     lock: threading.Lock = field(default_factory=threading.Lock)
+    canvas: CanvasView = field(default_factory=lambda: CanvasView({}))
+    """The other components (an IterationItem reads its Iteration's parameters)."""
+    query: str = ""
+    """What the user sent with this run ("" when a resumed run brought only ``inputs``)."""
     record_tool_call: Callable[[dict[str, Any]], None] = lambda _entry: None
     """Note one tool call for the run's log (``GET /agents/{id}/logs/{message_id}``): ``component_id``
     (the Agent on the canvas), ``path``, ``tool_name``, ``arguments``, ``result``, ``elapsed_time``."""
@@ -67,10 +106,28 @@ class Invocation:
         """``template`` with its references replaced by their values."""
         return render(template, self.lookup)
 
+    def resolve(self, value: Any) -> Any:
+        """A parameter's value: a lone braced reference gives its value as it is (a list stays a list),
+        other text is rendered, anything else is taken as written."""
+        if not isinstance(value, str):
+            return value
+        parsed = bare_reference(value) if "{" in value else None
+        return self.lookup(parsed.name) if parsed is not None else self.render(value)
+
     def value(self, reference: str) -> Any:
         """The value a bare or braced reference names."""
         parsed = bare_reference(reference)
         return self.lookup(parsed.name if parsed is not None else reference)
+
+    def items(self, reference: str) -> list[Any]:
+        """The list a bare or braced reference names (JSON text holding a list is read as one)."""
+        value = self.value(reference)
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
+        if not isinstance(value, list):
+            raise ArgumentError(f"'{reference}' must name a list, but it holds {described(value)}.")
+        return value
 
     def history(self, window: int) -> list[ChatMessage]:
         """The last ``window`` turns before the current question, as chat messages."""
@@ -129,6 +186,8 @@ class Component:
     """Whether its ``content`` may be left as a stream for a Message downstream (LLM, Agent)."""
     bare_references: ClassVar[tuple[str, ...]] = ()
     """Parameters that name a reference without braces (Categorize's ``query``, Iteration's ``items_ref``)."""
+    container: ClassVar[bool] = False
+    """Whether it holds a body (Iteration, Loop): its ``node_finished`` comes when the body is done."""
 
     def __init__(self, spec: ComponentSpec, params: ComponentParams) -> None:
         self.spec = spec
@@ -159,26 +218,40 @@ class Component:
         gives the model the outputs as the call's result."""
         raise NotImplementedError(f"{self.name} cannot be used as a tool")
 
+    def check(self, canvas: CanvasView) -> None:
+        """Refuse (:class:`InvalidParameter`) parameters that do not fit the rest of the canvas."""
+
     def route(self, outputs: dict[str, Any], canvas: CanvasView) -> Next:  # noqa: ARG002 (branches read it)
-        """Where the run goes next: ``downstream``, or back to the enclosing iteration's start."""
-        if not self.spec.downstream and self.spec.parent_id is not None:
-            start = canvas.start_of(self.spec.parent_id)
-            return Next([start] if start else [])
-        return Next(list(self.spec.downstream))
+        """Where the run goes next: ``downstream``, or back to the enclosing container's start."""
+        return Next(self.after(canvas))
+
+    def after(self, canvas: CanvasView) -> list[str]:
+        """``downstream``, or, with nothing downstream inside a container, the container's start."""
+        return list(self.spec.downstream) if self.spec.downstream else self.back_to_start(canvas)
+
+    def back_to_start(self, canvas: CanvasView) -> list[str]:
+        """The start of the enclosing container (none outside one)."""
+        if self.spec.parent_id is None:
+            return []
+        start = canvas.start_of(self.spec.parent_id)
+        return [start] if start else []
+
+    def references(self) -> list[Reference]:
+        """The references its parameters hold, braced (in any text) and bare (:attr:`bare_references`)."""
+        found = [reference for text in strings_in(self.params.model_dump()) for reference in references(text)]
+        for text in self.bare_reference_texts():
+            bare = bare_reference(text)
+            if bare is not None:
+                found.append(bare)
+        return found
+
+    def bare_reference_texts(self) -> list[str]:
+        """The parameter texts that are references written without braces."""
+        return [text for name in self.bare_references for text in strings_in(getattr(self.params, name, None))]
 
     def referenced_components(self) -> set[str]:
         """Components whose outputs this one's parameters read."""
-        found: set[str] = set()
-        for text in strings_in(self.params.model_dump()):
-            for reference in references(text):
-                if reference.component_id:
-                    found.add(reference.component_id)
-        for name in self.bare_references:
-            for text in strings_in(getattr(self.params, name, None)):
-                bare = bare_reference(text)
-                if bare is not None and bare.component_id:
-                    found.add(bare.component_id)
-        return found
+        return {reference.component_id for reference in self.references() if reference.component_id}
 
 
 class CanvasView:
@@ -196,6 +269,38 @@ class CanvasView:
 
     def component(self, component_id: str) -> Component:
         return self._components[component_id]
+
+    def get(self, component_id: str) -> Component | None:
+        return self._components.get(component_id)
+
+    def parent_of(self, component_id: str) -> Component | None:
+        """The container a component is in."""
+        parent = self._components[component_id].spec.parent_id
+        return self._components.get(parent) if parent is not None else None
+
+    def containers_of(self, component_id: str) -> list[Component]:
+        """The containers around a component, innermost first."""
+        found: list[Component] = []
+        parent = self.parent_of(component_id)
+        while parent is not None and parent not in found:
+            found.append(parent)
+            parent = self.parent_of(parent.id)
+        return found
+
+    def descendants(self, container_id: str) -> set[str]:
+        """Every component inside a container, those inside nested containers too."""
+        return {
+            component.id
+            for component in self._components.values()
+            if any(outer.id == container_id for outer in self.containers_of(component.id))
+        }
+
+
+def check_targets(canvas: CanvasView, parameter: str, targets: Iterable[str]) -> None:
+    """Refuse a branch to a component the canvas does not have."""
+    for target in targets:
+        if canvas.get(target) is None:
+            raise InvalidParameter(parameter, f"'{target}' is not a component of this DSL.")
 
 
 def strings_in(value: Any) -> Iterator[str]:

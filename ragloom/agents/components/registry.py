@@ -41,11 +41,40 @@ def builtin_components() -> ComponentRegistry:
     """A registry holding every component ragloom ships."""
     from ragloom.agents.components.agent import Agent
     from ragloom.agents.components.begin import Begin
+    from ragloom.agents.components.categorize import Categorize
+    from ragloom.agents.components.data_operations import DataOperations
+    from ragloom.agents.components.fillup import UserFillUp
+    from ragloom.agents.components.iteration import Iteration, IterationItem
+    from ragloom.agents.components.list_operations import ListOperations
     from ragloom.agents.components.llm import LLM
+    from ragloom.agents.components.loop import ExitLoop, Loop, LoopItem
     from ragloom.agents.components.message import Message
     from ragloom.agents.components.retrieval import Retrieval
+    from ragloom.agents.components.string_transform import StringTransform
+    from ragloom.agents.components.switch import Switch
+    from ragloom.agents.components.variable_aggregator import VariableAggregator
+    from ragloom.agents.components.variable_assigner import VariableAssigner
 
     registry = ComponentRegistry()
-    for component in (Begin, Message, LLM, Agent, Retrieval):
+    for component in (
+        Begin,
+        Message,
+        LLM,
+        Agent,
+        Retrieval,
+        Categorize,
+        Switch,
+        UserFillUp,
+        VariableAssigner,
+        VariableAggregator,
+        Iteration,
+        IterationItem,
+        Loop,
+        LoopItem,
+        ExitLoop,
+        DataOperations,
+        ListOperations,
+        StringTransform,
+    ):
         registry.register(component)
     return registry

@@ -118,6 +118,11 @@ class LlamaGenerator:
             raise ProviderError(str(error)) from None
         yield from calls.calls()
 
+    @property
+    def extra_buffer_types(self) -> bool:
+        """Whether llama.cpp may use its extra buffer types (AMX, repacked weights) for this model."""
+        return bool(getattr(self._llama.model_params, "use_extra_bufts", True))
+
     def usage(self, messages: list[dict[str, str]], answer: str) -> Usage:
         """Tokens of the prompt (with a few per message for the chat template) and of the answer."""
         prompt = sum(self._tokens(message["content"]) + 4 for message in messages)

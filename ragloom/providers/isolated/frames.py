@@ -10,7 +10,8 @@ Requests (server to model process): ``generate`` (``messages``, ``options``, and
 ``cancel`` (stop working on request ``id``). Replies: ``text`` (a fragment of a generation),
 ``tool_call`` (``call``: one whole call, ``{"id", "name", "arguments"}``, after the text),
 ``done`` (``usage``; the generation ended), ``vectors`` (``shape``; the payload holds
-little-endian float32 rows) and ``error`` (``message``).
+little-endian float32 rows) and ``error`` (``message``); the model process announces with
+``ready`` (id 0) that it has finished loading its model.
 """
 
 from __future__ import annotations

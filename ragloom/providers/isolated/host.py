@@ -50,6 +50,7 @@ class ModelHost:
         threading.Thread(target=self._read, args=(requests,), name="requests", daemon=True).start()
         if self._model is None:
             self._load()
+        self._reply(0, "ready")  # loading is over (a failure is each request's answer)
         while (frame := self._queue.get()) is not None:
             with self._lock:
                 self._waiting.discard(frame.id)

@@ -17,6 +17,7 @@ from ragloom.storage.metadata.documents import DocumentRepository
 from ragloom.storage.metadata.engine import create_metadata_engine
 from ragloom.storage.metadata.mcp_servers import McpServerRepository
 from ragloom.storage.metadata.migrations import SCHEMA_HEAD
+from ragloom.storage.metadata.search_apps import SearchAppRepository
 from ragloom.storage.metadata.tasks import TaskRepository
 from ragloom.storage.metadata.tenant_models import TenantModelRepository
 from ragloom.storage.metadata.tenants import TenantRepository
@@ -37,6 +38,7 @@ class Transaction:
         self.chats = ChatRepository(session)
         self.tenant_models = TenantModelRepository(session)
         self.agents = AgentRepository(session)
+        self.search_apps = SearchAppRepository(session)
         self.mcp_servers = McpServerRepository(session)
 
 

@@ -281,6 +281,28 @@ class AgentLog(Base):
     create_time: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
+class SearchApp(Base):
+    """A search app: datasets to search, retrieval settings and what the search page shows
+    (an AI summary, related questions, ...), all held in ``search_config``.
+
+    ``name_key`` (the lower-cased name) is unique per tenant, as for chats.
+    """
+
+    __tablename__ = "search_app"
+    __table_args__ = (Index("uq_search_app_tenant_name", "tenant_id", "name_key", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    avatar: Mapped[str | None] = mapped_column(Text, default=None)
+    search_config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    update_time: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
 class McpServer(Base):
     """An MCP server a tenant registered for its agents' tools. ``headers`` may hold ``${name}``
     placeholders filled from ``variables`` when connecting; ``variables.tools`` is the server's tool
