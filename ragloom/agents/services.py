@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from ragloom.agents.toolbox import Toolbox
 from ragloom.providers.chat.protocol import ChatModel
 
 
@@ -19,4 +20,9 @@ class AgentServices(Protocol):
 
     def chat_model(self, model_id: str) -> ChatModel:
         """The chat model ``model_id`` (``""``: the tenant's default), or the catalog's error."""
+        ...
+
+    @property
+    def toolbox(self) -> Toolbox:
+        """HTTP, web services, databases and the sandbox, as the operator lets this tenant reach them."""
         ...

@@ -42,6 +42,7 @@ import logging
 import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import httpcore
 import httpx
@@ -102,10 +103,11 @@ _CARRIES_IPV4 = (ipaddress.ip_network("::/96"), ipaddress.ip_network("64:ff9b::/
 
 
 class AddressNotAllowedError(ProviderError):
-    """A tenant-configured model's host is, or resolves to, an address the policy refuses."""
+    """A guarded client's host (a tenant-configured model's, an agent's HTTP call's) is, or
+    resolves to, an address the policy refuses."""
 
-    def __init__(self, host: str) -> None:
-        super().__init__(f"the address of {host} is not allowed for tenant-configured models")
+    def __init__(self, host: str, purpose: str = "tenant-configured models") -> None:
+        super().__init__(f"the address of {host} is not allowed for {purpose}")
         self.host = host
 
 
@@ -135,6 +137,8 @@ class AddressPolicy:
 
     allow_private: bool = False
     allowed_networks: tuple[IPNetwork, ...] = ()
+    purpose: str = "tenant-configured models"
+    """Whose connections these are, as refusals name them (agents' Invoke calls use the same policy)."""
 
     def allows(self, address: IPAddress) -> bool:
         """Whether a tenant-configured model may connect to ``address``."""
@@ -164,12 +168,13 @@ class AddressPolicy:
             return "must not carry credentials (give the key as api_key)"
         address = _literal_address(parsed.host)
         if address is not None and not self.allows(address):
-            return f"the address {parsed.host} is not allowed for tenant-configured models"
+            return f"the address {parsed.host} is not allowed for {self.purpose}"
         return None
 
-    def transport(self) -> httpx.HTTPTransport:
-        """An httpx transport whose every connection this policy vets."""
-        return _GuardedTransport(self)
+    def transport(self, proxy: str | None = None) -> httpx.HTTPTransport:
+        """An httpx transport whose every connection this policy vets (with ``proxy``, the
+        connections to that proxy: what lies behind it is the proxy's network, not ours)."""
+        return _GuardedTransport(self, proxy)
 
 
 def _literal_address(host: str) -> IPAddress | None:
@@ -205,8 +210,8 @@ class GuardedBackend(httpcore.NetworkBackend):
         addresses = _resolve(host, port)
         refused = [text for text, address in addresses if not self._policy.allows(address)]
         if refused:
-            log.warning("Refused a tenant-configured model's connection to %s (%s)", host, ", ".join(refused))
-            raise AddressNotAllowedError(host)
+            log.warning("Refused a connection for %s to %s (%s)", self._policy.purpose, host, ", ".join(refused))
+            raise AddressNotAllowedError(host, self._policy.purpose)
         failure: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
         for text, _address in addresses:
             try:
@@ -238,14 +243,18 @@ class _GuardedTransport(httpx.HTTPTransport):
     should a future httpx keep its pool elsewhere.
     """
 
-    def __init__(self, policy: AddressPolicy) -> None:
+    def __init__(self, policy: AddressPolicy, proxy: str | None = None) -> None:
         super().__init__(trust_env=False)
         if not isinstance(getattr(self, "_pool", None), httpcore.ConnectionPool):
             raise RuntimeError("this httpx keeps its connection pool elsewhere; the address guard cannot be fitted")
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=100,  # httpx's defaults
-            max_keepalive_connections=20,
-            keepalive_expiry=5.0,
-            network_backend=GuardedBackend(policy),
-        )
+        limits: dict[str, Any] = {  # httpx's defaults
+            "ssl_context": httpx.create_ssl_context(),
+            "max_connections": 100,
+            "max_keepalive_connections": 20,
+            "keepalive_expiry": 5.0,
+            "network_backend": GuardedBackend(policy),
+        }
+        if proxy:
+            self._pool = httpcore.HTTPProxy(proxy_url=str(httpx.URL(proxy)), **limits)
+        else:
+            self._pool = httpcore.ConnectionPool(**limits)

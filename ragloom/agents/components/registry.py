@@ -50,6 +50,7 @@ def builtin_components() -> ComponentRegistry:
     from ragloom.agents.components.message import Message
     from ragloom.agents.components.string_transform import StringTransform
     from ragloom.agents.components.switch import Switch
+    from ragloom.agents.components.tools import TOOL_COMPONENTS
     from ragloom.agents.components.variable_aggregator import VariableAggregator
     from ragloom.agents.components.variable_assigner import VariableAssigner
 
@@ -71,6 +72,7 @@ def builtin_components() -> ComponentRegistry:
         DataOperations,
         ListOperations,
         StringTransform,
+        *TOOL_COMPONENTS,
     ):
         registry.register(component)
     return registry
