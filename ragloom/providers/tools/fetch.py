@@ -70,11 +70,13 @@ def send(call: Call, *, guard: AddressPolicy | None, proxy: str = "") -> Answer:
         )
     with client:
         try:
+            url = httpx.URL(call.url)
+            if call.params:  # added to the URL's own query (httpx's ``params`` would replace it)
+                url = url.copy_merge_params(call.params)
             with client.stream(
                 call.method.upper(),
-                call.url,
+                url,
                 headers=call.headers,
-                params=call.params,
                 json=call.json,
                 data=call.form,
             ) as response:

@@ -49,7 +49,10 @@ MAX_PROCESSES = 64
 CUT = "…"
 
 PYTHON_RUNNER = """
-import json, os, sys, traceback
+import json, os, signal, sys, traceback
+def out_of_cpu(*_):
+    raise TimeoutError("the code used up its CPU time")
+signal.signal(signal.SIGXCPU, out_of_cpu)
 request = json.loads(sys.stdin.buffer.read())
 sys.stdin = open(os.devnull)
 channel = os.fdopen(request["channel"], "w", encoding="utf-8")
@@ -169,7 +172,7 @@ class Sandbox:
         )
         limits = [
             "prlimit",
-            f"--cpu={settings.cpu_seconds}",
+            f"--cpu={settings.cpu_seconds}:{settings.cpu_seconds + 1}",  # SIGXCPU, then SIGKILL a second later
             f"--fsize={MAX_FILE_SIZE}",
             f"--nofile={MAX_OPEN_FILES}",
             "--core=0",
@@ -248,10 +251,11 @@ def _outcome(result: bytes, returncode: int, settings: SandboxSettings, stdout: 
             return CodeResult(error=str(answer["error"]), stdout=stdout, stderr=stderr)
         if isinstance(answer, dict) and "value" in answer:
             return CodeResult(value=answer["value"], stdout=stdout, stderr=stderr)
-    if returncode in (-signal.SIGXCPU, -signal.SIGKILL, 128 + signal.SIGXCPU, 128 + signal.SIGKILL):
-        error = f"the code was stopped: it used its {settings.cpu_seconds} seconds of CPU time or its memory"
-    else:
-        error = f"the sandbox process ended without a result (exit code {returncode})"
+    error = (
+        f"the sandbox process ended without a result (exit code {returncode}); it may have gone past its CPU time "
+        f"({settings.cpu_seconds} s, agents.sandbox.cpu_seconds) or memory ({settings.memory_mb} MiB, "
+        "agents.sandbox.memory_mb)"
+    )
     return CodeResult(error=error, stdout=stdout, stderr=stderr)
 
 
