@@ -5,7 +5,9 @@ without a guard any API-key holder could make the server call its own loopback s
 the local network or the cloud's metadata endpoint, and read the answers out of errors.
 
 The policy, for models configured by a tenant (server-wide ``[[models.remote]]`` are the
-operator's own and are never guarded):
+operator's own and are never guarded) — and, with settings of their own
+(``agents.invoke_allow_private_urls``, ``agents.invoke_allowed_networks``), for the HTTP calls
+of agents' Invoke components, whose URLs a DSL chooses:
 
 * **Refused**: every address that is not public — unspecified (``0.0.0.0/8``, ``::``),
   loopback (``127.0.0.0/8``, ``::1``), private (``10/8``, ``172.16/12``, ``192.168/16``,

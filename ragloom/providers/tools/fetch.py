@@ -21,7 +21,7 @@ import httpx
 
 from ragloom.errors import ProviderError
 from ragloom.providers.address_guard import AddressNotAllowedError, AddressPolicy
-from ragloom.providers.http import LOGGED_CHARACTERS, failure_kind
+from ragloom.providers.http import LOGGED_CHARACTERS, error_excerpt, failure_kind
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def send(call: Call, *, guard: AddressPolicy | None, proxy: str = "") -> Answer:
                 data=call.form,
             ) as response:
                 if not 200 <= response.status_code < 300:
-                    log.warning("%s answered HTTP %s: %r", call.what, response.status_code, _excerpt(response))
+                    log.warning("%s answered HTTP %s: %r", call.what, response.status_code, error_excerpt(response))
                     raise ProviderError(f"{call.what} failed: HTTP {response.status_code}")
                 body = _read(response, call, deadline)
                 return Answer(response.status_code, response.headers.get("content-type", ""), body)
@@ -108,18 +108,6 @@ def _read(response: httpx.Response, call: Call, deadline: float) -> bytes:
         if time.monotonic() > deadline:
             raise ProviderError(f"{call.what} did not answer within {call.timeout_seconds:g} seconds")
     return bytes(taken)
-
-
-def _excerpt(response: httpx.Response) -> str:
-    taken = b""
-    try:
-        for piece in response.iter_bytes():
-            taken += piece
-            if len(taken) >= LOGGED_CHARACTERS:
-                break
-    except httpx.HTTPError:
-        pass
-    return taken[:LOGGED_CHARACTERS].decode("utf-8", errors="replace")
 
 
 def shown(url: str) -> str:

@@ -251,6 +251,13 @@ def _outcome(result: bytes, returncode: int, settings: SandboxSettings, stdout: 
             return CodeResult(error=str(answer["error"]), stdout=stdout, stderr=stderr)
         if isinstance(answer, dict) and "value" in answer:
             return CodeResult(value=answer["value"], stdout=stdout, stderr=stderr)
+    if returncode in (126, 127):  # prlimit could not execute the interpreter
+        return CodeResult(
+            error=f"the sandbox could not start its interpreter (exit code {returncode}); the operator sets "
+            "agents.sandbox.python (or agents.sandbox.node) to one the sandbox's user can run",
+            stdout=stdout,
+            stderr=stderr,
+        )
     error = (
         f"the sandbox process ended without a result (exit code {returncode}); it may have gone past its CPU time "
         f"({settings.cpu_seconds} s, agents.sandbox.cpu_seconds) or memory ({settings.memory_mb} MiB, "

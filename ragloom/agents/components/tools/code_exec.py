@@ -23,6 +23,7 @@ from ragloom.agents.components.base import Component, ComponentParams, Invocatio
 from ragloom.agents.components.tools.arguments import Argument, Function, given
 from ragloom.agents.references import bare_reference
 from ragloom.agents.toolbox import CodeLanguage, CodeRun
+from ragloom.agents.variables import kind_of
 from ragloom.errors import ProviderError
 
 SYSTEM_OUTPUTS = frozenset({"content", "actual_type", "attachments", "raw_result", "stdout", "stderr"})
@@ -153,18 +154,11 @@ def canonical_text(value: Any) -> str:
 
 
 def actual_type(value: Any) -> str:
-    """RAGFlow's name for a value's type: String, Number, Boolean, Object, Array<…>, Null."""
+    """RAGFlow's name for a value's type: String, Number, Boolean, Object, Array<…>, Null (Any otherwise)."""
     if value is None:
         return "Null"
-    if isinstance(value, bool):
-        return "Boolean"
-    if isinstance(value, (int, float)):
-        return "Number"
-    if isinstance(value, str):
-        return "String"
-    if isinstance(value, dict):
-        return "Object"
     if isinstance(value, list):
         kinds = {actual_type(item) for item in value}
         return f"Array<{kinds.pop()}>" if len(kinds) == 1 else "Array<Any>"
-    return "Any"
+    kind = kind_of(value)
+    return kind.capitalize() if kind else "Any"

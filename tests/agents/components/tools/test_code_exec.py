@@ -163,3 +163,9 @@ def test_javascript_is_refused_unless_node_is_configured(sandbox: dict[str, Any]
         except Exception as error:  # the Agent turns a tool's error into the call's result
             outputs_error = str(error)
     assert "agents.sandbox.node" in outputs_error
+
+
+def test_an_interpreter_the_sandbox_cannot_run_is_named_in_the_error(sandbox: dict[str, Any], tmp_path: Path) -> None:
+    with tool_services(sandbox={**sandbox, "python": str(tmp_path / "no-python")}) as services:
+        events, _ = run_node("CodeExec", "{Tool:1@result}", services, script="def main():\n    return 1\n")
+    assert "agents.sandbox.python" in node_error(events)
