@@ -209,7 +209,9 @@ class AgentDatabase(_Section):
     """A database ExeSQL components may query, named by ``name`` in a DSL's ``database``."""
 
     name: str = Field(min_length=1, description="What a DSL's `database` parameter names.")
-    url: SecretStr = Field(description="SQLAlchemy URL, e.g. postgresql://reader:…@db.internal/sales or sqlite:///…")
+    url: SecretStr = Field(
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://reader:…@db.internal/sales or sqlite:///…"
+    )
     read_only: bool = Field(
         default=True, description="Statements run in read-only transactions (SQLite: a read-only connection)."
     )

@@ -8,11 +8,12 @@ Read-only (the default) is enforced by the connection and the transaction, not b
 SQL: SQLite files are opened read-only by SQLite itself; PostgreSQL and MySQL/MariaDB sessions
 default to read-only transactions and every statement runs in a transaction declared read-only
 (PostgreSQL's pinned by a first query, so it cannot be switched back) that is always rolled back.
-A server that the statements themselves could talk out of it (``COMMIT`` then
-``SET SESSION CHARACTERISTICS … READ WRITE`` in one statement the driver sends whole) is
-beyond what a transaction can hold: for certainty, give ExeSQL an account without write
-privileges. Other dialects are refused as read-only (configure ``read_only = false`` with such
-an account). SQLite connections can attach no other database file, read-only or not.
+That holds only while each call sends one statement — several in one text could ``COMMIT`` and
+switch the session back — so read-only is accepted only with drivers whose protocol refuses
+several: psycopg 3 with every statement prepared (``postgresql+psycopg://``) and PyMySQL
+(``mysql+pymysql://``, which does not enable multiple statements). Other drivers and dialects
+are refused as read-only (configure ``read_only = false`` with an account without write
+privileges). SQLite connections can attach no other database file, read-only or not.
 
 The time limit covers the whole run: SQLite is interrupted, PostgreSQL and MySQL are told the
 statement timeout the run has left; a run that goes past it fails.
@@ -44,7 +45,8 @@ from ragloom.settings import AgentDatabase
 log = logging.getLogger(__name__)
 
 SETTING = "[[agents.databases]]"
-READ_ONLY_DIALECTS = ("sqlite", "postgresql", "mysql", "mariadb")
+READ_ONLY_DRIVERS = {"sqlite": "pysqlite", "postgresql": "psycopg", "mysql": "pymysql", "mariadb": "pymysql"}
+"""The driver each dialect needs to be read-only: one that sends one statement per call."""
 
 
 class ConfiguredDatabases:
@@ -116,18 +118,21 @@ class ConfiguredDatabases:
 
 def _engine_for(database: AgentDatabase) -> Engine:
     url = make_url(database.url.get_secret_value())
-    dialect = url.get_backend_name()
-    if database.read_only and dialect not in READ_ONLY_DIALECTS:
+    dialect, driver = url.get_backend_name(), url.get_driver_name()
+    if database.read_only and (READ_ONLY_DRIVERS.get(dialect) != driver or "client_flag" in url.query):
         raise ConfigError(
-            f"ExeSQL: the database '{database.name}' is a {dialect} database, whose read-only mode ragloom cannot "
-            f"enforce; configure it with read_only = false and an account without write privileges ({SETTING})."
+            f"ExeSQL: ragloom cannot keep the database '{database.name}' ({dialect}+{driver}) read-only: that needs "
+            "sqlite://, postgresql+psycopg:// or mysql+pymysql://, whose drivers send one statement at a time; "
+            f"or configure it with read_only = false and an account without write privileges ({SETTING})."
         )
     if dialect == "sqlite":
         path = url.database or ""
         return create_engine(
             "sqlite://", creator=lambda: _sqlite_connection(path, database.read_only), poolclass=NullPool
         )
-    engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+    # psycopg prepares every statement: PostgreSQL refuses a prepared statement holding several
+    connect_args = {"prepare_threshold": 0} if driver == "psycopg" else {}
+    engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4, connect_args=connect_args)
     if database.read_only:
         event.listen(engine, "connect", _read_only_session(dialect))
     return engine
@@ -180,7 +185,7 @@ def _statement(
                 transaction.rollback()
         return StatementResult(statement, columns, rows[:limit], truncated=len(rows) > limit)
     except DBAPIError as error:
-        if time.monotonic() >= deadline:
+        if _timed_out(error, deadline):
             raise _too_slow(database) from None
         reason = str(error.orig).strip() or type(error.orig).__name__
         if _is_read_only_refusal(reason) and database.read_only:
@@ -207,6 +212,17 @@ def _sqlite_watchdog(connection: Connection, deadline: float) -> threading.Timer
     timer.daemon = True
     timer.start()
     return timer
+
+
+def _timed_out(error: DBAPIError, deadline: float) -> bool:
+    """Whether the statement was stopped by the time limit: past the deadline, or cancelled by the
+    statement timeout the run had left (PostgreSQL's ``57014``, MySQL's 3024)."""
+    if time.monotonic() >= deadline:
+        return True
+    cause = error.orig
+    state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    code = cause.args[0] if cause is not None and cause.args else None
+    return state == "57014" or code == 3024
 
 
 def _is_read_only_refusal(reason: str) -> bool:
