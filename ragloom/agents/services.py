@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ragloom.agents.toolbox import Toolbox
 from ragloom.providers.chat.protocol import ChatModel
 
 
@@ -60,4 +61,9 @@ class AgentServices(Protocol):
         besides the server's own). A server that is not the tenant's is a
         :class:`~ragloom.errors.DataError`; one that cannot be reached a
         :class:`~ragloom.errors.ProviderError`."""
+        ...
+
+    @property
+    def toolbox(self) -> Toolbox:
+        """HTTP, web services, databases and the sandbox, as the operator lets this tenant reach them."""
         ...

@@ -1,5 +1,6 @@
 """What the canvas runtime may use on behalf of one tenant: its chat models (its default for ``""``),
-its datasets (through the retrieval service of ``POST /retrieval``) and its MCP servers."""
+its datasets (through the retrieval service of ``POST /retrieval``), its MCP servers, and the toolbox
+its tool components reach the outside through."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ragloom.agents.services import DatasetSearch, FoundChunks
+from ragloom.agents.toolbox import Toolbox
 from ragloom.errors import DataError
 from ragloom.providers.chat import ChatModel, ChatModels
 from ragloom.services.answers import reference_chunk
@@ -29,6 +31,7 @@ class TenantAgentServices:
         store: MetadataStore,
         retrieval: RetrievalService,
         mcp_servers: McpServerService,
+        toolbox: Toolbox,
     ) -> None:
         self._caller = caller
         self._chat_models = chat_models
@@ -36,6 +39,7 @@ class TenantAgentServices:
         self._store = store
         self._retrieval = retrieval
         self._mcp_servers = mcp_servers
+        self._toolbox = toolbox
 
     @property
     def tenant_id(self) -> str:
@@ -78,3 +82,7 @@ class TenantAgentServices:
 
     def call_mcp_tool(self, mcp_id: str, tool: str, arguments: dict[str, Any], headers: Mapping[str, str]) -> str:
         return self._mcp_servers.call_tool(self._caller, mcp_id, tool, arguments, headers)
+
+    @property
+    def toolbox(self) -> Toolbox:
+        return self._toolbox

@@ -14,6 +14,7 @@ from ragloom.providers.rerank import RerankModels
 from ragloom.services.agent_environment import TenantAgentServices
 from ragloom.services.agent_runs import AgentRunService
 from ragloom.services.agent_sessions import AgentSessionService
+from ragloom.services.agent_toolbox import AgentTools
 from ragloom.services.agents import AgentService
 from ragloom.services.blob_cleanup import sweep_orphans
 from ragloom.services.chats import ChatService
@@ -72,6 +73,7 @@ class Services:
     agents: AgentService
     agent_sessions: AgentSessionService
     agent_runs: AgentRunService
+    agent_tools: AgentTools
     dataset_search: DatasetSearchService
     tags: TagService
     document_metadata: DocumentMetadataService
@@ -122,6 +124,7 @@ class Services:
         )
         search_apps = SearchAppService(store, models, completions)
         mcp_servers = McpServerService(store, McpClient(models.tenant_addresses), models.tenant_addresses)
+        agent_tools = AgentTools(settings.agents)
         return cls(
             settings=settings,
             store=store,
@@ -151,9 +154,16 @@ class Services:
                 store,
                 components,
                 lambda caller: TenantAgentServices(
-                    caller, chat_models, model_defaults, store=store, retrieval=retrieval, mcp_servers=mcp_servers
+                    caller,
+                    chat_models,
+                    model_defaults,
+                    store=store,
+                    retrieval=retrieval,
+                    mcp_servers=mcp_servers,
+                    toolbox=agent_tools.for_tenant(caller.tenant_id),
                 ),
             ),
+            agent_tools=agent_tools,
             dataset_search=DatasetSearchService(retrieval, max_question_length=settings.limits.max_question_length),
             tags=TagService(store, index, max_tag_length=settings.limits.max_string_length),
             document_metadata=DocumentMetadataService(store),
@@ -171,6 +181,7 @@ class Services:
         return sweep_orphans(self.store, self.blobs)
 
     def close(self) -> None:
+        self.agent_tools.close()
         self.chat_models.close()
         self.embeddings.close()
         self.rerank_models.close()

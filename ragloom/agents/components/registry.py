@@ -52,6 +52,7 @@ def builtin_components() -> ComponentRegistry:
     from ragloom.agents.components.retrieval import Retrieval
     from ragloom.agents.components.string_transform import StringTransform
     from ragloom.agents.components.switch import Switch
+    from ragloom.agents.components.tools import TOOL_COMPONENTS
     from ragloom.agents.components.variable_aggregator import VariableAggregator
     from ragloom.agents.components.variable_assigner import VariableAssigner
 
@@ -75,6 +76,7 @@ def builtin_components() -> ComponentRegistry:
         DataOperations,
         ListOperations,
         StringTransform,
+        *TOOL_COMPONENTS,
     ):
         registry.register(component)
     return registry
