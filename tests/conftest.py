@@ -1,7 +1,9 @@
 """Shared fixtures: settings in a temporary directory, services, the app and a client.
 
 ``client`` drives the real application in-process (no network); ``caller``/``headers``
-are a tenant and its API key, ``other_headers`` a second tenant's.
+are a tenant and its API key, ``other_headers`` a second tenant's. ``scripted_services`` are
+services whose models are ``chat_server``'s, a scripted OpenAI-style server (deterministic
+answers); a module overrides ``services`` with them to run every fixture on those models.
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ from fastapi.testclient import TestClient
 from ragloom.api.app import create_app
 from ragloom.services.container import Services
 from ragloom.services.tenants import Caller, IssuedKey
-from ragloom.settings import Settings, load_settings
+from ragloom.settings import ModelSettings, RemoteModel, Settings, load_settings
+from tests.openai_server import OpenAIStyleServer
+
+SCRIPTED_CHAT_MODEL = "parrot@OpenAI-API-Compatible"
+SCRIPTED_EMBEDDING_MODEL = "hashbow@OpenAI-API-Compatible"
 
 
 @pytest.fixture
@@ -30,6 +36,24 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 @pytest.fixture
 def services(settings: Settings) -> Iterator[Services]:
     built = Services.build(settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def chat_server() -> Iterator[OpenAIStyleServer]:
+    running = OpenAIStyleServer()
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def scripted_services(settings: Settings, chat_server: OpenAIStyleServer) -> Iterator[Services]:
+    """Services whose default chat model (:data:`SCRIPTED_CHAT_MODEL`) and an embedding model
+    (:data:`SCRIPTED_EMBEDDING_MODEL`) are ``chat_server``'s."""
+    remote = [RemoteModel(**chat_server.model("chat")), RemoteModel(**chat_server.model("embedding"))]
+    models = ModelSettings(remote=remote, default_chat_model=SCRIPTED_CHAT_MODEL, isolate=False)
+    built = Services.build(settings.model_copy(update={"models": models}))
     yield built
     built.close()
 

@@ -1,9 +1,14 @@
 """A real HTTP server speaking the OpenAI-style model APIs ragloom calls, for tests.
 
 ``POST …/embeddings`` answers hashed bag-of-words vectors, ``…/rerank`` scores by shared
-words, ``…/chat/completions`` streams :data:`ANSWER` over SSE. Every request is recorded,
-so a test can prove that nothing reached the server. With ``failure`` set, every request is
-answered with that status and :data:`SECRET` in the body — text no API answer may repeat.
+words, ``…/chat/completions`` streams ``answer`` (:data:`ANSWER` unless a test scripts
+another, a list of pieces for several deltas) over SSE — or, with ``chat_reply`` set, what that
+function returns for the request body: ``{"content": …}`` and/or ``{"tool_calls": [(name,
+arguments JSON), …]}``, the calls streamed in pieces as OpenAI streams them. Every request is
+recorded, path and body (chat bodies also in ``chat_requests``), so a test can prove that nothing
+reached the server, or what did. With ``failure`` set, every request (or those whose path ends with
+``failing``) is answered with that status and :data:`SECRET` in the body — text no API answer may
+repeat.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import hashlib
 import json
 import re
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -29,12 +35,39 @@ def hashed_vector(text: str) -> list[float]:
     return [value / norm for value in vector]
 
 
+def chat_chunks(reply: dict[str, Any]) -> list[dict[str, Any]]:
+    """A reply as OpenAI streams it: the text, then each call's name and its arguments in two pieces."""
+    chunks: list[dict[str, Any]] = []
+    if reply.get("content"):
+        chunks.append({"choices": [{"index": 0, "delta": {"role": "assistant", "content": reply["content"]}}]})
+    for index, (name, arguments) in enumerate(reply.get("tool_calls") or []):
+        start = {"index": index, "id": f"call_{index}", "type": "function", "function": {"name": name, "arguments": ""}}
+        chunks.append({"choices": [{"index": 0, "delta": {"tool_calls": [start]}}]})
+        half = len(arguments) // 2
+        for part in (arguments[:half], arguments[half:]):
+            chunks.append(
+                {
+                    "choices": [
+                        {"index": 0, "delta": {"tool_calls": [{"index": index, "function": {"arguments": part}}]}}
+                    ]
+                }
+            )
+    finish = "tool_calls" if reply.get("tool_calls") else "stop"
+    chunks.append({"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+    return chunks
+
+
 class OpenAIStyleServer:
     """Serves the three model APIs on ``host`` (a free port) until :meth:`close`."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.paths: list[str] = []
+        self.bodies: list[dict[str, Any]] = []
         self.failure: int | None = None
+        self.failing = ""  # with ``failure``: only requests whose path ends so fail ("": all)
+        self.answer: str | list[str] = ANSWER  # a list streams piece by piece
+        self.chat_reply: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        self.chat_requests: list[dict[str, Any]] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -44,7 +77,8 @@ class OpenAIStyleServer:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 server.paths.append(self.path)
-                if server.failure is not None:
+                server.bodies.append(body)
+                if server.failure is not None and self.path.endswith(server.failing):
                     self._send(server.failure, f"upstream says: {SECRET} (db password hunter2)".encode(), "text/plain")
                 elif self.path.endswith("/embeddings"):
                     texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
@@ -58,7 +92,13 @@ class OpenAIStyleServer:
                     ]
                     self._send(200, json.dumps({"results": results}).encode(), "application/json")
                 else:
-                    chunks = [{"choices": [{"index": 0, "delta": {"content": ANSWER}, "finish_reason": "stop"}]}]
+                    server.chat_requests.append(body)
+                    if server.chat_reply is not None:
+                        chunks = chat_chunks(server.chat_reply(body))
+                    else:
+                        pieces = [server.answer] if isinstance(server.answer, str) else server.answer
+                        chunks = [{"choices": [{"index": 0, "delta": {"content": piece}}]} for piece in pieces]
+                        chunks[-1]["choices"][0]["finish_reason"] = "stop"
                     events = "".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chunks) + "data: [DONE]\n\n"
                     self._send(200, events.encode(), "text/event-stream")
 

@@ -14,17 +14,28 @@ from ragloom.api.docs import add_docs
 from ragloom.api.middleware import AccessLog, SecurityHeaders, StripTrailingSlash
 from ragloom.api.openapi import DocumentedAPI
 from ragloom.api.routers import (
+    agents,
+    agents_openai,
     chats,
     chunks,
     completions,
+    dataset_search,
     datasets,
+    document_metadata,
     documents,
+    enrichment,
+    ingestion_logs,
+    mcp_servers,
     models,
     openai_compat,
     parsing,
     retrieval,
+    search_assist,
+    searchbots,
+    searches,
     sessions,
     system,
+    tags,
     tokens,
 )
 from ragloom.api.routing import not_found_or_not_allowed
@@ -64,6 +75,15 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
 
     api = APIRouter(prefix="/api/v1")
     for module in (
+        # Dataset-level routes first: their literal paths (``/datasets/search``,
+        # ``…/documents/metadatas``) must win over the parameterised ones of the routers below.
+        dataset_search,
+        tags,
+        document_metadata,
+        ingestion_logs,
+        enrichment,
+        agents,
+        agents_openai,
         datasets,
         documents,
         parsing,
@@ -74,8 +94,12 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         completions,
         openai_compat,
         models,
+        mcp_servers,
         system,
         tokens,
+        searches,
+        searchbots,
+        search_assist,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException
 from starlette.types import Message
 
@@ -26,6 +27,7 @@ from ragloom.settings import LimitSettings
 
 M = TypeVar("M", bound=BaseModel)
 _VALUE_LIMIT = 128
+WORDED = "worded"
 
 
 def media_type(request: Request) -> str:
@@ -135,4 +137,23 @@ def validate(
         refusal = getattr(model, "refusal", None)
         if callable(refusal):
             raise refusal(error) from None
+        raise RagloomError(validation_message(error), code=code) from None
+
+
+def worded(message: str, code: RetCode = RetCode.DATA_ERROR) -> PydanticCustomError:
+    """A problem a model's validator reports in RAGFlow's own words and code, for
+    :func:`validate_worded` (raise it from a validator)."""
+    return PydanticCustomError(WORDED, "{message}", {"message": message, "code": int(code)})
+
+
+def validate_worded(model: type[M], payload: dict[str, Any], *, code: RetCode = RetCode.DATA_ERROR) -> M:
+    """``payload`` as ``model`` for routes RAGFlow validates by hand: a problem raised with
+    :func:`worded` is reported as it is worded; any other in the ``Field: …`` form with ``code``."""
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        for problem in error.errors():
+            if problem["type"] == WORDED:
+                context = problem.get("ctx") or {}
+                raise RagloomError(str(context["message"]), code=RetCode(context["code"])) from None
         raise RagloomError(validation_message(error), code=code) from None

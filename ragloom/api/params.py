@@ -82,3 +82,15 @@ def sane_page(page: int, page_size: int, *, default_size: int = DEFAULT_PAGE_SIZ
     """A page of 0 or less is the first page and a page size of 0 or less the default one:
     never "everything", which would bypass the 100-row cap."""
     return max(page, 1), page_size if page_size > 0 else default_size
+
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
+def flag(value: object, *, default: bool) -> bool:
+    """A loose boolean as RAGFlow reads one: ``None`` is ``default``; text is true when it says so."""
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return value.strip().lower() in TRUE_WORDS
+    return bool(value)

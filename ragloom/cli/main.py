@@ -63,6 +63,7 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, config: Pat
     import uvicorn
 
     from ragloom.api.app import create_app
+    from ragloom.cli.shutdown import CONNECTIONS_GRACE_SECONDS, WORKERS_GRACE_SECONDS, GracefulServer, Shutdown
 
     settings = _settings(config, host=host, port=port, data_dir=data_dir)
     configure_logging(settings.log)
@@ -77,16 +78,33 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, config: Pat
     click.echo(f"ragloom {__version__} serving http://{settings.host}:{settings.port} (data: {settings.data_dir})")
     sys.stdout.flush()
     app = create_app(settings, services=services)
-    workers = WorkerPool(settings)
+    workers = WorkerPool(settings, services.ledger)
     workers.start()
+    shutdown = Shutdown(on_begin=workers.request_stop)
+    server = GracefulServer(
+        uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=CONNECTIONS_GRACE_SECONDS,
+        ),
+        shutdown,
+    )
     # uvicorn shuts down gracefully on SIGTERM and then raises the signal again; with the default
     # handler that kills the process before the cleanup below, so turn it into a normal exit.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+        server.run()
+    except KeyboardInterrupt:  # SIGINT, raised again by uvicorn once it has shut down
+        pass
     finally:
-        workers.stop()
+        workers.stop(WORKERS_GRACE_SECONDS)
         services.close()
+        shutdown.leave()
+    if not server.started:
+        raise click.ClickException(f"the server could not start on {settings.host}:{settings.port}")
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:
@@ -94,11 +112,11 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
 
 
 def recover_tasks(services: Services) -> None:
-    """At start no worker of this data directory is alive: take back every task one held."""
-    from ragloom.workers.process import release_abandoned
+    """At start no worker of this data directory is alive: take back every task one held,
+    not counted against its document (the server stopped, the document did nothing)."""
+    from ragloom.workers.process import finish_abandoned
 
-    services.ledger.reap(everything=True)
-    release_abandoned(services)
+    finish_abandoned(services, services.ledger.recover())
 
 
 @main.command()
@@ -106,15 +124,11 @@ def recover_tasks(services: Services) -> None:
 @_config
 def worker(data_dir: Path | None, config: Path | None) -> None:
     """Run one worker in the foreground (parse tasks from the same database), until interrupted."""
-    import threading
-
     from ragloom.workers.process import run_worker
+    from ragloom.workers.stop_signal import StopSignal
 
     settings = _settings(config, data_dir=data_dir)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    run_worker(settings, stop)
+    run_worker(settings, StopSignal.on(signal.SIGINT, signal.SIGTERM))
 
 
 @main.group()

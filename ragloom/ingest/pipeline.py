@@ -92,7 +92,7 @@ class IngestPipeline:
         drafts = chunker_for(document.chunk_method)(parsed, config, context.stage(0.45, 0.5))
         target = Target(dataset.id, document.id, document.name)
         records = build_records(target, drafts, self._analyzer)
-        self._tag(records, [dict(dataset.parser_config or {}), config])
+        self._tag(records, [dict(dataset.parser_config or {}), config], dataset.tenant_id)
         seconds["chunk"] = time.perf_counter() - mark
         listed = sum(1 for record in records if not record.parent_id)
         context.progress(0.5, f"{listed} chunks from {parsed.pages or 1} page(s) ({seconds['parse']:.2f}s parsing).")
@@ -113,12 +113,12 @@ class IngestPipeline:
         stats = self._index.document_stats(dataset.id, document.id)
         return PipelineResult(stats.chunk_count, stats.token_count, seconds, parsed.pages)
 
-    def _tag(self, records: list[ChunkRecord], configs: list[dict[str, object]]) -> None:
+    def _tag(self, records: list[ChunkRecord], configs: list[dict[str, object]], tenant_id: str) -> None:
         """Give chunks ``tag_features`` when the dataset names tag datasets (RAGFlow's auto-tagging)."""
         tag_datasets = tag_dataset_ids(configs)
         if not tag_datasets:
             return
-        tagger = Tagger(self._store, self._index, tag_datasets)
+        tagger = Tagger(self._store, self._index, tag_datasets, tenant_id=tenant_id)
         if not tagger.usable:
             return
         limit = top_tags(configs)

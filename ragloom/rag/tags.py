@@ -46,23 +46,27 @@ def top_tags(configs: Sequence[Mapping[str, object]]) -> int:
 
 
 class Tagger:
-    """Tags text against a set of tag datasets (their tag statistics are read once)."""
+    """Tags text against a set of tag datasets (their tag statistics are read once).
 
-    def __init__(self, store: MetadataStore, index: ChunkIndex, tag_datasets: Collection[str]) -> None:
+    Only the tag datasets of ``tenant_id`` are used: a dataset may name any id in
+    ``tag_kb_ids``, and another tenant's tags must neither reach its chunks nor show.
+    """
+
+    def __init__(
+        self, store: MetadataStore, index: ChunkIndex, tag_datasets: Collection[str], *, tenant_id: str
+    ) -> None:
         self._index = index
-        self._datasets = list(tag_datasets)
-        self._shares = self._tag_shares(store)
-
-    def _tag_shares(self, store: MetadataStore) -> dict[str, float]:
-        counts: Counter[str] = Counter()
         with store.reading() as tx:
-            documents = [(doc.dataset_id, doc.id) for doc in tx.documents.of_datasets(self._datasets)]
-        for dataset_id, document_id in documents:
-            records, _total = self._index.page(dataset_id, document_id)
-            for record in records:
-                counts.update(set(record.tag_keywords))
-        total = sum(counts.values())
-        return {tag: (count + 1) / (total + SMOOTHING) for tag, count in counts.items()}
+            owned = tx.datasets.owned_ids(tenant_id, list(tag_datasets))
+        self._datasets = [dataset_id for dataset_id in dict.fromkeys(tag_datasets) if dataset_id in owned]
+        counts = index.tag_counts(self._datasets)
+        total = sum(count for _tag, count in counts)
+        self._shares = {tag: (count + 1) / (total + SMOOTHING) for tag, count in counts}
+
+    @property
+    def datasets(self) -> list[str]:
+        """The tag datasets in use (those of the tenant)."""
+        return list(self._datasets)
 
     @property
     def usable(self) -> bool:

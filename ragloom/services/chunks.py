@@ -71,8 +71,13 @@ def chunk_time(timestamp: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(timestamp))
 
 
+def image_folder(tenant_id: str, dataset_id: str) -> str:
+    """The blob-key prefix of a dataset's chunk images."""
+    return f"{tenant_id}/{dataset_id}/images/"
+
+
 def image_key(dataset: Dataset, chunk: str) -> str:
-    return f"{dataset.tenant_id}/{dataset.id}/images/{chunk}"
+    return f"{image_folder(dataset.tenant_id, dataset.id)}{chunk}"
 
 
 def qa_content(content: str) -> tuple[str, str]:

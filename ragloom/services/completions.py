@@ -1,12 +1,14 @@
-"""Conversing with a chat (contract §9.7, and the OpenAI routes of §10).
+"""Conversing with a chat (contract §9.7, and the OpenAI routes of §10), and answering a
+search app's question (``/searches/{id}/completions``).
 
 :meth:`CompletionService.prepare` does everything that can refuse the request — finding
 the chat and session, choosing the model, retrieving, fitting the prompt — so errors are
-ordinary JSON answers before any stream starts. :meth:`Turn.events` then generates: answer
-deltas as the model writes them, reasoning kept apart, and a final event with the answer
-decorated with ``[ID:n]`` citations and its reference. The turn (question, answer and
-reference) is stored in the session once generation ends, also when it failed or the
-client went away, so a session's history is never left half-written.
+ordinary JSON answers before any stream starts; :meth:`CompletionService.prepare_search`
+does the same for a one-off question over datasets (no chat, no session). :meth:`Turn.events`
+then generates: answer deltas as the model writes them, reasoning kept apart, and a final
+event with the answer decorated with ``[ID:n]`` citations and its reference. A chat's turn
+(question, answer and reference) is stored in its session once generation ends, also when it
+failed or the client went away, so a session's history is never left half-written.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ragloom.providers.chat import ChatMessage, ChatModel, ChatModels, Generatio
 from ragloom.providers.embedding import EmbeddingModels
 from ragloom.rag import citations
 from ragloom.rag.prompts import KnowledgeChunk, assemble, fill_parameters
+from ragloom.rag.search_prompts import SEARCH_SUMMARY_SYSTEM, SUMMARY_TEMPERATURE
 from ragloom.services.answers import Answer, AnswerEvent, EventKind, reference_chunk, reference_object
 from ragloom.services.chat_access import chat_session, owned_chat
 from ragloom.services.chats import with_prompt_defaults
@@ -35,6 +38,53 @@ from ragloom.services.tenants import Caller
 from ragloom.storage.index import ChunkIndex
 from ragloom.storage.metadata import MetadataStore
 from ragloom.storage.metadata.tables import Chat, ChatSession
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """Where an answer's knowledge is retrieved from, and how (a chat's or a search app's settings)."""
+
+    dataset_ids: list[str]
+    top_n: int
+    similarity_threshold: float
+    vector_similarity_weight: float
+    top_k: int
+    rerank_id: str | None = None
+    document_ids: list[str] = field(default_factory=list)
+    metadata_condition: dict[str, Any] | None = None
+    include_metadata: bool = False
+    metadata_fields: list[str] | None = None
+    keyword: bool = False
+    cross_languages: list[str] = field(default_factory=list)
+
+    def query(self, question: str) -> RetrievalQuery:
+        """The retrieval of the best ``top_n`` chunks for ``question``."""
+        return RetrievalQuery(
+            dataset_ids=self.dataset_ids,
+            question=question,
+            document_ids=self.document_ids,
+            page=1,
+            page_size=max(1, self.top_n),
+            similarity_threshold=self.similarity_threshold,
+            vector_similarity_weight=self.vector_similarity_weight,
+            top_k=self.top_k,
+            rerank_id=self.rerank_id,
+            keyword=self.keyword,
+            cross_languages=self.cross_languages,
+            metadata_condition=self.metadata_condition,
+            include_metadata=self.include_metadata,
+            metadata_fields=self.metadata_fields,
+        )
+
+
+@dataclass(frozen=True)
+class SearchQuestion:
+    """A question put to a search app: answered once from ``grounding``, stored nowhere."""
+
+    question: str
+    grounding: Grounding
+    llm_id: str | None = None  # the search app's chat model; None: the tenant's default
+    options: GenerationOptions = field(default_factory=GenerationOptions)
 
 
 @dataclass(frozen=True)
@@ -212,7 +262,8 @@ class CompletionService:
             search = question
             if sum(message.role == "user" for message in history) > 1 and config.get("refine_multiturn", True):
                 search = self._assistant.standalone(model, history)
-            hits = self._retrieve(caller, chat, dataset_ids, search, request)
+            assert chat is not None
+            hits = self._retrieval.retrieve(caller, self._grounding(chat, dataset_ids, request).query(search)).hits
             retrieval_ms = (time.perf_counter() - mark) * 1000
         quote = bool(config.get("quote", True)) if request.quote is None else request.quote
         empty = str(config.get("empty_response") or "") if dataset_ids and not hits else ""
@@ -310,25 +361,61 @@ class CompletionService:
             )
         return existing
 
-    def _retrieve(
-        self, caller: Caller, chat: Chat | None, dataset_ids: list[str], question: str, request: CompletionRequest
-    ) -> list[Hit]:
-        assert chat is not None
-        query = RetrievalQuery(
+    @staticmethod
+    def _grounding(chat: Chat, dataset_ids: list[str], request: CompletionRequest) -> Grounding:
+        return Grounding(
             dataset_ids=dataset_ids,
-            question=question,
-            document_ids=list(request.document_ids or []),
-            page=1,
-            page_size=max(1, chat.top_n),
+            top_n=chat.top_n,
             similarity_threshold=chat.similarity_threshold,
             vector_similarity_weight=chat.vector_similarity_weight,
             top_k=chat.top_k,
             rerank_id=chat.rerank_id or None,
+            document_ids=list(request.document_ids or []),
             metadata_condition=request.metadata_condition,
             include_metadata=request.include_metadata,
             metadata_fields=request.metadata_fields,
         )
-        return self._retrieval.retrieve(caller, query).hits
+
+    def prepare_search(self, caller: Caller, request: SearchQuestion) -> Turn:
+        """A search app's answer to one question, ready to generate: the results retrieved with
+        the app's settings, summarised by its chat model (or the tenant's), cited as ``[ID:n]``."""
+        check_question_length(request.question, self._max_question_length)
+        model = self._model(caller, None, request.llm_id)
+        mark = time.perf_counter()
+        hits = self._retrieval.retrieve(caller, request.grounding.query(request.question)).hits
+        retrieval_ms = (time.perf_counter() - mark) * 1000
+        options = GenerationOptions(temperature=SUMMARY_TEMPERATURE).merged(request.options)
+        question = ChatMessage("user", request.question)
+        assembled = assemble(
+            SEARCH_SUMMARY_SYSTEM,
+            [KnowledgeChunk(hit.record.document_name, hit.record.content) for hit in hits],
+            [question],
+            context_window=model.context_window,
+            answer_tokens=options.max_tokens,
+            cite=True,
+        )
+        used = hits[: assembled.chunks_used]
+        return Turn(
+            service=self,
+            model=model,
+            messages=assembled.messages,
+            options=options,
+            prompt=assembled.text,
+            chunks=[reference_chunk(hit) for hit in used],
+            hits=used,
+            question=request.question,
+            message_id=uuid.uuid4().hex,
+            session_id="",
+            chat=None,
+            quote=True,
+            has_datasets=True,
+            empty_response=None,
+            persist=False,
+            retrieval_ms=retrieval_ms,
+            caller=caller,
+            request_messages=[question],
+            replace_history=False,
+        )
 
     # ---- finishing ----------------------------------------------------------------------------
 

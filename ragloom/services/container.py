@@ -4,21 +4,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ragloom.agents import ComponentRegistry, builtin_components
 from ragloom.nlp import TextAnalyzer
 from ragloom.providers.catalog import ModelCatalog
 from ragloom.providers.chat import ChatModels
 from ragloom.providers.embedding import EmbeddingModels
+from ragloom.providers.mcp import McpClient
 from ragloom.providers.rerank import RerankModels
+from ragloom.services.agent_environment import TenantAgentServices
+from ragloom.services.agent_runs import AgentRunService
+from ragloom.services.agent_sessions import AgentSessionService
+from ragloom.services.agent_toolbox import AgentTools
+from ragloom.services.agents import AgentService
 from ragloom.services.blob_cleanup import sweep_orphans
 from ragloom.services.chats import ChatService
+from ragloom.services.chunk_tags import TagService
 from ragloom.services.chunks import ChunkService
 from ragloom.services.completions import CompletionService
+from ragloom.services.dataset_search import DatasetSearchService
 from ragloom.services.datasets import DatasetService
+from ragloom.services.document_metadata import DocumentMetadataService
 from ragloom.services.documents import DocumentService
+from ragloom.services.enrichment import EnrichmentService
+from ragloom.services.ingestion_logs import IngestionLogService
+from ragloom.services.mcp_servers import McpServerService
 from ragloom.services.model_defaults import ModelDefaultsService
 from ragloom.services.parsing import ParsingService
 from ragloom.services.question_assist import QuestionAssistant
+from ragloom.services.related_questions import RelatedQuestionService
 from ragloom.services.retrieval import RetrievalService
+from ragloom.services.search_apps import SearchAppService
 from ragloom.services.sessions import SessionService
 from ragloom.services.task_ledger import TaskLedger
 from ragloom.services.tenant_models import TenantModelService, tenant_model_reader
@@ -54,6 +69,19 @@ class Services:
     completions: CompletionService
     model_defaults: ModelDefaultsService
     tenant_models: TenantModelService
+    components: ComponentRegistry
+    agents: AgentService
+    agent_sessions: AgentSessionService
+    agent_runs: AgentRunService
+    agent_tools: AgentTools
+    dataset_search: DatasetSearchService
+    tags: TagService
+    document_metadata: DocumentMetadataService
+    ingestion_logs: IngestionLogService
+    enrichment: EnrichmentService
+    search_apps: SearchAppService
+    related_questions: RelatedQuestionService
+    mcp_servers: McpServerService
 
     @classmethod
     def build(cls, settings: Settings, *, isolate_models: bool | None = None) -> Services:
@@ -80,6 +108,23 @@ class Services:
         assistant = QuestionAssistant(model_defaults, models, chat_models)
         rerank_models = RerankModels(models)
         retrieval = RetrievalService(store, index, embeddings, rerank_models, analyzer, assistant)
+        components = builtin_components()
+        question_limit = settings.limits.max_question_length
+        completions = CompletionService(
+            store,
+            index,
+            chat_models,
+            embeddings,
+            retrieval,
+            analyzer,
+            assistant,
+            model_defaults,
+            sessions,
+            max_question_length=question_limit,
+        )
+        search_apps = SearchAppService(store, models, completions)
+        mcp_servers = McpServerService(store, McpClient(models.tenant_addresses), models.tenant_addresses)
+        agent_tools = AgentTools(settings.agents)
         return cls(
             settings=settings,
             store=store,
@@ -99,20 +144,36 @@ class Services:
             retrieval=retrieval,
             chats=ChatService(store, models),
             sessions=sessions,
-            completions=CompletionService(
-                store,
-                index,
-                chat_models,
-                embeddings,
-                retrieval,
-                analyzer,
-                assistant,
-                model_defaults,
-                sessions,
-                max_question_length=settings.limits.max_question_length,
-            ),
+            completions=completions,
             model_defaults=model_defaults,
             tenant_models=TenantModelService(store, models.tenant_addresses),
+            components=components,
+            agents=AgentService(store, components),
+            agent_sessions=AgentSessionService(store, components),
+            agent_runs=AgentRunService(
+                store,
+                components,
+                lambda caller: TenantAgentServices(
+                    caller,
+                    chat_models,
+                    model_defaults,
+                    store=store,
+                    retrieval=retrieval,
+                    mcp_servers=mcp_servers,
+                    toolbox=agent_tools.for_tenant(caller.tenant_id),
+                ),
+            ),
+            agent_tools=agent_tools,
+            dataset_search=DatasetSearchService(retrieval, max_question_length=settings.limits.max_question_length),
+            tags=TagService(store, index, max_tag_length=settings.limits.max_string_length),
+            document_metadata=DocumentMetadataService(store),
+            ingestion_logs=IngestionLogService(store),
+            enrichment=EnrichmentService(store),
+            search_apps=search_apps,
+            related_questions=RelatedQuestionService(
+                assistant, models, chat_models, search_apps, max_question_length=question_limit
+            ),
+            mcp_servers=mcp_servers,
         )
 
     def sweep(self) -> int:
@@ -120,6 +181,7 @@ class Services:
         return sweep_orphans(self.store, self.blobs)
 
     def close(self) -> None:
+        self.agent_tools.close()
         self.chat_models.close()
         self.embeddings.close()
         self.rerank_models.close()

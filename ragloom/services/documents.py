@@ -54,6 +54,14 @@ def run_word(run: str) -> str:
     return "UNSTART" if word == "SCHEDULE" else word
 
 
+def run_digit(value: str) -> str | None:
+    """A run state sent as a digit (``"3"``) or a word (``"DONE"``) as its stored digit, or ``None``."""
+    text = value.strip()
+    if text in RUN_WORDS:
+        return text
+    return _RUN_DIGITS.get(text.upper())
+
+
 def blob_key(document: Document) -> str:
     return f"{document.tenant_id}/{document.dataset_id}/{document.id}"
 
@@ -306,7 +314,7 @@ class DocumentService:
         if bad_types:
             plural = "s" if len(bad_types) > 1 else ""
             raise DataError(f"Invalid filter conditions: {', '.join(bad_types)} type{plural}")
-        runs = tuple(self._run_digit(value) for value in listing.runs)
+        runs = tuple(run_digit(value) for value in listing.runs)
         bad_runs = [raw for raw, digit in zip(listing.runs, runs, strict=True) if digit is None]
         if bad_runs:
             raise DataError(f"Invalid filter run status conditions: {', '.join(bad_runs)}")
@@ -336,13 +344,6 @@ class DocumentService:
             offset=(listing.page - 1) * listing.page_size if paged else 0,
             limit=listing.page_size if paged else None,
         )
-
-    @staticmethod
-    def _run_digit(value: str) -> str | None:
-        text = value.strip()
-        if text in RUN_WORDS:
-            return text
-        return _RUN_DIGITS.get(text.upper())
 
     def _metadata_restriction(
         self, tx: Transaction, dataset_id: str, listing: DocumentListing

@@ -1,11 +1,13 @@
 """Retrieval across datasets (contract §7): the question in, ranked chunks out.
 
 1. The datasets must be the caller's and share one embedding model; ``document_ids``
-   must belong to them; ``metadata_condition`` (without ``document_ids``) narrows to the
-   documents whose metadata satisfies it.
+   must belong to them; ``metadata_condition`` (without ``document_ids``, or with them when
+   ``metadata_narrows_documents``) narrows to the documents whose metadata satisfies it.
 2. The question is analysed into weighted terms and embedded with the datasets' model.
 3. The index reports candidates (:meth:`ChunkIndex.match`); :mod:`ragloom.rag.scoring`
-   scores them. Children of parent-child chunking stand for their parent.
+   scores them, with the tag features of :mod:`ragloom.rag.tags` when the datasets name tag
+   datasets (the question's tags are returned as ``labels``). Children of parent-child
+   chunking stand for their parent.
 4. With ``rerank_id`` a rerank model rescores the best first-stage candidates and its score
    replaces the vector part, as in RAGFlow.
 5. ``similarity_threshold`` then drops weak hits on every path (also with
@@ -67,6 +69,7 @@ class RetrievalQuery:
     highlight: bool = False
     cross_languages: list[str] = field(default_factory=list)
     metadata_condition: dict[str, Any] | None = None
+    metadata_narrows_documents: bool = False  # apply the condition to ``document_ids`` too
     include_metadata: bool = False
     metadata_fields: list[str] | None = None
 
@@ -101,6 +104,7 @@ class Retrieval:
     documents: list[DocumentCount] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     nothing_searched: bool = True  # an empty question or an empty metadata match: doc_aggs is {}
+    labels: dict[str, float] | None = None  # the question's tags; None without a tag dataset of the caller's
 
 
 @dataclass
@@ -150,18 +154,22 @@ class RetrievalService:
     def _allowed_documents(self, datasets: list[Dataset], query: RetrievalQuery) -> set[str] | None:
         """The documents to search (``None``: all of them)."""
         dataset_ids = [dataset.id for dataset in datasets]
+        allowed: set[str] | None = None
+        condition = query.metadata_condition
         with self._store.reading() as tx:
             if query.document_ids:
                 found = {doc.id for doc in tx.documents.many_in_datasets(dataset_ids, query.document_ids)}
                 for document_id in query.document_ids:
                     if document_id not in found:
                         raise DataError(f"The datasets don't own the document {document_id}")
-                return set(query.document_ids)
-            condition = query.metadata_condition
+                allowed = set(query.document_ids)
+                if not query.metadata_narrows_documents:
+                    return allowed
             if condition and condition.get("conditions"):
                 metas = [pair for dataset_id in dataset_ids for pair in tx.documents.metadata_of_dataset(dataset_id)]
-                return matching_ids(metas, condition)
-        return None
+                matched = matching_ids(metas, condition)
+                return matched if allowed is None else allowed & matched
+        return allowed
 
     def _check_assistance(self, caller: Caller, query: RetrievalQuery) -> ChatModel | None:
         """The chat model ``keyword``/``cross_languages`` will use (``None``: not asked for), or the error."""
@@ -207,7 +215,8 @@ class RetrievalService:
         )
         pagerank = {dataset.id: float(dataset.pagerank or 0) for dataset in datasets}
         rank_features = np.array([pagerank[dataset_id] for dataset_id in matches.dataset_ids], dtype=np.float64)
-        rank_features += self._tag_features(datasets, terms.words, matches)
+        labels, tag_features = self._tag_features(caller, datasets, terms.words, matches)
+        rank_features += tag_features
         scores = scoring.score(terms, matches, query.vector_similarity_weight, rank_features)
         ranked = _fold_children(matches, scores)
         if query.rerank_id:
@@ -236,23 +245,29 @@ class RetrievalService:
         documents = self._document_counts(records_of=[ranked.keys[i] for i in order], matches=matches)
         timings["fetch"] = time.perf_counter() - mark
         timings["total"] = time.perf_counter() - started
-        return Retrieval(int(order.size), hits, documents, timings, nothing_searched=False)
+        return Retrieval(int(order.size), hits, documents, timings, nothing_searched=False, labels=labels)
 
-    def _tag_features(self, datasets: list[Dataset], words: list[str], matches: Matches) -> np.ndarray:
-        """Each candidate's tag score when the datasets name tag datasets, else zeros."""
+    def _tag_features(
+        self, caller: Caller, datasets: list[Dataset], words: list[str], matches: Matches
+    ) -> tuple[dict[str, float] | None, np.ndarray]:
+        """The question's tags (``None`` when the datasets name no tag dataset) and each
+        candidate's tag score (zeros without tags)."""
         configs = [dict(dataset.parser_config or {}) for dataset in datasets]
         tag_datasets = tag_dataset_ids(configs)
         zeros = np.zeros(len(matches.chunk_ids), dtype=np.float64)
-        if not tag_datasets or not matches.chunk_ids:
-            return zeros
-        question_tags = Tagger(self._store, self._index, tag_datasets).tags(words, top_tags(configs))
-        if not question_tags:
-            return zeros
+        if not tag_datasets:
+            return None, zeros
+        tagger = Tagger(self._store, self._index, tag_datasets, tenant_id=caller.tenant_id)
+        if not tagger.datasets:
+            return None, zeros
+        question_tags = tagger.tags(words, top_tags(configs))
+        if not question_tags or not matches.chunk_ids:
+            return question_tags, zeros
         keys = list(zip(matches.dataset_ids, matches.chunk_ids, strict=True))
         records = self._records(keys)
         present = [records[key] for key in keys if key in records]
         scores = dict(zip([key for key in keys if key in records], tag_scores(question_tags, present), strict=True))
-        return np.array([scores.get(key, 0.0) for key in keys], dtype=np.float64)
+        return question_tags, np.array([scores.get(key, 0.0) for key in keys], dtype=np.float64)
 
     def _rerank(self, caller: Caller, query: RetrievalQuery, ranked: _Ranked, pagerank: dict[str, float]) -> _Ranked:
         model = self._reranks.get(query.rerank_id or "", caller.tenant_id)

@@ -5,6 +5,13 @@ happens in one metadata transaction that first checks the task is still ``runnin
 leased to that worker. So a task the user stopped, or one taken back from a worker that
 went silent, can never overwrite what the user sees.
 
+A running task is taken from its worker in four ways (:class:`TakeBack`). Two of them
+count against the document, because its own worker died on it: the pool saw the worker
+process die while it held the task, or the lease ran out because the worker went silent.
+The other two do not, because the document had nothing to do with them: the server
+starting after a stop or a crash takes back every task, and a stopping worker gives its
+task back. A document is failed once its workers died on it ``max_attempts`` times.
+
 Document fields (contract §5): ``run`` "1" while queued or running, "3" done, "4" failed,
 "2" cancelled; ``progress`` 0..1, -1 on failure; ``progress_msg`` a log of lines
 ``HH:MM:SS message``.
@@ -31,6 +38,31 @@ class Standing(StrEnum):
     CANCELLED = "cancelled"  # the user stopped it: clean up and stop
     LOST = "lost"  # the task was given to another worker: stop, touch nothing
     GONE = "gone"  # the task (its document) was deleted: remove what you wrote, stop
+    RELEASED = "released"  # the worker gave the task back because it is stopping: touch nothing
+
+
+class TakeBack(StrEnum):
+    """Why a running task was taken from its worker; only a worker's death counts against the document."""
+
+    WORKER_DIED = "worker died"  # the pool saw the worker process die while it held the task
+    WORKER_SILENT = "worker silent"  # the worker did not renew its lease in time
+    SERVER_RESTARTED = "server restarted"  # start-up: no worker of the last run is alive
+    WORKER_STOPPED = "worker stopped"  # the worker was stopped (shutdown) and gave the task back
+
+    @property
+    def counts(self) -> bool:
+        """Whether this counts as a failed attempt of the document."""
+        return self in (TakeBack.WORKER_DIED, TakeBack.WORKER_SILENT)
+
+    def explain(self, cause: str) -> str:
+        """What happened, for the progress log."""
+        if self is TakeBack.WORKER_DIED:
+            return f"The worker died while processing this document ({cause or 'no exit status'})"
+        if self is TakeBack.WORKER_SILENT:
+            return f"The worker went silent while processing this document ({cause or 'its lease ran out'})"
+        if self is TakeBack.SERVER_RESTARTED:
+            return "The server stopped while this task was running"
+        return "The worker was stopped while this task was running"
 
 
 @dataclass(frozen=True)
@@ -51,6 +83,15 @@ class Abandoned:
     task_id: str
     document_id: str
     dataset_id: str
+
+
+@dataclass(frozen=True)
+class TakenBack:
+    """A running task taken from its worker: queued again, or failed after too many deaths."""
+
+    task_id: str
+    document_id: str
+    failed: bool
 
 
 def log_line(message: str) -> str:
@@ -177,21 +218,70 @@ class TaskLedger:
                 now = now_ms()
                 task.status, task.end_time, task.update_time = "cancelled", now, now
 
-    def reap(self, *, everything: bool = False) -> list[Abandoned]:
-        """Take back tasks whose worker went silent (all leased tasks when ``everything``).
+    def release(self, task_id: str, worker: str) -> Standing:
+        """The worker is stopping: put its task back in the queue, not counted against the document.
 
-        A running task goes back to the queue, or fails once it has been tried
-        ``max_attempts`` times (a document that kills its worker every time). Cancelled
-        tasks are returned so the caller can remove their chunks and acknowledge them.
+        Returns :attr:`Standing.RELEASED`, or where the worker stood if it no longer held the task.
         """
+        with self._store.writing() as tx:
+            standing, task = self._standing(tx, task_id, worker)
+            if standing is not Standing.HELD or task is None:
+                return standing
+            self._take_back(tx, task, TakeBack.WORKER_STOPPED, "")
+            return Standing.RELEASED
+
+    def take_back_from(self, worker: str, why: TakeBack, cause: str = "") -> list[TakenBack]:
+        """Take back the running task(s) of one worker that is gone (the pool saw it die, or killed it).
+
+        A cancelled task of that worker has its lease ended instead, so that the next
+        :meth:`reap` hands it over for cleaning up.
+        """
+        taken = []
+        with self._store.writing() as tx:
+            for task in tx.tasks.leased_by(worker):
+                if task.status == "cancelling":
+                    task.lease_expires_at = 0
+                else:
+                    taken.append(self._take_back(tx, task, why, cause))
+        return taken
+
+    def reap(self) -> list[Abandoned]:
+        """Take back tasks whose worker went silent (their lease ran out): counted against the document.
+
+        Cancelled tasks among them are returned so that the caller can remove their chunks
+        and acknowledge them.
+        """
+        return self._take_back_leased(now_ms(), TakeBack.WORKER_SILENT)
+
+    def recover(self) -> list[Abandoned]:
+        """At start-up, when no worker of this data directory is alive: take back every leased
+        task without counting it against its document; cancelled ones are returned as by :meth:`reap`."""
+        return self._take_back_leased(None, TakeBack.SERVER_RESTARTED)
+
+    def _take_back_leased(self, expired_before: int | None, why: TakeBack) -> list[Abandoned]:
         abandoned = []
         with self._store.writing() as tx:
-            for task in tx.tasks.leased_expired(None if everything else now_ms()):
+            for task in tx.tasks.leased_expired(expired_before):
                 if task.status == "cancelling":
                     abandoned.append(Abandoned(task.id, task.document_id, task.dataset_id))
-                elif task.attempts >= self._max_attempts:
-                    self._fail(tx, task, f"The worker stopped {task.attempts} times while processing this document.")
                 else:
-                    task.status, task.worker, task.lease_expires_at = "queued", None, None
-                    task.update_time = now_ms()
+                    silence = f"no sign of life for {self._lease_ms / 1000:g} s"
+                    self._take_back(tx, task, why, silence if why is TakeBack.WORKER_SILENT else "")
         return abandoned
+
+    def _take_back(self, tx: Transaction, task: Task, why: TakeBack, cause: str) -> TakenBack:
+        """Queue a running task again, or fail it once its workers died on it ``max_attempts`` times."""
+        counted = ""
+        if why.counts:
+            task.crashes += 1
+            if task.crashes >= self._max_attempts:
+                reason = f"The worker stopped {task.crashes} times while processing this document"
+                self._fail(tx, task, f"{reason} (last time: {cause})." if cause else f"{reason}.")
+                return TakenBack(task.id, task.document_id, failed=True)
+            counted = f" ({task.crashes} of {self._max_attempts} allowed)"
+        task.status, task.worker, task.lease_expires_at = "queued", None, None
+        task.update_time = now_ms()
+        document = tx.documents.get(task.document_id)
+        if document is not None:
+            append_log(document, f"{why.explain(cause)}; it runs again{counted}.")
+        return TakenBack(task.id, task.document_id, failed=False)

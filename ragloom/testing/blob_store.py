@@ -1,10 +1,14 @@
 """Conformance tests every :class:`~ragloom.storage.blobs.BlobStore` backend must pass.
 
-Use it by subclassing and providing a ``blob_store`` fixture that yields an empty store::
+Use it by subclassing and providing a ``blob_store`` fixture that yields an empty store,
+and ``leave_an_interrupted_write``, which leaves what a process killed in the middle of a
+``put`` leaves (best done by killing one)::
 
     class TestMyBlobStore(BlobStoreConformance):
         @pytest.fixture
         def blob_store(self): ...
+
+        def leave_an_interrupted_write(self, blob_store, key): ...
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ class BlobStoreConformance:
     @pytest.fixture
     def blob_store(self) -> BlobStore:
         raise NotImplementedError("a backend's test class provides an empty store")
+
+    def leave_an_interrupted_write(self, blob_store: BlobStore, key: str) -> None:
+        raise NotImplementedError("a backend's test class interrupts a put of its own")
 
     def test_is_a_blob_store(self, blob_store: BlobStore) -> None:
         assert isinstance(blob_store, BlobStore)
@@ -109,3 +116,17 @@ class BlobStoreConformance:
         done.set()
         reader.join()
         assert seen <= {first, second}
+
+    def test_an_interrupted_write_is_invisible_until_discarded(self, blob_store: BlobStore) -> None:
+        blob_store.put("t/d/kept", b"kept")
+        self.leave_an_interrupted_write(blob_store, "t/d/new")
+        self.leave_an_interrupted_write(blob_store, "t/d/kept")  # an interrupted replacement
+        assert not blob_store.exists("t/d/new")
+        assert sorted(blob_store.iter_keys()) == ["t/d/kept"]
+        assert blob_store.get("t/d/kept") == b"kept"
+        assert blob_store.discard_interrupted_writes() == 2
+        assert blob_store.discard_interrupted_writes() == 0
+        assert sorted(blob_store.iter_keys()) == ["t/d/kept"]
+        assert blob_store.get("t/d/kept") == b"kept"
+        blob_store.put("t/d/new", b"whole")
+        assert blob_store.get("t/d/new") == b"whole"

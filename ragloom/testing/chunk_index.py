@@ -193,6 +193,54 @@ class ChunkIndexConformance:
             thread.join()
         assert chunk_index.document_stats("ds1", "doc1").chunk_count == 120
 
+    # ---- tags ------------------------------------------------------------------------------
+
+    def test_tags_are_counted_over_listed_chunks_of_the_datasets(self, chunk_index: ChunkIndex) -> None:
+        chunk_index.upsert(
+            [
+                chunk("a", "x", tag_keywords=["fruit", "red"]),
+                chunk("b", "y", tag_keywords=["fruit"], available=False),
+                chunk("k", "z", parent_id="a", tag_keywords=["fruit"]),
+                chunk("c", "w", dataset_id="ds2", tag_keywords=["red", "blue"]),
+                chunk("d", "v", dataset_id="ds3", tag_keywords=["fruit"]),
+            ]
+        )
+        assert chunk_index.tag_counts(["ds1"]) == [("fruit", 2), ("red", 1)]
+        assert chunk_index.tag_counts(["ds1", "ds2"]) == [("fruit", 2), ("red", 2), ("blue", 1)]
+        assert chunk_index.tag_counts([]) == []
+        assert chunk_index.tag_counts(["none"]) == []
+
+    def test_replacing_a_tag_rewrites_every_chunk_carrying_it(self, chunk_index: ChunkIndex) -> None:
+        chunk_index.upsert(
+            [
+                chunk("a", "x", tag_keywords=["old", "keep"]),
+                chunk("b", "y", tag_keywords=["new", "old"], available=False),
+                chunk("k", "z", parent_id="a", tag_keywords=["old"]),
+                chunk("c", "w", tag_keywords=["keep"]),
+                chunk("a", "v", dataset_id="ds2", tag_keywords=["old"]),
+            ]
+        )
+        assert chunk_index.replace_tag("ds1", "old", "new") == 3
+        tags = {record.id: record.tag_keywords for record in chunk_index.fetch("ds1", ["a", "b", "k", "c"])}
+        assert tags == {"a": ["new", "keep"], "b": ["new"], "k": ["new"], "c": ["keep"]}
+        other = chunk_index.get("ds2", "a")
+        assert other is not None
+        assert other.tag_keywords == ["old"]
+        assert chunk_index.replace_tag("ds1", "absent", "new") == 0
+
+    def test_removing_tags_leaves_the_rest_of_each_chunk(self, chunk_index: ChunkIndex) -> None:
+        original = chunk("a", "Alpha beta", tag_keywords=["one", "two", "three"], tag_features={"one": 2.0})
+        chunk_index.upsert([original, chunk("b", "y", tag_keywords=["three"]), chunk("c", "z", dataset_id="ds2")])
+        assert chunk_index.remove_tags("ds1", ["one", "three", "missing"]) == 2
+        stored = chunk_index.get("ds1", "a")
+        assert stored is not None
+        assert stored.tag_keywords == ["two"]
+        original.tag_keywords = ["two"]
+        original.vector = None
+        assert stored == original
+        assert chunk_index.tag_counts(["ds1"]) == [("two", 1)]
+        assert chunk_index.remove_tags("ds1", []) == 0
+
     # ---- full text -------------------------------------------------------------------------
 
     def test_full_text_matches_any_term_and_scopes(self, chunk_index: ChunkIndex) -> None:

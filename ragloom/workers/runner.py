@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from ragloom.errors import RagloomError
 from ragloom.ingest.context import IngestCancelledError, IngestContext
@@ -19,16 +20,27 @@ REPORT_INTERVAL_SECONDS = 1.0
 
 
 class TaskRunner:
-    """Runs tasks for one worker; a background thread renews the lease and watches for a stop."""
+    """Runs tasks for one worker; a background thread renews the lease and watches for a stop.
+
+    ``stopping`` says the worker itself is being stopped: the task is interrupted at its
+    next checkpoint and given back to the queue, not counted against its document.
+    """
 
     def __init__(
-        self, ledger: TaskLedger, pipeline: IngestPipeline, index: ChunkIndex, worker: str, lease_seconds: float
+        self,
+        ledger: TaskLedger,
+        pipeline: IngestPipeline,
+        index: ChunkIndex,
+        worker: str,
+        lease_seconds: float,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         self._ledger = ledger
         self._pipeline = pipeline
         self._index = index
         self._worker = worker
         self._renew_every = max(lease_seconds / 4, CHECK_INTERVAL_SECONDS)
+        self._stopping = stopping
 
     def run(self, task: ClaimedTask) -> Standing:
         """Run ``task`` to an outcome; returns how the worker stood with it at the end."""
@@ -64,7 +76,7 @@ class TaskRunner:
 
         watcher = threading.Thread(target=watch, name=f"lease-{task.id[:8]}", daemon=True)
         watcher.start()
-        context = IngestContext(report, lambda: standing is not Standing.HELD)
+        context = IngestContext(report, lambda: standing is not Standing.HELD or self._stopping())
         started = time.perf_counter()
         try:
             result = self._pipeline.run(task.document_id, context)
@@ -72,7 +84,9 @@ class TaskRunner:
             message = f"Task done ({time.perf_counter() - started:.2f}s: {timings})."
             standing = self._ledger.complete(task.id, self._worker, result.chunk_count, result.token_count, message)
         except IngestCancelledError:
-            if standing is Standing.HELD:
+            if standing is Standing.HELD and self._stopping():
+                standing = self._ledger.release(task.id, self._worker)
+            elif standing is Standing.HELD:
                 standing = self._ledger.heartbeat(task.id, self._worker)
         except RagloomError as error:
             standing = self._ledger.fail(task.id, self._worker, error.message)

@@ -4,10 +4,14 @@ anything is read further or changed."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import BaseModel, model_validator
 
+from ragloom.api.bodies import validate_worded, worded
+from ragloom.errors import RagloomError, RetCode
 from ragloom.settings import LimitSettings, Settings
 
 BODY_LIMIT = 2000
@@ -126,3 +130,34 @@ def test_a_form_body_the_parser_cannot_read_is_refused_in_the_routes_envelope(
         answer = client.request(method, path, content=body, headers={**headers, "Content-Type": content_type})
         assert answer.status_code == 200
         assert answer.json() == {"code": 101, "message": message}
+
+
+class _Worded(BaseModel):
+    """A model validated by hand in RAGFlow's words, with a typed field pydantic checks after."""
+
+    count: int
+
+    @model_validator(mode="before")
+    @classmethod
+    def _checks(cls, data: Any) -> Any:
+        if "count" not in data:
+            raise worded("Lack of count {in} body")
+        if data["count"] == "many":
+            raise worded("count must be a number", RetCode.ARGUMENT_ERROR)
+        return data
+
+
+@pytest.mark.parametrize(
+    ("payload", "code", "message"),
+    [
+        ({}, RetCode.DATA_ERROR, "Lack of count {in} body"),
+        ({"count": "many"}, RetCode.ARGUMENT_ERROR, "count must be a number"),
+        ({"count": "x"}, RetCode.DATA_ERROR, "Field: <count> - Message: <Input should be a valid integer, unable to"),
+    ],
+)
+def test_worded_problems_keep_their_words_and_code(payload: dict[str, Any], code: RetCode, message: str) -> None:
+    with pytest.raises(RagloomError) as raised:
+        validate_worded(_Worded, payload)
+    assert raised.value.code == code
+    assert raised.value.message.startswith(message)
+    assert validate_worded(_Worded, {"count": 3}).count == 3

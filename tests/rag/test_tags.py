@@ -42,8 +42,8 @@ def tag_dataset(services: Services, caller: Caller) -> str:
 
 
 @pytest.fixture
-def tagger(services: Services, tag_dataset: str) -> Tagger:
-    return Tagger(services.store, services.index, [tag_dataset])
+def tagger(services: Services, caller: Caller, tag_dataset: str) -> Tagger:
+    return Tagger(services.store, services.index, [tag_dataset], tenant_id=caller.tenant_id)
 
 
 def test_text_gets_the_tags_of_similar_tag_rows(tagger: Tagger) -> None:
@@ -83,6 +83,20 @@ def test_tagged_datasets_get_tagged_chunks_and_tag_ranked_retrieval(
     assert tags["Hotel"] == {"finance"}
 
     query = RetrievalQuery(dataset_ids=[dataset], question="login password trouble", similarity_threshold=0.0)
-    hits = services.retrieval.retrieve(caller, query).hits
-    assert hits[0].record.content.startswith("Resetting")
-    assert hits[0].similarity > 5  # the tag feature (10 x cosine) is added
+    result = services.retrieval.retrieve(caller, query)
+    assert result.hits[0].record.content.startswith("Resetting")
+    assert result.hits[0].similarity > 5  # the tag feature (10 x cosine) is added
+    assert result.labels is not None
+    assert list(result.labels) == ["account"]
+
+
+def test_another_tenants_tag_dataset_is_never_used(
+    services: Services, caller: Caller, other_caller: Caller, tag_dataset: str
+) -> None:
+    foreign = Tagger(services.store, services.index, [tag_dataset], tenant_id=other_caller.tenant_id)
+    assert not foreign.usable
+    assert foreign.tags(ANALYZER.terms("password reset"), 3) == {}
+    dataset = services.datasets.create(other_caller, NewDataset(name="kb")).record.id
+    services.datasets.update(other_caller, dataset, DatasetChanges({"parser_config": {"tag_kb_ids": [tag_dataset]}}))
+    query = RetrievalQuery(dataset_ids=[dataset], question="password reset", similarity_threshold=0.0)
+    assert services.retrieval.retrieve(other_caller, query).labels is None

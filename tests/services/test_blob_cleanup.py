@@ -2,10 +2,13 @@
 
 import io
 
+from ragloom.services.chunks import NewChunk
 from ragloom.services.container import Services
 from ragloom.services.datasets import NewDataset
 from ragloom.services.documents import IncomingFile
 from ragloom.services.tenants import Caller
+
+FAST_MODEL = "universal-sentence-encoder-multilingual@Builtin"
 
 
 def test_sweep_removes_only_orphans(services: Services, caller: Caller) -> None:
@@ -15,3 +18,30 @@ def test_sweep_removes_only_orphans(services: Services, caller: Caller) -> None:
     assert services.sweep() == 1
     assert list(services.blobs.iter_keys()) == [kept.location]
     assert services.sweep() == 0
+
+
+def test_sweep_removes_partial_files_of_interrupted_writes(services: Services, caller: Caller) -> None:
+    dataset_id = services.datasets.create(caller, NewDataset(name="kb")).record.id
+    (kept,) = services.documents.upload(caller, dataset_id, [IncomingFile("a.txt", io.BytesIO(b"a"), 1)])
+    root = services.settings.blob_path
+    folder = root / caller.tenant_id / dataset_id
+    (folder / ".partial-upload1").write_bytes(b"half a file")
+    (root / "gone" / "dataset").mkdir(parents=True)
+    (root / "gone" / "dataset" / ".partial-upload2").write_bytes(b"")
+    assert services.sweep() == 0  # no orphan blob; the partial files are not blobs
+    assert [path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()] == [kept.location]
+    assert not (root / "gone").exists()
+    assert services.blobs.get(kept.location) == b"a"
+
+
+def test_sweep_keeps_the_chunk_images_of_existing_datasets(services: Services, caller: Caller) -> None:
+    kept = services.datasets.create(caller, NewDataset(name="kept", embedding_model=FAST_MODEL)).record.id
+    dropped = services.datasets.create(caller, NewDataset(name="dropped", embedding_model=FAST_MODEL)).record.id
+    for dataset_id in (kept, dropped):
+        (document,) = services.documents.upload(caller, dataset_id, [IncomingFile("a.txt", io.BytesIO(b"a"), 1)])
+        services.chunks.add(caller, dataset_id, document.id, NewChunk(content="A picture.", image=b"\x89PNG"))
+    services.datasets.delete(caller, [dropped], delete_all=False)
+    assert services.sweep() == 1  # the deleted dataset's image
+    (image,) = [key for key in services.blobs.iter_keys() if "/images/" in key]
+    assert image.startswith(f"{caller.tenant_id}/{kept}/images/")
+    assert services.blobs.get(image) == b"\x89PNG"

@@ -10,7 +10,7 @@ import pytest
 from ragloom.services.container import Services
 from ragloom.services.datasets import NewDataset
 from ragloom.services.documents import IncomingFile
-from ragloom.services.task_ledger import Standing, TaskLedger
+from ragloom.services.task_ledger import ClaimedTask, Standing, TakeBack, TaskLedger
 from ragloom.services.tenants import Caller
 from ragloom.settings import WorkerSettings
 
@@ -20,6 +20,17 @@ def document(services: Services, caller: Caller) -> tuple[str, str]:
     dataset_id = services.datasets.create(caller, NewDataset(name="kb")).record.id
     files = [IncomingFile("a.txt", io.BytesIO(b"hello"), 5)]
     return dataset_id, services.documents.upload(caller, dataset_id, files)[0].id
+
+
+def queued_and_claimed(
+    services: Services, caller: Caller, document: tuple[str, str], ledger: TaskLedger | None = None
+) -> ClaimedTask:
+    """Start parsing the document and claim its task as worker ``w1``."""
+    dataset_id, document_id = document
+    services.parsing.start(caller, dataset_id, [document_id], refuse_running=True)
+    task = (ledger or services.ledger).claim("w1")
+    assert task is not None
+    return task
 
 
 def read(services: Services, document_id: str):  # type: ignore[no-untyped-def]
@@ -47,10 +58,8 @@ def test_queue_claim_report_complete(services: Services, caller: Caller, documen
 
 
 def test_failure_sets_fail_and_minus_one(services: Services, caller: Caller, document: tuple[str, str]) -> None:
-    dataset_id, document_id = document
-    services.parsing.start(caller, dataset_id, [document_id], refuse_running=True)
-    task = services.ledger.claim("w1")
-    assert task is not None
+    document_id = document[1]
+    task = queued_and_claimed(services, caller, document)
     services.ledger.fail(task.id, "w1", "a.txt is corrupt")
     state = read(services, document_id)
     assert (state.run, state.progress) == ("4", -1.0)
@@ -61,9 +70,7 @@ def test_stop_tells_the_worker_and_its_writes_are_refused(
     services: Services, caller: Caller, document: tuple[str, str]
 ) -> None:
     dataset_id, document_id = document
-    services.parsing.start(caller, dataset_id, [document_id], refuse_running=True)
-    task = services.ledger.claim("w1")
-    assert task is not None
+    task = queued_and_claimed(services, caller, document)
     services.parsing.stop(caller, dataset_id, [document_id], strict=True)
     assert services.ledger.report(task.id, "w1", 0.9, "late") is Standing.CANCELLED
     assert services.ledger.complete(task.id, "w1", 5, 50, "done") is Standing.CANCELLED
@@ -82,7 +89,7 @@ def test_a_silent_worker_loses_its_task_which_runs_again(
     first = services.ledger.claim("w1")
     assert first is not None
     assert services.ledger.reap() == []  # lease still valid
-    services.ledger.reap(everything=True)  # as at server start
+    services.ledger.recover()  # as at server start
     second = services.ledger.claim("w2")
     assert second is not None
     assert (second.id, second.attempt) == (first.id, 2)
@@ -90,37 +97,103 @@ def test_a_silent_worker_loses_its_task_which_runs_again(
     assert "Task resumed (attempt 2)." in read(services, document_id).progress_msg
 
 
-def test_a_task_that_keeps_killing_workers_fails(services: Services, caller: Caller, document: tuple[str, str]) -> None:
+def test_a_task_whose_workers_keep_dying_fails(services: Services, caller: Caller, document: tuple[str, str]) -> None:
     dataset_id, document_id = document
     ledger = TaskLedger(services.store, WorkerSettings(max_attempts=2))
     services.parsing.start(caller, dataset_id, [document_id], refuse_running=True)
-    for worker in ("w1", "w2"):
-        assert ledger.claim(worker) is not None
-        ledger.reap(everything=True)
+    assert ledger.claim("w1") is not None
+    assert ledger.take_back_from("w1", TakeBack.WORKER_DIED, "killed by SIGKILL")[0].failed is False
+    assert (
+        read(services, document_id)
+        .progress_msg.splitlines()[-1]
+        .endswith("The worker died while processing this document (killed by SIGKILL); it runs again (1 of 2 allowed).")
+    )
+    second = ledger.claim("w2")
+    assert second is not None
+    assert second.attempt == 2
+    assert ledger.take_back_from("w2", TakeBack.WORKER_DIED, "killed by SIGSEGV")[0].failed is True
     assert ledger.claim("w3") is None
     state = read(services, document_id)
-    assert state.run == "4"
-    assert "The worker stopped 2 times" in state.progress_msg
+    assert (state.run, state.progress) == ("4", -1.0)
+    assert state.progress_msg.splitlines()[-1].endswith(
+        "[ERROR] The worker stopped 2 times while processing this document (last time: killed by SIGSEGV)."
+    )
 
 
-def test_expired_leases_are_reaped(services: Services, caller: Caller, document: tuple[str, str]) -> None:
+def test_server_restarts_never_count_against_the_document(
+    services: Services, caller: Caller, document: tuple[str, str]
+) -> None:
     dataset_id, document_id = document
-    ledger = TaskLedger(services.store, WorkerSettings(lease_seconds=5))
+    ledger = TaskLedger(services.store, WorkerSettings(max_attempts=2))
     services.parsing.start(caller, dataset_id, [document_id], refuse_running=True)
-    task = ledger.claim("w1")
-    assert task is not None
-    with services.store.writing() as tx:
-        tx.tasks.get(task.id).lease_expires_at = int(time.time() * 1000) - 1  # type: ignore[union-attr]
-    ledger.reap()
+    for run in range(1, 6):
+        task = ledger.claim(f"w{run}")
+        assert task is not None
+        assert task.attempt == run
+        assert ledger.recover() == []
+    last = ledger.claim("w6")
+    assert last is not None
+    assert ledger.complete(last.id, "w6", 1, 5, "Task done.") is Standing.HELD
+    state = read(services, document_id)
+    assert state.run == "3"
+    assert state.progress_msg.count("The server stopped while this task was running; it runs again.") == 5
+    assert "Task resumed (attempt 6)." in state.progress_msg
+    assert "[ERROR]" not in state.progress_msg
+
+
+def test_a_stopping_worker_gives_its_task_back_uncounted(
+    services: Services, caller: Caller, document: tuple[str, str]
+) -> None:
+    document_id = document[1]
+    ledger = TaskLedger(services.store, WorkerSettings(max_attempts=1))
+    task = queued_and_claimed(services, caller, document, ledger)
+    assert ledger.release(task.id, "w2") is Standing.LOST
+    assert ledger.release(task.id, "w1") is Standing.RELEASED
+    assert ledger.report(task.id, "w1", 0.5, "late") is Standing.LOST
+    assert ledger.take_back_from("w1", TakeBack.WORKER_STOPPED) == []
     assert ledger.claim("w2") is not None
+    state = read(services, document_id)
+    assert state.run == "1"
+    assert "The worker was stopped while this task was running; it runs again." in state.progress_msg
+
+
+def test_taking_back_a_cancelled_task_leaves_its_cleanup_to_the_reaper(
+    services: Services, caller: Caller, document: tuple[str, str]
+) -> None:
+    dataset_id, document_id = document
+    task = queued_and_claimed(services, caller, document)
+    services.parsing.stop(caller, dataset_id, [document_id], strict=True)
+    assert services.ledger.take_back_from("w1", TakeBack.WORKER_DIED, "killed by SIGKILL") == []
+    (abandoned,) = services.ledger.reap()
+    assert (abandoned.task_id, abandoned.document_id) == (task.id, document_id)
+    assert read(services, document_id).run == "2"
+
+
+def test_an_expired_lease_is_taken_back_and_counted(
+    services: Services, caller: Caller, document: tuple[str, str]
+) -> None:
+    dataset_id, document_id = document
+    ledger = TaskLedger(services.store, WorkerSettings(lease_seconds=5, max_attempts=2))
+    services.parsing.start(caller, dataset_id, [document_id], refuse_running=True)
+    for worker, failed in (("w1", False), ("w2", True)):
+        task = ledger.claim(worker)
+        assert task is not None
+        assert ledger.reap() == []  # lease still valid
+        with services.store.writing() as tx:
+            tx.tasks.get(task.id).lease_expires_at = int(time.time() * 1000) - 1  # type: ignore[union-attr]
+        ledger.reap()
+        assert read(services, document_id).run == ("4" if failed else "1")
+    log = read(services, document_id).progress_msg
+    assert (
+        "The worker went silent while processing this document (no sign of life for 5 s); it runs again (1 of 2" in log
+    )
+    assert "The worker stopped 2 times while processing this document (last time: no sign of life for 5 s)." in log
 
 
 def test_deleting_the_document_makes_the_task_gone(
     services: Services, caller: Caller, document: tuple[str, str]
 ) -> None:
     dataset_id, document_id = document
-    services.parsing.start(caller, dataset_id, [document_id], refuse_running=True)
-    task = services.ledger.claim("w1")
-    assert task is not None
+    task = queued_and_claimed(services, caller, document)
     services.documents.delete(caller, dataset_id, [document_id], delete_all=False)
     assert services.ledger.heartbeat(task.id, "w1") is Standing.GONE

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -12,14 +13,14 @@ from ragloom.ingest.pipeline import IngestPipeline
 from ragloom.services.container import Services
 from ragloom.services.datasets import NewDataset
 from ragloom.services.documents import IncomingFile
-from ragloom.services.task_ledger import Standing
+from ragloom.services.task_ledger import ClaimedTask, Standing
 from ragloom.services.tenants import Caller
 from ragloom.workers.runner import TaskRunner
 
 
-def make_runner(services: Services, worker: str = "w1") -> TaskRunner:
+def make_runner(services: Services, worker: str = "w1", stopping: Callable[[], bool] = lambda: False) -> TaskRunner:
     pipeline = IngestPipeline(services.store, services.blobs, services.index, services.embeddings, services.analyzer)
-    return TaskRunner(services.ledger, pipeline, services.index, worker, lease_seconds=30)
+    return TaskRunner(services.ledger, pipeline, services.index, worker, lease_seconds=30, stopping=stopping)
 
 
 def upload(services: Services, caller: Caller, name: str, data: bytes, **dataset: object) -> tuple[str, str]:
@@ -27,6 +28,27 @@ def upload(services: Services, caller: Caller, name: str, data: bytes, **dataset
     document = services.documents.upload(caller, dataset_id, [IncomingFile(name, io.BytesIO(data), len(data))])[0]
     services.parsing.start(caller, dataset_id, [document.id], refuse_running=True)
     return dataset_id, document.id
+
+
+def upload_long(services: Services, caller: Caller, name: str, sentence: str) -> tuple[str, str]:
+    """A 1,500-line document in small chunks: its run takes long enough to be interrupted."""
+    lines = "\n".join(f"{sentence} {n}." for n in range(1500))
+    return upload(
+        services,
+        caller,
+        name,
+        lines.encode(),
+        embedding_model="universal-sentence-encoder-multilingual@Builtin",
+        parser_config={"chunk_token_num": 16},
+    )
+
+
+def run_in_background(runner: TaskRunner, task: ClaimedTask) -> tuple[threading.Thread, list[Standing]]:
+    """The task running on a thread, and the list its outcome is appended to."""
+    outcome: list[Standing] = []
+    thread = threading.Thread(target=lambda: outcome.append(runner.run(task)))
+    thread.start()
+    return thread, outcome
 
 
 def state(services: Services, document_id: str):  # type: ignore[no-untyped-def]
@@ -74,20 +96,10 @@ def test_a_bad_file_fails_only_its_document(
 
 
 def test_stopping_mid_embedding_leaves_no_chunks(services: Services, caller: Caller) -> None:
-    lines = "\n".join(f"Sentence {n} about pandas, bamboo and the forests of Sichuan." for n in range(1500))
-    dataset_id, document_id = upload(
-        services,
-        caller,
-        "long.txt",
-        lines.encode(),
-        embedding_model="universal-sentence-encoder-multilingual@Builtin",
-        parser_config={"chunk_token_num": 16},
-    )
+    dataset_id, document_id = upload_long(services, caller, "long.txt", "About pandas, bamboo and Sichuan, sentence")
     task = services.ledger.claim("w1")
     assert task is not None
-    outcome: list[Standing] = []
-    thread = threading.Thread(target=lambda: outcome.append(make_runner(services).run(task)))
-    thread.start()
+    thread, outcome = run_in_background(make_runner(services), task)
     deadline = time.monotonic() + 60
     while state(services, document_id).progress < 0.6 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -102,23 +114,34 @@ def test_stopping_mid_embedding_leaves_no_chunks(services: Services, caller: Cal
 
 
 def test_deleting_the_document_mid_run_removes_what_was_written(services: Services, caller: Caller) -> None:
-    lines = "\n".join(f"Row {n} of a long document about rivers." for n in range(1500))
-    dataset_id, document_id = upload(
-        services,
-        caller,
-        "rivers.txt",
-        lines.encode(),
-        embedding_model="universal-sentence-encoder-multilingual@Builtin",
-        parser_config={"chunk_token_num": 16},
-    )
+    dataset_id, document_id = upload_long(services, caller, "rivers.txt", "A long document about rivers, row")
     task = services.ledger.claim("w1")
     assert task is not None
-    outcome: list[Standing] = []
-    thread = threading.Thread(target=lambda: outcome.append(make_runner(services).run(task)))
-    thread.start()
+    thread, outcome = run_in_background(make_runner(services), task)
     while state(services, document_id).progress < 0.6:
         time.sleep(0.05)
     services.documents.delete(caller, dataset_id, [document_id], delete_all=False)
     thread.join(60)
     assert outcome == [Standing.GONE]
     assert services.index.document_stats(dataset_id, document_id).chunk_count == 0
+
+
+def test_a_stopping_worker_interrupts_its_task_and_gives_it_back(services: Services, caller: Caller) -> None:
+    _dataset_id, document_id = upload_long(services, caller, "glaciers.txt", "A long document about glaciers, line")
+    task = services.ledger.claim("w1")
+    assert task is not None
+    stop = threading.Event()
+    thread, outcome = run_in_background(make_runner(services, stopping=stop.is_set), task)
+    while state(services, document_id).progress < 0.55:
+        time.sleep(0.05)
+    stop.set()
+    thread.join(60)
+    assert outcome == [Standing.RELEASED]
+    document = state(services, document_id)
+    assert document.run == "1"
+    assert document.progress_msg.splitlines()[-1].endswith(
+        "The worker was stopped while this task was running; it runs again."
+    )
+    again = services.ledger.claim("w2")
+    assert again is not None
+    assert (again.id, again.attempt) == (task.id, 2)

@@ -70,10 +70,10 @@ def ragflow_events(turn: Turn) -> Iterator[bytes]:
     yield sse.event({"code": 0, "message": "", "data": True})
 
 
-def _ragflow_event(item: AnswerEvent, turn: Turn, base: dict[str, Any]) -> dict[str, Any] | None:
-    delta: dict[str, Any] = {"answer": "", "reference": {"chunks": []}, "audio_binary": None, "final": False, **base}
-    if "created_at" in delta:
-        delta["created_at"] = time.time()
+def step_event(item: AnswerEvent, delta: dict[str, Any]) -> dict[str, Any] | None:
+    """The RAGFlow event of one step of a generation that is not its end: an answer fragment,
+    a thinking marker or reasoning fragment (each ``delta`` with its part set), or the code-500
+    error event. ``None`` for the final answer, which each route shapes its own way."""
     if item.kind is EventKind.DELTA:
         return {"code": 0, "message": "", "data": {**delta, "answer": item.text}}
     if item.kind is EventKind.THINK_START:
@@ -84,6 +84,15 @@ def _ragflow_event(item: AnswerEvent, turn: Turn, base: dict[str, Any]) -> dict[
         return {"code": 0, "message": "", "data": {**delta, "reasoning_content": item.text}}
     if item.kind is EventKind.ERROR:
         return {"code": 500, "message": item.text, "data": {"answer": f"**ERROR**: {item.text}", "reference": []}}
+    return None
+
+
+def _ragflow_event(item: AnswerEvent, turn: Turn, base: dict[str, Any]) -> dict[str, Any] | None:
+    delta: dict[str, Any] = {"answer": "", "reference": {"chunks": []}, "audio_binary": None, "final": False, **base}
+    if "created_at" in delta:
+        delta["created_at"] = time.time()
+    if item.kind is not EventKind.FINAL:
+        return step_event(item, delta)
     answer = item.answer
     assert answer is not None
     if answer.error is not None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
-from ragloom.api.params import in_range
+from ragloom.api.params import flag, in_range
 from ragloom.api.schemas.loose import CheckedBody, LooseModel, RequestContext, Sent
 from ragloom.errors import ArgumentError
 from ragloom.providers.chat import ChatMessage, GenerationOptions
@@ -32,7 +32,6 @@ KNOWN_KEYS = {
     "files",
     *SAMPLING_KEYS,
 }
-TRUE_WORDS = {"1", "true", "yes", "on"}
 
 
 class ChatMessageFields(LooseModel):
@@ -132,14 +131,6 @@ def sampling_options(body: dict[str, Any]) -> GenerationOptions:
             raise ArgumentError(f"`{key}` must be a number.")
         values[key] = in_range(key, int(value)) if key == "max_tokens" else float(value)
     return GenerationOptions.from_mapping(values)
-
-
-def flag(value: Any, *, default: bool) -> bool:
-    if value is None:
-        return default
-    if isinstance(value, str):
-        return value.strip().lower() in TRUE_WORDS
-    return bool(value)
 
 
 def message_text(content: Any) -> str:

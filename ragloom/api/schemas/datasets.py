@@ -402,6 +402,16 @@ def dataset_public(view: DatasetView) -> DatasetOut:
     }
 
 
+RUN_COUNT_FIELDS = {
+    "0": "unstart_count",
+    "1": "running_count",
+    "2": "cancel_count",
+    "3": "done_count",
+    "4": "fail_count",
+}
+"""The count of documents in each parsing state (``Document.run``), by the field that shows it."""
+
+
 def dataset_list_item(view: DatasetView, *, parsing_status: bool) -> DatasetListItemOut:
     """A ``GET /datasets`` item: the dataset plus its owner's profile (and run counts)."""
     # mypy wants a ** literal to name NotRequired keys too; the counts are added below.

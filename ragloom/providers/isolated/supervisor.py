@@ -5,7 +5,8 @@ threads can wait on one model at once; the child answers them in order. When the
 a crash in native code (SIGILL, SIGSEGV), the OOM killer, someone's ``kill -9`` — every request
 it held ends with an error naming the model and the cause (the signal, the last line it wrote
 to stderr), and the next request starts a new child: the server itself never stops. A child
-that has work but sends nothing for ``stall_seconds`` is killed the same way.
+that has work but sends nothing for ``stall_seconds`` is killed the same way (while it is still
+loading its model it has up to :data:`LOAD_SECONDS`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ log = logging.getLogger("ragloom.model_process")
 STDERR_LINES_KEPT = 20
 EXIT_WAIT_SECONDS = 5.0
 WATCH_INTERVAL_SECONDS = 1.0
+LOAD_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class _Child:
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_LINES_KEPT)
         self.last_heard = time.monotonic()
         self.death: Death | None = None
+        self.ready = False
         self.kill_reason = ""
         self.write_lock = threading.Lock()
         self.stderr_done = threading.Event()
@@ -153,10 +156,11 @@ class ModelProcess:
 
     def check_stalled(self, child: _Child) -> None:
         """Kill ``child`` if it has had work and said nothing for longer than allowed."""
+        limit = self._stall_seconds if child.ready else max(self._stall_seconds, LOAD_SECONDS)
         with self._lock:
-            stalled = bool(child.pending) and time.monotonic() - child.last_heard > self._stall_seconds
+            stalled = bool(child.pending) and time.monotonic() - child.last_heard > limit
         if stalled and child.death is None and not child.kill_reason:
-            self._kill(child, f"it stopped answering for {self._stall_seconds:g} s and was restarted")
+            self._kill(child, f"it stopped answering for {limit:g} s and was restarted")
 
     def close(self, timeout: float = EXIT_WAIT_SECONDS) -> None:
         """End the child: close its stdin, wait up to ``timeout``, then kill it."""
@@ -210,6 +214,9 @@ class ModelProcess:
             while (frame := read_frame(child.process.stdout)) is not None:
                 with self._lock:
                     child.last_heard = time.monotonic()
+                    if frame.kind == "ready":
+                        child.ready = True
+                        continue
                     replies = child.pending.get(frame.id)
                 if replies is not None:
                     replies.put(frame)

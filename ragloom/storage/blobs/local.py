@@ -15,7 +15,11 @@ _TEMP_PREFIX = ".partial-"
 
 
 class LocalBlobStore:
-    """Blobs as files under ``root``; writes go to a temporary file, then ``os.replace``."""
+    """Blobs as files under ``root``; writes go to a temporary file, then ``os.replace``.
+
+    The temporary file is named ``.partial-*`` next to the blob; a crash mid-write leaves it
+    there, unlisted, until :meth:`discard_interrupted_writes`.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -90,6 +94,18 @@ class LocalBlobStore:
                 key = Path(directory, name).relative_to(self.root).as_posix()
                 if key.startswith(prefix):
                     yield key
+
+    def discard_interrupted_writes(self) -> int:
+        partials = [
+            Path(directory, name)
+            for directory, _folders, files in os.walk(self.root)
+            for name in files
+            if name.startswith(_TEMP_PREFIX)
+        ]
+        for partial in partials:
+            partial.unlink(missing_ok=True)
+            self._prune_empty_parents(partial.parent)
+        return len(partials)
 
     def _prune_empty_parents(self, directory: Path) -> None:
         while directory != self.root and directory.is_relative_to(self.root):

@@ -46,6 +46,10 @@ class BlobStore(Protocol):
 
     - ``put`` is atomic: a reader sees the old blob or the whole new one, never part;
       it replaces an existing blob and returns the size and SHA-256 of what it stored.
+    - A ``put`` interrupted by a crash leaves nothing any method shows (no key, no bytes);
+      whatever it did leave behind (a temporary file, an unfinished upload) is removed by
+      ``discard_interrupted_writes``, which is only safe while no ``put`` is in flight (at
+      start-up).
     - ``get``/``iter_chunks``/``size`` of a missing key raise :class:`BlobNotFoundError`.
     - ``delete`` is idempotent and says whether something was removed.
     - ``iter_keys(prefix)`` lists every stored key starting with ``prefix``, in no set order.
@@ -78,4 +82,8 @@ class BlobStore(Protocol):
 
     def iter_keys(self, prefix: str = "") -> Iterator[str]:
         """Every key that starts with ``prefix``."""
+        ...
+
+    def discard_interrupted_writes(self) -> int:
+        """Remove what interrupted ``put`` calls left behind; returns how many were removed."""
         ...

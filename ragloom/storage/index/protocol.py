@@ -11,6 +11,9 @@ Semantics every backend keeps (checked by ``ragloom.testing.chunk_index``):
   Full-text search matches *terms* (already analysed text), scoring title, keyword and
   question terms above content terms. Vector search scores by cosine similarity.
 - ``document_stats`` counts listed chunks and sums their ``token_count``.
+- Tags (``tag_keywords``) are counted over listed chunks, available or not; renaming and
+  removing a tag rewrites every chunk of the dataset that carries it, children included,
+  and never changes anything but ``tag_keywords``.
 - ``match`` is the one retrieval primitive: it reports facts (cosine similarity, which
   query terms each candidate contains, how common each term is) and never scores; the
   hybrid scoring lives in ``ragloom.rag`` so it is identical on every backend. A term may
@@ -93,6 +96,20 @@ class ChunkIndex(Protocol):
 
     def document_stats(self, dataset_id: str, document_id: str) -> DocumentStats:
         """Listed-chunk count and token sum of one document."""
+        ...
+
+    def tag_counts(self, dataset_ids: Collection[str]) -> list[tuple[str, int]]:
+        """Each tag carried by listed chunks of the datasets, with how many carry it: most
+        common first, ties in tag order."""
+        ...
+
+    def replace_tag(self, dataset_id: str, old: str, new: str) -> int:
+        """Put ``new`` in place of ``old`` in every chunk of the dataset carrying ``old`` (a chunk
+        that already has ``new`` keeps one); returns how many chunks changed."""
+        ...
+
+    def remove_tags(self, dataset_id: str, tags: Collection[str]) -> int:
+        """Remove the tags from every chunk of the dataset; returns how many chunks changed."""
         ...
 
     def search_text(

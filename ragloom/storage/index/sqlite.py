@@ -23,6 +23,7 @@ import numpy.typing as npt
 from ragloom.storage.index.protocol import Capability
 from ragloom.storage.index.records import ChunkRecord, DocumentStats, Matches, ScoredChunk
 from ragloom.storage.index.snapshot import DatasetSnapshot, extend, load, read_versions
+from ragloom.storage.index.sqlite_tags import remove_tags, replace_tag, tag_counts
 
 SCHEMA_VERSION = 2
 TERM_COLUMNS = ("content_terms", "content_fine_terms", "title_terms", "important_terms", "question_terms")
@@ -405,6 +406,20 @@ class SqliteChunkIndex:
                 (dataset_id, document_id),
             ).fetchone()
         return DocumentStats(chunk_count=int(count), token_count=int(tokens))
+
+    # ---- tags ---------------------------------------------------------------------------------
+
+    def tag_counts(self, dataset_ids: Collection[str]) -> list[tuple[str, int]]:
+        with self._reading() as connection:
+            return tag_counts(connection, dataset_ids)
+
+    def replace_tag(self, dataset_id: str, old: str, new: str) -> int:
+        with self._writing() as connection:
+            return replace_tag(connection, dataset_id, old, new)
+
+    def remove_tags(self, dataset_id: str, tags: Collection[str]) -> int:
+        with self._writing() as connection:
+            return remove_tags(connection, dataset_id, tags)
 
     # ---- search -------------------------------------------------------------------------------
 

@@ -61,6 +61,12 @@ class DatasetRepository:
         dataset = self._session.get(Dataset, dataset_id)
         return dataset if dataset is not None and dataset.tenant_id == tenant_id else None
 
+    def named(self, tenant_id: str, name: str) -> Dataset | None:
+        """The tenant's dataset called ``name`` (names are unique per tenant, ignoring case)."""
+        return self._session.scalar(
+            select(Dataset).where(Dataset.tenant_id == tenant_id, Dataset.name_key == name.lower()).limit(1)
+        )
+
     def owned_ids(self, tenant_id: str, dataset_ids: Collection[str]) -> set[str]:
         if not dataset_ids:
             return set()
@@ -69,6 +75,13 @@ class DatasetRepository:
 
     def of_tenant(self, tenant_id: str) -> list[Dataset]:
         return list(self._session.scalars(select(Dataset).where(Dataset.tenant_id == tenant_id)))
+
+    def owners_and_ids(self) -> list[tuple[str, str]]:
+        """``(tenant_id, id)`` of every dataset."""
+        return [
+            (tenant_id, dataset_id)
+            for tenant_id, dataset_id in self._session.execute(select(Dataset.tenant_id, Dataset.id))
+        ]
 
     def all_ids(self, tenant_id: str) -> list[str]:
         return list(self._session.scalars(select(Dataset.id).where(Dataset.tenant_id == tenant_id)))

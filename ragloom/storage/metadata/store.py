@@ -9,12 +9,15 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from ragloom.storage.metadata.agents import AgentRepository
 from ragloom.storage.metadata.api_keys import ApiKeyRepository
 from ragloom.storage.metadata.chats import ChatRepository
 from ragloom.storage.metadata.datasets import DatasetRepository
 from ragloom.storage.metadata.documents import DocumentRepository
 from ragloom.storage.metadata.engine import create_metadata_engine
+from ragloom.storage.metadata.mcp_servers import McpServerRepository
 from ragloom.storage.metadata.migrations import SCHEMA_HEAD
+from ragloom.storage.metadata.search_apps import SearchAppRepository
 from ragloom.storage.metadata.tasks import TaskRepository
 from ragloom.storage.metadata.tenant_models import TenantModelRepository
 from ragloom.storage.metadata.tenants import TenantRepository
@@ -34,6 +37,9 @@ class Transaction:
         self.tasks = TaskRepository(session)
         self.chats = ChatRepository(session)
         self.tenant_models = TenantModelRepository(session)
+        self.agents = AgentRepository(session)
+        self.search_apps = SearchAppRepository(session)
+        self.mcp_servers = McpServerRepository(session)
 
 
 class MetadataStore:

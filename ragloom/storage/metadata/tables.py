@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -114,7 +114,9 @@ class Task(Base):
 
     ``status`` moves queued → running → done | failed, or → cancelling → cancelled when a
     user stops it. A running task holds a lease (``worker``, ``lease_expires_at``) that its
-    worker renews; a task whose lease runs out is taken back and run again.
+    worker renews; a task whose lease runs out is taken back and run again. ``attempts``
+    counts runs; ``crashes`` the runs whose worker died or went silent, which alone count
+    towards failing the document.
     """
 
     __tablename__ = "task"
@@ -126,6 +128,7 @@ class Task(Base):
     kind: Mapped[str] = mapped_column(String(16), default="parse")
     status: Mapped[str] = mapped_column(String(16), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    crashes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     worker: Mapped[str | None] = mapped_column(String(64), default=None)
     lease_expires_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
     error: Mapped[str] = mapped_column(Text, default="")
@@ -203,3 +206,118 @@ class TenantModel(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     create_time: Mapped[int] = mapped_column(BigInteger)
     update_time: Mapped[int] = mapped_column(BigInteger)
+
+
+class Agent(Base):
+    """An agent: a canvas DSL and how it is shown. ``title_key`` (the lower-cased title) is unique
+    per tenant and category — v0.27 compares agent titles case-insensitively. Deleting an agent
+    deletes its versions and sessions."""
+
+    __tablename__ = "agent"
+    __table_args__ = (Index("uq_agent_tenant_title", "tenant_id", "canvas_category", "title_key", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    title_key: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    avatar: Mapped[str] = mapped_column(Text, default="")
+    permission: Mapped[str] = mapped_column(String(16), default="me")
+    canvas_type: Mapped[str] = mapped_column(String(64), default="")
+    canvas_category: Mapped[str] = mapped_column(String(32), default="agent_canvas")
+    tags: Mapped[str] = mapped_column(Text, default="")
+    dsl: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    release: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_publish_time: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    update_time: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class AgentVersion(Base):
+    """One saved state of an agent's DSL; ``release`` marks a published one."""
+
+    __tablename__ = "agent_version"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    dsl: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    release: Mapped[bool] = mapped_column(Boolean, default=False)
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class AgentSession(Base):
+    """A conversation with an agent, pinned to the DSL it began with (``dsl``) and carrying the
+    runtime's state between turns (``state``); ``messages`` and ``reference`` are what clients read."""
+
+    __tablename__ = "agent_session"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"), index=True)
+    tenant_id: Mapped[str] = mapped_column(String(32), index=True)
+    user_id: Mapped[str] = mapped_column(String(255), default="")
+    exp_user_id: Mapped[str] = mapped_column(String(255), default="")
+    name: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(16), default="agent")
+    version_title: Mapped[str] = mapped_column(Text, default="")
+    dsl: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    messages: Mapped[list[Any]] = mapped_column(default=list)
+    reference: Mapped[list[Any]] = mapped_column(default=list)
+    errors: Mapped[str] = mapped_column(Text, default="")
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    update_time: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class AgentLog(Base):
+    """What one run's components and tools did (``GET /agents/{id}/logs/{message_id}``)."""
+
+    __tablename__ = "agent_log"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[str] = mapped_column(String(64), index=True)
+    trace: Mapped[list[Any]] = mapped_column(default=list)
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class SearchApp(Base):
+    """A search app: datasets to search, retrieval settings and what the search page shows
+    (an AI summary, related questions, ...), all held in ``search_config``.
+
+    ``name_key`` (the lower-cased name) is unique per tenant, as for chats.
+    """
+
+    __tablename__ = "search_app"
+    __table_args__ = (Index("uq_search_app_tenant_name", "tenant_id", "name_key", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    avatar: Mapped[str | None] = mapped_column(Text, default=None)
+    search_config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    update_time: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class McpServer(Base):
+    """An MCP server a tenant registered for its agents' tools. ``headers`` may hold ``${name}``
+    placeholders filled from ``variables`` when connecting; ``variables.tools`` is the server's tool
+    list as it was when the server was saved (an Agent offers the ones its DSL selects)."""
+
+    __tablename__ = "mcp_server"
+    __table_args__ = (Index("uq_mcp_server_tenant_name", "tenant_id", "name", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str] = mapped_column(Text)
+    server_type: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text, default="")
+    variables: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    update_time: Mapped[int] = mapped_column(BigInteger, index=True)

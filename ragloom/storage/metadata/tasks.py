@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ragloom.storage.metadata.tables import Task
+from ragloom.storage.metadata.tables import Document, Task
 
 ACTIVE = ("queued", "running", "cancelling")
 LEASED = ("running", "cancelling")
+
+
+@dataclass(frozen=True)
+class TaskHistoryQuery:
+    """Filters, order and page of a dataset's task history (its ingestion log)."""
+
+    dataset_id: str
+    statuses: tuple[str, ...] = ()
+    created_from: int | None = None
+    created_to: int | None = None
+    name_contains: str | None = None
+    orderby: str = "create_time"
+    desc: bool = True
+    offset: int = 0
+    limit: int | None = None
 
 
 class TaskRepository:
@@ -46,9 +62,68 @@ class TaskRepository:
         )
         return self._session.scalar(query)
 
+    def leased_by(self, worker: str) -> list[Task]:
+        """Running or cancelling tasks leased to ``worker``."""
+        query = select(Task).where(Task.status.in_(LEASED), Task.worker == worker)
+        return list(self._session.scalars(query.with_for_update(skip_locked=True)))
+
     def leased_expired(self, now: int | None) -> list[Task]:
         """Running or cancelling tasks whose lease ran out (every one of them when ``now`` is ``None``)."""
         query = select(Task).where(Task.status.in_(LEASED))
         if now is not None:
             query = query.where(Task.lease_expires_at < now)
         return list(self._session.scalars(query.with_for_update(skip_locked=True)))
+
+    def history(self, query: TaskHistoryQuery) -> tuple[list[tuple[Task, Document]], int]:
+        """One page of the dataset's tasks with their documents, and how many match in all."""
+        statement = (
+            select(Task, Document)
+            .join(Document, Document.id == Task.document_id)
+            .where(Task.dataset_id == query.dataset_id, Document.dataset_id == query.dataset_id)
+        )
+        if query.statuses:
+            statement = statement.where(Task.status.in_(query.statuses))
+        if query.created_from is not None:
+            statement = statement.where(Task.create_time >= query.created_from)
+        if query.created_to is not None:
+            statement = statement.where(Task.create_time <= query.created_to)
+        if query.name_contains:
+            statement = statement.where(
+                func.lower(Document.name).contains(query.name_contains.lower(), autoescape=True)
+            )
+        total = self._session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        column = Task.update_time if query.orderby == "update_time" else Task.create_time
+        order = (column.desc(), Task.id.desc()) if query.desc else (column.asc(), Task.id.asc())
+        statement = statement.order_by(*order).offset(query.offset)
+        if query.limit is not None:
+            statement = statement.limit(query.limit)
+        return [(task, document) for task, document in self._session.execute(statement).tuples()], total
+
+    def in_dataset(self, dataset_id: str, task_id: str) -> tuple[Task, Document] | None:
+        """The task with its document, if the task belongs to the dataset."""
+        row = self._session.execute(
+            select(Task, Document)
+            .join(Document, Document.id == Task.document_id)
+            .where(Task.id == task_id, Task.dataset_id == dataset_id, Document.dataset_id == dataset_id)
+        ).first()
+        return None if row is None else (row[0], row[1])
+
+    def latest_ids(self, document_ids: Collection[str]) -> set[str]:
+        """The id of each document's newest task."""
+        if not document_ids:
+            return set()
+        newest = (
+            select(Task.document_id, func.max(Task.create_time).label("created"))
+            .where(Task.document_id.in_(list(document_ids)))
+            .group_by(Task.document_id)
+            .subquery()
+        )
+        rows = self._session.execute(
+            select(Task.id, Task.document_id, Task.create_time)
+            .join(newest, (newest.c.document_id == Task.document_id) & (newest.c.created == Task.create_time))
+            .order_by(Task.id)
+        )
+        latest: dict[str, str] = {}
+        for task_id, document_id, _created in rows:
+            latest[document_id] = task_id  # two tasks in one millisecond: the last by id (stable)
+        return set(latest.values())

@@ -54,6 +54,8 @@ class Pipes:
         host = ModelHost(HostSpec("scripted@Builtin", HostedKind.CHAT), self._host_out, model=generator)
         self.thread = threading.Thread(target=host.serve, args=(self._host_in,), daemon=True)
         self.thread.start()
+        ready = read_frame(self.replies)
+        assert ready == Frame({"id": 0, "kind": "ready"})  # the host says once that its model is loaded
 
     def send(self, **header: object) -> None:
         write_frame(self.requests, Frame(dict(header)))

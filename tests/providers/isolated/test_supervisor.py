@@ -117,6 +117,28 @@ def test_a_process_that_stops_answering_is_killed_and_replaced() -> None:
         model.close()
 
 
+def test_a_process_still_loading_its_model_is_not_taken_for_stalled() -> None:
+    model = IsolatedEmbedding(BUILTIN_USE, 512, threads=1, stall_seconds=1.0)
+    try:
+        exchange = model.process.call({"kind": "embed", "texts": ["slow start"], "query": True})
+        pid = model.process.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGSTOP)  # a load far slower than the stall limit
+        replies: list[object] = []
+        reader = threading.Thread(target=lambda: replies.append(_try(lambda: next(exchange.replies()))))
+        reader.start()
+        time.sleep(3.0)
+        assert reader.is_alive()  # still waiting, not killed
+        os.kill(pid, signal.SIGCONT)
+        reader.join(30)
+        exchange.finish()
+        assert len(replies) == 1
+        assert not isinstance(replies[0], ProviderError)
+        assert model.process.pid == pid
+    finally:
+        model.close()
+
+
 def test_a_load_failure_is_each_request_s_error_and_the_process_stays_up() -> None:
     model = IsolatedEmbedding("no-such-model@Builtin", 512, threads=1, stall_seconds=60)
     try:

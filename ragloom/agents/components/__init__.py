@@ -1,0 +1,1 @@
+"""The components a canvas is built from, one module each, in one registry."""

@@ -1,0 +1,38 @@
+"""The retrieval test: ``POST /datasets/search`` and ``POST /datasets/{dataset_id}/search``
+(contract §13.3), through the same retrieval service as ``POST /retrieval``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from ragloom.api.bodies import validate
+from ragloom.api.deps import CurrentCaller, ServicesDep, StrictJsonBody
+from ragloom.api.envelopes import Envelope, success
+from ragloom.api.routers.retrieval import server_timing
+from ragloom.api.routing import EnvelopeRoute
+from ragloom.api.schemas.dataset_search import SearchDatasetRequest, SearchDatasetsRequest, search_answer
+from ragloom.services.container import Services
+from ragloom.services.tenants import Caller
+
+router = APIRouter(prefix="/datasets", tags=["datasets"], route_class=EnvelopeRoute)
+
+
+def _answer(services: Services, caller: Caller, request: SearchDatasetRequest, dataset_ids: list[str]) -> Response:
+    query = request.query(dataset_ids)
+    result = services.dataset_search.search(
+        caller, query, meta_data_filter=request.meta_data_filter, search_id=request.search_id
+    )
+    response = success(Envelope.R, search_answer(result, with_highlight=query.highlight))
+    response.headers.update(server_timing(result))
+    return response
+
+
+@router.post("/search", summary="Retrieval test across datasets")
+def search_datasets(caller: CurrentCaller, services: ServicesDep, body: StrictJsonBody) -> Response:
+    request = validate(SearchDatasetsRequest, body)
+    return _answer(services, caller, request, request.dataset_ids)
+
+
+@router.post("/{dataset_id}/search", summary="Retrieval test in one dataset")
+def search_dataset(dataset_id: str, caller: CurrentCaller, services: ServicesDep, body: StrictJsonBody) -> Response:
+    return _answer(services, caller, validate(SearchDatasetRequest, body), [dataset_id])

@@ -1,0 +1,63 @@
+"""Related questions: searches a user may want to run next, suggested by a chat model
+(``/chat/recommendation``, ``/searchbots/related_questions``).
+
+The model is the search app's ``chat_id`` when the request names a search app, else the
+tenant's default chat model; sampling follows the app's ``llm_setting`` (temperature 0.9
+by default, as in RAGFlow). Without a chat model, or when it fails, the answer is an error
+that says so, never an empty list that hides it.
+"""
+
+from __future__ import annotations
+
+from ragloom.errors import DataError, ProviderError
+from ragloom.providers.catalog import ModelCatalog, ModelKind
+from ragloom.providers.chat import ChatModel, ChatModels
+from ragloom.rag.search_prompts import RELATED_QUESTIONS_TOKENS, parse_related_questions, related_questions_messages
+from ragloom.services.question_assist import QuestionAssistant
+from ragloom.services.retrieval import check_question_length
+from ragloom.services.search_apps import SearchAppService
+from ragloom.services.search_config import SearchConfig
+from ragloom.services.tenants import Caller
+
+
+class RelatedQuestionService:
+    """Asks a chat model for questions related to the caller's search."""
+
+    def __init__(
+        self,
+        assistant: QuestionAssistant,
+        models: ModelCatalog,
+        chat_models: ChatModels,
+        search_apps: SearchAppService,
+        *,
+        max_question_length: int = 32_000,
+    ) -> None:
+        self._assistant = assistant
+        self._models = models
+        self._chat_models = chat_models
+        self._search_apps = search_apps
+        self._max_question_length = max_question_length
+
+    def suggest(self, caller: Caller, question: str, search_id: str | None = None) -> list[str]:
+        """Up to ten questions related to ``question`` (none for a blank one, without asking a
+        model); with ``search_id``, that search app of the caller's decides model and sampling."""
+        check_question_length(question, self._max_question_length)
+        config = self._search_apps.config(caller, search_id) if search_id else SearchConfig()
+        if not question.strip():
+            return []
+        model = self._model(caller, config)
+        options = config.related_options(RELATED_QUESTIONS_TOKENS)
+        try:
+            reply = "".join(delta.content for delta in model.stream(related_questions_messages(question), options))
+        except ProviderError as error:
+            raise ProviderError(
+                f"Related questions could not use chat model {model.model_id}: {error.message}"
+            ) from None
+        return parse_related_questions(reply, question)
+
+    def _model(self, caller: Caller, config: SearchConfig) -> ChatModel:
+        if not config.chat_id:
+            return self._assistant.model_for(caller, "Suggesting related questions")
+        if self._models.find(config.chat_id, ModelKind.CHAT, caller.tenant_id) is None:
+            raise DataError(f"Chat model {config.chat_id} of this search app is not available on this server.")
+        return self._chat_models.get(config.chat_id, caller.tenant_id)

@@ -1,0 +1,77 @@
+"""Graph, RAPTOR and mind-map routes: they reach their own handler and say what is not built."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+NOT_BUILT = "Building the {} (index type '{}') is not supported by ragloom yet."
+
+
+@pytest.fixture
+def dataset_path(client: TestClient, headers: dict[str, str]) -> str:
+    dataset_id = client.post("/api/v1/datasets", json={"name": "kb"}, headers=headers).json()["data"]["id"]
+    return f"/api/v1/datasets/{dataset_id}"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "answer"),
+    [
+        ("POST", "/index?type=graph", {"code": 102, "message": NOT_BUILT.format("knowledge graph", "graph")}),
+        ("POST", "/index?type=raptor", {"code": 102, "message": NOT_BUILT.format("RAPTOR summary tree", "raptor")}),
+        ("POST", "/index?type=mindmap", {"code": 102, "message": NOT_BUILT.format("mind map", "mindmap")}),
+        ("POST", "/run_graphrag", {"code": 102, "message": NOT_BUILT.format("knowledge graph", "graph")}),
+        ("POST", "/run_raptor", {"code": 102, "message": NOT_BUILT.format("RAPTOR summary tree", "raptor")}),
+        (
+            "POST",
+            "/index?type=tree",
+            {"code": 102, "message": "Invalid index type 'tree'. Must be one of ['graph', 'mindmap', 'raptor']"},
+        ),
+        (
+            "POST",
+            "/index",
+            {"code": 102, "message": "Invalid index type ''. Must be one of ['graph', 'mindmap', 'raptor']"},
+        ),
+        ("GET", "/index?type=graph", {"code": 0, "data": {}}),
+        ("GET", "/trace_graphrag", {"code": 0, "data": {}}),
+        ("GET", "/trace_raptor", {"code": 0, "data": {}}),
+        ("DELETE", "/index?type=raptor", {"code": 0, "data": {}}),
+        ("DELETE", "/graph", {"code": 0, "data": {}}),
+        ("DELETE", "/raptor", {"code": 0, "data": {}}),
+        ("DELETE", "/mindmap", {"code": 0, "data": {}}),
+        ("DELETE", "/index?type=tree", {"code": 101, "message": "Invalid index type 'tree'"}),
+        ("GET", "/graph", {"code": 0, "data": {"graph": {}, "mind_map": {}}}),
+        ("GET", "/knowledge_graph", {"code": 0, "data": {"graph": {}, "mind_map": {}}}),
+        ("DELETE", "/knowledge_graph", {"code": 0, "data": True}),
+    ],
+)
+def test_answers(
+    client: TestClient, headers: dict[str, str], dataset_path: str, method: str, path: str, answer: dict[str, Any]
+) -> None:
+    assert client.request(method, f"{dataset_path}{path}", headers=headers).json() == answer
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/index?type=graph"),
+        ("GET", "/index?type=raptor"),
+        ("DELETE", "/index?type=mindmap"),
+        ("DELETE", "/graph"),
+        ("POST", "/run_raptor"),
+        ("GET", "/trace_graphrag"),
+    ],
+)
+def test_another_tenants_dataset(
+    client: TestClient, other_headers: dict[str, str], dataset_path: str, method: str, path: str
+) -> None:
+    answer = client.request(method, f"{dataset_path}{path}", headers=other_headers).json()
+    assert answer == {"code": 102, "message": "no authorization"}
+
+
+def test_another_tenants_graph(client: TestClient, other_headers: dict[str, str], dataset_path: str) -> None:
+    for path in ("/graph", "/knowledge_graph"):
+        answer = client.get(f"{dataset_path}{path}", headers=other_headers).json()
+        assert answer == {"code": 109, "message": "No authorization."}
