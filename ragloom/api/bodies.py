@@ -126,34 +126,38 @@ def validation_message(error: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def validate(
-    model: type[M], payload: dict[str, Any], *, code: RetCode = RetCode.ARGUMENT_ERROR, context: Any = None
-) -> M:
-    """``payload`` as ``model`` (its validators given ``context``), or the refusal: ``model.refusal(error)``
-    when the model words its own, else a :class:`RagloomError` with ``code`` and the formatted problems."""
+def validate(model: type[M], payload: dict[str, Any], *, code: RetCode | None = None, context: Any = None) -> M:
+    """``payload`` as ``model`` (its validators given ``context``), or its refusal (:func:`refusal_of`)."""
     try:
         return model.model_validate(payload, context=context)
     except ValidationError as error:
-        refusal = getattr(model, "refusal", None)
-        if callable(refusal):
-            raise refusal(error) from None
-        raise RagloomError(validation_message(error), code=code) from None
+        raise refusal_of(model, error, code) from None
+
+
+def refusal_of(model: type[BaseModel], error: ValidationError, code: RetCode | None = None) -> RagloomError:
+    """How ``model`` refuses what ``error`` found: a problem raised with :func:`worded`, as it is
+    worded (the first); else ``model.refusal(error)`` when the model words its own; else the
+    ``Field: …`` lines with ``code`` (by default the model's ``problem_code``, else 101)."""
+    for problem in error.errors():
+        if problem["type"] == WORDED:
+            worded_context = problem.get("ctx") or {}
+            return RagloomError(str(worded_context["message"]), code=RetCode(worded_context["code"]))
+    refusal = getattr(model, "refusal", None)
+    if callable(refusal):
+        refused: RagloomError = refusal(error)
+        return refused
+    if code is None:
+        code = RetCode(getattr(model, "problem_code", RetCode.ARGUMENT_ERROR))
+    return RagloomError(validation_message(error), code=code)
 
 
 def worded(message: str, code: RetCode = RetCode.DATA_ERROR) -> PydanticCustomError:
-    """A problem a model's validator reports in RAGFlow's own words and code, for
-    :func:`validate_worded` (raise it from a validator)."""
+    """A problem a model's validator reports in RAGFlow's own words and code (raise it from a
+    validator; :func:`validate` answers it as it is)."""
     return PydanticCustomError(WORDED, "{message}", {"message": message, "code": int(code)})
 
 
 def validate_worded(model: type[M], payload: dict[str, Any], *, code: RetCode = RetCode.DATA_ERROR) -> M:
     """``payload`` as ``model`` for routes RAGFlow validates by hand: a problem raised with
     :func:`worded` is reported as it is worded; any other in the ``Field: …`` form with ``code``."""
-    try:
-        return model.model_validate(payload)
-    except ValidationError as error:
-        for problem in error.errors():
-            if problem["type"] == WORDED:
-                context = problem.get("ctx") or {}
-                raise RagloomError(str(context["message"]), code=RetCode(context["code"])) from None
-        raise RagloomError(validation_message(error), code=code) from None
+    return validate(model, payload, code=code)

@@ -15,7 +15,8 @@ A route names each input in its signature, with the pydantic model that reads it
 - ``NoBody``: says that the route reads no body (RAGFlow ignores one if sent).
 
 Path parameters are plain ``str`` parameters. Each reader runs after the API key is checked
-(401 first), validates with a :class:`~ragloom.api.schemas.loose.RequestContext` (limits, path
+(401 first; :func:`loose_body_after` and :func:`query_after` read after another key check, the
+search widget's), validates with a :class:`~ragloom.api.schemas.loose.RequestContext` (limits, path
 parameters), and carries a :class:`Declared` that :mod:`ragloom.api.openapi` turns into the
 request body and parameters of the route's OpenAPI operation — the very models that validate.
 A dependency that reads a request its own way (uploads) declares what it reads with
@@ -36,6 +37,7 @@ from pydantic import BaseModel
 from ragloom.api.bodies import read_loose_body, read_strict_json, validate
 from ragloom.api.deps import CurrentCaller, limits_of
 from ragloom.api.schemas.loose import RequestContext
+from ragloom.services.tenants import Caller
 
 M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -82,24 +84,30 @@ def context_of(request: Request) -> RequestContext:
     return RequestContext(limits_of(request), {key: str(value) for key, value in request.path_params.items()})
 
 
+def _after_key(read: F, key: Any) -> F:
+    """``read`` made to depend on ``key`` (the API-key check) before it reads anything."""
+    read.__annotations__ = {**read.__annotations__, "_caller": key}
+    return read
+
+
 @functools.cache
-def _strict_reader(model: type[BaseModel]) -> Callable[..., Any]:
+def _strict_reader(model: type[BaseModel], key: Any = CurrentCaller) -> Callable[..., Any]:
     @declares(Declared(bodies=((JSON, model),), body_required=True))
-    async def read(request: Request, _caller: CurrentCaller) -> BaseModel:
+    async def read(request: Request, _caller: Caller) -> BaseModel:
         payload = await read_strict_json(request, limits_of(request))
         return validate(model, payload, context=context_of(request))
 
-    return read
+    return _after_key(read, key)
 
 
 @functools.cache
-def _loose_reader(model: type[BaseModel]) -> Callable[..., Any]:
+def _loose_reader(model: type[BaseModel], key: Any = CurrentCaller) -> Callable[..., Any]:
     @declares(Declared(bodies=((JSON, model), (FORM, model))))
-    async def read(request: Request, _caller: CurrentCaller) -> BaseModel:
+    async def read(request: Request, _caller: Caller) -> BaseModel:
         payload = await read_loose_body(request, limits_of(request))
         return validate(model, payload, context=context_of(request))
 
-    return read
+    return _after_key(read, key)
 
 
 @functools.cache
@@ -127,12 +135,26 @@ def query_values(request: Request, model: type[BaseModel]) -> dict[str, Any]:
 
 
 @functools.cache
-def _query_reader(model: type[BaseModel]) -> Callable[..., Any]:
+def _query_reader(model: type[BaseModel], key: Any = CurrentCaller) -> Callable[..., Any]:
     @declares(Declared(query=model))
-    async def read(request: Request, _caller: CurrentCaller) -> BaseModel:
+    async def read(request: Request, _caller: Caller) -> BaseModel:
         return validate(model, query_values(request, model), context=context_of(request))
 
-    return read
+    return _after_key(read, key)
+
+
+def loose_body_after(key: Any, model: type[BaseModel]) -> Any:
+    """What reads ``LooseBody[model]`` after the API-key check ``key`` instead of
+    :data:`CurrentCaller` (the search widget checks keys its own way)::
+
+        Question = Annotated[QuestionBody, loose_body_after(WidgetCaller, QuestionBody)]
+    """
+    return Depends(_loose_reader(model, key))
+
+
+def query_after(key: Any, model: type[BaseModel]) -> Any:
+    """What reads ``Query[model]`` after the API-key check ``key`` (as :func:`loose_body_after`)."""
+    return Depends(_query_reader(model, key))
 
 
 @declares(Declared(no_body=True))

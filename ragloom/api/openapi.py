@@ -8,7 +8,8 @@ For every route in the schema:
 - its **responses** are its envelope (:func:`ragloom.api.routing.envelope`): the success shape
   with ``data`` as declared, or a file, text, or a body that is no envelope, and the error
   envelope; server-sent events where the route streams; ``x-envelope`` names the shape
-  (contract §1.3), ``x-success`` and ``x-streams`` what else the success may be;
+  (contract §1.3), ``x-success`` and ``x-streams`` what else the success may be, ``x-events``
+  what a stream's events carry;
 - the **Bearer API key** is required (``ApiKey``) wherever the route depends on the caller,
   with the 401 answer every such route gives;
 - its **operation id** is the route's name (the function's, or ``name=`` for an alias), and
@@ -25,10 +26,10 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, TypeAdapter
 
-from ragloom.api.deps import needs_key
+from ragloom.api.deps import KeyCheck, key_check_of
 from ragloom.api.envelopes import Envelope
 from ragloom.api.inputs import Declared, declared_by, readers
-from ragloom.api.routing import METHOD_NOT_ALLOWED, Answer, Success, answer_of
+from ragloom.api.routing import METHOD_NOT_ALLOWED, Answer, Events, Success, answer_of
 
 SECURITY_SCHEME = "ApiKey"
 REF = "#/components/schemas/{model}"
@@ -40,10 +41,23 @@ TAGS = [
     {"name": "parsing", "description": "Start and stop parsing documents into chunks."},
     {"name": "chunks", "description": "A document's chunks: list, add, update, delete, switch on or off."},
     {"name": "retrieval", "description": "Search chunks across datasets."},
+    {"name": "tags", "description": "The tags of a dataset's chunks: counts, renaming, removal."},
+    {"name": "metadata", "description": "Documents' metadata across a dataset: summary, flattened, bulk edits."},
+    {"name": "ingestion", "description": "A dataset's ingestion log (its parse tasks) and summary."},
+    {
+        "name": "enrichment",
+        "description": "Knowledge graph, RAPTOR and mind-map indexes of a dataset (not built by ragloom yet).",
+    },
     {"name": "chats", "description": "Chat assistants."},
     {"name": "chat sessions", "description": "A chat's sessions and their messages."},
     {"name": "chat", "description": "Questions to a chat, streamed or whole."},
     {"name": "openai", "description": "OpenAI-compatible chat completions over a chat."},
+    {"name": "agents", "description": "Agents (canvas DSLs), their versions and sessions, and conversing with them."},
+    {"name": "mcp", "description": "MCP servers whose tools a tenant's agents may call."},
+    {
+        "name": "search apps",
+        "description": "Saved searches and their streamed answers, related questions, the search widget's routes.",
+    },
     {"name": "models", "description": "The models a tenant can use, its defaults, and its own remote models."},
     {"name": "system", "description": "Health, version and API keys."},
 ]
@@ -74,12 +88,22 @@ method answers HTTP 200, code 100, `{METHOD_NOT_ALLOWED}`.
 Send the API key as `Authorization: Bearer <key>` (the Authorize button)."""
 
 
-_EVENT = {
-    "type": "object",
-    "description": "One server-sent event.",
-    "required": ["data"],
-    "properties": {"data": {"type": "string", "description": "JSON: an envelope, or OpenAI's chunk (then `[DONE]`)."}},
+EVENTS = {
+    Events.ENVELOPES: "JSON: an envelope per event (code 500 when the model fails), then `true`.",
+    Events.AGENT: "JSON: RAGFlow's agent event (`event`, `data`, ...) or a code-500 envelope when the run fails, "
+    "then `[DONE]`.",
+    Events.OPENAI: "JSON: OpenAI's `chat.completion.chunk`, then `[DONE]`.",
 }
+
+
+def _event(events: tuple[Events, ...]) -> dict[str, Any]:
+    """One server-sent event of a stream carrying ``events``."""
+    return {
+        "type": "object",
+        "description": "One server-sent event.",
+        "required": ["data"],
+        "properties": {"data": {"type": "string", "description": " Or ".join(EVENTS[kind] for kind in events)}},
+    }
 
 
 class DocumentedAPI(FastAPI):
@@ -120,8 +144,13 @@ def declared_inputs(route: Any) -> Declared:
     return Declared(tuple(dict.fromkeys(bodies)), query, no_body, required)
 
 
-def requires_key(route: Any) -> bool:
-    return any(needs_key(dependant.call) for dependant in readers(route.dependant))
+def key_check(route: Any) -> KeyCheck | None:
+    """How ``route`` checks the API key (``None``: it needs none)."""
+    for dependant in readers(route.dependant):
+        check = key_check_of(dependant.call)
+        if check is not None:
+            return check
+    return None
 
 
 def build_document(app: FastAPI) -> dict[str, Any]:
@@ -220,12 +249,19 @@ def _describe(operation: dict[str, Any], route: Any, schemas: _Schemas) -> None:
     operation["x-success"] = answer.success.value
     if answer.streams:
         operation["x-streams"] = True
-    if requires_key(route):
-        operation["security"] = [{SECURITY_SCHEME: []}]
+        operation["x-events"] = [kind.value for kind in answer.events]
+    check = key_check(route)
+    if check is None:
+        return
+    operation["security"] = [{SECURITY_SCHEME: []}]
+    if check.status == 401:
         operation["responses"]["401"] = {
-            "description": "No API key, or not a valid one.",
+            "description": check.refusal,
             "content": {"application/json": {"schema": {"$ref": REF.format(model="Unauthorized")}}},
         }
+    else:
+        operation["x-key-refusal"] = check.refusal
+        operation["description"] = _joined(operation.get("description"), check.refusal)
 
 
 def _joined(first: str | None, second: str) -> str:
@@ -295,6 +331,6 @@ def _responses(answer: Answer, schemas: _Schemas) -> dict[str, Any]:
         content = {"application/json": {"schema": enveloped}}
         description = f"Envelope {answer.shape.value}: success has code 0; a refusal a code and a message."
     if answer.streams:
-        content["text/event-stream"] = {"schema": _EVENT}
+        content["text/event-stream"] = {"schema": _event(answer.events)}
         description += " With `stream`, server-sent events instead."
     return {"200": {"description": description, "content": content}}

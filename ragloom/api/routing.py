@@ -38,17 +38,32 @@ class Success(StrEnum):
     BARE = "bare"  # a JSON body that is no envelope (``raw`` says which), e.g. OpenAI's shapes
 
 
+class Events(StrEnum):
+    """What the server-sent events of a streaming route carry (a failure mid-stream is a code-500
+    envelope in each kind):
+
+    - ``ENVELOPES``: RAGFlow's chat and search streams, each event an envelope, then ``data: true``;
+    - ``AGENT``: RAGFlow's agent events (``{"event", "data", …}``), then ``[DONE]``;
+    - ``OPENAI``: OpenAI's ``chat.completion.chunk`` objects, then ``[DONE]``.
+    """
+
+    ENVELOPES = "envelopes"
+    AGENT = "agent"
+    OPENAI = "openai"
+
+
 @dataclass(frozen=True)
 class Answer:
     """How a route answers: its envelope, the type of its success ``data`` (``None``: not
-    described), what else its success may be (``raw`` describes a bare body), and whether it
-    streams server-sent events when the request asks for a stream."""
+    described), what else its success may be (``raw`` describes a bare body), whether it
+    streams server-sent events when the request asks for a stream, and what they carry."""
 
     shape: Envelope = Envelope.R
     data: Any = None
     success: Success = Success.ENVELOPE
     raw: Any = None
     streams: bool = False
+    events: tuple[Events, ...] = (Events.ENVELOPES,)
 
 
 def envelope(
@@ -58,11 +73,14 @@ def envelope(
     success: Success = Success.ENVELOPE,
     raw: Any = None,
     streams: bool = False,
+    events: Events | tuple[Events, ...] = Events.ENVELOPES,
 ) -> Callable[[F], F]:
-    """Declare how a route answers (without it: envelope R, data not described)."""
+    """Declare how a route answers (without it: envelope R, data not described); ``events``: what
+    its stream's events may be (one kind, or each of several)."""
+    kinds = (events,) if isinstance(events, Events) else events
 
     def mark(function: F) -> F:
-        function.__answer__ = Answer(shape, data, success, raw, streams)  # type: ignore[attr-defined]
+        function.__answer__ = Answer(shape, data, success, raw, streams, kinds)  # type: ignore[attr-defined]
         return function
 
     return mark

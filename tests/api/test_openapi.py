@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from ragloom.api.auth import services_of
-from ragloom.api.deps import _caller, limits_of
+from ragloom.api.deps import key_check_of, limits_of
 from ragloom.api.inputs import declared_by, readers
 from ragloom.api.openapi import SECURITY_SCHEME, api_routes, declared_inputs
 
@@ -34,6 +34,24 @@ KNOWN_IDS = {
     "openai_completions", "chats_openai_completions",
     "list_models", "get_defaults", "set_defaults", "list_tenant_models", "put_tenant_model", "delete_tenant_model",
     "healthz", "ping", "version", "status", "config", "list_tokens", "create_token", "delete_token",
+    # dataset-level routes (contract §13)
+    "search_datasets", "search_dataset", "aggregate_tags", "list_tags", "rename_tag", "delete_tags",
+    "flattened_metadata", "metadata_summary", "update_metadata", "patch_metadatas", "document_metadata_config",
+    "ingestion_summary_of", "list_ingestion_logs", "get_ingestion_log",
+    "run_index", "trace_index", "delete_index", "knowledge_graph", "run_graphrag", "run_raptor", "trace_graphrag",
+    "trace_raptor", "delete_graph", "delete_raptor", "delete_mindmap", "get_knowledge_graph", "delete_knowledge_graph",
+    # agents
+    "list_agents", "create_agent", "agent_templates", "agent_prompts", "get_agent", "update_agent", "delete_agent",
+    "list_versions", "get_version", "run_log", "create_agent_session", "list_agent_sessions", "delete_agent_sessions",
+    "get_agent_session", "delete_agent_session", "agent_completions", "agent_completion", "legacy_agent_completions",
+    "agents_openai",
+    # MCP servers
+    "list_servers", "create_server", "import_servers", "get_server", "update_server", "delete_server", "try_server",
+    # search apps
+    "create_search_app", "list_search_apps", "get_search_app", "update_search_app", "delete_search_app",
+    "search_completions", "search_completion", "related_questions", "chat_recommandation",
+    "sessions_related_questions", "mind_map", "searchbot_ask", "searchbot_related_questions", "searchbot_detail",
+    "searchbot_retrieval_test", "searchbot_mindmap",
 }  # fmt: skip
 
 
@@ -125,13 +143,15 @@ def test_the_documented_bodies_and_parameters_say_what_clients_send(document: di
 
 
 def test_no_route_reads_the_request_but_through_a_declared_reader(app: FastAPI) -> None:
-    infrastructure = {services_of, limits_of, _caller}
+    infrastructure = {services_of, limits_of}
     by_hand = []
     for route in api_routes(app):
         if route.dependant.request_param_name is not None:
             by_hand.append(f"{route.name} takes the Request")
         for dependant in readers(route.dependant):
             if dependant.request_param_name is None or dependant.call in infrastructure:
+                continue
+            if key_check_of(dependant.call) is not None:  # the API-key checks read the header
                 continue
             if declared_by(dependant.call) is None:
                 by_hand.append(f"{route.name}: {dependant.call} reads the Request without declaring what")
@@ -147,10 +167,18 @@ def test_every_route_that_needs_a_key_says_so_and_refuses_a_request_without_one(
         "description": document["components"]["securitySchemes"][SECURITY_SCHEME]["description"],
     }
     public = set()
+    widget = set()
     for method, path, operation in operations(document):
         url = re.sub(r"\{[^}]+\}", "x", path)
-        status = client.request(method, url).status_code
-        if operation.get("security") == [{SECURITY_SCHEME: []}]:
+        answer = client.request(method, url)
+        status = answer.status_code
+        if operation.get("security") == [{SECURITY_SCHEME: []}] and "x-key-refusal" in operation:
+            # the search widget's routes refuse as RAGFlow's widget does, and say so
+            assert (status, answer.json()["code"]) == (200, 102), operation["operationId"]
+            assert "401" not in operation["responses"]
+            assert operation["x-key-refusal"] in operation["description"]
+            widget.add(operation["operationId"])
+        elif operation.get("security") == [{SECURITY_SCHEME: []}]:
             assert status == 401, operation["operationId"]
             assert operation["responses"]["401"]["content"]["application/json"]["schema"]["$ref"].endswith(
                 "/Unauthorized"
@@ -159,6 +187,13 @@ def test_every_route_that_needs_a_key_says_so_and_refuses_a_request_without_one(
             assert status != 401, operation["operationId"]
             public.add(operation["operationId"])
     assert public == PUBLIC
+    assert widget == {
+        "searchbot_ask",
+        "searchbot_related_questions",
+        "searchbot_detail",
+        "searchbot_retrieval_test",
+        "searchbot_mindmap",
+    }
 
 
 def test_operation_ids_are_route_names_readable_unique_and_stable(document: dict[str, Any]) -> None:
@@ -197,5 +232,12 @@ def test_answers_are_described_as_their_envelopes(document: dict[str, Any]) -> N
     assert download["application/octet-stream"]["schema"]["format"] == "binary"
     assert "text/event-stream" in by_id["chat_completions"]["responses"]["200"]["content"]
     assert by_id["openai_completions"]["x-streams"] is True
+    assert by_id["openai_completions"]["x-events"] == ["openai"]
+    assert by_id["chat_completions"]["x-events"] == ["envelopes"]
+    assert (by_id["agent_completions"]["x-success"], by_id["agent_completions"]["x-events"]) == (
+        "bare",
+        ["agent", "openai"],
+    )
+    assert "x-streams" not in by_id["list_agents"]
     assert "text/plain" in by_id["ping"]["responses"]["200"]["content"]
     assert by_id["delete_chat"]["x-no-body"] is True

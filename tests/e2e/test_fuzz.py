@@ -62,7 +62,7 @@ RAGFLOW_STATUSES = {200, 401, 404}
 # json.loads or a str-keyed .get() raise on a value the client sent.
 RAGFLOW_REPRS = re.compile(r"^(ValueError|TypeError|AttributeError|JSONDecodeError|UnicodeDecodeError|OverflowError)\(")
 EXCEPTION_REPR = re.compile(r"\b[A-Z]\w*(Error|Exception)\(")
-ENVELOPE_KEYS = {"code", "message", "data", "total_datasets", "error"}
+ENVELOPE_KEYS = {"code", "message", "data", "total_datasets", "total", "error"}
 SERVER_ERROR = re.compile(r"^\S+ (ERROR|CRITICAL) |Traceback")
 # Body and query keys naming objects, and the real object each names (by parameter name).
 NAMED = {
@@ -198,9 +198,10 @@ def answer_problems(operation: dict[str, Any], status: int, content_type: str, t
     success = operation.get("x-success", "envelope")
     if content_type.startswith("text/event-stream"):
         problems.check(operation.get("x-streams") is True, "an event stream from a route that sends none")
+        kinds = operation.get("x-events", [])
         for line in text.splitlines():
-            if success == "envelope" and line.startswith("data:"):
-                problems.found += envelope_problems(json.loads(line[5:]))
+            if line.startswith("data:"):
+                problems.found += event_problems(line[5:].strip(), kinds)
         return problems.found
     if not content_type.startswith("application/json"):
         problems.check(success in {"file", "text"}, f"a {content_type or 'typeless'} answer from an enveloped route")
@@ -209,6 +210,22 @@ def answer_problems(operation: dict[str, Any], status: int, content_type: str, t
     if success == "bare" and isinstance(body, dict) and "code" not in body:
         return problems.found  # an OpenAI object, the health report
     return problems.found + envelope_problems(body)
+
+
+def event_problems(data: str, kinds: list[str]) -> list[str]:
+    """What is wrong with one event of a stream that may carry ``kinds`` (the operation's ``x-events``)."""
+    if data == "[DONE]":
+        return [] if {"agent", "openai"} & set(kinds) else ["a [DONE] event in a stream of envelopes"]
+    try:
+        payload = json.loads(data)
+    except ValueError:
+        return [f"an event that is not JSON: {data[:200]}"]
+    if isinstance(payload, dict) and "code" not in payload:
+        if "agent" in kinds and isinstance(payload.get("event"), str) and "data" in payload:
+            return []
+        if "openai" in kinds and payload.get("object") == "chat.completion.chunk":
+            return []
+    return envelope_problems(payload)
 
 
 def envelope_problems(body: Any) -> list[str]:
@@ -245,10 +262,17 @@ def test_the_checks_catch_what_they_must() -> None:
     assert answer_problems(enveloped, 200, "text/html", "<p>") == ["a text/html answer from an enveloped route"]
     assert answer_problems({"x-success": "file"}, 200, "image/png", "…") == []
     stream = 'data: {"code":0,"message":"","data":{"answer":"a"}}\n\ndata: {"code":0,"message":"","data":true}\n\n'
-    streams = {"x-success": "envelope", "x-streams": True}
+    streams = {"x-success": "envelope", "x-streams": True, "x-events": ["envelopes"]}
     assert answer_problems(streams, 200, "text/event-stream", stream) == []
     assert answer_problems(streams, 200, "text/event-stream", 'data: {"answer":1}\n') != []
+    assert answer_problems(streams, 200, "text/event-stream", "data:[DONE]\n") != []
     assert answer_problems(enveloped, 200, "text/event-stream", stream) != []
+    agent = {"x-success": "bare", "x-streams": True, "x-events": ["agent", "openai"]}
+    events = 'data:{"event":"message","data":{"content":"a"}}\n\ndata:{"code":500,"message":"x","data":false}\n\n'
+    assert answer_problems(agent, 200, "text/event-stream", events + "data: [DONE]\n\n") == []
+    assert answer_problems(agent, 200, "text/event-stream", 'data:{"object":"chat.completion.chunk"}\n') == []
+    assert answer_problems(agent, 200, "text/event-stream", 'data:{"answer":"a"}\n') != []
+    assert answer_problems(agent, 200, "text/event-stream", "data:{broken\n") != []
     assert answer_problems({"x-success": "bare"}, 200, "application/json", '{"object":"chat.completion"}') == []
     assert SERVER_ERROR.search("2026-01-01T00:00:00.000 ERROR   ragloom.api.routing unhandled error on GET /x")
     assert not SERVER_ERROR.search("2026-01-01T00:00:00.000 WARNING ragloom.workers a document failed")

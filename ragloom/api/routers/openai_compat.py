@@ -17,7 +17,7 @@ from ragloom.api import sse
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, EnvelopeResponse, failure
 from ragloom.api.inputs import LooseBody
-from ragloom.api.routing import EnvelopeRoute, Success, envelope
+from ragloom.api.routing import EnvelopeRoute, Events, Success, envelope
 from ragloom.api.schemas.completions import sampling_options
 from ragloom.api.schemas.openai import OpenAIChatRequest
 from ragloom.errors import ArgumentError, AuthorizationError, DataError
@@ -33,7 +33,7 @@ OPENAI_COMPLETION = "an OpenAI chat.completion object, or chat.completion.chunk 
 
 
 @router.post("/openai/{chat_id}/chat/completions", summary="OpenAI-compatible chat completions")
-@envelope(Envelope.J, success=Success.BARE, raw=OPENAI_COMPLETION, streams=True)
+@envelope(Envelope.J, success=Success.BARE, raw=OPENAI_COMPLETION, streams=True, events=Events.OPENAI)
 def openai_completions(
     chat_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody[OpenAIChatRequest]
 ) -> Response:
@@ -43,7 +43,7 @@ def openai_completions(
 @router.post(
     "/chats_openai/{chat_id}/chat/completions", summary="OpenAI-compatible chat completions (alias)", deprecated=True
 )
-@envelope(Envelope.J, success=Success.BARE, raw=OPENAI_COMPLETION, streams=True)
+@envelope(Envelope.J, success=Success.BARE, raw=OPENAI_COMPLETION, streams=True, events=Events.OPENAI)
 def chats_openai_completions(
     chat_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody[OpenAIChatRequest]
 ) -> Response:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Self, TypeV
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, PrivateAttr, ValidationInfo, model_validator
 
+from ragloom.errors import RetCode
 from ragloom.settings import LimitSettings
 
 T = TypeVar("T")
@@ -81,6 +82,15 @@ class LooseModel(BaseModel):
             for key, value in sent.items()  # the client's own key, e.g. ``ids[]``
         }
         return {**aliased, **(self.model_extra or {})}
+
+
+class WordedModel(BaseModel):
+    """A loose body RAGFlow checks by hand: its validators raise RAGFlow's own refusals with
+    :func:`~ragloom.api.bodies.worded` (those come first); any other problem is the
+    ``Field: …`` lines with ``problem_code``. Unknown keys are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+    problem_code: ClassVar[RetCode] = RetCode.DATA_ERROR
 
 
 class QueryModel(LooseModel):
