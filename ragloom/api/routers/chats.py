@@ -60,8 +60,8 @@ def list_chats(caller: CurrentCaller, services: ServicesDep, query: Query[ListCh
         owner_ids=[owner for owner in params.get("owner_ids") or () if owner] or None,
         page=page,
         page_size=page_size,
-        orderby=params.get("orderby") or "create_time",
-        desc=str(params.get("desc", "true")).lower() != "false",
+        orderby=query.orderby_or("create_time"),
+        desc=query.descending(),
     )
     views, total = services.chats.list_page(caller, listing)
     items = [chat_list_item(view.record, view.dataset_names, view.owner) for view in views]

@@ -49,8 +49,8 @@ def list_sessions(
         user_id=params.get("user_id") or None,
         page=page,
         page_size=page_size,
-        orderby=params.get("orderby") or "create_time",
-        desc=str(params.get("desc", "true")).lower() != "false",
+        orderby=query.orderby_or("create_time"),
+        desc=query.descending(),
     )
     sessions = services.sessions.list_page(caller, chat_id, listing)
     return success(Envelope.J, [session_public(session) for session in sessions])

@@ -21,7 +21,7 @@ def aggregate_tags(caller: CurrentCaller, services: ServicesDep, query: Query[Da
 
 
 @router.get("/{dataset_id}/tags", summary="List a dataset's tags with their chunk counts")
-@envelope(Envelope.R, data=list[tuple[str, int]])
+@envelope(Envelope.R, data=list[list[str | int]])  # [tag, count]
 def list_tags(dataset_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
     return success(Envelope.R, [[tag, count] for tag, count in services.tags.counts(caller, dataset_id)])
 

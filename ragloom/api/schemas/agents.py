@@ -52,7 +52,7 @@ class ListAgentsQuery(SortedPageQuery):
         listing = AgentListing(
             keywords=params.get("keywords") or None,
             canvas_category=params.get("canvas_category") or None,
-            orderby=params.get("orderby") or "create_time",
+            orderby=self.orderby_or("create_time"),
             desc=flag(params.get("desc"), default=True),
             page=max(query_int(params, "page", 0), 0),
             page_size=max(query_int(params, "page_size", 0), 0),
@@ -151,7 +151,7 @@ class ListAgentSessionsQuery(SortedPageQuery):
             keywords=params.get("keywords") or None,
             created_from=_day(params.get("from_date")),
             created_to=_day(params.get("to_date"), end=True),
-            orderby=params.get("orderby") or "update_time",
+            orderby=self.orderby_or("update_time"),
             desc=flag(params.get("desc"), default=True),
             page=page,
             page_size=page_size,

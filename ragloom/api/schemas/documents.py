@@ -125,8 +125,8 @@ class ListDocumentsQuery(SortedPageQuery):
             return_empty_metadata=str(params.get("return_empty_metadata", "")).lower() == "true",
             page=page,
             page_size=page_size,
-            orderby=params.get("orderby") or "create_time",
-            desc=str(params.get("desc", "true")).lower() != "false",
+            orderby=self.orderby_or("create_time"),
+            desc=self.descending(),
         )
 
 

@@ -36,8 +36,8 @@ class IngestionLogsQuery(SortedPageQuery):
         return IngestionLogListing(
             page=page,
             page_size=page_size,
-            orderby=params.get("orderby") or "create_time",
-            desc=str(params.get("desc", "true")).lower() != "false",
+            orderby=self.orderby_or("create_time"),
+            desc=self.descending(),
             statuses=tuple(value for value in params.get("operation_status") or () if value),
             created_from=params.get("create_date_from") or None,
             created_to=params.get("create_date_to") or None,

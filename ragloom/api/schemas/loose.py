@@ -113,6 +113,14 @@ class SortedPageQuery(PageQuery):
     orderby: Sent[str] = Field(None, description="A column, e.g. create_time or update_time.")
     desc: Sent[bool] = Field(None, description="Descending unless `false`.")
 
+    def orderby_or(self, default: str) -> str:
+        """The column to order by: ``orderby`` as sent, else ``default``."""
+        return str(self.given().get("orderby") or default)
+
+    def descending(self) -> bool:
+        """Descending unless ``desc`` says ``false`` (any case), as most RAGFlow lists read it."""
+        return str(self.given().get("desc", "true")).lower() != "false"
+
 
 Checked = TypeVar("Checked")
 

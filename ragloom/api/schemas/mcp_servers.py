@@ -158,7 +158,7 @@ class ListMcpServersQuery(SortedPageQuery):
             keywords=params.get("keywords") or "",
             page=max(query_int(params, "page", 0), 0),
             page_size=max(page_size, 0),
-            orderby=params.get("orderby") or "create_time",
+            orderby=self.orderby_or("create_time"),
             desc=flag(params.get("desc"), default=True),
         )
 

@@ -135,8 +135,8 @@ class ListSearchAppsQuery(SortedPageQuery):
             owner_ids=[owner for owner in params.get("owner_ids") or () if owner] or None,
             page=page,
             page_size=page_size,
-            orderby=params.get("orderby") or "create_time",
-            desc=str(params.get("desc", "true")).lower() != "false",
+            orderby=self.orderby_or("create_time"),
+            desc=self.descending(),
         )
 
 
