@@ -5,8 +5,9 @@ parameter's edge values, wrong types, missing keys, unexpected methods and conte
 deterministic), then :data:`EXAMPLES` generated requests that fit the schema and as many that
 do not, derandomized, so every run sends the same requests — all with a valid API key. About
 half the ids a request names (path parameters, ``dataset_ids``, ``session_id``, model ids …)
-are real: a dataset with a document, a chunk with an image, a chat with a session and a
-question in it, a tenant model, seeded afresh for each operation. Every answer must be:
+are real: a dataset with a document, a chunk with an image and a parsed document, a chat with a
+session and a question in it, a tenant model, an agent with a session and a run, a search app and
+an MCP server (a real one, listing its tools), seeded afresh for each operation. Every answer must be:
 
 - HTTP 200, 401 or 404 — the statuses RAGFlow answers with (so never a 5xx), and nothing
   logged at ERROR by the server (its log is read after every request);
@@ -46,6 +47,7 @@ from ragloom.api.app import create_app
 from ragloom.services.container import Services
 from ragloom.settings import load_settings
 from tests.e2e.conftest import free_port, launch, ragloom, stop_server, wait_until_up
+from tests.mcp_server import McpTestServer
 from tests.openai_server import OpenAIStyleServer
 
 # Generated requests per operation and mode; CI runs the default, a longer hunt sets FUZZ_EXAMPLES.
@@ -57,6 +59,16 @@ PNG = base64.b64encode(
         "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
     )
 ).decode()
+ECHO_AGENT = {
+    "components": {
+        "begin": {"obj": {"component_name": "Begin", "params": {"prologue": "Hi."}}, "downstream": ["Message:1"]},
+        "Message:1": {
+            "obj": {"component_name": "Message", "params": {"content": ["{sys.query}"]}},
+            "upstream": ["begin"],
+        },
+    },
+    "graph": {"nodes": [], "edges": []},
+}
 RAGFLOW_STATUSES = {200, 401, 404}
 # Exception reprs RAGFlow answers on purpose, as code 100 (contract §1.5): what int(), float(),
 # json.loads or a str-keyed .get() raise on a value the client sent.
@@ -67,11 +79,17 @@ SERVER_ERROR = re.compile(r"^\S+ (ERROR|CRITICAL) |Traceback")
 # Body and query keys naming objects, and the real object each names (by parameter name).
 NAMED = {
     "dataset_ids": "dataset_id",
+    "kb_ids": "dataset_id",
     "document_ids": "document_id",
     "chunk_ids": "chunk_id",
     "doc_ids": "document_id",
     "session_id": "session_id",
     "chat_id": "chat_id",
+    "agent_id": "agent_id",
+    "search_id": "search_id",
+    "mcp_id": "mcp_id",
+    "mcp_ids": "mcp_id",
+    "owner_ids": "tenant_id",
     "llm_id": "llm_id",
     "rerank_id": "rerank_id",
     "embedding_model": "embedding_model",
@@ -79,6 +97,8 @@ NAMED = {
 }
 # What ``ids`` and ``id`` name, by the collection the path ends in.
 COLLECTIONS = {"datasets": "dataset_id", "documents": "document_id", "chats": "chat_id", "sessions": "session_id"}
+# An agent's sessions and runs are not a chat's: under /agents these names mean the agent's.
+AGENT_SCOPED = {"session_id": "agent_session_id", "message_id": "agent_message_id"}
 
 
 # ---- the server ---------------------------------------------------------------------------------
@@ -92,6 +112,7 @@ class FuzzTarget:
     key: str
     schema: Any
     log: Path
+    mcp: McpTestServer
     session: requests.Session = field(default_factory=requests.Session)
     seeded: int = 0
     log_read: int = 0
@@ -115,7 +136,7 @@ class FuzzTarget:
             answer = self.session.request(method, f"{self.base_url}/api/v1{url}", headers=self.headers, **arguments)
             body = answer.json()
             assert body["code"] == 0, body
-            return body["data"]
+            return body.get("data")  # some successes carry none (R)
 
         dataset = data("POST", "/datasets", json={"name": f"fuzz-{number}"})["id"]
         (document,) = data("POST", f"/datasets/{dataset}/documents", files={"file": ("a.txt", b"Pandas eat bamboo.")})
@@ -126,7 +147,23 @@ class FuzzTarget:
         data("POST", f"/chats/{chat}/completions", json={"question": "Pandas?", "session_id": session, "stream": False})
         messages = data("GET", f"/chats/{chat}/sessions/{session}")["messages"]
         own = {"name": f"own-{number}", "factory": FACTORY, "kind": "chat", "base_url": "http://127.0.0.1:9/v1"}
+        (parsed,) = data("POST", f"/datasets/{dataset}/documents", files={"file": ("b.txt", b"Bamboo grows fast.")})
+        data("POST", f"/datasets/{dataset}/chunks", json={"document_ids": [parsed["id"]]})
+        agent = data("POST", "/agents", json={"title": f"fuzz-agent-{number}", "dsl": ECHO_AGENT})
+        agent_session = data("POST", f"/agents/{agent['id']}/sessions", json={"name": "s"})["id"]
+        turn = {"agent_id": agent["id"], "session_id": agent_session, "query": "Pandas?", "stream": False}
+        ran = self.session.post(f"{self.base_url}/api/v1/agents/chat/completions", json=turn, headers=self.headers)
+        search = {"name": f"fuzz-search-{number}", "search_config": {"kb_ids": [dataset]}}
+        mcp = {"name": f"fuzz-mcp-{number}", "url": self.mcp.url, "server_type": self.mcp.server_type}
         return {
+            "tenant_id": agent["tenant_id"],
+            "agent_id": agent["id"],
+            "agent_session_id": agent_session,
+            "agent_message_id": ran.json()["data"]["message_id"],
+            "version_id": data("GET", f"/agents/{agent['id']}/versions")[0]["id"],
+            "search_id": data("POST", "/searches", json=search)["search_id"],
+            "mcp_id": data("POST", "/mcp/servers", json=mcp)["id"],
+            "log_id": data("GET", f"/datasets/{dataset}/ingestions")["logs"][0]["id"],
             "dataset_id": dataset,
             "document_id": document["id"],
             "chunk_id": chunk["id"],
@@ -159,8 +196,18 @@ def model_server() -> Iterator[OpenAIStyleServer]:
 
 
 @pytest.fixture(scope="module")
+def mcp_server() -> Iterator[McpTestServer]:
+    server = McpTestServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
 def target(
-    tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, str], model_server: OpenAIStyleServer
+    tmp_path_factory: pytest.TempPathFactory,
+    server_env: dict[str, str],
+    model_server: OpenAIStyleServer,
+    mcp_server: McpTestServer,
 ) -> Iterator[FuzzTarget]:
     root = tmp_path_factory.mktemp("fuzz")
     config = root / "ragloom.toml"
@@ -173,7 +220,7 @@ def target(
     process = launch(data_dir, env, log, int(base_url.rsplit(":", 1)[1]))
     try:
         wait_until_up(base_url, process, log=log)
-        yield FuzzTarget(base_url, key, schemathesis.openapi.from_url(f"{base_url}/openapi.json"), log)
+        yield FuzzTarget(base_url, key, schemathesis.openapi.from_url(f"{base_url}/openapi.json"), log, mcp_server)
     finally:
         stop_server(process)
 
@@ -281,8 +328,11 @@ def test_the_checks_catch_what_they_must() -> None:
 # ---- the run ------------------------------------------------------------------------------------
 
 
-def with_real_ids(case: Any, real: dict[str, str]) -> None:
+def with_real_ids(case: Any, seeded: dict[str, str]) -> None:
     """Let about half the ids a case names be real ones, so requests reach past "not found"."""
+    real = dict(seeded)
+    if case.path.startswith("/api/v1/agents"):
+        real.update({name: seeded[scoped] for name, scoped in AGENT_SCOPED.items()})
     for name, value in list((case.path_parameters or {}).items()):
         if name in real and stable_choice(value):
             case.path_parameters[name] = real[name]
