@@ -1,26 +1,33 @@
 """``match`` for the SQLite index: candidates from in-memory snapshots and cached FTS5 postings.
 
-Every eligible chunk of the datasets is scored twice, cheaply: by cosine similarity (one
-matrix product) and by an internal text relevance (the IDF of the query terms it
-contains). The union of the ``top_k`` best of each is returned with the facts the scorer
-needs. Nothing here decides a chunk's final score.
+Every eligible record of the datasets (chunks, or a memory's messages) is scored twice,
+cheaply: by cosine similarity (one matrix product) and by an internal text relevance (the
+IDF of the query terms it contains). The union of the ``top_k`` best of each is returned
+with the facts the scorer needs. Nothing here decides a record's final score.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from ragloom.storage.index.records import Matches
-from ragloom.storage.index.snapshot import DatasetSnapshot
+from ragloom.storage.index.records import Matches, MessageFilter, RecordKind
+from ragloom.storage.index.snapshot import DatasetSnapshot, eligible_rows, match_expression, unit_vector
+from ragloom.storage.index.sqlite_messages import message_rowids
 
-if TYPE_CHECKING:
-    from ragloom.storage.index.sqlite import SqliteChunkIndex
+
+@dataclass(frozen=True)
+class MatchScope:
+    """Which records of a dataset a query may see: of those documents (if named), of that kind,
+    and for messages those passing ``messages`` (read from the database in the same transaction)."""
+
+    document_ids: Collection[str] = ()
+    kind: RecordKind = RecordKind.CHUNK
+    messages: MessageFilter | None = None
 
 
 @dataclass
@@ -49,11 +56,11 @@ def _part(
     snapshot: DatasetSnapshot,
     terms: Sequence[str],
     query: npt.NDArray[np.float32] | None,
-    document_ids: Collection[str],
+    scope: MatchScope,
 ) -> _Part | None:
-    from ragloom.storage.index.sqlite import _eligible, match_expression
-
-    eligible = _eligible(snapshot, document_ids)
+    eligible = eligible_rows(snapshot, scope.document_ids, scope.kind)
+    if scope.kind is RecordKind.MESSAGE and scope.messages is not None and eligible.any():
+        eligible &= np.isin(snapshot.rowids, message_rowids(connection, dataset_id, scope.messages))
     rows = np.flatnonzero(eligible)
     if not rows.size:
         return None
@@ -72,27 +79,25 @@ def _part(
 
 
 def match_snapshots(
-    index: SqliteChunkIndex,
+    connection: sqlite3.Connection,
+    snapshot_of: Callable[[str], DatasetSnapshot],
     dataset_ids: Collection[str],
     terms: Sequence[str],
     vector: npt.NDArray[np.float32] | None,
+    scope: MatchScope,
     *,
-    document_ids: Collection[str] = (),
     top_k: int = 1024,
 ) -> Matches:
-    """See :meth:`ragloom.storage.index.protocol.ChunkIndex.match`."""
-    from ragloom.storage.index.sqlite import _unit
-
+    """See :meth:`ragloom.storage.index.protocol.ChunkIndex.match` (call inside one read
+    transaction on ``connection``; ``snapshot_of`` gives a dataset's up-to-date snapshot in it)."""
     if not dataset_ids or top_k <= 0:
         return Matches.empty(len(terms))
-    query = _unit(vector)
+    query = unit_vector(vector)
     parts: list[_Part] = []
-    with index._reading() as connection:
-        for dataset_id in dict.fromkeys(dataset_ids):
-            snapshot = index._snapshot(connection, dataset_id)
-            part = _part(connection, dataset_id, snapshot, terms, query, document_ids)
-            if part is not None:
-                parts.append(part)
+    for dataset_id in dict.fromkeys(dataset_ids):
+        part = _part(connection, dataset_id, snapshot_of(dataset_id), terms, query, scope)
+        if part is not None:
+            parts.append(part)
     if not parts:
         return Matches.empty(len(terms))
     hits = np.vstack([part.hits for part in parts])
