@@ -23,6 +23,8 @@ from ragloom.api.routers import (
     documents,
     enrichment,
     ingestion_logs,
+    memories,
+    memory_messages,
     models,
     openai_compat,
     parsing,
@@ -96,6 +98,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         searches,
         searchbots,
         search_assist,
+        memories,
+        memory_messages,
     ):
         api.include_router(module.router)
     app.include_router(api)

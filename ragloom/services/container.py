@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ragloom.agents import ComponentRegistry, builtin_components
+from ragloom.memory import MemoryService, MessageService
 from ragloom.nlp import TextAnalyzer
 from ragloom.providers.catalog import ModelCatalog
 from ragloom.providers.chat import ChatModels
@@ -77,6 +78,7 @@ class Services:
     enrichment: EnrichmentService
     search_apps: SearchAppService
     related_questions: RelatedQuestionService
+    memories: MemoryService
 
     @classmethod
     def build(cls, settings: Settings, *, isolate_models: bool | None = None) -> Services:
@@ -118,6 +120,7 @@ class Services:
             max_question_length=question_limit,
         )
         search_apps = SearchAppService(store, models, completions)
+        memories = MemoryService(store, index, models, MessageService(store, index, embeddings, analyzer))
         return cls(
             settings=settings,
             store=store,
@@ -155,6 +158,7 @@ class Services:
             related_questions=RelatedQuestionService(
                 assistant, models, chat_models, search_apps, max_question_length=question_limit
             ),
+            memories=memories,
         )
 
     def sweep(self) -> int:

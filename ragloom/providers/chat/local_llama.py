@@ -38,6 +38,15 @@ def packaged_gguf() -> Path | None:
     return None
 
 
+def llama_settings(options: GenerationOptions) -> dict[str, Any]:
+    """``options`` as llama.cpp's ``create_chat_completion`` takes them: a ``json_schema``
+    becomes a ``response_format`` that constrains the output with a grammar."""
+    settings = options.as_payload()
+    if options.json_schema is not None:
+        settings["response_format"] = {"type": "json_object", "schema": dict(options.json_schema)}
+    return settings
+
+
 def local_chat_available() -> bool:
     """Whether llama-cpp-python and the packaged model are both installed."""
     return importlib.util.find_spec("llama_cpp") is not None and packaged_gguf() is not None
@@ -131,7 +140,7 @@ class LocalLlamaChat:
         prompt = [{"role": message.role, "content": message.content} for message in messages]
         pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
         cancelled = threading.Event()
-        self._runner.submit(self._generate, prompt, options.as_payload(), pieces, cancelled)
+        self._runner.submit(self._generate, prompt, llama_settings(options), pieces, cancelled)
         splitter = ReasoningSplitter()
         try:
             while True:

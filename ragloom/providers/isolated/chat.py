@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from ragloom.errors import ProviderError
-from ragloom.providers.chat.local_llama import CONTEXT_WINDOW
+from ragloom.providers.chat.local_llama import CONTEXT_WINDOW, llama_settings
 from ragloom.providers.chat.protocol import ChatMessage, Delta, GenerationOptions, Usage
 from ragloom.providers.chat.reasoning import ReasoningSplitter
 from ragloom.providers.isolated.spec import HostedKind, HostSpec
@@ -22,7 +22,7 @@ class IsolatedChat:
 
     def stream(self, messages: Sequence[ChatMessage], options: GenerationOptions) -> Iterator[Delta]:
         prompt = [{"role": message.role, "content": message.content} for message in messages]
-        exchange = self.process.call({"kind": "generate", "messages": prompt, "options": options.as_payload()})
+        exchange = self.process.call({"kind": "generate", "messages": prompt, "options": llama_settings(options)})
         splitter = ReasoningSplitter()
         try:
             for frame in exchange.replies():
