@@ -25,6 +25,7 @@ _THINKING = re.compile(r"<think>.*?(</think>|$)", re.DOTALL | re.IGNORECASE)
 _FENCE = re.compile(r"```[a-zA-Z]*\s*(.*?)(```|$)", re.DOTALL)
 _TEXT_KEYS = ("content", "text", "memory", "fact", "event", "description", "value")
 _CLOSERS = {"{": "}", "[": "]"}
+_MOST_CUTS = 64
 
 
 class UnreadableAnswerError(ValueError):
@@ -41,13 +42,13 @@ class ExtractedItem:
     invalid_at: float | None = None
 
 
-def _completed(text: str) -> str | None:
-    """``text`` (starting at ``{``) cut after its last complete value and closed, when the model
-    stopped in the middle; ``None`` when nothing of it is complete."""
+def _completed(text: str) -> Any:
+    """The value ``text`` (starting at ``{``) would be had the model not stopped in the middle:
+    cut at the last place where a value ended (a comma or a closing bracket) and closed; ``None``
+    when no cut parses."""
     stack: list[str] = []
     in_string = escaped = False
-    last_complete = -1
-    closers_at_last: list[str] = []
+    cuts: list[tuple[int, str]] = []  # (end of the prefix, what closes it)
     for position, char in enumerate(text):
         if in_string:
             if escaped:
@@ -56,20 +57,21 @@ def _completed(text: str) -> str | None:
                 escaped = True
             elif char == '"':
                 in_string = False
-            continue
-        if char == '"':
+        elif char == '"':
             in_string = True
         elif char in _CLOSERS:
             stack.append(_CLOSERS[char])
         elif char in "}]" and stack:
             stack.pop()
-            last_complete, closers_at_last = position, list(stack)
-            if not stack:
-                return text[: position + 1]
-    if last_complete < 0:
-        return None
-    candidate = text[: last_complete + 1] + "".join(reversed(closers_at_last))
-    return re.sub(r",\s*([}\]])", r"\1", candidate)
+            cuts.append((position + 1, "".join(reversed(stack))))
+        elif char == "," and stack:
+            cuts.append((position, "".join(reversed(stack))))
+    for end, closers in reversed(cuts[-_MOST_CUTS:]):
+        try:
+            return json.loads(text[:end] + closers)
+        except ValueError:
+            continue
+    return None
 
 
 def _json_values(answer: str) -> list[Any]:
@@ -91,11 +93,8 @@ def _json_values(answer: str) -> list[Any]:
             except ValueError:
                 completed = _completed(candidate[start:]) if candidate[start] == "{" else None
                 if completed is not None:
-                    try:
-                        found.append(json.loads(completed))
-                        break
-                    except ValueError:
-                        continue
+                    found.append(completed)
+                    break
     return [value for value in found if isinstance(value, dict | list)]
 
 
