@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from ragloom.errors import DataError, NotFoundError, RagloomError, RetCode
 from ragloom.memory.kinds import MessageType, extracted_types
-from ragloom.memory.search import FoundMessage, MessageQuery, MessageSearch
+from ragloom.memory.search import FoundMessage, MessageQuery, MessageSearch, SearchResult
 from ragloom.memory.writing import Draft, MessageWriter, Turn, memory_not_found, message_size, raw_content
 from ragloom.nlp import TextAnalyzer
 from ragloom.providers.embedding import EmbeddingModels
@@ -154,6 +154,10 @@ class MessageService:
 
         ``caller_or_tenant`` is the caller or the id of the tenant owning the memories; a memory
         that is not the tenant's raises its not-found :class:`~ragloom.errors.NotFoundError`."""
+        return self.timed_search(caller_or_tenant, query).found
+
+    def timed_search(self, caller_or_tenant: Owner, query: MessageQuery) -> SearchResult:
+        """:meth:`search`, with how long each stage took."""
         return self._search.search(self._memories(caller_or_tenant, query.memory_ids), query)
 
     def recent(

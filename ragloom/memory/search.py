@@ -12,6 +12,7 @@ query analysis and hybrid scoring as dataset retrieval.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -52,6 +53,15 @@ class FoundMessage:
     vector_similarity: float
 
 
+@dataclass(frozen=True)
+class SearchResult:
+    """What a search found, best first, and how long each stage took (seconds: ``embed``,
+    ``search``, ``fetch``, ``total``)."""
+
+    found: list[FoundMessage]
+    timings: dict[str, float]
+
+
 @dataclass
 class _Pool:
     keys: list[tuple[str, str]] = field(default_factory=list)
@@ -68,10 +78,12 @@ class MessageSearch:
         self._embeddings = embeddings
         self._queries = QueryAnalyzer(analyzer)
 
-    def search(self, memories: Sequence[Memory], query: MessageQuery) -> list[FoundMessage]:
+    def search(self, memories: Sequence[Memory], query: MessageQuery) -> SearchResult:
         """The best messages of ``memories`` (already checked to be the caller's); see the module docstring."""
+        started = time.perf_counter()
+        timings = {"embed": 0.0, "search": 0.0}
         if not memories or not query.question.strip() or query.top_n <= 0:
-            return []
+            return SearchResult([], {"total": time.perf_counter() - started})
         terms = self._queries.analyse(query.question)
         where = MessageFilter(
             agent_ids=query.agent_ids,
@@ -85,7 +97,10 @@ class MessageSearch:
         pool = _Pool()
         vector_weight = 1.0 - query.keywords_similarity_weight
         for (model_id, tenant_id), memory_ids in by_model.items():
+            mark = time.perf_counter()
             vector = self._embeddings.get(model_id, tenant_id).embed_query(query.question)
+            timings["embed"] += time.perf_counter() - mark
+            mark = time.perf_counter()
             matches = self._index.match(
                 memory_ids, terms.terms, vector, top_k=CANDIDATES, kind=RecordKind.MESSAGE, messages=where
             )
@@ -94,16 +109,21 @@ class MessageSearch:
             pool.similarity.extend(scores.similarity.tolist())
             pool.term.extend(scores.term_similarity.tolist())
             pool.vector.extend(scores.vector_similarity.tolist())
+            timings["search"] += time.perf_counter() - mark
+        mark = time.perf_counter()
         order = scoring.ranked(np.asarray(pool.similarity, dtype=np.float64), query.similarity_threshold)
         best = [int(position) for position in order[: query.top_n]]
         records = self._records([pool.keys[position] for position in best])
-        return [
+        found = [
             FoundMessage(
                 records[pool.keys[position]], pool.similarity[position], pool.term[position], pool.vector[position]
             )
             for position in best
             if pool.keys[position] in records
         ]
+        timings["fetch"] = time.perf_counter() - mark
+        timings["total"] = time.perf_counter() - started
+        return SearchResult(found, timings)
 
     def _records(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], ChunkRecord]:
         by_memory: dict[str, list[str]] = {}

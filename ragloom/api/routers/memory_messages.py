@@ -14,6 +14,7 @@ from ragloom.api.deps import CurrentCaller, LooseBody, ServicesDep
 from ragloom.api.envelopes import Envelope, EnvelopeResponse, success
 from ragloom.api.params import query_int
 from ragloom.api.query_lists import id_list
+from ragloom.api.routers.retrieval import server_timing
 from ragloom.api.routing import EnvelopeRoute, envelope
 from ragloom.api.schemas.memories import read_message_status, read_new_message
 from ragloom.api.schemas.memory_views import found_message, message_content, message_public
@@ -85,7 +86,10 @@ def search_messages(request: Request, caller: CurrentCaller, services: ServicesD
         keywords_similarity_weight=_fraction(params, "keywords_similarity_weight", 0.7),
         top_n=query_int(params, "top_n", SEARCH_TOP_N, low=1, high=MOST_RESULTS),
     )
-    return success(Envelope.M, [found_message(found) for found in services.memories.search(caller, query)])
+    result = services.memories.messages.timed_search(caller, query)
+    response = success(Envelope.M, [found_message(found) for found in result.found])
+    response.headers.update(server_timing(result.timings))
+    return response
 
 
 @router.get("", summary="The most recent messages of memories")

@@ -45,9 +45,13 @@ MESSAGE_COLUMN_TYPES = {
     "forget_at": "REAL",
     "message_size": "INTEGER NOT NULL DEFAULT 0",
 }
-MESSAGE_INDEX = "CREATE INDEX IF NOT EXISTS chunk_kind ON chunk (dataset_id, kind, valid_at, message_size)"
-# Oldest first: forgotten messages by the time they were forgotten, then the rest by age.
-EVICTION_ORDER = "forget_at IS NULL, forget_at, valid_at, message_id"
+MESSAGE_INDEX = "CREATE INDEX IF NOT EXISTS chunk_kind ON chunk (dataset_id, kind, valid_at, message_id, message_size)"
+# Forgotten messages first, by the time they were forgotten; then the rest, oldest first (the
+# second read walks the index above and stops as soon as enough room is found).
+EVICTION_ORDER = (
+    "forget_at IS NOT NULL ORDER BY forget_at, valid_at, message_id",
+    "forget_at IS NULL ORDER BY valid_at, message_id",
+)
 _DELETE_BATCH = 500
 
 Writer = Callable[[sqlite3.Connection, Sequence[ChunkRecord]], None]
@@ -110,22 +114,25 @@ def _eviction(
     never one of ``keep`` (ids of the messages being added)."""
     chosen: list[tuple[int, int, int]] = []
     freed = 0
-    cursor = connection.execute(
-        f"SELECT rowid, id, message_id, message_size FROM chunk WHERE dataset_id = ? AND kind = 'message' "
-        f"ORDER BY {EVICTION_ORDER}",
-        (memory_id,),
-    )
-    try:
-        while freed < excess and (batch := cursor.fetchmany(256)):
-            for rowid, record_id, message_id, size in batch:
-                if record_id in keep:
-                    continue
-                chosen.append((int(rowid), int(message_id), int(size)))
-                freed += int(size)
-                if freed >= excess:
-                    break
-    finally:
-        cursor.close()
+    for order in EVICTION_ORDER:
+        cursor = connection.execute(
+            "SELECT rowid, id, message_id, message_size FROM chunk "
+            f"WHERE dataset_id = ? AND kind = 'message' AND {order}",
+            (memory_id,),
+        )
+        try:
+            while freed < excess and (batch := cursor.fetchmany(256)):
+                for rowid, record_id, message_id, size in batch:
+                    if record_id in keep:
+                        continue
+                    chosen.append((int(rowid), int(message_id), int(size)))
+                    freed += int(size)
+                    if freed >= excess:
+                        break
+        finally:
+            cursor.close()
+        if freed >= excess:
+            break
     return chosen
 
 
