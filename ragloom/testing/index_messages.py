@@ -117,7 +117,15 @@ class MessageConformance(IndexTests):
         assert chunk_index.messages([]) == ([], 0)
 
     def test_forgetting_sets_forget_at_once(self, chunk_index: ChunkIndex) -> None:
-        chunk_index.upsert([message(1, "one"), message(2, "two"), message(1, "elsewhere", memory_id="m2")])
+        chunk_index.upsert([message(1, "tea one"), message(2, "tea two"), message(1, "tea", memory_id="m2")])
+        unforgotten = MessageFilter(forgotten=False)
+
+        def matched() -> list[str]:
+            found = chunk_index.match(["m1"], ["tea"], None, kind=RecordKind.MESSAGE, messages=unforgotten)
+            return sorted(found.chunk_ids)
+
+        if Capability.FULL_TEXT in chunk_index.capabilities:
+            assert matched() == ["1", "2"]
         assert chunk_index.forget_messages("m1", [1, 9], at=100.0) == 1
         assert chunk_index.forget_messages("m1", [1], at=200.0) == 0
         forgotten = chunk_index.get("m1", "1")
@@ -129,6 +137,8 @@ class MessageConformance(IndexTests):
         assert other.message is not None
         assert other.message.forget_at is None
         assert ids(chunk_index.messages(["m1"], MessageFilter(forgotten=False))[0]) == [2]
+        if Capability.FULL_TEXT in chunk_index.capabilities:
+            assert matched() == ["2"]
 
     def test_status_and_deletion_work_by_key(self, chunk_index: ChunkIndex) -> None:
         self.require(chunk_index, Capability.FULL_TEXT)

@@ -16,14 +16,13 @@ import numpy as np
 import numpy.typing as npt
 
 from ragloom.storage.index.records import Matches, MessageFilter, RecordKind
-from ragloom.storage.index.snapshot import DatasetSnapshot, eligible_rows, match_expression, unit_vector
-from ragloom.storage.index.sqlite_messages import message_rowids
+from ragloom.storage.index.snapshot import DatasetSnapshot, eligible_rows, postings, unit_vector
 
 
 @dataclass(frozen=True)
 class MatchScope:
     """Which records of a dataset a query may see: of those documents (if named), of that kind,
-    and for messages those passing ``messages`` (read from the database in the same transaction)."""
+    and for messages those passing ``messages``."""
 
     document_ids: Collection[str] = ()
     kind: RecordKind = RecordKind.CHUNK
@@ -51,29 +50,26 @@ def _top(scores: npt.NDArray[np.float32], count: int, *, positive: bool) -> npt.
 
 
 def _part(
-    connection: sqlite3.Connection,
     dataset_id: str,
     snapshot: DatasetSnapshot,
-    terms: Sequence[str],
+    term_rows: Sequence[npt.NDArray[np.int32]],
     query: npt.NDArray[np.float32] | None,
     scope: MatchScope,
 ) -> _Part | None:
-    eligible = eligible_rows(snapshot, scope.document_ids, scope.kind)
-    if scope.kind is RecordKind.MESSAGE and scope.messages is not None and eligible.any():
-        eligible &= np.isin(snapshot.rowids, message_rowids(connection, dataset_id, scope.messages))
-    rows = np.flatnonzero(eligible)
+    """The eligible rows of one dataset; ``term_rows[j]`` are its rows containing term ``j``."""
+    rows = np.flatnonzero(eligible_rows(snapshot, scope.document_ids, scope.kind, scope.messages))
     if not rows.size:
         return None
     if query is not None and snapshot.dimension == query.size:
         similarity = (snapshot.vectors @ query)[rows].astype(np.float32)
     else:
         similarity = np.zeros(rows.size, dtype=np.float32)
-    hits = np.zeros((rows.size, len(terms)), dtype=bool)
-    if terms:
+    hits = np.zeros((rows.size, len(term_rows)), dtype=bool)
+    if term_rows:
         place = np.full(snapshot.size, -1, dtype=np.int64)
         place[rows] = np.arange(rows.size)
-        for column, term in enumerate(terms):
-            found = place[snapshot.postings(connection, term, match_expression([term]))]
+        for column, containing in enumerate(term_rows):
+            found = place[containing]
             hits[found[found >= 0], column] = True
     return _Part(dataset_id, snapshot, rows, similarity, snapshot.has_vector[rows], hits)
 
@@ -93,9 +89,12 @@ def match_snapshots(
     if not dataset_ids or top_k <= 0:
         return Matches.empty(len(terms))
     query = unit_vector(vector)
+    snapshots = {dataset_id: snapshot_of(dataset_id) for dataset_id in dict.fromkeys(dataset_ids)}
+    by_term = [postings(connection, list(snapshots.values()), term) for term in terms]
     parts: list[_Part] = []
-    for dataset_id in dict.fromkeys(dataset_ids):
-        part = _part(connection, dataset_id, snapshot_of(dataset_id), terms, query, scope)
+    for number, (dataset_id, snapshot) in enumerate(snapshots.items()):
+        term_rows = [containing[number] for containing in by_term]
+        part = _part(dataset_id, snapshot, term_rows, query, scope)
         if part is not None:
             parts.append(part)
     if not parts:

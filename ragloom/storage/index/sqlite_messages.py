@@ -13,9 +13,6 @@ import sqlite3
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
 from ragloom.storage.index.records import Admission, ChunkRecord, MessageFilter, MessageStats
 from ragloom.storage.index.snapshot import bump_versions
 
@@ -88,15 +85,6 @@ def filter_sql(where: MessageFilter) -> tuple[str, list[Any]]:
         clauses.append("available = ?")
         parameters.append(int(where.available))
     return " AND ".join(clauses), parameters
-
-
-def message_rowids(connection: sqlite3.Connection, memory_id: str, where: MessageFilter) -> npt.NDArray[np.int64]:
-    """Row ids of the memory's messages passing ``where``, sorted."""
-    clause, parameters = filter_sql(where)
-    rows = connection.execute(
-        f"SELECT rowid FROM chunk WHERE dataset_id = ? AND {clause} ORDER BY rowid", [memory_id, *parameters]
-    ).fetchall()
-    return np.array([row[0] for row in rows], dtype=np.int64)
 
 
 def stats(connection: sqlite3.Connection, memory_id: str) -> MessageStats:
@@ -203,4 +191,6 @@ def forget(connection: sqlite3.Connection, memory_id: str, message_ids: Collecti
         f"AND message_id IN ({_placeholders(ids)})",
         [at, memory_id, *ids],
     )
+    if cursor.rowcount:
+        bump_versions(connection, [memory_id])  # snapshots hold who is forgotten
     return int(cursor.rowcount)
