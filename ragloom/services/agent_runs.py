@@ -189,7 +189,9 @@ class AgentRunService:
     def prepare(self, caller: Caller, request: AgentRunRequest) -> AgentRun:
         if not request.agent_id:
             raise ArgumentError("`agent_id` is required.")
-        with self._store.writing() as tx:
+        # A session named by the request is only read; opening one is the only write here.
+        transaction = self._store.reading if request.session_id else self._store.writing
+        with transaction() as tx:
             agent = tx.agents.get(request.agent_id)
             if agent is None or agent.tenant_id != caller.tenant_id:
                 if request.session_id and agent is not None:
