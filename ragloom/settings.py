@@ -205,6 +205,94 @@ class LogSettings(_Section):
         return value.upper() if isinstance(value, str) else value
 
 
+class AgentDatabase(_Section):
+    """A database ExeSQL components may query, named by ``name`` in a DSL's ``database``."""
+
+    name: str = Field(min_length=1, description="What a DSL's `database` parameter names.")
+    url: SecretStr = Field(
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://reader:…@db.internal/sales or sqlite:///…"
+    )
+    read_only: bool = Field(
+        default=True, description="Statements run in read-only transactions (SQLite: a read-only connection)."
+    )
+    max_records: int = Field(default=1024, gt=0, le=100_000, description="Most rows one statement returns.")
+    timeout_seconds: float = Field(default=30.0, gt=0, le=3600, description="Longest one run of statements may take.")
+    tenants: list[str] = Field(default_factory=list, description="Tenant ids that may query it; empty: every tenant.")
+
+
+class WebSearchSettings(_Section):
+    """The web services the search tools call; a tool whose service is not configured is refused."""
+
+    searxng_url: str = Field(default="", description="A SearXNG instance, e.g. http://127.0.0.1:8888.")
+    tavily_api_key: SecretStr | None = Field(
+        default=None, description="Tavily's API key (TavilySearch, TavilyExtract)."
+    )
+    tavily_url: str = Field(default="https://api.tavily.com", description="Tavily's API.")
+    duckduckgo_url: str = Field(default="", description="DuckDuckGo's HTML search, https://html.duckduckgo.com/html/.")
+    wikipedia_url: str = Field(
+        default="", description="MediaWiki's API, `{language}` replaced: https://{language}.wikipedia.org/w/api.php."
+    )
+    arxiv_url: str = Field(default="", description="arXiv's API, https://export.arxiv.org/api/query.")
+    pubmed_url: str = Field(default="", description="NCBI E-utilities, https://eutils.ncbi.nlm.nih.gov/entrez/eutils.")
+    pubmed_email: str = Field(default="", description="The contact address NCBI asks E-utilities callers for.")
+    timeout_seconds: float = Field(default=15.0, gt=0, le=600, description="Longest one call to a service may take.")
+    max_response_size: int = Field(default=4 * 1024 * 1024, gt=0, description="Largest answer read from a service.")
+
+
+class SandboxSettings(_Section):
+    """Where CodeExec runs code: a separate, limited process, only when the operator enables it."""
+
+    enabled: bool = Field(default=False, description="Let CodeExec run code at all.")
+    python: str = Field(default="", description="The Python interpreter; empty: the server's own.")
+    node: str = Field(default="", description="Node.js for JavaScript; empty: JavaScript is refused.")
+    user: str = Field(
+        default="", description="The user code runs as (a server running as root uses `nobody` when empty)."
+    )
+    allow_network: bool = Field(
+        default=False, description="Let code use the network (otherwise it runs in a network namespace of its own)."
+    )
+    timeout_seconds: float = Field(default=30.0, gt=0, le=3600, description="Wall-clock limit of one run.")
+    cpu_seconds: int = Field(default=10, gt=0, le=3600, description="CPU time limit of one run.")
+    memory_mb: int = Field(default=512, ge=64, le=65536, description="Address-space limit of one run, in MiB.")
+    max_output_size: int = Field(
+        default=64 * 1024,
+        gt=0,
+        le=16 * 1024 * 1024,
+        description="Most bytes kept of stdout, of stderr, and of the result.",
+    )
+
+
+class AgentSettings(_Section):
+    """What agents' tool components may reach: HTTP addresses, databases, web services, a sandbox."""
+
+    invoke_allow_private_urls: bool = Field(
+        default=False,
+        description="Let Invoke reach loopback, private, link-local and other non-public addresses "
+        "(cloud metadata addresses stay refused).",
+    )
+    invoke_allowed_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list, description='Networks Invoke may reach although not public, e.g. ["10.8.0.0/16"].'
+    )
+    invoke_timeout_seconds: float = Field(
+        default=60.0, gt=0, le=3600, description="Longest an Invoke call may take (a DSL's `timeout` is capped by it)."
+    )
+    invoke_max_response_size: int = Field(
+        default=1024 * 1024, gt=0, description="Largest response body Invoke reads, in bytes; a larger one fails."
+    )
+    databases: list[AgentDatabase] = Field(default_factory=list, description="`[[agents.databases]]` in TOML.")
+    search: WebSearchSettings = Field(default_factory=WebSearchSettings)
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+
+    @field_validator("databases")
+    @classmethod
+    def _unique_names(cls, databases: list[AgentDatabase]) -> list[AgentDatabase]:
+        names = [database.name for database in databases]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"database names must be unique: {', '.join(repeated)}")
+        return databases
+
+
 class Settings(BaseSettings):
     """Everything ragloom can be told; passed to ``create_app`` and the CLI commands."""
 
@@ -226,6 +314,7 @@ class Settings(BaseSettings):
     index: IndexSettings = Field(default_factory=IndexSettings)
     workers: WorkerSettings = Field(default_factory=WorkerSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    agents: AgentSettings = Field(default_factory=AgentSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -2,10 +2,13 @@
 
 ``POST …/embeddings`` answers hashed bag-of-words vectors, ``…/rerank`` scores by shared
 words, ``…/chat/completions`` streams ``answer`` (:data:`ANSWER` unless a test scripts
-another, a list of pieces for several deltas) over SSE. Every request is recorded, path and
-body, so a test can prove that nothing reached the server, or what did. With ``failure``
-set, every request (or those whose path ends with ``failing``) is answered with that status
-and :data:`SECRET` in the body — text no API answer may repeat.
+another, a list of pieces for several deltas) over SSE — or, with ``chat_reply`` set, what that
+function returns for the request body: ``{"content": …}`` and/or ``{"tool_calls": [(name,
+arguments JSON), …]}``, the calls streamed in pieces as OpenAI streams them. Every request is
+recorded, path and body (chat bodies also in ``chat_requests``), so a test can prove that nothing
+reached the server, or what did. With ``failure`` set, every request (or those whose path ends with
+``failing``) is answered with that status and :data:`SECRET` in the body — text no API answer may
+repeat.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hashlib
 import json
 import re
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -31,6 +35,28 @@ def hashed_vector(text: str) -> list[float]:
     return [value / norm for value in vector]
 
 
+def chat_chunks(reply: dict[str, Any]) -> list[dict[str, Any]]:
+    """A reply as OpenAI streams it: the text, then each call's name and its arguments in two pieces."""
+    chunks: list[dict[str, Any]] = []
+    if reply.get("content"):
+        chunks.append({"choices": [{"index": 0, "delta": {"role": "assistant", "content": reply["content"]}}]})
+    for index, (name, arguments) in enumerate(reply.get("tool_calls") or []):
+        start = {"index": index, "id": f"call_{index}", "type": "function", "function": {"name": name, "arguments": ""}}
+        chunks.append({"choices": [{"index": 0, "delta": {"tool_calls": [start]}}]})
+        half = len(arguments) // 2
+        for part in (arguments[:half], arguments[half:]):
+            chunks.append(
+                {
+                    "choices": [
+                        {"index": 0, "delta": {"tool_calls": [{"index": index, "function": {"arguments": part}}]}}
+                    ]
+                }
+            )
+    finish = "tool_calls" if reply.get("tool_calls") else "stop"
+    chunks.append({"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+    return chunks
+
+
 class OpenAIStyleServer:
     """Serves the three model APIs on ``host`` (a free port) until :meth:`close`."""
 
@@ -40,6 +66,8 @@ class OpenAIStyleServer:
         self.failure: int | None = None
         self.failing = ""  # with ``failure``: only requests whose path ends so fail ("": all)
         self.answer: str | list[str] = ANSWER  # a list streams piece by piece
+        self.chat_reply: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        self.chat_requests: list[dict[str, Any]] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -64,9 +92,13 @@ class OpenAIStyleServer:
                     ]
                     self._send(200, json.dumps({"results": results}).encode(), "application/json")
                 else:
-                    pieces = [server.answer] if isinstance(server.answer, str) else server.answer
-                    chunks = [{"choices": [{"index": 0, "delta": {"content": piece}}]} for piece in pieces]
-                    chunks[-1]["choices"][0]["finish_reason"] = "stop"
+                    server.chat_requests.append(body)
+                    if server.chat_reply is not None:
+                        chunks = chat_chunks(server.chat_reply(body))
+                    else:
+                        pieces = [server.answer] if isinstance(server.answer, str) else server.answer
+                        chunks = [{"choices": [{"index": 0, "delta": {"content": piece}}]} for piece in pieces]
+                        chunks[-1]["choices"][0]["finish_reason"] = "stop"
                     events = "".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chunks) + "data: [DONE]\n\n"
                     self._send(200, events.encode(), "text/event-stream")
 

@@ -8,7 +8,14 @@ import pytest
 from pydantic import ValidationError
 
 from ragloom.errors import ConfigError
-from ragloom.settings import LimitSettings, load_settings
+from ragloom.settings import (
+    AgentDatabase,
+    AgentSettings,
+    LimitSettings,
+    SandboxSettings,
+    WebSearchSettings,
+    load_settings,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -107,3 +114,29 @@ def test_the_readme_documents_every_limit() -> None:
     for name in LimitSettings.model_fields:
         assert f"`limits.{name}`" in readme, name
         assert f"`RAGLOOM_LIMITS__{name.upper()}`" in readme, name
+
+
+def test_the_readme_documents_every_agents_setting() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    names = [f"agents.{name}" for name in AgentSettings.model_fields if name not in ("search", "sandbox", "databases")]
+    names += [f"agents.search.{name}" for name in WebSearchSettings.model_fields]
+    names += [f"agents.sandbox.{name}" for name in SandboxSettings.model_fields]
+    names += [f"agents.databases[].{name}" for name in AgentDatabase.model_fields]
+    for name in names:
+        assert f"`{name}`" in readme, name
+
+
+def test_agents_settings_are_off_until_the_operator_configures_them(tmp_path: Path) -> None:
+    agents = load_settings(data_dir=tmp_path).agents
+    assert agents.sandbox.enabled is False
+    assert agents.databases == []
+    assert agents.invoke_allow_private_urls is False
+    assert not agents.search.searxng_url
+    assert agents.search.tavily_api_key is None
+    config = tmp_path / "ragloom.toml"
+    config.write_text(
+        '[[agents.databases]]\nname = "sales"\nurl = "sqlite:///x.db"\n'
+        '[[agents.databases]]\nname = "sales"\nurl = "sqlite:///y.db"\n'
+    )
+    with pytest.raises(ValidationError, match="database names must be unique: sales"):
+        load_settings(config)

@@ -9,13 +9,14 @@ fit the rest of the canvas (each component's :meth:`~ragloom.agents.components.b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
 from ragloom.agents.components.base import CanvasView, Component, ComponentParams, InvalidParameter
 from ragloom.agents.components.registry import ComponentRegistry, UnknownComponentError
-from ragloom.agents.dsl import BEGIN_ID, Dsl, DslError, load_dsl
+from ragloom.agents.dsl import BEGIN_ID, ComponentSpec, Dsl, DslError, load_dsl
 
 
 class Canvas:
@@ -71,17 +72,36 @@ class Canvas:
 
 
 def _build(dsl: Dsl, component_id: str, registry: ComponentRegistry) -> Component:
-    spec = dsl.components[component_id]
+    return build_component(
+        dsl.components[component_id],
+        registry,
+        unknown=lambda problem: f"Invalid DSL: component '{component_id}': {problem}",
+        invalid=lambda location, problem: (
+            f"Invalid DSL: component {dsl.label(component_id)}: parameter '{location}': {problem}"
+        ),
+    )
+
+
+def build_component(
+    spec: ComponentSpec,
+    registry: ComponentRegistry,
+    *,
+    unknown: Callable[[str], str],
+    invalid: Callable[[str, str], str],
+) -> Component:
+    """The component ``spec`` describes, its parameters checked and what it holds built; an unknown
+    ``component_name`` is a :class:`DslError` saying ``unknown(problem)``, a bad parameter one saying
+    ``invalid(location, problem)``."""
     try:
         component_class = registry.get(spec.name)
     except UnknownComponentError as error:
-        raise DslError(f"Invalid DSL: component '{component_id}': {error.args[0]}") from None
+        raise DslError(unknown(error.args[0])) from None
     try:
         params: ComponentParams = component_class.Params.model_validate(spec.params)
     except ValidationError as error:
         problem = error.errors()[0]
         location = ".".join(str(part) for part in problem["loc"]) or "params"
-        raise DslError(
-            f"Invalid DSL: component {dsl.label(component_id)}: parameter '{location}': {problem['msg']}"
-        ) from None
-    return component_class(spec, params)
+        raise DslError(invalid(location, problem["msg"])) from None
+    component = component_class(spec, params)
+    component.bind_components(registry)
+    return component

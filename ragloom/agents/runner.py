@@ -89,6 +89,8 @@ class Runner:
         self._outcomes: dict[str, _Outcome] = {}
         self._answer: list[str] = []
         self._error = ""
+        self._tool_calls: list[dict[str, Any]] = []
+        self._tool_calls_lock = threading.Lock()
 
     def _dependencies(self) -> dict[str, set[str]]:
         """For each component, those that must not be pending when it runs: the ones it reads, and, for
@@ -191,6 +193,7 @@ class Runner:
             lock=self._lock,
             canvas=self._view,
             query=request.query,
+            record_tool_call=self._record_tool_call,
         )
         created_at, started = time.time(), time.perf_counter()
         try:
@@ -203,6 +206,16 @@ class Runner:
             log.exception("component %s failed", cid)
             outputs, error = {}, f"{type(failure).__name__}: {failure}"
         return _Outcome(outputs, error, created_at, time.perf_counter() - started)
+
+    def _record_tool_call(self, entry: dict[str, Any]) -> None:
+        with self._tool_calls_lock:
+            self._tool_calls.append(entry)
+
+    def take_tool_calls(self) -> list[dict[str, Any]]:
+        """The tool calls Agents made since the last take, in the order they ended."""
+        with self._tool_calls_lock:
+            taken, self._tool_calls = self._tool_calls, []
+        return taken
 
     def _may_stream(self, component: Component) -> bool:
         if not component.streams or component.params.exception_method == "goto":

@@ -5,7 +5,9 @@ without a guard any API-key holder could make the server call its own loopback s
 the local network or the cloud's metadata endpoint, and read the answers out of errors.
 
 The policy, for models configured by a tenant (server-wide ``[[models.remote]]`` are the
-operator's own and are never guarded):
+operator's own and are never guarded) — and, with settings of their own
+(``agents.invoke_allow_private_urls``, ``agents.invoke_allowed_networks``), for the HTTP calls
+of agents' Invoke components, whose URLs a DSL chooses:
 
 * **Refused**: every address that is not public — unspecified (``0.0.0.0/8``, ``::``),
   loopback (``127.0.0.0/8``, ``::1``), private (``10/8``, ``172.16/12``, ``192.168/16``,
@@ -42,6 +44,7 @@ import logging
 import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import httpcore
 import httpx
@@ -102,10 +105,11 @@ _CARRIES_IPV4 = (ipaddress.ip_network("::/96"), ipaddress.ip_network("64:ff9b::/
 
 
 class AddressNotAllowedError(ProviderError):
-    """A tenant-configured model's host is, or resolves to, an address the policy refuses."""
+    """A guarded client's host (a tenant-configured model's, an agent's HTTP call's) is, or
+    resolves to, an address the policy refuses."""
 
-    def __init__(self, host: str) -> None:
-        super().__init__(f"the address of {host} is not allowed for tenant-configured models")
+    def __init__(self, host: str, purpose: str = "tenant-configured models") -> None:
+        super().__init__(f"the address of {host} is not allowed for {purpose}")
         self.host = host
 
 
@@ -135,6 +139,8 @@ class AddressPolicy:
 
     allow_private: bool = False
     allowed_networks: tuple[IPNetwork, ...] = ()
+    purpose: str = "tenant-configured models"
+    """Whose connections these are, as refusals name them (agents' Invoke calls use the same policy)."""
 
     def allows(self, address: IPAddress) -> bool:
         """Whether a tenant-configured model may connect to ``address``."""
@@ -145,7 +151,7 @@ class AddressPolicy:
             return False
         return self.allow_private or is_public(judged)
 
-    def url_problem(self, url: str) -> str | None:
+    def url_problem(self, url: str, what: str | None = None) -> str | None:
         """Why a tenant may not save ``url`` as a model's ``base_url``, or ``None``.
 
         Only what the URL itself shows: scheme, credentials, a literal address (in any form
@@ -164,12 +170,21 @@ class AddressPolicy:
             return "must not carry credentials (give the key as api_key)"
         address = _literal_address(parsed.host)
         if address is not None and not self.allows(address):
-            return f"the address {parsed.host} is not allowed for tenant-configured models"
+            return f"the address {parsed.host} is not allowed for {what or self.purpose}"
         return None
 
-    def transport(self) -> httpx.HTTPTransport:
-        """An httpx transport whose every connection this policy vets."""
-        return _GuardedTransport(self)
+    def vet(self, host: str, addresses: Sequence[tuple[str, IPAddress]], what: str | None = None) -> None:
+        """Raise :class:`AddressNotAllowedError` if any address ``host`` resolved to is refused."""
+        refused = [text for text, address in addresses if not self.allows(address)]
+        if refused:
+            whose = what or self.purpose
+            log.warning("Refused a connection for %s to %s (%s)", whose, host, ", ".join(refused))
+            raise AddressNotAllowedError(host, whose)
+
+    def transport(self, proxy: str | None = None) -> httpx.HTTPTransport:
+        """An httpx transport whose every connection this policy vets (with ``proxy``, the
+        connections to that proxy: what lies behind it is the proxy's network, not ours)."""
+        return _GuardedTransport(self, proxy)
 
 
 def _literal_address(host: str) -> IPAddress | None:
@@ -202,11 +217,11 @@ class GuardedBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        addresses = _resolve(host, port)
-        refused = [text for text, address in addresses if not self._policy.allows(address)]
-        if refused:
-            log.warning("Refused a tenant-configured model's connection to %s (%s)", host, ", ".join(refused))
-            raise AddressNotAllowedError(host)
+        try:
+            addresses = resolve(host, port)
+        except (OSError, UnicodeError) as error:
+            raise httpcore.ConnectError(str(error)) from error
+        self._policy.vet(host, addresses)
         failure: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
         for text, _address in addresses:
             try:
@@ -217,12 +232,10 @@ class GuardedBackend(httpcore.NetworkBackend):
         raise failure
 
 
-def _resolve(host: str, port: int) -> Sequence[tuple[str, IPAddress]]:
-    """Each distinct address ``host`` resolves to: as text to connect to, and parsed to vet."""
-    try:
-        answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as error:
-        raise httpcore.ConnectError(str(error)) from error
+def resolve(host: str, port: int) -> Sequence[tuple[str, IPAddress]]:
+    """Each distinct address ``host`` resolves to: as text to connect to, and parsed to vet
+    (:class:`OSError` when it resolves to nothing)."""
+    answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     resolved: dict[str, IPAddress] = {}
     for _family, _type, _protocol, _name, socket_address in answers:
         text = str(socket_address[0])
@@ -238,14 +251,18 @@ class _GuardedTransport(httpx.HTTPTransport):
     should a future httpx keep its pool elsewhere.
     """
 
-    def __init__(self, policy: AddressPolicy) -> None:
+    def __init__(self, policy: AddressPolicy, proxy: str | None = None) -> None:
         super().__init__(trust_env=False)
         if not isinstance(getattr(self, "_pool", None), httpcore.ConnectionPool):
             raise RuntimeError("this httpx keeps its connection pool elsewhere; the address guard cannot be fitted")
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=100,  # httpx's defaults
-            max_keepalive_connections=20,
-            keepalive_expiry=5.0,
-            network_backend=GuardedBackend(policy),
-        )
+        limits: dict[str, Any] = {  # httpx's defaults
+            "ssl_context": httpx.create_ssl_context(),
+            "max_connections": 100,
+            "max_keepalive_connections": 20,
+            "keepalive_expiry": 5.0,
+            "network_backend": GuardedBackend(policy),
+        }
+        if proxy:
+            self._pool = httpcore.HTTPProxy(proxy_url=str(httpx.URL(proxy)), **limits)
+        else:
+            self._pool = httpcore.ConnectionPool(**limits)

@@ -143,7 +143,7 @@ def _send(
             if response.status_code < 400:
                 return response
             reason = f"HTTP {response.status_code}"
-            log.warning("%s at %s answered %s: %r", what, url, reason, _excerpt(response))
+            log.warning("%s at %s answered %s: %r", what, url, reason, error_excerpt(response))
             if response.status_code not in RETRY_STATUSES:
                 raise ProviderError(f"{what} refused the request ({reason})")
             retry_after = _seconds(response.headers.get("retry-after"))
@@ -153,7 +153,7 @@ def _send(
         attempt += 1
 
 
-def _excerpt(response: httpx.Response) -> str:
+def error_excerpt(response: httpx.Response) -> str:
     """The start of an error answer's body (the rest is never read), and the answer closed."""
     taken = b""
     try:

@@ -62,11 +62,11 @@ class AssembledPrompt:
         return "\n\n".join(f"{message.role.upper()}: {message.content}" for message in self.messages)
 
 
-def format_knowledge(chunks: Sequence[KnowledgeChunk]) -> list[str]:
-    """Each chunk as one block, numbered by its position (the ``n`` of ``[ID:n]``)."""
+def format_knowledge(chunks: Sequence[KnowledgeChunk], numbers: Sequence[int] | None = None) -> list[str]:
+    """Each chunk as one block, numbered by its position (the ``n`` of ``[ID:n]``) or by ``numbers``."""
     return [
         f"ID: {number}\nDocument: {chunk.document_name}\nContent: {chunk.content.strip()}\n"
-        for number, chunk in enumerate(chunks)
+        for number, chunk in zip(numbers if numbers is not None else range(len(chunks)), chunks, strict=True)
     ]
 
 

@@ -94,6 +94,7 @@ class AgentRun:
             request = RunRequest(self.request.query, self.request.inputs, self.request.files, self.request.user_id)
             try:
                 for event in runner.run(request):
+                    trace.extend(_tool_trace(runner.take_tool_calls()))
                     if event.kind is EventKind.MESSAGE:
                         answer.append(str(event.data.get("content", "")))
                     elif event.kind is EventKind.ERROR:
@@ -106,6 +107,7 @@ class AgentRun:
                         yield self._wire(event)
             finally:
                 self.cancel.set()
+                trace.extend(_tool_trace(runner.take_tool_calls()))
                 self.service.save(self, "".join(answer), error, trace)
 
     def result(self) -> dict[str, Any]:
@@ -152,6 +154,19 @@ class AgentRun:
         }
 
 
+def _tool_trace(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Tool calls as log entries, RAGFlow's ``{component_id, trace: [{path, tool_name, arguments,
+    result, elapsed_time}]}``, consecutive calls of one Agent in one entry."""
+    entries: list[dict[str, Any]] = []
+    for call in calls:
+        step = {key: value for key, value in call.items() if key != "component_id"}
+        if entries and entries[-1]["component_id"] == call["component_id"] and "tool_name" in entries[-1]["trace"][-1]:
+            entries[-1]["trace"].append(step)
+        else:
+            entries.append({"component_id": call["component_id"], "trace": [step]})
+    return entries
+
+
 class AgentRunError(Exception):
     """A run that ended with an error (non-stream answers report it as code 500)."""
 
@@ -174,7 +189,9 @@ class AgentRunService:
     def prepare(self, caller: Caller, request: AgentRunRequest) -> AgentRun:
         if not request.agent_id:
             raise ArgumentError("`agent_id` is required.")
-        with self._store.writing() as tx:
+        # A session named by the request is only read; opening one is the only write here.
+        transaction = self._store.reading if request.session_id else self._store.writing
+        with transaction() as tx:
             agent = tx.agents.get(request.agent_id)
             if agent is None or agent.tenant_id != caller.tenant_id:
                 if request.session_id and agent is not None:

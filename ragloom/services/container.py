@@ -10,10 +10,12 @@ from ragloom.nlp import TextAnalyzer
 from ragloom.providers.catalog import ModelCatalog
 from ragloom.providers.chat import ChatModels
 from ragloom.providers.embedding import EmbeddingModels
+from ragloom.providers.mcp import McpClient
 from ragloom.providers.rerank import RerankModels
 from ragloom.services.agent_environment import TenantAgentServices
 from ragloom.services.agent_runs import AgentRunService
 from ragloom.services.agent_sessions import AgentSessionService
+from ragloom.services.agent_toolbox import AgentTools
 from ragloom.services.agents import AgentService
 from ragloom.services.blob_cleanup import sweep_orphans
 from ragloom.services.chats import ChatService
@@ -26,6 +28,7 @@ from ragloom.services.document_metadata import DocumentMetadataService
 from ragloom.services.documents import DocumentService
 from ragloom.services.enrichment import EnrichmentService
 from ragloom.services.ingestion_logs import IngestionLogService
+from ragloom.services.mcp_servers import McpServerService
 from ragloom.services.model_defaults import ModelDefaultsService
 from ragloom.services.parsing import ParsingService
 from ragloom.services.question_assist import QuestionAssistant
@@ -71,6 +74,7 @@ class Services:
     agents: AgentService
     agent_sessions: AgentSessionService
     agent_runs: AgentRunService
+    agent_tools: AgentTools
     dataset_search: DatasetSearchService
     tags: TagService
     document_metadata: DocumentMetadataService
@@ -78,6 +82,7 @@ class Services:
     enrichment: EnrichmentService
     search_apps: SearchAppService
     related_questions: RelatedQuestionService
+    mcp_servers: McpServerService
     memories: MemoryService
 
     @classmethod
@@ -120,6 +125,8 @@ class Services:
             max_question_length=question_limit,
         )
         search_apps = SearchAppService(store, models, completions)
+        mcp_servers = McpServerService(store, McpClient(models.tenant_addresses), models.tenant_addresses)
+        agent_tools = AgentTools(settings.agents)
         memories = MemoryService(store, index, models, MessageService(store, index, embeddings, analyzer))
         return cls(
             settings=settings,
@@ -147,8 +154,19 @@ class Services:
             agents=AgentService(store, components),
             agent_sessions=AgentSessionService(store, components),
             agent_runs=AgentRunService(
-                store, components, lambda caller: TenantAgentServices(caller, chat_models, model_defaults)
+                store,
+                components,
+                lambda caller: TenantAgentServices(
+                    caller,
+                    chat_models,
+                    model_defaults,
+                    store=store,
+                    retrieval=retrieval,
+                    mcp_servers=mcp_servers,
+                    toolbox=agent_tools.for_tenant(caller.tenant_id),
+                ),
             ),
+            agent_tools=agent_tools,
             dataset_search=DatasetSearchService(retrieval, max_question_length=settings.limits.max_question_length),
             tags=TagService(store, index, max_tag_length=settings.limits.max_string_length),
             document_metadata=DocumentMetadataService(store),
@@ -158,6 +176,7 @@ class Services:
             related_questions=RelatedQuestionService(
                 assistant, models, chat_models, search_apps, max_question_length=question_limit
             ),
+            mcp_servers=mcp_servers,
             memories=memories,
         )
 
@@ -166,6 +185,7 @@ class Services:
         return sweep_orphans(self.store, self.blobs)
 
     def close(self) -> None:
+        self.agent_tools.close()
         self.chat_models.close()
         self.embeddings.close()
         self.rerank_models.close()

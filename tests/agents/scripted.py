@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from ragloom.agents import Canvas, DslError, Event, EventKind, Runner, RunRequest, RunState, builtin_components
-from ragloom.errors import ProviderError, RetCode
-from ragloom.providers.chat.protocol import ChatMessage, Delta, GenerationOptions, Usage
+from ragloom.agents.services import DatasetSearch, FoundChunks
+from ragloom.errors import DataError, ProviderError, RetCode
+from ragloom.providers.chat.protocol import ChatMessage, Delta, GenerationOptions, ToolCall, ToolChoice, Usage
 
 
 @dataclass
@@ -23,12 +24,22 @@ class ScriptedChat:
     context_window: int = 8192
     calls: list[list[ChatMessage]] = field(default_factory=list)
     options: list[GenerationOptions] = field(default_factory=list)
+    offered: list[list[str]] = field(default_factory=list)
+    """The function names each call offered."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def stream(self, messages: Sequence[ChatMessage], options: GenerationOptions) -> Iterator[Delta]:
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        options: GenerationOptions,
+        *,
+        tools: Sequence[Mapping[str, Any]] = (),
+        tool_choice: ToolChoice | None = None,
+    ) -> Iterator[Delta]:
         with self._lock:
             self.calls.append(list(messages))
             self.options.append(options)
+            self.offered.append([tool["function"]["name"] for tool in tools])
             reply = self.replies.pop(0) if self.replies else "ok"
         if isinstance(reply, Exception):
             raise reply
@@ -53,6 +64,19 @@ class ScriptedServices:
         if model_id == "down@Test":
             raise ProviderError("Chat model down@Test is unavailable")
         return self.chat
+
+    def search_datasets(self, search: DatasetSearch) -> FoundChunks:
+        raise DataError(f"Dataset({search.datasets[0] if search.datasets else ''}) does not exist.")
+
+    def call_mcp_tool(self, mcp_id: str, tool: str, arguments: dict[str, Any], headers: Mapping[str, str]) -> str:
+        raise DataError(f"Cannot find MCP server {mcp_id} for user {self.tenant_id}")
+
+
+def calling(*calls: tuple[str, str]) -> list[Delta]:
+    """A scripted reply that calls ``(function, arguments JSON)`` pairs."""
+    return [
+        Delta(tool_calls=tuple(ToolCall(f"call_{n}", name, arguments) for n, (name, arguments) in enumerate(calls)))
+    ]
 
 
 def component(name: str, downstream: list[str] | None = None, **params: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -18,9 +18,8 @@ from typing import Any
 import pytest
 
 from ragloom.errors import ProviderError
-from ragloom.providers.catalog import ModelCatalog
-from ragloom.providers.chat import ChatMessage, ChatModel, ChatModels, Delta, GenerationOptions, Usage
-from ragloom.settings import ModelSettings, RemoteModel
+from ragloom.providers.chat import ChatMessage, ChatModel, Delta, GenerationOptions, Usage
+from ragloom.settings import RemoteModel
 
 QUESTION = [ChatMessage("system", "Be brief."), ChatMessage("user", "Capital of France?")]
 NO_OPTIONS = GenerationOptions()
@@ -123,34 +122,11 @@ class FakeChatServer:
 
 
 @pytest.fixture
-def server() -> Iterator[FakeChatServer]:
-    fake = FakeChatServer()
-    yield fake
-    fake.httpd.shutdown()
-    fake.httpd.server_close()
-
-
-@pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Backoff pauses are recorded instead of slept."""
     recorded: list[float] = []
     monkeypatch.setattr("ragloom.providers.http.time.sleep", recorded.append)
     return recorded
-
-
-@pytest.fixture
-def connect() -> Iterator[Callable[[RemoteModel], ChatModel]]:
-    """Build the chat model a remote entry configures, through the catalog and registry."""
-    registries: list[ChatModels] = []
-
-    def build(remote: RemoteModel) -> ChatModel:
-        models = ChatModels(ModelCatalog.configured(ModelSettings(remote=[remote])))
-        registries.append(models)
-        return models.get(f"{remote.name}@{remote.factory}")
-
-    yield build
-    for models in registries:
-        models.close()
 
 
 def chat(server: FakeChatServer, **overrides: Any) -> RemoteModel:

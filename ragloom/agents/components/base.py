@@ -23,7 +23,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -34,6 +34,9 @@ from ragloom.agents.state import RunState
 from ragloom.agents.variables import described
 from ragloom.errors import ArgumentError
 from ragloom.providers.chat.protocol import ChatMessage
+
+if TYPE_CHECKING:
+    from ragloom.agents.components.registry import ComponentRegistry
 
 DEFAULT_TIMEOUT_SECONDS = 600.0
 
@@ -95,6 +98,9 @@ class Invocation:
     """The other components (an IterationItem reads its Iteration's parameters)."""
     query: str = ""
     """What the user sent with this run ("" when a resumed run brought only ``inputs``)."""
+    record_tool_call: Callable[[dict[str, Any]], None] = lambda _entry: None
+    """Note one tool call for the run's log (``GET /agents/{id}/logs/{message_id}``): ``component_id``
+    (the Agent on the canvas), ``path``, ``tool_name``, ``arguments``, ``result``, ``elapsed_time``."""
 
     def render(self, template: str) -> str:
         """``template`` with its references replaced by their values."""
@@ -194,6 +200,11 @@ class Component:
     def invoke(self, run: Invocation) -> dict[str, Any]:
         """Do the component's work and return its outputs."""
         raise NotImplementedError
+
+    def bind_components(self, registry: ComponentRegistry) -> None:
+        """Build the components this one holds inside its parameters (an Agent's tools) from
+        ``registry``, when the canvas is built; a problem is a
+        :class:`~ragloom.agents.dsl.DslError` naming this component and the parameter."""
 
     def tool_spec(self) -> ToolSpec | None:
         """The function an Agent's model may call to use this component as a tool (``None``: not a tool).

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import Field
 
 from ragloom.agents.components.base import Component, ComponentParams, Invocation
+from ragloom.agents.prompts import CITATION_GUIDELINES
 from ragloom.agents.streams import THINK_END, THINK_START, TextStream, answer_text
 from ragloom.errors import ProviderError
 from ragloom.providers.chat.protocol import ChatMessage, ChatModel, GenerationOptions, Role
@@ -67,9 +68,12 @@ class LLM(Component):
     streams = True
 
     def invoke(self, run: Invocation) -> dict[str, Any]:
+        return self.answer(run, self.messages(run))
+
+    def answer(self, run: Invocation, messages: list[ChatMessage]) -> dict[str, Any]:
+        """The outputs of one call with ``messages``: structured, streamed to a Message, or written."""
         params = self._params()
         model = run.services.chat_model(params.llm_id)
-        messages = self.messages(run)
         schema = params.structured_schema()
         if schema is not None:
             return self._structured(model, messages, schema, run)
@@ -83,15 +87,23 @@ class LLM(Component):
 
     def messages(self, run: Invocation) -> list[ChatMessage]:
         """The system prompt, the conversation so far, then the prompt templates rendered."""
+        messages = self.preamble(run, cite=self._params().cite)
+        for prompt in self._params().prompts or [{"role": "user", "content": "{sys.query}"}]:
+            role: Role = "assistant" if prompt.get("role") == "assistant" else "user"
+            messages.append(ChatMessage(role, run.render(str(prompt.get("content", "")))))
+        return messages
+
+    def preamble(self, run: Invocation, *, cite: bool) -> list[ChatMessage]:
+        """The system prompt (with the citation guidelines when ``cite`` and the run has chunks to
+        cite) and the conversation so far."""
         params = self._params()
         messages: list[ChatMessage] = []
         system = run.render(params.sys_prompt).strip()
+        if cite and run.state.references.get("chunks"):
+            system = f"{system}\n\n{CITATION_GUIDELINES}".strip()
         if system:
             messages.append(ChatMessage("system", system))
         messages.extend(run.history(params.message_history_window_size))
-        for prompt in params.prompts or [{"role": "user", "content": "{sys.query}"}]:
-            role: Role = "assistant" if prompt.get("role") == "assistant" else "user"
-            messages.append(ChatMessage(role, run.render(str(prompt.get("content", "")))))
         return messages
 
     def _with_retries(self, call: Any) -> Any:
@@ -110,22 +122,32 @@ class LLM(Component):
         self, model: ChatModel, messages: list[ChatMessage], schema: dict[str, Any], run: Invocation
     ) -> dict[str, Any]:
         params = self._params()
-        instruction = "Answer with one JSON object that matches this JSON schema, and nothing else:\n" + json.dumps(
-            schema, ensure_ascii=False
-        )
-        asked = [*messages, ChatMessage("user", instruction)]
+        asked = [*messages, ChatMessage("user", structured_instruction(schema))]
         problem = ""
         for _ in range(params.max_retries + 1):
             text = self._with_retries(lambda: answer_text(stream_text(model, asked, params.options(), run)))
-            try:
-                value = json.loads(_FENCE.sub("", text.strip()))
-            except ValueError as error:
-                problem = f"the model's answer is not JSON ({error})"
-                continue
-            if isinstance(value, dict):
+            value, problem = parse_object(text)
+            if value is not None:
                 return {"content": text, "structured": value}
-            problem = "the model's answer is not a JSON object"
         raise ProviderError(f"Structured output failed: {problem}")
+
+
+def structured_instruction(schema: dict[str, Any]) -> str:
+    """What asks a model for structured output."""
+    return "Answer with one JSON object that matches this JSON schema, and nothing else:\n" + json.dumps(
+        schema, ensure_ascii=False
+    )
+
+
+def parse_object(text: str) -> tuple[dict[str, Any] | None, str]:
+    """The JSON object a model answered (code fences allowed), or ``None`` and why not."""
+    try:
+        value = json.loads(_FENCE.sub("", text.strip()))
+    except ValueError as error:
+        return None, f"the model's answer is not JSON ({error})"
+    if isinstance(value, dict):
+        return value, ""
+    return None, "the model's answer is not a JSON object"
 
 
 def stream_text(

@@ -39,6 +39,7 @@ class ComponentRegistry:
 
 def builtin_components() -> ComponentRegistry:
     """A registry holding every component ragloom ships."""
+    from ragloom.agents.components.agent import Agent
     from ragloom.agents.components.begin import Begin
     from ragloom.agents.components.categorize import Categorize
     from ragloom.agents.components.data_operations import DataOperations
@@ -48,8 +49,10 @@ def builtin_components() -> ComponentRegistry:
     from ragloom.agents.components.llm import LLM
     from ragloom.agents.components.loop import ExitLoop, Loop, LoopItem
     from ragloom.agents.components.message import Message
+    from ragloom.agents.components.retrieval import Retrieval
     from ragloom.agents.components.string_transform import StringTransform
     from ragloom.agents.components.switch import Switch
+    from ragloom.agents.components.tools import TOOL_COMPONENTS
     from ragloom.agents.components.variable_aggregator import VariableAggregator
     from ragloom.agents.components.variable_assigner import VariableAssigner
 
@@ -58,6 +61,8 @@ def builtin_components() -> ComponentRegistry:
         Begin,
         Message,
         LLM,
+        Agent,
+        Retrieval,
         Categorize,
         Switch,
         UserFillUp,
@@ -71,6 +76,7 @@ def builtin_components() -> ComponentRegistry:
         DataOperations,
         ListOperations,
         StringTransform,
+        *TOOL_COMPONENTS,
     ):
         registry.register(component)
     return registry

@@ -1,6 +1,23 @@
 """Chat models: the protocol, the local llama.cpp model and remote providers."""
 
-from ragloom.providers.chat.protocol import ChatMessage, ChatModel, Delta, GenerationOptions, Usage
+from ragloom.providers.chat.protocol import (
+    ChatMessage,
+    ChatModel,
+    Delta,
+    GenerationOptions,
+    ToolCall,
+    ToolChoice,
+    Usage,
+)
 from ragloom.providers.chat.registry import ChatModels
 
-__all__ = ["ChatMessage", "ChatModel", "ChatModels", "Delta", "GenerationOptions", "Usage"]
+__all__ = [
+    "ChatMessage",
+    "ChatModel",
+    "ChatModels",
+    "Delta",
+    "GenerationOptions",
+    "ToolCall",
+    "ToolChoice",
+    "Usage",
+]

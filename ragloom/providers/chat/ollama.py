@@ -1,15 +1,22 @@
-"""Chat models through Ollama's native ``/api/chat`` (newline-delimited JSON stream)."""
+"""Chat models through Ollama's native ``/api/chat`` (newline-delimited JSON stream).
+
+Ollama takes OpenAI-style ``tools`` and answers with ``message.tool_calls`` whose arguments are
+objects (and whose ids may be missing); it has no ``tool_choice``: with tools it always decides
+by itself, so a request naming a function or ``required`` is refused rather than answered
+differently, and ``none`` sends no tools.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ragloom.errors import ProviderError
 from ragloom.providers.address_guard import AddressPolicy
-from ragloom.providers.chat.protocol import ChatMessage, Delta, GenerationOptions, Usage
+from ragloom.providers.chat.protocol import ChatMessage, Delta, GenerationOptions, ToolChoice, Usage
 from ragloom.providers.chat.reasoning import ReasoningSplitter
+from ragloom.providers.chat.tool_calls import ToolCallAssembler
 from ragloom.providers.http import provider_client, remote_failure, stream_lines
 from ragloom.settings import RemoteModel
 
@@ -35,16 +42,30 @@ class OllamaChat:
         self._url = f"{base}/api/chat"
         self._client = provider_client(settings, guard)
 
-    def stream(self, messages: Sequence[ChatMessage], options: GenerationOptions) -> Iterator[Delta]:
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        options: GenerationOptions,
+        *,
+        tools: Sequence[Mapping[str, Any]] = (),
+        tool_choice: ToolChoice | None = None,
+    ) -> Iterator[Delta]:
+        what = f"Chat model {self.model_id}"
         sampling = {OPTION_NAMES[key]: value for key, value in options.as_payload().items()}
         payload: dict[str, Any] = {
             "model": self._settings.name,
-            "messages": [{"role": message.role, "content": message.content} for message in messages],
+            "messages": [_message(message) for message in messages],
             "stream": True,
             "options": {"num_ctx": self.context_window, **sampling},
         }
-        what = f"Chat model {self.model_id}"
+        if tools and tool_choice != "none":
+            if tool_choice not in (None, "auto"):
+                raise ProviderError(
+                    f"{what} (Ollama) cannot be told which tool to call; it only chooses by itself (tool_choice auto)"
+                )
+            payload["tools"] = [dict(tool) for tool in tools]
         splitter = ReasoningSplitter()
+        calls = ToolCallAssembler()
         for line in stream_lines(self._client, self._url, payload, what=what, retries=self._settings.max_retries):
             if not line.strip():
                 continue
@@ -65,8 +86,11 @@ class OllamaChat:
             content = message.get("content")
             if isinstance(content, str) and content:
                 yield from splitter.feed(content)
+            calls.feed(message.get("tool_calls"))
             if event.get("done"):
                 yield from splitter.finish()
+                if calls.calls():
+                    yield Delta(tool_calls=calls.calls())
                 prompt, completion = event.get("prompt_eval_count"), event.get("eval_count")
                 if isinstance(prompt, int) and isinstance(completion, int):
                     yield Delta(usage=Usage(prompt, completion))
@@ -75,3 +99,19 @@ class OllamaChat:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _message(message: ChatMessage) -> dict[str, Any]:
+    """A message as Ollama's ``/api/chat`` reads it: tool-call arguments as objects, a tool result
+    naming its function."""
+    if message.role == "tool":
+        return {"role": "tool", "content": message.content, "tool_name": message.name}
+    if message.role == "assistant" and message.tool_calls:
+        return {
+            "role": "assistant",
+            "content": message.content,
+            "tool_calls": [
+                {"function": {"name": call.name, "arguments": call.arguments_object()}} for call in message.tool_calls
+            ],
+        }
+    return {"role": message.role, "content": message.content}

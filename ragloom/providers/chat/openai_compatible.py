@@ -3,19 +3,22 @@
 OpenAI, DeepSeek, Qwen/DashScope, Zhipu, SiliconFlow, Moonshot, vLLM, LM Studio,
 Xinference and llama.cpp's server all speak it. Reasoning arrives either in a
 ``reasoning_content`` (or ``reasoning``) field of the delta or inline as ``<think>`` text;
-both end up in :attr:`Delta.reasoning`.
+both end up in :attr:`Delta.reasoning`. With ``tools`` the request carries ``tools`` and
+``tool_choice``; the ``tool_calls`` pieces of the stream are assembled by index and handed
+over whole, after the reply's text.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ragloom.errors import ProviderError
 from ragloom.providers.address_guard import AddressPolicy
-from ragloom.providers.chat.protocol import ChatMessage, Delta, GenerationOptions, Usage
+from ragloom.providers.chat.protocol import ChatMessage, Delta, GenerationOptions, ToolChoice, Usage
 from ragloom.providers.chat.reasoning import ReasoningSplitter
+from ragloom.providers.chat.tool_calls import ToolCallAssembler, openai_messages, tool_payload
 from ragloom.providers.http import provider_client, remote_failure, stream_lines
 from ragloom.settings import RemoteModel
 
@@ -31,16 +34,25 @@ class OpenAICompatibleChat:
         self._url = f"{settings.base_url.rstrip('/')}/chat/completions"
         self._client = provider_client(settings, guard, {"Accept": "text/event-stream"})
 
-    def stream(self, messages: Sequence[ChatMessage], options: GenerationOptions) -> Iterator[Delta]:
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        options: GenerationOptions,
+        *,
+        tools: Sequence[Mapping[str, Any]] = (),
+        tool_choice: ToolChoice | None = None,
+    ) -> Iterator[Delta]:
         payload: dict[str, Any] = {
             "model": self._settings.name,
-            "messages": [{"role": message.role, "content": message.content} for message in messages],
+            "messages": openai_messages(messages),
             "stream": True,
             "stream_options": {"include_usage": True},
             **options.as_payload(),
+            **tool_payload(tools, tool_choice),
         }
         what = f"Chat model {self.model_id}"
         splitter = ReasoningSplitter()
+        calls = ToolCallAssembler()
         usage: Usage | None = None
         finished = False  # a stream cut short without an error (no chunked framing) must not pass as whole
         for line in stream_lines(self._client, self._url, payload, what=what, retries=self._settings.max_retries):
@@ -61,9 +73,12 @@ class OpenAICompatibleChat:
                 content = delta.get("content")
                 if isinstance(content, str) and content:
                     yield from splitter.feed(content)
+                calls.feed(delta.get("tool_calls"))
         if not finished:
             raise ProviderError(f"{what} ended its answer without saying it was done")
         yield from splitter.finish()
+        if calls.calls():
+            yield Delta(tool_calls=calls.calls())
         if usage is not None:
             yield Delta(usage=usage)
 

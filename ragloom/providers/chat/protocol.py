@@ -1,20 +1,74 @@
-"""The chat-model role: messages in, a stream of text fragments out."""
+"""The chat-model role: messages in, a stream of text fragments (and tool calls) out.
+
+Tool calling follows OpenAI's shape: a call passes ``tools`` (function definitions, each
+``{"type": "function", "function": {"name", "description", "parameters"}}``) and a
+``tool_choice`` (``"auto"``, ``"none"``, ``"required"`` or ``{"type": "function",
+"function": {"name": …}}``); the model answers with text, with :class:`ToolCall` values, or
+both. The caller runs the calls and sends their results back as ``tool`` messages, each
+naming the call it answers (:attr:`ChatMessage.tool_call_id`), after the ``assistant``
+message that made them (:attr:`ChatMessage.tool_calls`).
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal, Protocol
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
+ToolChoice = str | Mapping[str, Any]
+"""``"auto"`` (the model decides), ``"none"``, ``"required"``, or ``{"type": "function",
+"function": {"name": …}}`` (that function, always)."""
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One function call a model asked for: the call's id, the function, its arguments as JSON text
+    (as the model wrote them: they may not parse)."""
+
+    id: str
+    name: str
+    arguments: str = "{}"
+
+    def as_openai(self) -> dict[str, Any]:
+        """The call as an ``assistant`` message lists it in OpenAI's API."""
+        return {"id": self.id, "type": "function", "function": {"name": self.name, "arguments": self.arguments}}
+
+    def arguments_object(self) -> dict[str, Any]:
+        """The arguments parsed (``{}`` when they are not a JSON object; for servers that want one)."""
+        try:
+            value = json.loads(self.arguments or "{}")
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
 
 
 @dataclass(frozen=True)
 class ChatMessage:
-    """One turn of a conversation."""
+    """One turn of a conversation.
+
+    An ``assistant`` message may carry the tool calls it made (its ``content`` then often
+    empty); a ``tool`` message carries one call's result as ``content``, the id of the call
+    (``tool_call_id``) and the function's name (``name``)."""
 
     role: Role
     content: str
+    tool_calls: tuple[ToolCall, ...] = field(default=())
+    tool_call_id: str = ""
+    name: str = ""
+
+    def as_openai(self) -> dict[str, Any]:
+        """The message in OpenAI's chat API."""
+        if self.role == "tool":
+            return {"role": "tool", "tool_call_id": self.tool_call_id, "content": self.content}
+        if self.role == "assistant" and self.tool_calls:
+            return {
+                "role": "assistant",
+                "content": self.content or None,
+                "tool_calls": [call.as_openai() for call in self.tool_calls],
+            }
+        return {"role": self.role, "content": self.content}
 
 
 @dataclass(frozen=True)
@@ -64,20 +118,26 @@ class Usage:
 
 @dataclass(frozen=True)
 class Delta:
-    """The next piece of a generation: answer text, reasoning text, or the final usage.
+    """The next piece of a generation: answer text, reasoning text, tool calls, or the final usage.
 
     Reasoning (``<think>…</think>`` or a provider's reasoning field) is never in
-    ``content``. ``usage`` is set only on the last delta, when the provider reports it.
+    ``content``. ``tool_calls`` are complete calls (a provider that streams them in pieces
+    assembles them first), all of a reply's calls in one delta after its text. ``usage`` is
+    set only on the last delta, when the provider reports it.
     """
 
     content: str = ""
     reasoning: str = ""
     usage: Usage | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 class ChatModel(Protocol):
     """A chat LLM. ``stream`` yields deltas as the model produces them.
 
+    With ``tools`` the model may answer with tool calls instead of (or besides) text; without
+    them a call is exactly a plain chat. A model that cannot honour the ``tool_choice`` asked for
+    raises :class:`~ragloom.errors.ProviderError` saying so, rather than answering without tools.
     A provider that cannot answer raises :class:`~ragloom.errors.ProviderError`, before the
     first delta when it never started and mid-stream when it broke off.
     """
@@ -92,6 +152,14 @@ class ChatModel(Protocol):
         """How many tokens prompt and answer may take together."""
         ...
 
-    def stream(self, messages: Sequence[ChatMessage], options: GenerationOptions) -> Iterator[Delta]:
-        """Generate the assistant's next message."""
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        options: GenerationOptions,
+        *,
+        tools: Sequence[Mapping[str, Any]] = (),
+        tool_choice: ToolChoice | None = None,
+    ) -> Iterator[Delta]:
+        """Generate the assistant's next message (``tool_choice`` defaults to ``"auto"`` when
+        ``tools`` are given)."""
         ...

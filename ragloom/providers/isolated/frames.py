@@ -5,11 +5,13 @@ A frame is a JSON object (its *header*) and an optional binary *payload*::
     uint32 header length | uint32 payload length | header, UTF-8 JSON | payload
 
 Every header has ``id`` (the request it answers, or the request it is) and ``kind``.
-Requests (server to model process): ``generate`` (``messages``, ``options``), ``embed``
-(``texts``, ``query``) and ``cancel`` (stop working on request ``id``). Replies: ``text``
-(a fragment of a generation), ``done`` (``usage``; the generation ended), ``vectors``
-(``shape``; the payload holds little-endian float32 rows) and ``error`` (``message``); the model
-process announces with ``ready`` (id 0) that it has finished loading its model.
+Requests (server to model process): ``generate`` (``messages``, ``options``, and optionally
+``tools`` and ``tool_choice`` in OpenAI's shapes), ``embed`` (``texts``, ``query``) and
+``cancel`` (stop working on request ``id``). Replies: ``text`` (a fragment of a generation),
+``tool_call`` (``call``: one whole call, ``{"id", "name", "arguments"}``, after the text),
+``done`` (``usage``; the generation ended), ``vectors`` (``shape``; the payload holds
+little-endian float32 rows) and ``error`` (``message``); the model process announces with
+``ready`` (id 0) that it has finished loading its model.
 """
 
 from __future__ import annotations

@@ -124,13 +124,23 @@ class ModelHost:
             self._reply(frame.id, "error", message=f"a {self._spec.kind} model cannot answer {frame.kind!r}")
 
     def _generate(self, frame: Frame) -> None:
+        from ragloom.providers.chat.protocol import ToolCall
+
         messages = frame.header["messages"]
         written: list[str] = []
+        tools = frame.header.get("tools")
+        extra = {"tools": tools, "tool_choice": frame.header.get("tool_choice")} if tools else {}
         for piece in self._model.generate(
-            messages, frame.header.get("options") or {}, lambda: self._is_cancelled(frame.id)
+            messages, frame.header.get("options") or {}, lambda: self._is_cancelled(frame.id), **extra
         ):
-            written.append(piece)
-            self._reply(frame.id, "text", text=piece)
+            if isinstance(piece, ToolCall):
+                written.append(piece.arguments)
+                self._reply(
+                    frame.id, "tool_call", call={"id": piece.id, "name": piece.name, "arguments": piece.arguments}
+                )
+            else:
+                written.append(piece)
+                self._reply(frame.id, "text", text=piece)
         usage = self._model.usage(messages, "".join(written))
         self._reply(
             frame.id, "done", usage={"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens}

@@ -61,6 +61,12 @@ class DatasetRepository:
         dataset = self._session.get(Dataset, dataset_id)
         return dataset if dataset is not None and dataset.tenant_id == tenant_id else None
 
+    def named(self, tenant_id: str, name: str) -> Dataset | None:
+        """The tenant's dataset called ``name`` (names are unique per tenant, ignoring case)."""
+        return self._session.scalar(
+            select(Dataset).where(Dataset.tenant_id == tenant_id, Dataset.name_key == name.lower()).limit(1)
+        )
+
     def owned_ids(self, tenant_id: str, dataset_ids: Collection[str]) -> set[str]:
         if not dataset_ids:
             return set()

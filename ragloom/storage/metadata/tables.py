@@ -314,6 +314,26 @@ class SearchApp(Base):
     update_time: Mapped[int] = mapped_column(BigInteger, index=True)
 
 
+class McpServer(Base):
+    """An MCP server a tenant registered for its agents' tools. ``headers`` may hold ``${name}``
+    placeholders filled from ``variables`` when connecting; ``variables.tools`` is the server's tool
+    list as it was when the server was saved (an Agent offers the ones its DSL selects)."""
+
+    __tablename__ = "mcp_server"
+    __table_args__ = (Index("uq_mcp_server_tenant_name", "tenant_id", "name", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str] = mapped_column(Text)
+    server_type: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text, default="")
+    variables: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    update_time: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
 class Memory(Base):
     """A memory: where an agent's conversations are kept, with the models that embed them and
     extract what is worth remembering. Its messages are records of the chunk index.

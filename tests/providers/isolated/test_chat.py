@@ -12,6 +12,7 @@ from ragloom.errors import ProviderError
 from ragloom.providers.chat.local_llama import SMOLLM2_ID, local_chat_available
 from ragloom.providers.chat.protocol import ChatMessage, Delta, GenerationOptions
 from ragloom.providers.isolated import IsolatedChat
+from tests.providers.weather import WEATHER
 
 pytestmark = [
     pytest.mark.slow,
@@ -66,3 +67,22 @@ def test_an_abandoned_answer_leaves_the_model_free(chat: IsolatedChat) -> None:
     next(stream)
     stream.close()  # the client went away
     assert "".join(delta.content for delta in answer(chat, max_tokens=4)).strip()
+
+
+def test_a_tool_choice_naming_a_function_comes_back_as_a_call_through_the_model_process(chat: IsolatedChat) -> None:
+    question = [ChatMessage("user", "What is the weather in Paris?")]
+    choice = {"type": "function", "function": {"name": "weather"}}
+    deltas = list(
+        chat.stream(question, GenerationOptions(temperature=0.0, max_tokens=48), tools=[WEATHER], tool_choice=choice)
+    )
+    calls = [call for delta in deltas for call in delta.tool_calls]
+    assert [call.name for call in calls] == ["weather"]
+    assert isinstance(calls[0].arguments_object().get("city"), str)  # the grammar holds the model to the schema
+    assert calls[0].id
+    assert deltas[-1].usage is not None
+
+
+def test_the_local_model_refuses_to_choose_tools_by_itself(chat: IsolatedChat) -> None:
+    with pytest.raises(ProviderError, match="cannot decide by itself whether to call a tool"):
+        list(chat.stream(QUESTION, GenerationOptions(), tools=[WEATHER]))
+    assert "".join(delta.content for delta in answer(chat)).strip()  # plain chat is unchanged

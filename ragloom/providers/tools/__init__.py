@@ -1,0 +1,1 @@
+"""What agents' tool components reach outside ragloom: HTTP, web search services, databases, a sandbox."""
