@@ -178,7 +178,7 @@ class AgentRunService:
         self,
         store: MetadataStore,
         components: ComponentRegistry,
-        environment: Callable[[Caller], AgentServices],
+        environment: Callable[[Caller, str, str], AgentServices],
     ) -> None:
         self._store = store
         self._components = components
@@ -220,7 +220,7 @@ class AgentRunService:
                 session.source,
                 canvas,
                 state,
-                self._environment(caller),
+                self._environment(caller, agent.id, session.id),
             )
 
     def session_lock(self, session_id: str) -> threading.Lock:

@@ -156,7 +156,7 @@ class Services:
             agent_runs=AgentRunService(
                 store,
                 components,
-                lambda caller: TenantAgentServices(
+                lambda caller, agent_id, session_id: TenantAgentServices(
                     caller,
                     chat_models,
                     model_defaults,
@@ -164,6 +164,9 @@ class Services:
                     retrieval=retrieval,
                     mcp_servers=mcp_servers,
                     toolbox=agent_tools.for_tenant(caller.tenant_id),
+                    memories=memories,
+                    agent_id=agent_id,
+                    session_id=session_id,
                 ),
             ),
             agent_tools=agent_tools,
