@@ -151,3 +151,35 @@ def test_a_user_fill_up_pauses_the_run_until_its_inputs_arrive(rag: Any) -> None
     assert answer(session, "the weather") == ""  # the run paused: no message yet
     resumed = answer(session, "", inputs={"city": {"type": "line", "value": "Chengdu"}})
     assert resumed == "Forecast for Chengdu: sunny."
+
+
+def test_an_agent_remembers_across_sessions(rag: Any, live_server: LiveServer, model_server: OpenAIStyleServer) -> None:
+    embedding = model_server.model("embedding")
+    added = requests.post(
+        f"{live_server.api_url}/tenant/providers",
+        json=embedding,
+        headers=live_server.headers(rag.user_key),
+        timeout=30,
+    ).json()
+    assert added["code"] == 0, added
+    memory = rag.create_memory(f"facts-{time.time_ns()}", ["raw"], f"{embedding['name']}@{embedding['factory']}", MODEL)
+    remembering = agent(
+        rag,
+        {
+            "begin": component("Begin", ["Message:ack"]),
+            "Message:ack": component("Message", content=["Noted."], memory_ids=[memory.id]),
+        },
+    )
+    recalling = agent(
+        rag,
+        {
+            "begin": component("Begin", ["Retrieval:mem"]),
+            "Retrieval:mem": component(
+                "Retrieval", ["Message:out"], retrieval_from="memory", memory_ids=[memory.id], similarity_threshold=0.0
+            ),
+            "Message:out": component("Message", content=["{Retrieval:mem@formalized_content}"]),
+        },
+    )
+    assert answer(remembering.create_session(), "My favourite colour is teal.") == "Noted."
+    recalled = answer(recalling.create_session(), "What is my favourite colour?")
+    assert "My favourite colour is teal." in recalled
