@@ -18,3 +18,10 @@ def http_date(epoch_ms: int | None) -> str | None:
         return None
     moment = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
     return format_datetime(moment, usegmt=True)
+
+
+def datetime_text(epoch_seconds: float | None) -> str | None:
+    """``epoch_seconds`` as ``"2026-01-04 19:56:42"`` (UTC), the form memory messages show; or ``None``."""
+    if epoch_seconds is None:
+        return None
+    return datetime.fromtimestamp(epoch_seconds, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")

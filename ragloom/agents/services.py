@@ -31,6 +31,17 @@ class DatasetSearch:
 
 
 @dataclass(frozen=True)
+class MemorySearch:
+    """A Retrieval component's search of memories, with RAGFlow's memory-search settings."""
+
+    memory_ids: list[str]
+    question: str
+    top_n: int = 8
+    similarity_threshold: float = 0.2
+    keywords_similarity_weight: float = 0.7
+
+
+@dataclass(frozen=True)
 class FoundChunks:
     """What a search found: chunks as answers cite them (``id``, ``content``, ``document_id``,
     ``document_name``, ``dataset_id``, …, best first) and hits per document (``doc_name``,
@@ -61,6 +72,16 @@ class AgentServices(Protocol):
         besides the server's own). A server that is not the tenant's is a
         :class:`~ragloom.errors.DataError`; one that cannot be reached a
         :class:`~ragloom.errors.ProviderError`."""
+        ...
+
+    def save_turn(self, memory_ids: list[str], user_input: str, agent_response: str, user_id: str) -> None:
+        """Save one turn (the question and the answer) in the tenant's memories, as ``POST /messages``
+        does, for the agent and session the run belongs to; a memory that is not the tenant's is a
+        :class:`~ragloom.errors.RagloomError`."""
+        ...
+
+    def search_memories(self, search: MemorySearch) -> list[str]:
+        """The contents of the tenant's memory messages that best answer ``search.question``, best first."""
         ...
 
     @property

@@ -26,6 +26,8 @@ from ragloom.api.routers import (
     enrichment,
     ingestion_logs,
     mcp_servers,
+    memories,
+    memory_messages,
     models,
     openai_compat,
     parsing,
@@ -100,6 +102,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         searches,
         searchbots,
         search_assist,
+        memories,
+        memory_messages,
     ):
         api.include_router(module.router)
     app.include_router(api)

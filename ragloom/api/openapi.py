@@ -55,6 +55,10 @@ TAGS = [
     {"name": "agents", "description": "Agents (canvas DSLs), their versions and sessions, and conversing with them."},
     {"name": "mcp", "description": "MCP servers whose tools a tenant's agents may call."},
     {
+        "name": "memories",
+        "description": "Memories of dialogue turns: add, search, list, enable or disable and forget messages.",
+    },
+    {
         "name": "search apps",
         "description": "Saved searches and their streamed answers, related questions, the search widget's routes.",
     },

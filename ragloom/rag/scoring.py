@@ -80,6 +80,13 @@ def score(query: QueryTerms, matches: Matches, vector_weight: float, rank_featur
     return Scores(hybrid(terms, vectors, vector_weight, rank_features), terms, vectors)
 
 
+def ranked(similarity: Floats, threshold: float) -> npt.NDArray[np.intp]:
+    """Positions of the candidates scoring at least ``threshold``, best first (ties keep their order)."""
+    kept = np.flatnonzero(similarity >= threshold)
+    order: npt.NDArray[np.intp] = kept[np.argsort(-similarity[kept], kind="stable")]
+    return order
+
+
 def word_count(query: QueryTerms) -> int:
     """How many words (not phrases) the query has."""
     return sum(1 for kind in query.kinds if kind is not TermKind.PHRASE)

@@ -1,15 +1,17 @@
 """What the canvas runtime may use on behalf of one tenant: its chat models (its default for ``""``),
-its datasets (through the retrieval service of ``POST /retrieval``), its MCP servers, and the toolbox
-its tool components reach the outside through."""
+its datasets (through the retrieval service of ``POST /retrieval``), its memories, its MCP servers,
+and the toolbox its tool components reach the outside through."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from ragloom.agents.services import DatasetSearch, FoundChunks
+from ragloom.agents.services import DatasetSearch, FoundChunks, MemorySearch
 from ragloom.agents.toolbox import Toolbox
 from ragloom.errors import DataError
+from ragloom.memory.memories import MemoryService
+from ragloom.memory.search import MessageQuery
 from ragloom.providers.chat import ChatModel, ChatModels
 from ragloom.services.answers import reference_chunk
 from ragloom.services.mcp_servers import McpServerService
@@ -32,6 +34,9 @@ class TenantAgentServices:
         retrieval: RetrievalService,
         mcp_servers: McpServerService,
         toolbox: Toolbox,
+        memories: MemoryService,
+        agent_id: str = "",
+        session_id: str = "",
     ) -> None:
         self._caller = caller
         self._chat_models = chat_models
@@ -40,6 +45,9 @@ class TenantAgentServices:
         self._retrieval = retrieval
         self._mcp_servers = mcp_servers
         self._toolbox = toolbox
+        self._memories = memories
+        self._agent_id = agent_id
+        self._session_id = session_id
 
     @property
     def tenant_id(self) -> str:
@@ -86,3 +94,18 @@ class TenantAgentServices:
     @property
     def toolbox(self) -> Toolbox:
         return self._toolbox
+
+    def save_turn(self, memory_ids: list[str], user_input: str, agent_response: str, user_id: str) -> None:
+        self._memories.save_turn(
+            self._caller, memory_ids, user_input, agent_response, self._agent_id, self._session_id, user_id
+        )
+
+    def search_memories(self, search: MemorySearch) -> list[str]:
+        query = MessageQuery(
+            question=search.question,
+            memory_ids=list(search.memory_ids),
+            similarity_threshold=search.similarity_threshold,
+            keywords_similarity_weight=search.keywords_similarity_weight,
+            top_n=search.top_n,
+        )
+        return [found.record.content for found in self._memories.search(self._caller, query)]

@@ -178,7 +178,7 @@ class AgentRunService:
         self,
         store: MetadataStore,
         components: ComponentRegistry,
-        environment: Callable[[Caller], AgentServices],
+        environment: Callable[[Caller, str, str], AgentServices],
     ) -> None:
         self._store = store
         self._components = components
@@ -189,7 +189,9 @@ class AgentRunService:
     def prepare(self, caller: Caller, request: AgentRunRequest) -> AgentRun:
         if not request.agent_id:
             raise ArgumentError("`agent_id` is required.")
-        with self._store.writing() as tx:
+        # A session named by the request is only read; opening one is the only write here.
+        transaction = self._store.reading if request.session_id else self._store.writing
+        with transaction() as tx:
             agent = tx.agents.get(request.agent_id)
             if agent is None or agent.tenant_id != caller.tenant_id:
                 if request.session_id and agent is not None:
@@ -218,7 +220,7 @@ class AgentRunService:
                 session.source,
                 canvas,
                 state,
-                self._environment(caller),
+                self._environment(caller, agent.id, session.id),
             )
 
     def session_lock(self, session_id: str) -> threading.Lock:

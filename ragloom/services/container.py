@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ragloom.agents import ComponentRegistry, builtin_components
+from ragloom.memory import MemoryService, MessageService
 from ragloom.nlp import TextAnalyzer
 from ragloom.providers.catalog import ModelCatalog
 from ragloom.providers.chat import ChatModels
@@ -82,6 +83,7 @@ class Services:
     search_apps: SearchAppService
     related_questions: RelatedQuestionService
     mcp_servers: McpServerService
+    memories: MemoryService
 
     @classmethod
     def build(cls, settings: Settings, *, isolate_models: bool | None = None) -> Services:
@@ -125,6 +127,7 @@ class Services:
         search_apps = SearchAppService(store, models, completions)
         mcp_servers = McpServerService(store, McpClient(models.tenant_addresses), models.tenant_addresses)
         agent_tools = AgentTools(settings.agents)
+        memories = MemoryService(store, index, models, MessageService(store, index, embeddings, analyzer))
         return cls(
             settings=settings,
             store=store,
@@ -153,7 +156,7 @@ class Services:
             agent_runs=AgentRunService(
                 store,
                 components,
-                lambda caller: TenantAgentServices(
+                lambda caller, agent_id, session_id: TenantAgentServices(
                     caller,
                     chat_models,
                     model_defaults,
@@ -161,6 +164,9 @@ class Services:
                     retrieval=retrieval,
                     mcp_servers=mcp_servers,
                     toolbox=agent_tools.for_tenant(caller.tenant_id),
+                    memories=memories,
+                    agent_id=agent_id,
+                    session_id=session_id,
                 ),
             ),
             agent_tools=agent_tools,
@@ -174,6 +180,7 @@ class Services:
                 assistant, models, chat_models, search_apps, max_question_length=question_limit
             ),
             mcp_servers=mcp_servers,
+            memories=memories,
         )
 
     def sweep(self) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ragloom.clock import now_ms
 from ragloom.errors import DataError
 from ragloom.ids import new_id
-from ragloom.services.task_ledger import append_log
+from ragloom.services.task_ledger import TaskKind, append_log
 from ragloom.services.tenants import Caller
 from ragloom.storage.index import ChunkIndex
 from ragloom.storage.metadata import MetadataStore, Transaction
@@ -107,7 +107,7 @@ class ParsingService:
                     document_id=document.id,
                     dataset_id=document.dataset_id,
                     tenant_id=document.tenant_id,
-                    kind="parse",
+                    kind=TaskKind.PARSE.value,
                     status="queued",
                     attempts=0,
                     create_time=now,

@@ -224,8 +224,7 @@ class RetrievalService:
         timings["search"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
-        kept = np.flatnonzero(ranked.similarity >= query.similarity_threshold)
-        order = kept[np.argsort(-ranked.similarity[kept], kind="stable")]
+        order = scoring.ranked(ranked.similarity, query.similarity_threshold)
         page = order[(query.page - 1) * query.page_size : query.page * query.page_size] if query.page > 0 else order[:0]
         records = self._records([ranked.keys[i] for i in page])
         marked = self._queries.highlight_terms(query.question) if query.highlight else set()

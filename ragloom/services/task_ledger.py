@@ -1,5 +1,10 @@
 """The task ledger: every change of a task's state, together with its document's.
 
+Tasks are of two kinds (:class:`TaskKind`): parsing a document, whose progress and log are
+the document's, and extracting memories from a raw message of a memory, whose progress and
+log are kept on the task itself (the memory's message listing shows them). Everything below
+holds for both; "the document" of a memory task is the task.
+
 A worker only writes to a document while it holds the document's task: each write
 happens in one metadata transaction that first checks the task is still ``running`` and
 leased to that worker. So a task the user stopped, or one taken back from a worker that
@@ -24,11 +29,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ragloom.clock import now_ms
+from ragloom.ids import new_id
 from ragloom.settings import WorkerSettings
 from ragloom.storage.metadata import MetadataStore, Transaction
 from ragloom.storage.metadata.tables import Document, Task
 
 MAX_PROGRESS_LOG = 64 * 1024
+
+
+class TaskKind(StrEnum):
+    """What a task does; the workers run each kind with a handler of its own."""
+
+    PARSE = "parse"  # parse, chunk, embed and index a document
+    MEMORY_EXTRACTION = "memory"  # ask a memory's chat model what one raw message teaches
 
 
 class Standing(StrEnum):
@@ -67,22 +80,54 @@ class TakeBack(StrEnum):
 
 @dataclass(frozen=True)
 class ClaimedTask:
-    """A task a worker now holds."""
+    """A task a worker now holds. A memory task has no ``document_id``: its ``dataset_id`` is the
+    memory's id and ``message_id`` the raw message it extracts from."""
 
     id: str
     document_id: str
     dataset_id: str
     tenant_id: str
     attempt: int
+    kind: TaskKind = TaskKind.PARSE
+    message_id: int = 0
 
 
 @dataclass(frozen=True)
 class Abandoned:
-    """A cancelled task whose worker vanished: its document's chunks must still be removed."""
+    """A cancelled task whose worker vanished: what it wrote must still be removed."""
 
     task_id: str
     document_id: str
     dataset_id: str
+    kind: TaskKind = TaskKind.PARSE
+    message_id: int = 0
+
+
+def extraction_task(memory_id: str, tenant_id: str, message_id: int) -> Task:
+    """A queued memory-extraction task for one raw message (add it in the transaction that
+    checks the memory still exists)."""
+    now = now_ms()
+    return Task(
+        id=new_id(),
+        document_id=None,
+        memory_id=memory_id,
+        message_id=message_id,
+        dataset_id=memory_id,
+        tenant_id=tenant_id,
+        kind=TaskKind.MEMORY_EXTRACTION.value,
+        status="queued",
+        attempts=0,
+        crashes=0,
+        error="",
+        progress=0.0,
+        progress_msg=log_line("Task is queued."),
+        create_time=now,
+        update_time=now,
+    )
+
+
+def _kind(task: Task) -> TaskKind:
+    return TaskKind(task.kind) if task.kind in TaskKind._value2member_map_ else TaskKind.PARSE
 
 
 @dataclass(frozen=True)
@@ -99,11 +144,19 @@ def log_line(message: str) -> str:
     return f"{time.strftime('%H:%M:%S', time.gmtime())} {message}"
 
 
-def append_log(document: Document, message: str) -> None:
+def append_log(document: Document | Task, message: str) -> None:
+    """Add a line to the progress log of a document (or of a memory task)."""
     if not message:
         return
     log = f"{document.progress_msg}\n{log_line(message)}" if document.progress_msg else log_line(message)
     document.progress_msg = log[-MAX_PROGRESS_LOG:]
+
+
+def _progress_of(tx: Transaction, task: Task) -> Document | Task | None:
+    """Where a task's progress and log are kept: its document's, or a memory task's own."""
+    if _kind(task) is TaskKind.MEMORY_EXTRACTION:
+        return task
+    return tx.documents.get(task.document_id) if task.document_id else None
 
 
 class TaskLedger:
@@ -126,14 +179,23 @@ class TaskLedger:
             task.attempts += 1
             task.begin_time = task.begin_time or now
             task.update_time = now
-            document = tx.documents.get(task.document_id)
-            if document is not None:
-                document.process_begin_at = document.process_begin_at or now
+            holder = _progress_of(tx, task)
+            if isinstance(holder, Document):
+                holder.process_begin_at = holder.process_begin_at or now
+            if holder is not None:
                 message = (
                     "Task has been received." if task.attempts == 1 else f"Task resumed (attempt {task.attempts})."
                 )
-                append_log(document, message)
-            return ClaimedTask(task.id, task.document_id, task.dataset_id, task.tenant_id, task.attempts)
+                append_log(holder, message)
+            return ClaimedTask(
+                task.id,
+                task.document_id or "",
+                task.dataset_id,
+                task.tenant_id,
+                task.attempts,
+                _kind(task),
+                task.message_id or 0,
+            )
 
     def _standing(self, tx: Transaction, task_id: str, worker: str) -> tuple[Standing, Task | None]:
         task = tx.tasks.get(task_id)
@@ -166,11 +228,11 @@ class TaskLedger:
                 return standing
             now = now_ms()
             task.lease_expires_at = now + self._lease_ms
-            document = tx.documents.get(task.document_id)
-            if document is not None:
-                document.progress = max(document.progress, min(progress, 0.99))
-                append_log(document, message)
-                document.update_time = now
+            holder = _progress_of(tx, task)
+            if holder is not None:
+                holder.progress = max(holder.progress, min(progress, 0.99))
+                append_log(holder, message)
+                holder.update_time = now
             return standing
 
     def complete(self, task_id: str, worker: str, chunk_count: int, token_count: int, message: str) -> Standing:
@@ -181,8 +243,11 @@ class TaskLedger:
                 return standing
             now = now_ms()
             task.status, task.end_time, task.update_time = "done", now, now
-            document = tx.documents.get(task.document_id)
-            if document is not None:
+            document = _progress_of(tx, task)
+            if isinstance(document, Task):
+                document.progress = 1.0
+                append_log(document, message)
+            elif document is not None:
                 document.run, document.progress = "3", 1.0
                 document.chunk_count, document.token_count = chunk_count, token_count
                 document.process_duration = round((now - (document.process_begin_at or now)) / 1000, 3)
@@ -202,8 +267,11 @@ class TaskLedger:
     def _fail(self, tx: Transaction, task: Task, reason: str) -> None:
         now = now_ms()
         task.status, task.error, task.end_time, task.update_time = "failed", reason, now, now
-        document = tx.documents.get(task.document_id)
-        if document is not None:
+        document = _progress_of(tx, task)
+        if isinstance(document, Task):
+            document.progress = -1.0
+            append_log(document, f"[ERROR] {reason}")
+        elif document is not None:
             document.run, document.progress = "4", -1.0
             document.chunk_count = document.token_count = 0
             document.process_duration = round((now - (document.process_begin_at or now)) / 1000, 3)
@@ -263,7 +331,9 @@ class TaskLedger:
         with self._store.writing() as tx:
             for task in tx.tasks.leased_expired(expired_before):
                 if task.status == "cancelling":
-                    abandoned.append(Abandoned(task.id, task.document_id, task.dataset_id))
+                    abandoned.append(
+                        Abandoned(task.id, task.document_id or "", task.dataset_id, _kind(task), task.message_id or 0)
+                    )
                 else:
                     silence = f"no sign of life for {self._lease_ms / 1000:g} s"
                     self._take_back(tx, task, why, silence if why is TakeBack.WORKER_SILENT else "")
@@ -277,11 +347,11 @@ class TaskLedger:
             if task.crashes >= self._max_attempts:
                 reason = f"The worker stopped {task.crashes} times while processing this document"
                 self._fail(tx, task, f"{reason} (last time: {cause})." if cause else f"{reason}.")
-                return TakenBack(task.id, task.document_id, failed=True)
+                return TakenBack(task.id, task.document_id or "", failed=True)
             counted = f" ({task.crashes} of {self._max_attempts} allowed)"
         task.status, task.worker, task.lease_expires_at = "queued", None, None
         task.update_time = now_ms()
-        document = tx.documents.get(task.document_id)
-        if document is not None:
-            append_log(document, f"{why.explain(cause)}; it runs again{counted}.")
-        return TakenBack(task.id, task.document_id, failed=False)
+        holder = _progress_of(tx, task)
+        if holder is not None:
+            append_log(holder, f"{why.explain(cause)}; it runs again{counted}.")
+        return TakenBack(task.id, task.document_id or "", failed=False)

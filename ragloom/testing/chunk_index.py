@@ -16,56 +16,16 @@ import threading
 import numpy as np
 import pytest
 
-from ragloom.nlp import TextAnalyzer
-from ragloom.storage.index import Capability, ChunkIndex, ChunkRecord
+from ragloom.storage.index import Capability, ChunkIndex
+from ragloom.testing.index_messages import MessageConformance
+from ragloom.testing.index_records import ANALYZER, chunk, unit
 
-ANALYZER = TextAnalyzer()
-
-
-def chunk(
-    chunk_id: str,
-    content: str,
-    *,
-    dataset_id: str = "ds1",
-    document_id: str = "doc1",
-    order: int = 0,
-    vector: list[float] | None = None,
-    **fields: object,
-) -> ChunkRecord:
-    """A chunk with its terms analysed the way ingestion analyses them."""
-    record = ChunkRecord(
-        id=chunk_id,
-        dataset_id=dataset_id,
-        document_id=document_id,
-        document_name=f"{document_id}.txt",
-        content=content,
-        order=order,
-        content_terms=ANALYZER.joined(content),
-        content_fine_terms=ANALYZER.joined_fine(content),
-        token_count=len(content.split()),
-        vector=None if vector is None else np.asarray(vector, dtype=np.float32),
-    )
-    for name, value in fields.items():
-        setattr(record, name, value)
-    return record
+__all__ = ["ANALYZER", "ChunkIndexConformance", "chunk", "unit"]
 
 
-def unit(*values: float) -> list[float]:
-    array = np.asarray(values, dtype=np.float32)
-    return list(array / np.linalg.norm(array))
-
-
-class ChunkIndexConformance:
-    """The semantics stated in the :mod:`ragloom.storage.index.protocol` docstring, as tests."""
-
-    @pytest.fixture
-    def chunk_index(self) -> ChunkIndex:
-        raise NotImplementedError("a backend's test class provides an empty index")
-
-    @staticmethod
-    def require(index: ChunkIndex, capability: Capability) -> None:
-        if capability not in index.capabilities:
-            pytest.skip(f"backend does not declare {capability}")
+class ChunkIndexConformance(MessageConformance):
+    """The semantics stated in the :mod:`ragloom.storage.index.protocol` docstring, as tests
+    (those of memory messages in :class:`~ragloom.testing.index_messages.MessageConformance`)."""
 
     # ---- storage ---------------------------------------------------------------------------
 

@@ -15,22 +15,27 @@ import signal
 import socket
 
 from ragloom.ids import new_id
-from ragloom.ingest.pipeline import IngestPipeline
 from ragloom.lifetime import die_with_parent
 from ragloom.logs import configure_logging
 from ragloom.services.container import Services
 from ragloom.services.task_ledger import Abandoned
 from ragloom.settings import Settings
+from ragloom.workers.handlers import TaskHandlers, task_handlers
 from ragloom.workers.runner import TaskRunner
 from ragloom.workers.stop_signal import StopFlag, StopSignal
 
 log = logging.getLogger(__name__)
 
 
-def finish_abandoned(services: Services, abandoned: list[Abandoned]) -> None:
-    """Finish cancelled tasks whose worker vanished: remove their chunks, then close them."""
+def finish_abandoned(services: Services, abandoned: list[Abandoned], handlers: TaskHandlers | None = None) -> None:
+    """Finish cancelled tasks whose worker vanished: remove what they wrote, then close them."""
+    if not abandoned:
+        return
+    handlers = handlers if handlers is not None else task_handlers(services)
     for task in abandoned:
-        services.index.delete(task.dataset_id, document_ids=[task.document_id])
+        handler = handlers.get(task.kind)
+        if handler is not None:
+            handler.discard(task)
         services.ledger.acknowledge_cancel(task.task_id)
 
 
@@ -52,21 +57,21 @@ def run_worker(settings: Settings, stop: StopFlag, *, token: str = "", parent_pi
         die_with_parent(parent_pid)
     worker = worker_name(os.getpid(), token or new_id()[:8])
     services = Services.build(settings, isolate_models=False)  # this process is the isolation
-    pipeline = IngestPipeline(services.store, services.blobs, services.index, services.embeddings, services.analyzer)
-    runner = TaskRunner(
-        services.ledger, pipeline, services.index, worker, settings.workers.lease_seconds, stopping=stop.is_set
-    )
+    handlers = task_handlers(services)
+    runner = TaskRunner(services.ledger, handlers, worker, settings.workers.lease_seconds, stopping=stop.is_set)
     log.info("worker %s started", worker)
     try:
         while not stop.is_set():
             if parent_pid is not None and os.getppid() != parent_pid:
                 break
-            finish_abandoned(services, services.ledger.reap())
+            finish_abandoned(services, services.ledger.reap(), handlers)
             task = services.ledger.claim(worker)
             if task is None:
                 stop.wait(settings.workers.poll_interval_seconds)
                 continue
-            log.info("task %s (document %s) attempt %d", task.id, task.document_id, task.attempt)
+            log.info(
+                "%s task %s (%s) attempt %d", task.kind, task.id, task.document_id or task.dataset_id, task.attempt
+            )
             runner.run(task)
     finally:
         services.close()

@@ -1,4 +1,4 @@
-"""Running one claimed task: heartbeat, progress, cancellation, and its outcome."""
+"""Running one claimed task, of any kind: heartbeat, progress, cancellation, and its outcome."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from collections.abc import Callable
 
 from ragloom.errors import RagloomError
 from ragloom.ingest.context import IngestCancelledError, IngestContext
-from ragloom.ingest.pipeline import IngestPipeline
+from ragloom.services.task_handling import TaskHandlers
 from ragloom.services.task_ledger import ClaimedTask, Standing, TaskLedger
-from ragloom.storage.index import ChunkIndex
 
 log = logging.getLogger(__name__)
 
@@ -22,22 +21,21 @@ REPORT_INTERVAL_SECONDS = 1.0
 class TaskRunner:
     """Runs tasks for one worker; a background thread renews the lease and watches for a stop.
 
-    ``stopping`` says the worker itself is being stopped: the task is interrupted at its
-    next checkpoint and given back to the queue, not counted against its document.
+    ``handlers`` run each kind of task. ``stopping`` says the worker itself is being stopped:
+    the task is interrupted at its next checkpoint and given back to the queue, not counted
+    against its document.
     """
 
     def __init__(
         self,
         ledger: TaskLedger,
-        pipeline: IngestPipeline,
-        index: ChunkIndex,
+        handlers: TaskHandlers,
         worker: str,
         lease_seconds: float,
         stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         self._ledger = ledger
-        self._pipeline = pipeline
-        self._index = index
+        self._handlers = handlers
         self._worker = worker
         self._renew_every = max(lease_seconds / 4, CHECK_INTERVAL_SECONDS)
         self._stopping = stopping
@@ -77,12 +75,14 @@ class TaskRunner:
         watcher = threading.Thread(target=watch, name=f"lease-{task.id[:8]}", daemon=True)
         watcher.start()
         context = IngestContext(report, lambda: standing is not Standing.HELD or self._stopping())
-        started = time.perf_counter()
         try:
-            result = self._pipeline.run(task.document_id, context)
-            timings = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in result.seconds.items())
-            message = f"Task done ({time.perf_counter() - started:.2f}s: {timings})."
-            standing = self._ledger.complete(task.id, self._worker, result.chunk_count, result.token_count, message)
+            handler = self._handlers.get(task.kind)
+            if handler is None:
+                raise RagloomError(f"This worker cannot run tasks of kind {task.kind!r}.")
+            result = handler.run(task, context)
+            standing = self._ledger.complete(
+                task.id, self._worker, result.chunk_count, result.token_count, result.message
+            )
         except IngestCancelledError:
             if standing is Standing.HELD and self._stopping():
                 standing = self._ledger.release(task.id, self._worker)
@@ -90,7 +90,7 @@ class TaskRunner:
                 standing = self._ledger.heartbeat(task.id, self._worker)
         except RagloomError as error:
             standing = self._ledger.fail(task.id, self._worker, error.message)
-        except Exception as error:  # a document must never take the worker down
+        except Exception as error:  # a task must never take the worker down
             log.exception("task %s failed unexpectedly", task.id)
             standing = self._ledger.fail(task.id, self._worker, f"Unexpected error while processing: {error!r}")
         finally:
@@ -101,7 +101,8 @@ class TaskRunner:
 
     def _settle(self, task: ClaimedTask, standing: Standing) -> None:
         """After a stop: remove what this run wrote unless another worker now owns the task."""
-        if standing in (Standing.CANCELLED, Standing.GONE):
-            self._index.delete(task.dataset_id, document_ids=[task.document_id])
+        handler = self._handlers.get(task.kind)
+        if standing in (Standing.CANCELLED, Standing.GONE) and handler is not None:
+            handler.discard(task)
         if standing is Standing.CANCELLED:
             self._ledger.acknowledge_cancel(task.id)

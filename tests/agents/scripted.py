@@ -59,6 +59,15 @@ class ScriptedServices:
     tenant_id: str = "tenant-1"
     asked_for: list[str] = field(default_factory=list)
 
+    saved_turns: list[tuple[list[str], str, str, str]] = field(default_factory=list)
+    memory_contents: list[str] = field(default_factory=list)
+
+    def save_turn(self, memory_ids: list[str], user_input: str, agent_response: str, user_id: str) -> None:
+        self.saved_turns.append((memory_ids, user_input, agent_response, user_id))
+
+    def search_memories(self, search: object) -> list[str]:
+        return list(self.memory_contents)
+
     def chat_model(self, model_id: str) -> ScriptedChat:
         self.asked_for.append(model_id)
         if model_id == "down@Test":

@@ -237,3 +237,12 @@ def test_a_cancelled_run_stops() -> None:
     events, _ = run(ECHO, cancel=cancel)
     assert kinds(events) == ["workflow_started", "error"]
     assert events[-1].data["message"] == "The run was cancelled."
+
+
+def test_a_message_with_memory_ids_saves_the_turn_once_the_answer_is_complete() -> None:
+    document = llm_flow()
+    document["components"]["Message:1"]["obj"]["params"]["memory_ids"] = ["memory-1"]  # type: ignore[index]
+    services = ScriptedServices(ScriptedChat(["Teal is nice."]))
+    events, _ = run(document, "My favourite colour is teal.", services=services)
+    assert answer(events) == "Teal is nice. "
+    assert services.saved_turns == [(["memory-1"], "My favourite colour is teal.", "Teal is nice. ", "user-1")]

@@ -4,6 +4,7 @@ still get their bytes."""
 
 from __future__ import annotations
 
+import select
 import socket
 import time
 from pathlib import Path
@@ -26,12 +27,19 @@ def exchange(base_url: str, head: bytes, pieces: list[bytes] | None = None) -> b
         connection.sendall(head)
         try:
             for piece in pieces or []:
+                # Stop sending once the server has answered: data sent after it closes would make it
+                # reset the connection, and a reset can discard its answer before it is read.
+                if select.select([connection], [], [], 0)[0]:
+                    break
                 connection.sendall(piece)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server answered and closed before the rest was sent
         received = b""
-        while chunk := connection.recv(65536):
-            received += chunk
+        try:
+            while chunk := connection.recv(65536):
+                received += chunk
+        except ConnectionResetError:
+            pass  # what arrived before the reset is the answer
     return received
 
 

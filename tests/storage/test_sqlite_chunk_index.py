@@ -29,3 +29,29 @@ def test_two_handles_on_one_file_see_each_others_writes(tmp_path: Path) -> None:
     assert second.search_vector(["ds1"], np.asarray([0.0, 1.0], dtype=np.float32))[0].chunk_id == "b"
     first.close()
     second.close()
+
+
+def test_an_index_from_before_memories_is_upgraded_in_place(tmp_path: Path) -> None:
+    """A version-2 file (no message columns) gains them on open, keeping its chunks."""
+    import sqlite3
+
+    from ragloom.storage.index.sqlite_messages import MESSAGE_COLUMNS
+    from ragloom.testing.index_records import message
+
+    path = tmp_path / "index.sqlite"
+    index = SqliteChunkIndex(path)
+    index.upsert([chunk("a", "kept words")])
+    index.close()
+    old = sqlite3.connect(path)
+    old.execute("DROP INDEX chunk_kind")
+    for column in MESSAGE_COLUMNS:
+        old.execute(f"ALTER TABLE chunk DROP COLUMN {column}")
+    old.execute("PRAGMA user_version = 2")
+    old.commit()
+    old.close()
+
+    upgraded = SqliteChunkIndex(path)
+    assert [record.id for record in upgraded.page("ds1", "doc1")[0]] == ["a"]
+    assert upgraded.add_messages("m1", [message(1, "hello", size=5)], capacity=10).admitted
+    assert upgraded.message_stats("m1").count == 1
+    upgraded.close()

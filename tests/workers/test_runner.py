@@ -9,18 +9,17 @@ from collections.abc import Callable
 
 import pytest
 
-from ragloom.ingest.pipeline import IngestPipeline
 from ragloom.services.container import Services
 from ragloom.services.datasets import NewDataset
 from ragloom.services.documents import IncomingFile
 from ragloom.services.task_ledger import ClaimedTask, Standing
 from ragloom.services.tenants import Caller
+from ragloom.workers.handlers import task_handlers
 from ragloom.workers.runner import TaskRunner
 
 
 def make_runner(services: Services, worker: str = "w1", stopping: Callable[[], bool] = lambda: False) -> TaskRunner:
-    pipeline = IngestPipeline(services.store, services.blobs, services.index, services.embeddings, services.analyzer)
-    return TaskRunner(services.ledger, pipeline, services.index, worker, lease_seconds=30, stopping=stopping)
+    return TaskRunner(services.ledger, task_handlers(services), worker, lease_seconds=30, stopping=stopping)
 
 
 def upload(services: Services, caller: Caller, name: str, data: bytes, **dataset: object) -> tuple[str, str]:

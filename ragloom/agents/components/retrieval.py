@@ -12,7 +12,8 @@ cites as ``[ID:n]``; ``json`` holds them as objects. Nothing found: ``formalized
 ``empty_response``.
 
 ``use_kg`` adds nothing, as in RAGFlow for a dataset without a knowledge graph: ragloom builds
-none. Memories (``memory_ids``, ``retrieval_from: memory``) are not available yet and say so.
+none. With ``retrieval_from: memory`` (or ``memory_ids`` and no datasets) it searches the tenant's
+memories instead, and its output is their messages' contents, best first.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pydantic import Field
 
 from ragloom.agents.components.base import Component, ComponentParams, Invocation, ToolSpec
 from ragloom.agents.references import bare_reference
-from ragloom.agents.services import DatasetSearch
+from ragloom.agents.services import DatasetSearch, MemorySearch
 from ragloom.errors import DataError
 from ragloom.rag.prompts import KnowledgeChunk, format_knowledge
 
@@ -88,10 +89,11 @@ class Retrieval(Component):
     def search(self, run: Invocation, query: str) -> dict[str, Any]:
         """Search for ``query`` and add what was found to the run's reference."""
         params = self._params()
-        if params.memory_ids or params.retrieval_from == "memory":
-            raise DataError("Retrieval from memories is not available yet: ragloom has no memories.")
         if not query.strip():
             return {"formalized_content": params.empty_response, "json": []}
+        datasets_named = params.dataset_ids or params.kb_ids or params.kb_vars
+        if params.retrieval_from == "memory" or (params.memory_ids and not datasets_named):
+            return self._search_memories(run, query.strip())
         found = run.services.search_datasets(
             DatasetSearch(
                 datasets=self._datasets(run),
@@ -117,6 +119,23 @@ class Retrieval(Component):
             numbers,
         )
         return {"formalized_content": "\n".join(blocks), "json": found.chunks}
+
+    def _search_memories(self, run: Invocation, query: str) -> dict[str, Any]:
+        params = self._params()
+        if not params.memory_ids:
+            raise DataError("Retrieval from memory needs `memory_ids`.")
+        contents = run.services.search_memories(
+            MemorySearch(
+                memory_ids=[str(run.value(entry)) if "@" in entry else entry for entry in params.memory_ids],
+                question=query,
+                top_n=params.top_n,
+                similarity_threshold=params.similarity_threshold,
+                keywords_similarity_weight=params.keywords_similarity_weight,
+            )
+        )
+        if not contents:
+            return {"formalized_content": params.empty_response, "json": []}
+        return {"formalized_content": "\n".join(contents), "json": [{"content": content} for content in contents]}
 
     def _datasets(self, run: Invocation) -> list[str]:
         params = self._params()

@@ -23,7 +23,7 @@ def _answer(services: Services, caller: Caller, request: SearchDatasetRequest, d
         caller, query, meta_data_filter=request.meta_data_filter, search_id=request.search_id
     )
     response = success(Envelope.R, search_answer(result, with_highlight=query.highlight))
-    response.headers.update(server_timing(result))
+    response.headers.update(server_timing(result.timings))
     return response
 
 

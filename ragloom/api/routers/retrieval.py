@@ -11,7 +11,7 @@ from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import LooseBody
 from ragloom.api.routing import EnvelopeRoute
 from ragloom.api.schemas.retrieval import RetrievalRequest
-from ragloom.services.retrieval import Hit, Retrieval
+from ragloom.services.retrieval import Hit
 
 router = APIRouter(tags=["retrieval"], route_class=EnvelopeRoute)
 
@@ -46,9 +46,9 @@ def retrieval_hit(hit: Hit, *, with_highlight: bool) -> dict[str, Any]:
     return item
 
 
-def server_timing(result: Retrieval) -> dict[str, str]:
-    """The answer's ``Server-Timing`` header: each stage of the query in milliseconds."""
-    parts = [f"{stage};dur={seconds * 1000:.1f}" for stage, seconds in result.timings.items()]
+def server_timing(timings: dict[str, float]) -> dict[str, str]:
+    """The answer's ``Server-Timing`` header: each stage of the query (seconds) in milliseconds."""
+    parts = [f"{stage};dur={seconds * 1000:.1f}" for stage, seconds in timings.items()]
     return {"Server-Timing": ", ".join(parts)} if parts else {}
 
 
@@ -67,5 +67,5 @@ def retrieve(caller: CurrentCaller, services: ServicesDep, body: LooseBody[Retri
         "doc_aggs": doc_aggs,
     }
     response = success(Envelope.R, data)
-    response.headers.update(server_timing(result))
+    response.headers.update(server_timing(result.timings))
     return response

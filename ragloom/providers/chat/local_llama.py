@@ -47,6 +47,15 @@ def packaged_gguf() -> Path | None:
     return None
 
 
+def llama_settings(options: GenerationOptions) -> dict[str, Any]:
+    """``options`` as llama.cpp's ``create_chat_completion`` takes them: a ``json_schema``
+    becomes a ``response_format`` that constrains the output with a grammar."""
+    settings = options.as_payload()
+    if options.json_schema is not None:
+        settings["response_format"] = {"type": "json_object", "schema": dict(options.json_schema)}
+    return settings
+
+
 def llama_messages(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
     """``messages`` as the local model's chat template reads them: plain text turns. Its template
     knows no tool calls or ``tool`` role, so a call is written into the assistant's turn and a
@@ -195,7 +204,7 @@ class LocalLlamaChat:
         prompt = llama_messages(messages)
         pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
         cancelled = threading.Event()
-        request = _Request(prompt, options.as_payload(), tuple(tools), tool_choice)
+        request = _Request(prompt, llama_settings(options), tuple(tools), tool_choice)
         self._runner.submit(self._generate, request, pieces, cancelled)
         splitter = ReasoningSplitter()
         calls: list[ToolCall] = []

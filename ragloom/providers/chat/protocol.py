@@ -73,18 +73,24 @@ class ChatMessage:
 
 @dataclass(frozen=True)
 class GenerationOptions:
-    """Sampling settings; ``None`` leaves the model's own default."""
+    """Sampling settings; ``None`` leaves the model's own default.
+
+    ``json_schema`` asks for an answer that is JSON of that schema. The built-in model is held
+    to it (llama.cpp turns it into a grammar); remote models are not sent it (not every
+    OpenAI-compatible server takes a schema), so the prompt must ask for the JSON too.
+    """
 
     temperature: float | None = None
     top_p: float | None = None
     frequency_penalty: float | None = None
     presence_penalty: float | None = None
     max_tokens: int | None = None
+    json_schema: Mapping[str, Any] | None = None
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> GenerationOptions:
-        """The known keys of ``values`` (a chat's ``llm_setting``); others and nulls are ignored."""
-        known = {field.name for field in fields(cls)}
+        """The known sampling keys of ``values`` (a chat's ``llm_setting``); others and nulls are ignored."""
+        known = {field.name for field in fields(cls)} - {"json_schema"}
         return cls(**{key: value for key, value in values.items() if key in known and value is not None})
 
     def merged(self, overrides: GenerationOptions) -> GenerationOptions:
@@ -94,9 +100,11 @@ class GenerationOptions:
         return GenerationOptions(**{key: theirs[key] if theirs[key] is not None else mine[key] for key in mine})
 
     def as_payload(self) -> dict[str, Any]:
-        """The non-``None`` options, keyed as OpenAI's API names them."""
+        """The non-``None`` sampling options, keyed as OpenAI's API names them (not ``json_schema``)."""
         return {
-            field.name: getattr(self, field.name) for field in fields(self) if getattr(self, field.name) is not None
+            field.name: getattr(self, field.name)
+            for field in fields(self)
+            if getattr(self, field.name) is not None and field.name != "json_schema"
         }
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ragloom.errors import ProviderError
-from ragloom.providers.chat.local_llama import CONTEXT_WINDOW, check_tool_choice, llama_messages
+from ragloom.providers.chat.local_llama import CONTEXT_WINDOW, check_tool_choice, llama_messages, llama_settings
 from ragloom.providers.chat.protocol import ChatMessage, Delta, GenerationOptions, ToolCall, ToolChoice, Usage
 from ragloom.providers.chat.reasoning import ReasoningSplitter
 from ragloom.providers.isolated.spec import HostedKind, HostSpec
@@ -33,7 +33,7 @@ class IsolatedChat:
         request: dict[str, object] = {
             "kind": "generate",
             "messages": llama_messages(messages),
-            "options": options.as_payload(),
+            "options": llama_settings(options),
         }
         if tools:
             request.update(tools=[dict(tool) for tool in tools], tool_choice=tool_choice)

@@ -1,7 +1,30 @@
 """The chunk index: the protocol, its records and backends."""
 
 from ragloom.storage.index.protocol import Capability, ChunkIndex
-from ragloom.storage.index.records import ChunkRecord, DocumentStats, Matches, ScoredChunk
+from ragloom.storage.index.records import (
+    Admission,
+    ChunkRecord,
+    DocumentStats,
+    Matches,
+    MessageFields,
+    MessageFilter,
+    MessageStats,
+    RecordKind,
+    ScoredChunk,
+)
 from ragloom.storage.index.sqlite import SqliteChunkIndex
 
-__all__ = ["Capability", "ChunkIndex", "ChunkRecord", "DocumentStats", "Matches", "ScoredChunk", "SqliteChunkIndex"]
+__all__ = [
+    "Admission",
+    "Capability",
+    "ChunkIndex",
+    "ChunkRecord",
+    "DocumentStats",
+    "Matches",
+    "MessageFields",
+    "MessageFilter",
+    "MessageStats",
+    "RecordKind",
+    "ScoredChunk",
+    "SqliteChunkIndex",
+]

@@ -1,5 +1,9 @@
 """The chunk-index role: full-text and vector search over chunks, with filters.
 
+The index holds two kinds of record (:class:`RecordKind`): chunks of datasets' documents,
+and messages of memories (a record with :class:`MessageFields`, whose ``dataset_id`` is its
+memory's id). One engine serves both; every read of chunks ignores messages.
+
 Semantics every backend keeps (checked by ``ragloom.testing.chunk_index``):
 
 - Chunks are keyed by ``(dataset_id, id)``; ``upsert`` replaces a chunk with the same key.
@@ -18,6 +22,16 @@ Semantics every backend keeps (checked by ``ragloom.testing.chunk_index``):
   query terms each candidate contains, how common each term is) and never scores; the
   hybrid scoring lives in ``ragloom.rag`` so it is identical on every backend. A term may
   be a phrase of several space-separated terms, matched as adjacent terms.
+- Messages are never listed by ``page``, counted by ``document_stats`` or ``tag_counts``, nor
+  found by ``search_text``/``search_vector``, nor matched unless ``match`` asks for them
+  (``kind=RecordKind.MESSAGE``). ``get``, ``fetch``, ``set_available``, ``delete`` and
+  ``delete_datasets`` work on records of either kind by key.
+- A memory's messages have a total ``size`` that ``add_messages`` keeps within the capacity
+  it is given, atomically against concurrent writers (also in other processes): when the new
+  messages would not fit it evicts messages first-in first-out — forgotten ones first, oldest
+  ``forget_at`` first, then the oldest by ``valid_at`` (then by message id) — and it never
+  evicts the messages it is adding. Sizes are read from the stored records, so the accounting
+  needs no cache and survives restarts.
 """
 
 from __future__ import annotations
@@ -29,7 +43,16 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from ragloom.storage.index.records import ChunkRecord, DocumentStats, Matches, ScoredChunk
+from ragloom.storage.index.records import (
+    Admission,
+    ChunkRecord,
+    DocumentStats,
+    Matches,
+    MessageFilter,
+    MessageStats,
+    RecordKind,
+    ScoredChunk,
+)
 
 
 class Capability(StrEnum):
@@ -49,7 +72,7 @@ class ChunkIndex(Protocol):
         ...
 
     def upsert(self, chunks: Sequence[ChunkRecord]) -> None:
-        """Insert or replace chunks (all or none)."""
+        """Insert or replace records of either kind (all or none), with no capacity check."""
         ...
 
     def get(self, dataset_id: str, chunk_id: str, *, with_vector: bool = False) -> ChunkRecord | None:
@@ -142,8 +165,43 @@ class ChunkIndex(Protocol):
         *,
         document_ids: Collection[str] = (),
         top_k: int = 1024,
+        kind: RecordKind = RecordKind.CHUNK,
+        messages: MessageFilter | None = None,
     ) -> Matches:
-        """Candidates for a query among the available chunks of the datasets (see :class:`Matches`)."""
+        """Candidates for a query among the available records of one kind in the datasets (see
+        :class:`Matches`): chunks by default; with ``kind=RecordKind.MESSAGE`` the messages of
+        the memories ``dataset_ids`` that pass ``messages``."""
+        ...
+
+    # ---- messages of memories ----------------------------------------------------------------
+
+    def add_messages(self, memory_id: str, messages: Sequence[ChunkRecord], capacity: int) -> Admission:
+        """Store message records (``dataset_id`` == ``memory_id``, ``message`` set) in a memory
+        whose total size may not exceed ``capacity``: evict first-in first-out (see the module
+        docstring) until they fit, then insert, all in one atomic step. A record whose key exists
+        replaces it (its old size is freed). When the messages cannot fit even in an empty
+        memory nothing changes and ``admitted`` is false. With no messages, evicts until the
+        memory fits ``capacity`` (a capacity that shrank)."""
+        ...
+
+    def messages(
+        self,
+        memory_ids: Collection[str],
+        where: MessageFilter | None = None,
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> tuple[list[ChunkRecord], int]:
+        """The memories' messages that pass ``where`` (all without it), newest first (``valid_at``, then message id,
+        both descending), without vectors; and how many pass in all."""
+        ...
+
+    def forget_messages(self, memory_id: str, message_ids: Collection[int], at: float) -> int:
+        """Set ``forget_at`` of those messages not yet forgotten; returns how many changed."""
+        ...
+
+    def message_stats(self, memory_id: str) -> MessageStats:
+        """How many messages the memory holds and their total size."""
         ...
 
     def close(self) -> None:

@@ -1,22 +1,53 @@
-"""A chunk as every index stores it."""
+"""A record as every index stores it: a chunk of a document, or a message of a memory."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 
+class RecordKind(StrEnum):
+    """What a record of the index is; every read says which kind it wants (chunks by default)."""
+
+    CHUNK = "chunk"  # a piece of a dataset's document
+    MESSAGE = "message"  # a message of a memory: its ``dataset_id`` is the memory's id
+
+
+@dataclass
+class MessageFields:
+    """What a memory message carries besides its content.
+
+    ``message_id`` is unique within the memory (the record's ``id`` is its decimal form);
+    ``source_id`` is 0 for a raw message and the raw message's id for one extracted from it.
+    Times are epoch seconds; ``forget_at`` set means forgotten. ``size`` is what the message
+    counts against its memory's capacity (see :meth:`ChunkIndex.add_messages`).
+    """
+
+    message_id: int
+    message_type: str
+    source_id: int = 0
+    agent_id: str = ""
+    session_id: str = ""
+    user_id: str = ""
+    valid_at: float = 0.0
+    invalid_at: float | None = None
+    forget_at: float | None = None
+    size: int = 0
+
+
 @dataclass
 class ChunkRecord:
-    """One indexed chunk.
+    """One indexed record: a chunk, or a memory message when ``message`` is set.
 
     The ``*_terms`` fields hold the space-separated terms of :class:`~ragloom.nlp.TextAnalyzer`
     (RAGFlow's ``*_ltks``/``*_tks``); full-text search runs on them, never on raw text, so
     every backend matches the same way. ``parent_id`` is set on the child pieces of
-    parent-child chunking: children are searched but not listed.
+    parent-child chunking: children are searched but not listed. A message's ``available``
+    is its status (disabled messages are not searched).
     """
 
     id: str
@@ -43,6 +74,48 @@ class ChunkRecord:
     created_at: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
     vector: npt.NDArray[np.float32] | None = None
+    message: MessageFields | None = None
+
+    @property
+    def kind(self) -> RecordKind:
+        """A message when it carries message fields, else a chunk."""
+        return RecordKind.CHUNK if self.message is None else RecordKind.MESSAGE
+
+
+@dataclass(frozen=True)
+class MessageFilter:
+    """Which messages of the memories a read keeps; a field left at its default keeps all.
+
+    ``session_id`` matches exactly, ``session_contains`` as a substring (RAGFlow's search and
+    listing match sessions that way); ``forgotten`` and ``available`` keep only that state.
+    """
+
+    message_types: tuple[str, ...] = ()
+    agent_ids: tuple[str, ...] = ()
+    session_id: str | None = None
+    session_contains: str | None = None
+    user_id: str | None = None
+    source_ids: tuple[int, ...] = ()
+    forgotten: bool | None = None
+    available: bool | None = None
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What :meth:`ChunkIndex.add_messages` did: whether the messages went in, which messages
+    (by message id) were evicted to make room, and the memory's total size afterwards."""
+
+    admitted: bool
+    evicted: tuple[int, ...]
+    size: int
+
+
+@dataclass(frozen=True)
+class MessageStats:
+    """How many messages a memory holds and their total size."""
+
+    count: int
+    size: int
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
-"""An in-memory view of one dataset's chunks, for fast vector and term matching.
+"""An in-memory view of one dataset's records, for fast vector and term matching.
 
-Each process keeps, per dataset, the chunks' row ids, ids, documents, parents,
-availability and vectors as numpy arrays, plus a cache of term postings (which rows
+Each process keeps, per dataset (or memory), the records' row ids, ids, documents, parents,
+availability, kinds and vectors as numpy arrays, plus a cache of term postings (which rows
 contain a term, read from FTS5 once and reused). The view is kept in step with the
 database through two counters every write bumps in its own transaction: ``version``
 (any change) and ``rewrites`` (anything but adding new chunks). When only new chunks
@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from ragloom.storage.index.records import MessageFilter, RecordKind
+from ragloom.storage.index.snapshot_messages import COLUMNS, MessageColumns, message_mask
 
 POSTINGS_LIMIT = 20_000_000  # cached posting entries per dataset before the cache starts over
 
@@ -29,6 +33,17 @@ class Versions:
     rewrites: int
 
 
+def bump_versions(connection: sqlite3.Connection, dataset_ids: Collection[str], *, rewrite: bool = True) -> None:
+    """Record a change of the datasets (in the writing transaction); ``rewrite`` is false when
+    records were only added."""
+    step = int(rewrite)
+    connection.executemany(
+        "INSERT INTO dataset_version (dataset_id, version, rewrites) VALUES (?, 1, ?) "
+        "ON CONFLICT (dataset_id) DO UPDATE SET version = version + 1, rewrites = rewrites + ?",
+        [(dataset_id, step, step) for dataset_id in set(dataset_ids)],
+    )
+
+
 def read_versions(connection: sqlite3.Connection, dataset_id: str) -> Versions:
     row = connection.execute(
         "SELECT version, rewrites FROM dataset_version WHERE dataset_id = ?", (dataset_id,)
@@ -38,7 +53,7 @@ def read_versions(connection: sqlite3.Connection, dataset_id: str) -> Versions:
 
 @dataclass
 class DatasetSnapshot:
-    """One dataset's chunks as arrays, in row-id order."""
+    """One dataset's records as arrays, in row-id order; ``is_message`` marks memory messages."""
 
     versions: Versions
     rowids: npt.NDArray[np.int64]
@@ -48,6 +63,8 @@ class DatasetSnapshot:
     available: npt.NDArray[np.bool_]
     vectors: npt.NDArray[np.float32]
     has_vector: npt.NDArray[np.bool_]
+    is_message: npt.NDArray[np.bool_]
+    messages: MessageColumns | None = None  # set when the dataset holds messages (a memory)
     _postings: dict[str, npt.NDArray[np.int32]] = field(default_factory=dict)
     _posting_entries: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -70,17 +87,14 @@ class DatasetSnapshot:
         found: npt.NDArray[np.int32] = places[self.rowids[places] == rowids].astype(np.int32)
         return found
 
-    def postings(self, connection: sqlite3.Connection, term: str, expression: str) -> npt.NDArray[np.int32]:
-        """Rows containing ``term`` (an FTS5 ``expression`` for it), cached until the dataset changes."""
-        cached = self._postings.get(term)
-        if cached is not None:
-            return cached
-        row = connection.execute(
-            "SELECT group_concat(rowid) FROM chunk_fts WHERE chunk_fts MATCH ?", (expression,)
-        ).fetchone()
-        found = np.array(row[0].split(","), dtype=np.int64) if row and row[0] else np.zeros(0, dtype=np.int64)
-        found.sort()
-        positions = self.positions_of(found)
+    def cached_postings(self, term: str) -> npt.NDArray[np.int32] | None:
+        """Positions of the rows containing ``term``, if this snapshot has read them already."""
+        return self._postings.get(term)
+
+    def remember_postings(self, term: str, rowids: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
+        """Keep which of this snapshot's rows contain ``term`` (given the sorted row ids of every row
+        of the table containing it) until the dataset changes; returns their positions."""
+        positions = self.positions_of(rowids)
         with self._lock:
             if self._posting_entries + positions.size > POSTINGS_LIMIT:
                 self._postings.clear()
@@ -90,7 +104,33 @@ class DatasetSnapshot:
         return positions
 
 
-_SELECT = "SELECT rowid, id, document_id, parent_id, available, vector FROM chunk WHERE dataset_id = ?"
+def postings(
+    connection: sqlite3.Connection, snapshots: Sequence[DatasetSnapshot], term: str
+) -> list[npt.NDArray[np.int32]]:
+    """Each snapshot's rows containing ``term``, from its cache, reading FTS5 at most once for all
+    the snapshots that have not seen the term yet."""
+    found = [snapshot.cached_postings(term) for snapshot in snapshots]
+    if any(positions is None for positions in found):
+        row = connection.execute(
+            "SELECT group_concat(rowid) FROM chunk_fts WHERE chunk_fts MATCH ?", (match_expression([term]),)
+        ).fetchone()
+        rowids = np.array(row[0].split(","), dtype=np.int64) if row and row[0] else np.zeros(0, dtype=np.int64)
+        rowids.sort()
+        found = [
+            positions if positions is not None else snapshot.remember_postings(term, rowids)
+            for snapshot, positions in zip(snapshots, found, strict=True)
+        ]
+    return [positions for positions in found if positions is not None]
+
+
+_SELECT = (
+    f"SELECT rowid, id, document_id, parent_id, available, vector, kind = 'message', {COLUMNS} "
+    "FROM chunk WHERE dataset_id = ?"
+)
+
+
+def _message_columns(rows: list[tuple[Any, ...]]) -> MessageColumns | None:
+    return MessageColumns.of(rows) if any(row[6] for row in rows) else None
 
 
 def _arrays(rows: list[tuple[Any, ...]], dimension: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_], int]:
@@ -119,6 +159,8 @@ def load(connection: sqlite3.Connection, dataset_id: str, versions: Versions) ->
         available=np.array([bool(row[4]) for row in rows], dtype=bool),
         vectors=vectors,
         has_vector=present,
+        is_message=np.array([bool(row[6]) for row in rows], dtype=bool),
+        messages=_message_columns(rows),
     )
 
 
@@ -138,6 +180,8 @@ def extend(
             snapshot.available,
             snapshot.vectors,
             snapshot.has_vector,
+            snapshot.is_message,
+            snapshot.messages,
         )
     vectors, present, dimension = _arrays(rows, snapshot.dimension)
     if snapshot.size and dimension != snapshot.dimension:
@@ -151,4 +195,48 @@ def extend(
         available=np.concatenate([snapshot.available, np.array([bool(row[4]) for row in rows], dtype=bool)]),
         vectors=np.vstack([snapshot.vectors, vectors]) if snapshot.size else vectors,
         has_vector=np.concatenate([snapshot.has_vector, present]),
+        is_message=np.concatenate([snapshot.is_message, np.array([bool(row[6]) for row in rows], dtype=bool)]),
+        messages=_joined(snapshot, rows),
     )
+
+
+def _joined(snapshot: DatasetSnapshot, rows: list[tuple[Any, ...]]) -> MessageColumns | None:
+    """The snapshot's message columns followed by those of ``rows`` (``None`` when neither has messages)."""
+    added = _message_columns(rows)
+    if snapshot.messages is None and added is None:
+        return None
+    before = snapshot.messages or MessageColumns.of([(None,) * 6] * snapshot.size)
+    return before + (added or MessageColumns.of([(None,) * 6] * len(rows)))
+
+
+def match_expression(terms: Sequence[str]) -> str:
+    """An FTS5 query matching any of ``terms``, each as a quoted phrase."""
+    quoted = ['"' + term.replace('"', '""') + '"' for term in dict.fromkeys(terms) if term.strip()]
+    return " OR ".join(quoted)
+
+
+def unit_vector(vector: npt.NDArray[np.float32] | None) -> npt.NDArray[np.float32] | None:
+    """``vector`` flattened and scaled to unit length; ``None`` for none or a zero vector."""
+    if vector is None:
+        return None
+    query = np.asarray(vector, dtype=np.float32).ravel()
+    norm = float(np.linalg.norm(query))
+    return query / norm if norm > 0 else None
+
+
+def eligible_rows(
+    snapshot: DatasetSnapshot,
+    document_ids: Collection[str],
+    kind: RecordKind,
+    messages: MessageFilter | None = None,
+) -> npt.NDArray[np.bool_]:
+    """Rows a query may see: available ones of that kind, of the wanted documents if any are named,
+    and (for messages) those passing ``messages``."""
+    eligible: npt.NDArray[np.bool_] = snapshot.available & (snapshot.is_message == (kind is RecordKind.MESSAGE))
+    if document_ids:
+        eligible &= np.isin(snapshot.document_ids, list(document_ids))
+    if kind is RecordKind.MESSAGE and messages is not None:
+        if snapshot.messages is None:
+            return np.zeros(snapshot.size, dtype=bool)
+        eligible &= message_mask(snapshot.messages, snapshot.is_message, snapshot.available, messages)
+    return eligible

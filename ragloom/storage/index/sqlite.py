@@ -1,10 +1,11 @@
 """The embedded chunk index: SQLite FTS5 over pre-analysed terms, vectors scored with numpy.
 
 One database file (``index.sqlite`` in the data directory), in WAL mode, shared by the
-server and its workers. Full-text search is FTS5's BM25 over the term columns, weighted
-as RAGFlow boosts its fields. Vector search is exact: each process keeps a per-dataset
-matrix of the vectors and reloads it when the dataset's version (bumped by every write
-in the same transaction) has moved.
+server and its workers. Chunks and memory messages are rows of one table, told apart by
+``kind`` (messages: :mod:`ragloom.storage.index.sqlite_messages`). Full-text search is FTS5's
+BM25 over the term columns, weighted as RAGFlow boosts its fields. Vector search is exact:
+each process keeps a per-dataset matrix of the vectors and reloads it when the dataset's
+version (bumped by every write in the same transaction) has moved.
 """
 
 from __future__ import annotations
@@ -20,12 +21,34 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ragloom.storage.index import sqlite_messages
 from ragloom.storage.index.protocol import Capability
-from ragloom.storage.index.records import ChunkRecord, DocumentStats, Matches, ScoredChunk
-from ragloom.storage.index.snapshot import DatasetSnapshot, extend, load, read_versions
+from ragloom.storage.index.records import (
+    Admission,
+    ChunkRecord,
+    DocumentStats,
+    Matches,
+    MessageFields,
+    MessageFilter,
+    MessageStats,
+    RecordKind,
+    ScoredChunk,
+)
+from ragloom.storage.index.snapshot import (
+    DatasetSnapshot,
+    bump_versions,
+    eligible_rows,
+    extend,
+    load,
+    match_expression,
+    read_versions,
+    unit_vector,
+)
+from ragloom.storage.index.sqlite_match import MatchScope, match_snapshots
+from ragloom.storage.index.sqlite_messages import MESSAGE_COLUMN_TYPES, MESSAGE_COLUMNS, MESSAGE_INDEX
 from ragloom.storage.index.sqlite_tags import remove_tags, replace_tag, tag_counts
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TERM_COLUMNS = ("content_terms", "content_fine_terms", "title_terms", "important_terms", "question_terms")
 # RAGFlow's field boosts: content_ltks^2, content_sm_ltks^1, title_tks^10, important_tks^20, question_tks^20
 TERM_WEIGHTS = (2.0, 1.0, 10.0, 20.0, 20.0)
@@ -49,6 +72,7 @@ _COLUMNS = (
     "token_count",
     "created_at",
     "extra",
+    *MESSAGE_COLUMNS,
     "vector",
 )
 _READ_COLUMNS = ", ".join(column for column in _COLUMNS if column != "vector")
@@ -79,6 +103,7 @@ CREATE TABLE IF NOT EXISTS chunk (
     token_count INTEGER NOT NULL,
     created_at REAL NOT NULL,
     extra TEXT NOT NULL,
+    {",".join(f"{column} {MESSAGE_COLUMN_TYPES[column]}" for column in MESSAGE_COLUMNS)},
     vector BLOB,
     UNIQUE (dataset_id, id)
 );
@@ -107,12 +132,6 @@ CREATE TABLE IF NOT EXISTS dataset_version (
 """
 
 
-def match_expression(terms: Sequence[str]) -> str:
-    """An FTS5 query matching any of ``terms``, each as a quoted phrase."""
-    quoted = ['"' + term.replace('"', '""') + '"' for term in dict.fromkeys(terms) if term.strip()]
-    return " OR ".join(quoted)
-
-
 def _placeholders(values: Collection[Any]) -> str:
     return ", ".join("?" for _ in values)
 
@@ -134,8 +153,14 @@ class SqliteChunkIndex:
             # Idempotent statements in one write transaction: safe when processes start together.
             connection.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
             with self._writing() as writing:
-                if writing.execute("PRAGMA user_version").fetchone()[0] == 1:
+                version = writing.execute("PRAGMA user_version").fetchone()[0]
+                if version == 1:
                     writing.execute("ALTER TABLE dataset_version ADD COLUMN rewrites INTEGER NOT NULL DEFAULT 0")
+                present = {row[1] for row in writing.execute("PRAGMA table_info(chunk)")}
+                for column in MESSAGE_COLUMNS:  # version 3: memory messages
+                    if column not in present:
+                        writing.execute(f"ALTER TABLE chunk ADD COLUMN {column} {MESSAGE_COLUMN_TYPES[column]}")
+                writing.execute(MESSAGE_INDEX)
                 writing.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @property
@@ -179,12 +204,7 @@ class SqliteChunkIndex:
     @staticmethod
     def _bump(connection: sqlite3.Connection, dataset_ids: Collection[str], *, rewrite: bool = True) -> None:
         """Record a change of the datasets; ``rewrite`` is false when chunks were only added."""
-        step = int(rewrite)
-        connection.executemany(
-            "INSERT INTO dataset_version (dataset_id, version, rewrites) VALUES (?, 1, ?) "
-            "ON CONFLICT (dataset_id) DO UPDATE SET version = version + 1, rewrites = rewrites + ?",
-            [(dataset_id, step, step) for dataset_id in set(dataset_ids)],
-        )
+        bump_versions(connection, dataset_ids, rewrite=rewrite)
 
     def close(self) -> None:
         with self._connections_lock:
@@ -200,6 +220,7 @@ class SqliteChunkIndex:
     @staticmethod
     def _row(record: ChunkRecord) -> tuple[Any, ...]:
         vector = None if record.vector is None else np.asarray(record.vector, dtype=np.float32).tobytes()
+        message = record.message
         return (
             record.id,
             record.dataset_id,
@@ -224,6 +245,23 @@ class SqliteChunkIndex:
             record.token_count,
             record.created_at,
             json.dumps(record.extra, ensure_ascii=False),
+            record.kind.value,
+            *(
+                (None,) * 9 + (0,)
+                if message is None
+                else (
+                    message.message_id,
+                    message.message_type,
+                    message.source_id,
+                    message.agent_id,
+                    message.session_id,
+                    message.user_id,
+                    message.valid_at,
+                    message.invalid_at,
+                    message.forget_at,
+                    message.size,
+                )
+            ),
             vector,
         )
 
@@ -255,18 +293,24 @@ class SqliteChunkIndex:
             created_at=values["created_at"],
             extra=json.loads(values["extra"]),
             vector=None if vector is None else np.frombuffer(vector, dtype=np.float32).copy(),
+            message=_message_fields(values) if values["kind"] == RecordKind.MESSAGE else None,
         )
 
     # ---- writes -------------------------------------------------------------------------------
 
-    def upsert(self, chunks: Sequence[ChunkRecord]) -> None:
-        if not chunks:
-            return
+    @classmethod
+    def _write(cls, connection: sqlite3.Connection, records: Sequence[ChunkRecord]) -> None:
+        """Insert or replace ``records`` (inside a write transaction; versions are the caller's)."""
         assignments = ", ".join(f"{column} = excluded.{column}" for column in _COLUMNS[2:])
         statement = (
             f"INSERT INTO chunk ({', '.join(_COLUMNS)}) VALUES ({_placeholders(_COLUMNS)}) "
             f"ON CONFLICT (dataset_id, id) DO UPDATE SET {assignments}"
         )
+        connection.executemany(statement, [cls._row(record) for record in records])
+
+    def upsert(self, chunks: Sequence[ChunkRecord]) -> None:
+        if not chunks:
+            return
         by_dataset: dict[str, list[str]] = {}
         for chunk in chunks:
             by_dataset.setdefault(chunk.dataset_id, []).append(chunk.id)
@@ -277,7 +321,7 @@ class SqliteChunkIndex:
                     [dataset_id, *ids],
                 ).fetchone()[0]
                 self._bump(connection, [dataset_id], rewrite=bool(existing))
-            connection.executemany(statement, [self._row(chunk) for chunk in chunks])
+            self._write(connection, chunks)
 
     def set_available(
         self, dataset_id: str, available: bool, *, document_id: str | None = None, chunk_ids: Collection[str] = ()
@@ -376,7 +420,7 @@ class SqliteChunkIndex:
         offset: int = 0,
         limit: int | None = None,
     ) -> tuple[list[ChunkRecord], int]:
-        where = "c.dataset_id = ? AND c.document_id = ? AND c.parent_id = ''"
+        where = "c.dataset_id = ? AND c.document_id = ? AND c.parent_id = '' AND c.kind = 'chunk'"
         parameters: list[Any] = [dataset_id, document_id]
         source = "chunk AS c"
         if available is not None:
@@ -402,7 +446,7 @@ class SqliteChunkIndex:
         with self._reading() as connection:
             count, tokens = connection.execute(
                 "SELECT count(*), coalesce(sum(token_count), 0) FROM chunk "
-                "WHERE dataset_id = ? AND document_id = ? AND parent_id = ''",
+                "WHERE dataset_id = ? AND document_id = ? AND parent_id = '' AND kind = 'chunk'",
                 (dataset_id, document_id),
             ).fetchone()
         return DocumentStats(chunk_count=int(count), token_count=int(tokens))
@@ -435,7 +479,10 @@ class SqliteChunkIndex:
         datasets = list(dataset_ids)
         if not expression or not datasets or limit <= 0:
             return []
-        where = f"chunk_fts MATCH ? AND c.dataset_id IN ({_placeholders(datasets)}) AND c.available = 1"
+        where = (
+            f"chunk_fts MATCH ? AND c.dataset_id IN ({_placeholders(datasets)}) "
+            "AND c.available = 1 AND c.kind = 'chunk'"
+        )
         parameters: list[Any] = [expression, *datasets]
         if document_ids:
             documents = list(document_ids)
@@ -477,7 +524,7 @@ class SqliteChunkIndex:
         document_ids: Collection[str] = (),
         limit: int = 1024,
     ) -> list[ScoredChunk]:
-        query = _unit(vector)
+        query = unit_vector(vector)
         if query is None or limit <= 0:
             return []
         hits: list[ScoredChunk] = []
@@ -488,7 +535,7 @@ class SqliteChunkIndex:
         for dataset_id, snapshot in snapshots:
             if snapshot.dimension != query.size:
                 continue
-            candidates = np.flatnonzero(_eligible(snapshot, document_ids) & snapshot.has_vector)
+            candidates = np.flatnonzero(eligible_rows(snapshot, document_ids, RecordKind.CHUNK) & snapshot.has_vector)
             if not candidates.size:
                 continue
             scores = (snapshot.vectors @ query)[candidates]
@@ -514,23 +561,60 @@ class SqliteChunkIndex:
         *,
         document_ids: Collection[str] = (),
         top_k: int = 1024,
+        kind: RecordKind = RecordKind.CHUNK,
+        messages: MessageFilter | None = None,
     ) -> Matches:
-        from ragloom.storage.index.sqlite_match import match_snapshots
+        scope = MatchScope(document_ids, kind, messages)
+        with self._reading() as connection:
+            return match_snapshots(
+                connection,
+                lambda dataset_id: self._snapshot(connection, dataset_id),
+                dataset_ids,
+                terms,
+                vector,
+                scope,
+                top_k=top_k,
+            )
 
-        return match_snapshots(self, dataset_ids, terms, vector, document_ids=document_ids, top_k=top_k)
+    # ---- messages of memories -----------------------------------------------------------------
+
+    def add_messages(self, memory_id: str, messages: Sequence[ChunkRecord], capacity: int) -> Admission:
+        with self._writing() as connection:
+            return sqlite_messages.admit(connection, memory_id, messages, capacity, self._write)
+
+    def messages(
+        self,
+        memory_ids: Collection[str],
+        where: MessageFilter | None = None,
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> tuple[list[ChunkRecord], int]:
+        with self._reading() as connection:
+            rows, total = sqlite_messages.page(
+                connection, memory_ids, where or MessageFilter(), offset, limit, _READ_COLUMNS
+            )
+        return [self._record(row) for row in rows], total
+
+    def forget_messages(self, memory_id: str, message_ids: Collection[int], at: float) -> int:
+        with self._writing() as connection:
+            return sqlite_messages.forget(connection, memory_id, message_ids, at)
+
+    def message_stats(self, memory_id: str) -> MessageStats:
+        with self._reading() as connection:
+            return sqlite_messages.stats(connection, memory_id)
 
 
-def _unit(vector: npt.NDArray[np.float32] | None) -> npt.NDArray[np.float32] | None:
-    if vector is None:
-        return None
-    query = np.asarray(vector, dtype=np.float32).ravel()
-    norm = float(np.linalg.norm(query))
-    return query / norm if norm > 0 else None
-
-
-def _eligible(snapshot: DatasetSnapshot, document_ids: Collection[str]) -> npt.NDArray[np.bool_]:
-    """Rows a query may see: available ones, of the wanted documents if any are named."""
-    eligible = snapshot.available.copy()
-    if document_ids:
-        eligible &= np.isin(snapshot.document_ids, list(document_ids))
-    return eligible
+def _message_fields(values: dict[str, Any]) -> MessageFields:
+    return MessageFields(
+        message_id=int(values["message_id"]),
+        message_type=values["message_type"],
+        source_id=int(values["message_source"] or 0),
+        agent_id=values["message_agent"] or "",
+        session_id=values["message_session"] or "",
+        user_id=values["message_user"] or "",
+        valid_at=float(values["valid_at"] or 0.0),
+        invalid_at=values["invalid_at"],
+        forget_at=values["forget_at"],
+        size=int(values["message_size"]),
+    )

@@ -1,26 +1,32 @@
 """``match`` for the SQLite index: candidates from in-memory snapshots and cached FTS5 postings.
 
-Every eligible chunk of the datasets is scored twice, cheaply: by cosine similarity (one
-matrix product) and by an internal text relevance (the IDF of the query terms it
-contains). The union of the ``top_k`` best of each is returned with the facts the scorer
-needs. Nothing here decides a chunk's final score.
+Every eligible record of the datasets (chunks, or a memory's messages) is scored twice,
+cheaply: by cosine similarity (one matrix product) and by an internal text relevance (the
+IDF of the query terms it contains). The union of the ``top_k`` best of each is returned
+with the facts the scorer needs. Nothing here decides a record's final score.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from ragloom.storage.index.records import Matches
-from ragloom.storage.index.snapshot import DatasetSnapshot
+from ragloom.storage.index.records import Matches, MessageFilter, RecordKind
+from ragloom.storage.index.snapshot import DatasetSnapshot, eligible_rows, postings, unit_vector
 
-if TYPE_CHECKING:
-    from ragloom.storage.index.sqlite import SqliteChunkIndex
+
+@dataclass(frozen=True)
+class MatchScope:
+    """Which records of a dataset a query may see: of those documents (if named), of that kind,
+    and for messages those passing ``messages``."""
+
+    document_ids: Collection[str] = ()
+    kind: RecordKind = RecordKind.CHUNK
+    messages: MessageFilter | None = None
 
 
 @dataclass
@@ -44,55 +50,53 @@ def _top(scores: npt.NDArray[np.float32], count: int, *, positive: bool) -> npt.
 
 
 def _part(
-    connection: sqlite3.Connection,
     dataset_id: str,
     snapshot: DatasetSnapshot,
-    terms: Sequence[str],
+    term_rows: Sequence[npt.NDArray[np.int32]],
     query: npt.NDArray[np.float32] | None,
-    document_ids: Collection[str],
+    scope: MatchScope,
 ) -> _Part | None:
-    from ragloom.storage.index.sqlite import _eligible, match_expression
-
-    eligible = _eligible(snapshot, document_ids)
-    rows = np.flatnonzero(eligible)
+    """The eligible rows of one dataset; ``term_rows[j]`` are its rows containing term ``j``."""
+    rows = np.flatnonzero(eligible_rows(snapshot, scope.document_ids, scope.kind, scope.messages))
     if not rows.size:
         return None
     if query is not None and snapshot.dimension == query.size:
         similarity = (snapshot.vectors @ query)[rows].astype(np.float32)
     else:
         similarity = np.zeros(rows.size, dtype=np.float32)
-    hits = np.zeros((rows.size, len(terms)), dtype=bool)
-    if terms:
+    hits = np.zeros((rows.size, len(term_rows)), dtype=bool)
+    if term_rows:
         place = np.full(snapshot.size, -1, dtype=np.int64)
         place[rows] = np.arange(rows.size)
-        for column, term in enumerate(terms):
-            found = place[snapshot.postings(connection, term, match_expression([term]))]
+        for column, containing in enumerate(term_rows):
+            found = place[containing]
             hits[found[found >= 0], column] = True
     return _Part(dataset_id, snapshot, rows, similarity, snapshot.has_vector[rows], hits)
 
 
 def match_snapshots(
-    index: SqliteChunkIndex,
+    connection: sqlite3.Connection,
+    snapshot_of: Callable[[str], DatasetSnapshot],
     dataset_ids: Collection[str],
     terms: Sequence[str],
     vector: npt.NDArray[np.float32] | None,
+    scope: MatchScope,
     *,
-    document_ids: Collection[str] = (),
     top_k: int = 1024,
 ) -> Matches:
-    """See :meth:`ragloom.storage.index.protocol.ChunkIndex.match`."""
-    from ragloom.storage.index.sqlite import _unit
-
+    """See :meth:`ragloom.storage.index.protocol.ChunkIndex.match` (call inside one read
+    transaction on ``connection``; ``snapshot_of`` gives a dataset's up-to-date snapshot in it)."""
     if not dataset_ids or top_k <= 0:
         return Matches.empty(len(terms))
-    query = _unit(vector)
+    query = unit_vector(vector)
+    snapshots = {dataset_id: snapshot_of(dataset_id) for dataset_id in dict.fromkeys(dataset_ids)}
+    by_term = [postings(connection, list(snapshots.values()), term) for term in terms]
     parts: list[_Part] = []
-    with index._reading() as connection:
-        for dataset_id in dict.fromkeys(dataset_ids):
-            snapshot = index._snapshot(connection, dataset_id)
-            part = _part(connection, dataset_id, snapshot, terms, query, document_ids)
-            if part is not None:
-                parts.append(part)
+    for number, (dataset_id, snapshot) in enumerate(snapshots.items()):
+        term_rows = [containing[number] for containing in by_term]
+        part = _part(dataset_id, snapshot, term_rows, query, scope)
+        if part is not None:
+            parts.append(part)
     if not parts:
         return Matches.empty(len(terms))
     hits = np.vstack([part.hits for part in parts])

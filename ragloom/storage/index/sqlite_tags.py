@@ -24,7 +24,7 @@ def tag_counts(connection: sqlite3.Connection, dataset_ids: Collection[str]) -> 
     rows = connection.execute(
         "SELECT tag.value, count(DISTINCT chunk.rowid) AS carriers "
         "FROM chunk, json_each(chunk.tag_keywords) AS tag "
-        f"WHERE chunk.dataset_id IN ({_placeholders(datasets)}) AND chunk.parent_id = '' "
+        f"WHERE chunk.dataset_id IN ({_placeholders(datasets)}) AND chunk.parent_id = '' AND chunk.kind = 'chunk' "
         "AND tag.type = 'text' GROUP BY tag.value ORDER BY carriers DESC, tag.value",
         datasets,
     ).fetchall()

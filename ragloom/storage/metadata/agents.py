@@ -193,3 +193,13 @@ class AgentRepository:
     def log(self, agent_id: str, message_id: str) -> AgentLog | None:
         statement = select(AgentLog).where(AgentLog.agent_id == agent_id, AgentLog.message_id == message_id)
         return self._session.scalar(statement.limit(1))
+
+    def titles(self, tenant_id: str, agent_ids: Collection[str]) -> dict[str, str]:
+        """The titles of those of the agents that are the tenant's, by id."""
+        ids = list(dict.fromkeys(agent_ids))
+        if not ids:
+            return {}
+        rows = self._session.execute(
+            select(Agent.id, Agent.title).where(Agent.id.in_(ids), Agent.tenant_id == tenant_id)
+        )
+        return {str(agent_id): str(title) for agent_id, title in rows.tuples()}

@@ -16,6 +16,7 @@ from ragloom.storage.metadata.datasets import DatasetRepository
 from ragloom.storage.metadata.documents import DocumentRepository
 from ragloom.storage.metadata.engine import create_metadata_engine
 from ragloom.storage.metadata.mcp_servers import McpServerRepository
+from ragloom.storage.metadata.memories import MemoryRepository
 from ragloom.storage.metadata.migrations import SCHEMA_HEAD
 from ragloom.storage.metadata.search_apps import SearchAppRepository
 from ragloom.storage.metadata.tasks import TaskRepository
@@ -39,6 +40,7 @@ class Transaction:
         self.tenant_models = TenantModelRepository(session)
         self.agents = AgentRepository(session)
         self.search_apps = SearchAppRepository(session)
+        self.memories = MemoryRepository(session)
         self.mcp_servers = McpServerRepository(session)
 
 

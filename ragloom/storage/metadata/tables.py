@@ -110,19 +110,30 @@ class Document(Base):
 
 
 class Task(Base):
-    """A unit of background work on a document (parsing), claimed by one worker at a time.
+    """A unit of background work, claimed by one worker at a time: parsing a document, or
+    extracting memories from a raw message (``kind``, see :class:`~ragloom.services.task_ledger.TaskKind`).
 
     ``status`` moves queued → running → done | failed, or → cancelling → cancelled when a
     user stops it. A running task holds a lease (``worker``, ``lease_expires_at``) that its
     worker renews; a task whose lease runs out is taken back and run again. ``attempts``
     counts runs; ``crashes`` the runs whose worker died or went silent, which alone count
-    towards failing the document.
+    towards failing the task.
+
+    A parse task names its ``document_id`` (its progress is the document's); a memory task
+    names ``memory_id`` (also in ``dataset_id``: the memory's records in the index) and the raw
+    ``message_id``, and keeps its own ``progress`` and ``progress_msg``.
     """
 
     __tablename__ = "task"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    document_id: Mapped[str] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[str | None] = mapped_column(
+        ForeignKey("document.id", ondelete="CASCADE"), index=True, default=None
+    )
+    memory_id: Mapped[str | None] = mapped_column(ForeignKey("memory.id", ondelete="CASCADE"), index=True, default=None)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    progress: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    progress_msg: Mapped[str] = mapped_column(Text, default="", server_default="")
     dataset_id: Mapped[str] = mapped_column(String(32), index=True)
     tenant_id: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(16), default="parse")
@@ -319,5 +330,39 @@ class McpServer(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     variables: Mapped[dict[str, Any]] = mapped_column(default=dict)
     headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    update_time: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class Memory(Base):
+    """A memory: where an agent's conversations are kept, with the models that embed them and
+    extract what is worth remembering. Its messages are records of the chunk index.
+
+    ``memory_type`` is RAGFlow's bit mask (raw 1, semantic 2, episodic 4, procedural 8);
+    ``name_key`` (the lower-cased name) is unique per tenant. ``next_message_id`` hands out the
+    memory's message ids (never reused, even after eviction). Deleting a memory deletes its
+    extraction tasks.
+    """
+
+    __tablename__ = "memory"
+    __table_args__ = (Index("uq_memory_tenant_name", "tenant_id", "name_key", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(Text)
+    avatar: Mapped[str | None] = mapped_column(Text, default=None)
+    description: Mapped[str | None] = mapped_column(Text, default=None)
+    memory_type: Mapped[int] = mapped_column(Integer, default=1)
+    storage_type: Mapped[str] = mapped_column(String(16), default="table")
+    embd_id: Mapped[str] = mapped_column(String(255))
+    llm_id: Mapped[str] = mapped_column(String(255))
+    permissions: Mapped[str] = mapped_column(String(16), default="me")
+    memory_size: Mapped[int] = mapped_column(BigInteger)
+    forgetting_policy: Mapped[str] = mapped_column(String(16), default="FIFO")
+    temperature: Mapped[float] = mapped_column(Float, default=0.5)
+    system_prompt: Mapped[str | None] = mapped_column(Text, default=None)
+    user_prompt: Mapped[str | None] = mapped_column(Text, default=None)
+    next_message_id: Mapped[int] = mapped_column(BigInteger, default=1)
     create_time: Mapped[int] = mapped_column(BigInteger, index=True)
     update_time: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ragloom.storage.metadata.tables import Document, Task
@@ -51,11 +51,16 @@ class TaskRepository:
         return list(self._session.scalars(query.order_by(Task.create_time)))
 
     def next_claimable(self, now: int) -> Task | None:
-        """The oldest queued task whose document no live task is working on (locked on servers that can)."""
-        busy = select(Task.document_id).where(Task.status.in_(LEASED), Task.lease_expires_at > now)
+        """The oldest queued task whose document no live task is working on (locked on servers that can).
+
+        A task without a document (a memory task) is never held back: each works on its own message.
+        """
+        busy = select(Task.document_id).where(
+            Task.status.in_(LEASED), Task.lease_expires_at > now, Task.document_id.is_not(None)
+        )
         query = (
             select(Task)
-            .where(Task.status == "queued", Task.document_id.not_in(busy))
+            .where(Task.status == "queued", or_(Task.document_id.is_(None), Task.document_id.not_in(busy)))
             .order_by(Task.create_time, Task.id)
             .limit(1)
             .with_for_update(skip_locked=True)
@@ -127,3 +132,14 @@ class TaskRepository:
         for task_id, document_id, _created in rows:
             latest[document_id] = task_id  # two tasks in one millisecond: the last by id (stable)
         return set(latest.values())
+
+    def of_messages(self, memory_id: str, message_ids: Collection[int]) -> dict[int, Task]:
+        """The newest task of each of those raw messages of the memory."""
+        if not message_ids:
+            return {}
+        query = (
+            select(Task)
+            .where(Task.memory_id == memory_id, Task.message_id.in_(list(message_ids)))
+            .order_by(Task.create_time, Task.id)
+        )
+        return {int(task.message_id or 0): task for task in self._session.scalars(query)}
