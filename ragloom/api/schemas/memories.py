@@ -118,7 +118,7 @@ def _unless_falsy(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _permission(value: Any) -> Permission:
-    if value not in {permission.value for permission in Permission}:
+    if not isinstance(value, str) or value not in {permission.value for permission in Permission}:
         raise _refuse(f"Unknown permission '{value}'.")
     return Permission(value)
 
@@ -130,7 +130,7 @@ def _memory_size(value: Any) -> int:
 
 
 def _policy(value: Any) -> ForgettingPolicy:
-    if value not in {policy.value for policy in ForgettingPolicy}:
+    if not isinstance(value, str) or value not in {policy.value for policy in ForgettingPolicy}:
         raise _refuse(f"Forgetting policy '{value}' is not supported.")
     return ForgettingPolicy(value)
 
