@@ -10,7 +10,9 @@ from fastapi import APIRouter, FastAPI
 from starlette.exceptions import HTTPException
 
 from ragloom import __version__
+from ragloom.api.docs import add_docs
 from ragloom.api.middleware import AccessLog, SecurityHeaders, StripTrailingSlash
+from ragloom.api.openapi import DocumentedAPI
 from ragloom.api.routers import (
     agents,
     agents_openai,
@@ -62,12 +64,12 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         if owned:
             active.close()
 
-    app = FastAPI(
+    app = DocumentedAPI(
         title="ragloom",
         version=__version__,
         summary="A RAG engine that speaks RAGFlow's HTTP API.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served from the package's own assets by add_docs
         redoc_url=None,
     )
     app.state.services = active
@@ -106,6 +108,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(system.legacy_router)
+    add_docs(app)
 
     app.add_middleware(AccessLog)
     app.add_middleware(SecurityHeaders)

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
+from starlette.exceptions import HTTPException
 from starlette.types import Message
 
 from ragloom.api.json_input import decode_json
@@ -94,7 +95,9 @@ async def read_loose_body(request: Request, limits: LimitSettings) -> dict[str, 
 
 
 async def _form_fields(request: Request, body: bytes) -> dict[str, Any]:
-    """The text fields of a form body already read (parsed as Starlette parses forms)."""
+    """The text fields of a form body already read (parsed as Starlette parses forms); a
+    multipart body the parser cannot read (no boundary, broken parts, too many fields) is a
+    101 in the route's envelope, as on the upload route, not Starlette's HTTP 400."""
     delivered = False
 
     async def replay() -> Message:
@@ -104,8 +107,11 @@ async def _form_fields(request: Request, body: bytes) -> dict[str, Any]:
         delivered = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    async with Request(request.scope, replay).form() as form:
-        return {key: value for key, value in form.items() if isinstance(value, str)}
+    try:
+        async with Request(request.scope, replay).form() as form:
+            return {key: value for key, value in form.items() if isinstance(value, str)}
+    except HTTPException as error:
+        raise ArgumentError(str(error.detail)) from None
 
 
 def validation_message(error: ValidationError) -> str:
@@ -120,28 +126,38 @@ def validation_message(error: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def validate(model: type[M], payload: dict[str, Any], *, code: RetCode = RetCode.ARGUMENT_ERROR) -> M:
-    """``payload`` as ``model``, or a :class:`RagloomError` with ``code`` and the formatted problems."""
+def validate(model: type[M], payload: dict[str, Any], *, code: RetCode | None = None, context: Any = None) -> M:
+    """``payload`` as ``model`` (its validators given ``context``), or its refusal (:func:`refusal_of`)."""
     try:
-        return model.model_validate(payload)
+        return model.model_validate(payload, context=context)
     except ValidationError as error:
-        raise RagloomError(validation_message(error), code=code) from None
+        raise refusal_of(model, error, code) from None
+
+
+def refusal_of(model: type[BaseModel], error: ValidationError, code: RetCode | None = None) -> RagloomError:
+    """How ``model`` refuses what ``error`` found: a problem raised with :func:`worded`, as it is
+    worded (the first); else ``model.refusal(error)`` when the model words its own; else the
+    ``Field: …`` lines with ``code`` (by default the model's ``problem_code``, else 101)."""
+    for problem in error.errors():
+        if problem["type"] == WORDED:
+            worded_context = problem.get("ctx") or {}
+            return RagloomError(str(worded_context["message"]), code=RetCode(worded_context["code"]))
+    refusal = getattr(model, "refusal", None)
+    if callable(refusal):
+        refused: RagloomError = refusal(error)
+        return refused
+    if code is None:
+        code = RetCode(getattr(model, "problem_code", RetCode.ARGUMENT_ERROR))
+    return RagloomError(validation_message(error), code=code)
 
 
 def worded(message: str, code: RetCode = RetCode.DATA_ERROR) -> PydanticCustomError:
-    """A problem a model's validator reports in RAGFlow's own words and code, for
-    :func:`validate_worded` (raise it from a validator)."""
+    """A problem a model's validator reports in RAGFlow's own words and code (raise it from a
+    validator; :func:`validate` answers it as it is)."""
     return PydanticCustomError(WORDED, "{message}", {"message": message, "code": int(code)})
 
 
 def validate_worded(model: type[M], payload: dict[str, Any], *, code: RetCode = RetCode.DATA_ERROR) -> M:
     """``payload`` as ``model`` for routes RAGFlow validates by hand: a problem raised with
     :func:`worded` is reported as it is worded; any other in the ``Field: …`` form with ``code``."""
-    try:
-        return model.model_validate(payload)
-    except ValidationError as error:
-        for problem in error.errors():
-            if problem["type"] == WORDED:
-                context = problem.get("ctx") or {}
-                raise RagloomError(str(context["message"]), code=RetCode(context["code"])) from None
-        raise RagloomError(validation_message(error), code=code) from None
+    return validate(model, payload, code=code)

@@ -5,9 +5,10 @@ larger than the limits allow."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import Request
-from starlette.datastructures import QueryParams
 
 from ragloom.errors import ArgumentError, RagloomError, RetCode
 from ragloom.integers import INT64_MAX, INT64_MIN, MAX_PAGE
@@ -35,7 +36,7 @@ def check_parameters(request: Request, limits: LimitSettings) -> None:
             raise ArgumentError(f"`{key}` is given more than the limit of {limits.max_json_items} times.")
 
 
-def _parsed_int(params: QueryParams, key: str, default: int) -> int:
+def _parsed_int(params: Mapping[str, Any], key: str, default: int) -> int:
     raw = params.get(key)
     if raw is None or raw == "":
         return default
@@ -45,7 +46,7 @@ def _parsed_int(params: QueryParams, key: str, default: int) -> int:
         raise RagloomError(repr(error), code=RetCode.EXCEPTION_ERROR) from None
 
 
-def query_int(params: QueryParams, key: str, default: int, *, low: int = INT64_MIN, high: int = INT64_MAX) -> int:
+def query_int(params: Mapping[str, Any], key: str, default: int, *, low: int = INT64_MIN, high: int = INT64_MAX) -> int:
     """``int(params[key])``, or ``default``; a non-number is RAGFlow's code 100 ``ValueError``,
     a number outside ``low``..``high`` (by default what 64 bits hold) a 101."""
     return in_range(key, _parsed_int(params, key, default), low, high)
@@ -67,7 +68,7 @@ def refuse_large_page_size(page_size: int) -> None:
         raise RagloomError(repr(error), code=RetCode.EXCEPTION_ERROR)
 
 
-def page_and_size(params: QueryParams, *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> tuple[int, int]:
+def page_and_size(params: Mapping[str, Any], *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> tuple[int, int]:
     """``page`` and ``page_size`` as sent (the given defaults when absent): a page size over 100
     is refused as every RAGFlow list refuses it, a page beyond ``MAX_PAGE`` with a 101; a page
     size below 0 is 0 (each route says what 0 means)."""

@@ -1,15 +1,19 @@
 """Routes that answer in their declared envelope, errors included.
 
-A route function says its shape with :func:`envelope`; :class:`EnvelopeRoute` catches
-every :class:`RagloomError` raised while serving it (in dependencies too) and renders it
-in that shape. Anything else is a bug: it is logged with its traceback and answered
-as RAGFlow does, code 100 with the exception's ``repr``.
+A route function says how it answers with :func:`envelope` — the shape, and what its success
+carries when that is not plain JSON data (a file, a stream, text, or a body that is no envelope)
+— which is also what its OpenAPI responses say. :class:`EnvelopeRoute` catches every
+:class:`RagloomError` raised while serving it (in dependencies too) and renders it in that
+shape. Anything else is a bug: it is logged with its traceback and answered as RAGFlow does,
+code 100 with the exception's ``repr``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from fastapi import Request, Response
@@ -25,18 +29,70 @@ F = TypeVar("F", bound=Callable[..., Any])
 METHOD_NOT_ALLOWED = "<MethodNotAllowed '405: Method Not Allowed'>"
 
 
-def envelope(shape: Envelope) -> Callable[[F], F]:
-    """Declare the envelope a route answers in (default: R)."""
+class Success(StrEnum):
+    """What a route's success answer is, besides JSON in its envelope."""
+
+    ENVELOPE = "envelope"  # the envelope, ``data`` as declared
+    FILE = "file"  # the bytes of a file (errors in the envelope)
+    TEXT = "text"  # plain text
+    BARE = "bare"  # a JSON body that is no envelope (``raw`` says which), e.g. OpenAI's shapes
+
+
+class Events(StrEnum):
+    """What the server-sent events of a streaming route carry (a failure mid-stream is a code-500
+    envelope in each kind):
+
+    - ``ENVELOPES``: RAGFlow's chat and search streams, each event an envelope, then ``data: true``;
+    - ``AGENT``: RAGFlow's agent events (``{"event", "data", …}``), then ``[DONE]``;
+    - ``OPENAI``: OpenAI's ``chat.completion.chunk`` objects, then ``[DONE]``.
+    """
+
+    ENVELOPES = "envelopes"
+    AGENT = "agent"
+    OPENAI = "openai"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How a route answers: its envelope, the type of its success ``data`` (``None``: not
+    described), what else its success may be (``raw`` describes a bare body), whether it
+    streams server-sent events when the request asks for a stream, and what they carry."""
+
+    shape: Envelope = Envelope.R
+    data: Any = None
+    success: Success = Success.ENVELOPE
+    raw: Any = None
+    streams: bool = False
+    events: tuple[Events, ...] = (Events.ENVELOPES,)
+
+
+def envelope(
+    shape: Envelope = Envelope.R,
+    *,
+    data: Any = None,
+    success: Success = Success.ENVELOPE,
+    raw: Any = None,
+    streams: bool = False,
+    events: Events | tuple[Events, ...] = Events.ENVELOPES,
+) -> Callable[[F], F]:
+    """Declare how a route answers (without it: envelope R, data not described); ``events``: what
+    its stream's events may be (one kind, or each of several)."""
+    kinds = (events,) if isinstance(events, Events) else events
 
     def mark(function: F) -> F:
-        function.__envelope__ = shape  # type: ignore[attr-defined]
+        function.__answer__ = Answer(shape, data, success, raw, streams, kinds)  # type: ignore[attr-defined]
         return function
 
     return mark
 
 
+def answer_of(endpoint: Callable[..., Any]) -> Answer:
+    declared = getattr(endpoint, "__answer__", None)
+    return declared if isinstance(declared, Answer) else Answer()
+
+
 def envelope_of(endpoint: Callable[..., Any]) -> Envelope:
-    return getattr(endpoint, "__envelope__", Envelope.R)
+    return answer_of(endpoint).shape
 
 
 def render_error(shape: Envelope, error: RagloomError) -> EnvelopeResponse:

@@ -39,6 +39,23 @@ class AgentView:
 
 
 @dataclass(frozen=True)
+class AgentFields:
+    """An agent's fields as a request sent them — checked here, in RAGFlow's order (some after
+    the stored agent is found) — and ``sent``, the keys the request named (an update changes
+    only those)."""
+
+    title: Any = None
+    dsl: Any = None
+    description: Any = None
+    avatar: Any = None
+    permission: Any = None
+    canvas_type: Any = None
+    canvas_category: Any = None
+    release: Any = None
+    sent: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class AgentListing:
     keywords: str | None = None
     canvas_category: str | None = None
@@ -61,15 +78,15 @@ class AgentService:
         Canvas.build(document, self._components)
         return document
 
-    def create(self, caller: Caller, body: dict[str, Any]) -> AgentView:
-        if not body.get("dsl"):
+    def create(self, caller: Caller, fields: AgentFields) -> AgentView:
+        if not fields.dsl:
             raise ArgumentError("No DSL data in request.")
-        title = _title(body.get("title"))
+        title = _title(fields.title)
         if not title:
             raise ArgumentError("No title in request.")
-        document = self.check_dsl(body["dsl"])
-        category = _category(body.get("canvas_category"))
-        release = bool(body.get("release"))
+        document = self.check_dsl(fields.dsl)
+        category = _category(fields.canvas_category)
+        release = bool(fields.release)
         now = now_ms()
         with self._store.writing() as tx:
             if tx.agents.title_taken(caller.tenant_id, category, title.lower()):
@@ -80,10 +97,10 @@ class AgentService:
                     tenant_id=caller.tenant_id,
                     title=title,
                     title_key=title.lower(),
-                    description=_text(body.get("description")),
-                    avatar=_text(body.get("avatar")),
-                    permission=_permission(body.get("permission")),
-                    canvas_type=_text(body.get("canvas_type")),
+                    description=_text(fields.description),
+                    avatar=_text(fields.avatar),
+                    permission=_permission(fields.permission),
+                    canvas_type=_text(fields.canvas_type),
                     canvas_category=category,
                     tags="",
                     dsl=document,
@@ -117,31 +134,32 @@ class AgentService:
         with self._store.reading() as tx:
             return AgentView(readable_agent(tx, caller, agent_id, missing=NOT_FOUND), self._nickname(tx, caller))
 
-    def update(self, caller: Caller, agent_id: str, body: dict[str, Any]) -> AgentView:
-        document = self.check_dsl(body["dsl"]) if body.get("dsl") is not None else None
+    def update(self, caller: Caller, agent_id: str, fields: AgentFields) -> AgentView:
+        """Change the fields ``fields`` names (``dsl``: when not ``None``)."""
+        document = self.check_dsl(fields.dsl) if fields.dsl is not None else None
         now = now_ms()
         with self._store.writing() as tx:
             agent = owned_agent(tx, caller, agent_id, refusal=UPDATE_REFUSED)
-            if "title" in body:
-                title = _title(body.get("title"))
+            if "title" in fields.sent:
+                title = _title(fields.title)
                 if not title:
                     raise ArgumentError("No title in request.")
                 if tx.agents.title_taken(caller.tenant_id, agent.canvas_category, title.lower(), except_id=agent.id):
                     raise ConflictError(f"{title} already exists.")
                 agent.title, agent.title_key = title, title.lower()
             for key in ("description", "avatar", "canvas_type"):
-                if key in body:
-                    setattr(agent, key, _text(body.get(key)))
-            if "permission" in body:
-                agent.permission = _permission(body.get("permission"))
+                if key in fields.sent:
+                    setattr(agent, key, _text(getattr(fields, key)))
+            if "permission" in fields.sent:
+                agent.permission = _permission(fields.permission)
             if document is not None:
                 agent.dsl = document
-            if "release" in body:
-                agent.release = bool(body.get("release"))
+            if "release" in fields.sent:
+                agent.release = bool(fields.release)
                 if agent.release:
                     agent.last_publish_time = now
             agent.update_time = now
-            if document is not None or (agent.release and "release" in body):
+            if document is not None or (agent.release and "release" in fields.sent):
                 self._save_version(tx, agent, now)
             return AgentView(agent, self._nickname(tx, caller))
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
-
 from ragloom.clock import now_ms
 from ragloom.errors import ArgumentError, DataError
 from ragloom.ids import new_id
@@ -50,13 +48,8 @@ class TenantModelService:
         with self._store.reading() as tx:
             return [public(row) for row in tx.tenant_models.of_tenant(caller.tenant_id)]
 
-    def put(self, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
-        """Add the model ``body`` describes, or replace the tenant's model of the same id and kind."""
-        try:
-            model = RemoteModel.model_validate(body)
-        except ValidationError as error:
-            problems = "; ".join(f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in error.errors())
-            raise ArgumentError(f"Invalid model: {problems}") from None
+    def put(self, caller: Caller, model: RemoteModel) -> dict[str, Any]:
+        """Add ``model``, or replace the tenant's model of the same id and kind."""
         if model.factory.lower() == BUILTIN_FACTORY.lower():
             raise ArgumentError("Invalid model: factory: built-in models ship with ragloom and cannot be configured")
         problem = self._addresses.url_problem(model.base_url)

@@ -115,6 +115,23 @@ def test_malformed_json_keeps_ragflows_messages(client: TestClient, headers: dic
     assert (loose["code"], loose["message"][:16]) == (100, "JSONDecodeError(")
 
 
+@pytest.mark.parametrize(
+    ("content_type", "body", "message"),
+    [
+        ("multipart/form-data", b'{"name": "a"}', "Missing boundary in multipart."),
+        ("multipart/form-data; boundary=x", b"not multipart at all", "Invalid multipart data."),
+    ],
+)
+def test_a_form_body_the_parser_cannot_read_is_refused_in_the_routes_envelope(
+    client: TestClient, headers: dict[str, str], content_type: str, body: bytes, message: str
+) -> None:
+    # Found by the fuzz run: Starlette's HTTP 400 came out as J-shaped code 100 with HTTP 400.
+    for method, path in [("POST", "/api/v1/chats"), ("DELETE", "/api/v1/chats"), ("POST", "/api/v1/retrieval")]:
+        answer = client.request(method, path, content=body, headers={**headers, "Content-Type": content_type})
+        assert answer.status_code == 200
+        assert answer.json() == {"code": 101, "message": message}
+
+
 class _Worded(BaseModel):
     """A model validated by hand in RAGFlow's words, with a typed field pydantic checks after."""
 

@@ -83,7 +83,7 @@ def test_urls_wrong_on_their_face_are_refused_and_nothing_is_saved(
 ) -> None:
     body = {"name": "m", "factory": "OpenAI-API-Compatible", "kind": "chat", "base_url": base_url}
     with pytest.raises(ArgumentError) as refused:
-        guarded.tenant_models.put(caller, body)
+        guarded.tenant_models.put(caller, RemoteModel.model_validate(body))
     assert refused.value.code == 101
     assert refused.value.message == f"Invalid model: base_url: {problem}"
     assert guarded.tenant_models.list(caller) == []
@@ -92,7 +92,7 @@ def test_urls_wrong_on_their_face_are_refused_and_nothing_is_saved(
 def test_a_parse_with_a_tenants_embedding_model_on_localhost_fails_without_calling_it(
     guarded: Services, caller: Caller, model_server: OpenAIStyleServer
 ) -> None:
-    saved = guarded.tenant_models.put(caller, on_localhost(model_server, "embedding"))
+    saved = guarded.tenant_models.put(caller, RemoteModel(**on_localhost(model_server, "embedding")))
     dataset_id, document = parse(guarded, caller, saved["model_id"])
     assert (document.run, document.progress) == ("4", -1.0)
     assert f"Embedding model {saved['model_id']} was not called: {REFUSED}" in document.progress_msg
@@ -110,14 +110,14 @@ def test_the_operators_model_on_loopback_serves_while_the_tenants_rerank_and_cha
     assert guarded.retrieval.retrieve(caller, question).hits
     assert model_server.paths
 
-    rerank = guarded.tenant_models.put(caller, on_localhost(model_server, "rerank"))
+    rerank = guarded.tenant_models.put(caller, RemoteModel(**on_localhost(model_server, "rerank")))
     with pytest.raises(ProviderError) as refused:
         guarded.retrieval.retrieve(
             caller, RetrievalQuery(dataset_ids=[dataset_id], question="bananas", rerank_id=rerank["model_id"])
         )
     assert refused.value.message == f"Rerank model {rerank['model_id']} was not called: {REFUSED}"
 
-    chat = guarded.tenant_models.put(caller, on_localhost(model_server, "chat"))
+    chat = guarded.tenant_models.put(caller, RemoteModel(**on_localhost(model_server, "chat")))
     guarded.model_defaults.update(caller, {"llm_id": chat["model_id"]})
     with pytest.raises(ProviderError) as refused:
         guarded.retrieval.retrieve(caller, RetrievalQuery(dataset_ids=[dataset_id], question="bananas", keyword=True))
@@ -131,7 +131,9 @@ def test_with_private_addresses_allowed_the_same_tenant_model_works(
     services = build(settings, model_server, tenant_allow_private_urls=True)
     try:
         carol = new_caller(services, "carol")
-        saved = services.tenant_models.put(carol, model_server.model("embedding"))  # 127.0.0.1 may now be saved
+        saved = services.tenant_models.put(
+            carol, RemoteModel(**model_server.model("embedding"))
+        )  # 127.0.0.1 may now be saved
         _dataset_id, document = parse(services, carol, saved["model_id"])
         assert document.run == "3", document.progress_msg
         assert model_server.paths

@@ -3,8 +3,9 @@
 ``POST /agents_openai/{agent_id}/chat/completions``, or ``"openai-compatible": true`` on
 ``/agents/chat/completions``: the last user message is the question, ``stream`` defaults to
 false, the session comes from ``session_id``, ``id`` or ``metadata.id`` — without one a new
-session is opened (honouring ``release``). Answers are OpenAI's ``chat.completion`` (not wrapped
-in RAGFlow's envelope), or ``chat.completion.chunk`` events ending with ``data: [DONE]``.
+session is opened (honouring ``release``); see :func:`ragloom.api.schemas.agents.openai_turn`.
+Answers are OpenAI's ``chat.completion`` (not wrapped in RAGFlow's envelope), or
+``chat.completion.chunk`` events ending with ``data: [DONE]``.
 """
 
 from __future__ import annotations
@@ -16,54 +17,38 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from ragloom.api import sse
-from ragloom.api.deps import CurrentCaller, LooseBody, ServicesDep
+from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, EnvelopeResponse, failure
-from ragloom.api.routing import EnvelopeRoute, envelope
-from ragloom.errors import DataError, RetCode
+from ragloom.api.inputs import LooseBody
+from ragloom.api.routing import EnvelopeRoute, Events, Success, envelope
+from ragloom.api.schemas.agents import OpenAIAgentBody, OpenAIAgentTurn
+from ragloom.errors import RetCode
 from ragloom.nlp.token_count import count_tokens
-from ragloom.services.agent_runs import AgentRun, AgentRunError, AgentRunRequest
+from ragloom.services.agent_runs import AgentRun, AgentRunError
 from ragloom.services.container import Services
 from ragloom.services.tenants import Caller
 
 router = APIRouter(tags=["agents"], route_class=EnvelopeRoute)
+OPENAI_COMPLETION = "an OpenAI chat.completion object, or chat.completion.chunk events when streamed"
 
 
 @router.post("/agents_openai/{agent_id}/chat/completions", summary="Converse with an agent in OpenAI's shape")
-@envelope(Envelope.R)
-def agents_openai(agent_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
-    return openai_completion(caller, services, body, agent_id)
+@envelope(Envelope.R, success=Success.BARE, raw=OPENAI_COMPLETION, streams=True, events=Events.OPENAI)
+def agents_openai(
+    agent_id: str,  # noqa: ARG001 -- the body reads it
+    caller: CurrentCaller,
+    services: ServicesDep,
+    body: LooseBody[OpenAIAgentBody],
+) -> Response:
+    return openai_completion(caller, services, body.checked)
 
 
-def openai_completion(caller: Caller, services: Services, body: dict[str, Any], agent_id: str) -> Response:
-    """Run one turn from an OpenAI-style body and answer in OpenAI's shape."""
-    messages = body.get("messages")
-    if not isinstance(messages, list) or not messages:
-        raise DataError("You must provide at least one message.")
-    question = next(
-        (
-            str(item.get("content") or "")
-            for item in reversed(messages)
-            if isinstance(item, dict) and item.get("role") == "user"
-        ),
-        "",
-    )
-    metadata = body.get("metadata")
-    metadata = metadata if isinstance(metadata, dict) else {}
-    inputs = body.get("inputs")
-    session_id = body.get("session_id") or body.get("id") or metadata.get("id")
-    release = body.get("release") in (True, "true", "True", "1", 1)
-    request = AgentRunRequest(
-        agent_id=agent_id or str(body.get("agent_id") or ""),
-        query=question,
-        session_id=str(session_id) if session_id else None,
-        inputs=inputs if isinstance(inputs, dict) else {},
-        user_id=str(body.get("user_id") or ""),
-        release=release,
-        new_session_source="agent",
-    )
+def openai_completion(caller: Caller, services: Services, turn: OpenAIAgentTurn) -> Response:
+    """Run one turn asked for in OpenAI's shape and answer in OpenAI's shape."""
+    request, question = turn.request, turn.question
     run = services.agent_runs.prepare(caller, request)
-    if body.get("stream") in (True, "true", "True", "1", 1):
-        return sse.stream(_chunks(run, question, with_reference=bool(body.get("reference"))))
+    if turn.stream:
+        return sse.stream(_chunks(run, question, with_reference=turn.reference))
     try:
         result = run.result()
     except AgentRunError as error:
@@ -71,7 +56,7 @@ def openai_completion(caller: Caller, services: Services, body: dict[str, Any], 
     data = result.get("data", {}) if isinstance(result.get("data"), dict) else {}
     content = str(data.get("content", ""))
     message: dict[str, Any] = {"role": "assistant", "content": content}
-    if body.get("reference") and data.get("reference"):
+    if turn.reference and data.get("reference"):
         message["reference"] = data["reference"]
     return EnvelopeResponse(
         {

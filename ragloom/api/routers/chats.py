@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
-from ragloom.api.deps import CurrentCaller, LooseBody, ServicesDep
+from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, EnvelopeResponse, success
+from ragloom.api.inputs import LooseBody, NoBody, Query
 from ragloom.api.params import MAX_PAGE_SIZE, page_and_size
 from ragloom.api.routing import EnvelopeRoute, envelope
-from ragloom.api.schemas.chats import chat_list_item, chat_public
+from ragloom.api.schemas.chats import ChatRequest, DeleteChatsRequest, ListChatsQuery, chat_list_item, chat_public
 from ragloom.services.chats import ChatListing, ChatView, Deletion, requested_ids
 
 router = APIRouter(prefix="/chats", tags=["chats"], route_class=EnvelopeRoute)
@@ -39,14 +40,14 @@ def deletion_response(deletion: Deletion | None, kind: str, all_ok: Callable[[De
 
 @router.post("", summary="Create a chat assistant")
 @envelope(Envelope.JD)
-def create_chat(caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
-    return _chat(services.chats.create(caller, body))
+def create_chat(caller: CurrentCaller, services: ServicesDep, body: LooseBody[ChatRequest]) -> Response:
+    return _chat(services.chats.create(caller, body.given()))
 
 
 @router.get("", summary="List chat assistants")
 @envelope(Envelope.JD)
-def list_chats(request: Request, caller: CurrentCaller, services: ServicesDep) -> Response:
-    params = request.query_params
+def list_chats(caller: CurrentCaller, services: ServicesDep, query: Query[ListChatsQuery]) -> Response:
+    params = query.given()
     page, page_size = page_and_size(params, page=0, page_size=0)
     if page <= 0 or page_size <= 0:
         # RAGFlow lists every chat unless both are given. The first 100 is the same answer for
@@ -56,11 +57,11 @@ def list_chats(request: Request, caller: CurrentCaller, services: ServicesDep) -
         chat_id=params.get("id") or None,
         name=params.get("name") or None,
         keywords=params.get("keywords") or None,
-        owner_ids=[owner for owner in params.getlist("owner_ids") if owner] or None,
+        owner_ids=[owner for owner in params.get("owner_ids") or () if owner] or None,
         page=page,
         page_size=page_size,
-        orderby=params.get("orderby") or "create_time",
-        desc=params.get("desc", "true").lower() != "false",
+        orderby=query.orderby_or("create_time"),
+        desc=query.descending(),
     )
     views, total = services.chats.list_page(caller, listing)
     items = [chat_list_item(view.record, view.dataset_names, view.owner) for view in views]
@@ -69,14 +70,14 @@ def list_chats(request: Request, caller: CurrentCaller, services: ServicesDep) -
 
 @router.delete("", summary="Delete chat assistants")
 @envelope(Envelope.JD)
-def delete_chats(caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
-    ids = requested_ids(body)
-    legacy_id = body.get("chat_id")
-    if ids is None and body.get("delete_all") is not True and isinstance(legacy_id, str) and legacy_id:
+def delete_chats(caller: CurrentCaller, services: ServicesDep, body: LooseBody[DeleteChatsRequest]) -> Response:
+    ids = requested_ids(body.given())
+    legacy_id = body.given().get("chat_id")
+    if ids is None and not body.everything() and isinstance(legacy_id, str) and legacy_id:
         # The pre-0.24 body ``{"chat_id": ...}`` deletes that one chat.
         services.chats.delete(caller, legacy_id)
         return success(Envelope.J, True)
-    deletion = services.chats.delete_many(caller, ids, body.get("delete_all") is True)
+    deletion = services.chats.delete_many(caller, ids, body.everything())
     return deletion_response(deletion, "chats", lambda done: {"success_count": done.success_count})
 
 
@@ -88,18 +89,18 @@ def get_chat(chat_id: str, caller: CurrentCaller, services: ServicesDep) -> Resp
 
 @router.patch("/{chat_id}", summary="Update a chat assistant (prompt_config and llm_setting merged)")
 @envelope(Envelope.JD)
-def patch_chat(chat_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
-    return _chat(services.chats.update(caller, chat_id, body, merge=True))
+def patch_chat(chat_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody[ChatRequest]) -> Response:
+    return _chat(services.chats.update(caller, chat_id, body.given(), merge=True))
 
 
 @router.put("/{chat_id}", summary="Update a chat assistant (prompt_config and llm_setting replaced)")
 @envelope(Envelope.JD)
-def put_chat(chat_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
-    return _chat(services.chats.update(caller, chat_id, body, merge=False))
+def put_chat(chat_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody[ChatRequest]) -> Response:
+    return _chat(services.chats.update(caller, chat_id, body.given(), merge=False))
 
 
 @router.delete("/{chat_id}", summary="Delete a chat assistant")
 @envelope(Envelope.JD)
-def delete_chat(chat_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
+def delete_chat(chat_id: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
     services.chats.delete(caller, chat_id)
     return success(Envelope.J, True)

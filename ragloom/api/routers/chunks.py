@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from fastapi import APIRouter, Response
 
-from fastapi import APIRouter, Request, Response
-
-from ragloom.api.deps import CurrentCaller, Limits, LooseBody, ServicesDep
+from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
+from ragloom.api.inputs import LooseBody, Query
 from ragloom.api.params import page_and_size, sane_page
-from ragloom.api.routing import EnvelopeRoute, envelope
-from ragloom.api.schemas.chunks import chunk_added, chunk_changes, chunk_list_item, new_chunk
+from ragloom.api.routing import EnvelopeRoute, Success, envelope
+from ragloom.api.schemas.chunks import (
+    ChunkAvailabilityRequest,
+    ChunkUpdateRequest,
+    DeleteChunksRequest,
+    ListChunksQuery,
+    NewChunkRequest,
+    chunk_added,
+    chunk_list_item,
+)
 from ragloom.api.schemas.documents import document_patch_item
 from ragloom.errors import DataError
 from ragloom.storage.blobs import BlobNotFoundError
@@ -21,18 +28,17 @@ CHUNKS = "/datasets/{dataset_id}/documents/{document_id}/chunks"
 
 @router.get(CHUNKS, summary="List a document's chunks")
 def list_chunks(
-    dataset_id: str, document_id: str, request: Request, caller: CurrentCaller, services: ServicesDep
+    dataset_id: str, document_id: str, caller: CurrentCaller, services: ServicesDep, query: Query[ListChunksQuery]
 ) -> Response:
-    params = request.query_params
+    params = query.given()
     page, page_size = sane_page(*page_and_size(params))
-    available_param = params.get("available")
     page_of = services.chunks.list_page(
         caller,
         dataset_id,
         document_id,
         keywords=params.get("keywords") or "",
         chunk=params.get("id") or "",
-        available=None if available_param is None else available_param.lower() == "true",
+        available=query.available_filter(),
         page=page,
         page_size=page_size,
     )
@@ -57,36 +63,40 @@ def get_chunk(
 
 @router.post(CHUNKS, summary="Add a chunk")
 def add_chunk(
-    dataset_id: str, document_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody, limits: Limits
+    dataset_id: str,
+    document_id: str,
+    caller: CurrentCaller,
+    services: ServicesDep,
+    body: LooseBody[NewChunkRequest],
 ) -> Response:
-    record = services.chunks.add(caller, dataset_id, document_id, new_chunk(body, limits))
-    return success(Envelope.R, {"chunk": chunk_added(record, tags_sent="tag_kwd" in body)})
+    record = services.chunks.add(caller, dataset_id, document_id, body.checked)
+    return success(Envelope.R, {"chunk": chunk_added(record, tags_sent="tag_kwd" in body.given())})
 
 
 @router.patch(CHUNKS + "/{chunk_id}", summary="Update a chunk")
-@router.put(CHUNKS + "/{chunk_id}", summary="Update a chunk (alias)")
+@router.put(CHUNKS + "/{chunk_id}", summary="Update a chunk (alias of PATCH)", name="update_chunk_put", deprecated=True)
 def update_chunk(
     dataset_id: str,
     document_id: str,
     chunk_id: str,
     caller: CurrentCaller,
     services: ServicesDep,
-    body: LooseBody,
-    limits: Limits,
+    body: LooseBody[ChunkUpdateRequest],
 ) -> Response:
-    services.chunks.update(caller, dataset_id, document_id, chunk_id, chunk_changes(body, limits))
+    services.chunks.update(caller, dataset_id, document_id, chunk_id, body.checked)
     return success(Envelope.R)
 
 
 @router.delete(CHUNKS, summary="Delete chunks")
 def delete_chunks(
-    dataset_id: str, document_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody
+    dataset_id: str,
+    document_id: str,
+    caller: CurrentCaller,
+    services: ServicesDep,
+    body: LooseBody[DeleteChunksRequest],
 ) -> Response:
-    ids = body.get("chunk_ids") or []
-    if not isinstance(ids, list) or not all(isinstance(item, str) for item in ids):
-        raise DataError("`chunk_ids` must be a list of chunk ids")
-    duplicates = [item for item, count in Counter(ids).items() if count > 1]
-    deleted = services.chunks.delete(caller, dataset_id, document_id, ids, body.get("delete_all") is True)
+    duplicates = body.duplicates()
+    deleted = services.chunks.delete(caller, dataset_id, document_id, body.checked, body.everything())
     if duplicates:
         errors = [f"Duplicate chunk ids: {item}" for item in duplicates]
         return success(Envelope.R, {"success_count": deleted, "errors": errors})
@@ -95,23 +105,18 @@ def delete_chunks(
 
 @router.patch(CHUNKS, summary="Switch chunks on or off")
 def set_availability(
-    dataset_id: str, document_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody
+    dataset_id: str,
+    document_id: str,
+    caller: CurrentCaller,
+    services: ServicesDep,
+    body: LooseBody[ChunkAvailabilityRequest],
 ) -> Response:
-    ids = body.get("chunk_ids")
-    if not ids or not isinstance(ids, list):
-        raise DataError("`chunk_ids` is required.")
-    if "available_int" in body:
-        on = body["available_int"] in (1, True, "1")
-    elif "available" in body:
-        on = body["available"] in (True, 1, "true", "True", "1")
-    else:
-        raise DataError("`available_int` or `available` is required.")
-    services.chunks.set_available(caller, dataset_id, document_id, [str(item) for item in ids], on)
+    services.chunks.set_available(caller, dataset_id, document_id, body.ids(), body.checked)
     return success(Envelope.R, True)
 
 
 @router.get("/documents/images/{image_id}", summary="A chunk's image")
-@envelope(Envelope.D)
+@envelope(Envelope.D, success=Success.FILE)
 def chunk_image(image_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
     try:
         data = services.chunks.image(caller, image_id)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from ragloom.api.bodies import validate
-from ragloom.api.deps import CurrentCaller, ServicesDep, StrictJsonBody
+from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
+from ragloom.api.inputs import StrictBody
 from ragloom.api.routers.retrieval import server_timing
-from ragloom.api.routing import EnvelopeRoute
+from ragloom.api.routing import EnvelopeRoute, envelope
 from ragloom.api.schemas.dataset_search import SearchDatasetRequest, SearchDatasetsRequest, search_answer
 from ragloom.services.container import Services
 from ragloom.services.tenants import Caller
@@ -28,11 +28,14 @@ def _answer(services: Services, caller: Caller, request: SearchDatasetRequest, d
 
 
 @router.post("/search", summary="Retrieval test across datasets")
-def search_datasets(caller: CurrentCaller, services: ServicesDep, body: StrictJsonBody) -> Response:
-    request = validate(SearchDatasetsRequest, body)
-    return _answer(services, caller, request, request.dataset_ids)
+@envelope(Envelope.R)
+def search_datasets(caller: CurrentCaller, services: ServicesDep, body: StrictBody[SearchDatasetsRequest]) -> Response:
+    return _answer(services, caller, body, body.dataset_ids)
 
 
 @router.post("/{dataset_id}/search", summary="Retrieval test in one dataset")
-def search_dataset(dataset_id: str, caller: CurrentCaller, services: ServicesDep, body: StrictJsonBody) -> Response:
-    return _answer(services, caller, validate(SearchDatasetRequest, body), [dataset_id])
+@envelope(Envelope.R)
+def search_dataset(
+    dataset_id: str, caller: CurrentCaller, services: ServicesDep, body: StrictBody[SearchDatasetRequest]
+) -> Response:
+    return _answer(services, caller, body, [dataset_id])

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
-from typing import Any
+from fastapi import APIRouter, Response
 
-from fastapi import APIRouter, Request, Response
-
-from ragloom.api.bodies import validate
-from ragloom.api.deps import CurrentCaller, Limits, ServicesDep, StrictJsonBody
+from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
-from ragloom.api.json_input import decode_json
-from ragloom.api.routing import EnvelopeRoute
+from ragloom.api.inputs import Query, StrictBody
+from ragloom.api.routing import EnvelopeRoute, envelope
 from ragloom.api.schemas.datasets import (
     CreateDatasetRequest,
-    DatasetFields,
+    DatasetDetailOut,
+    DatasetListItemOut,
+    DatasetOut,
     DeleteRequest,
     ListDatasetsQuery,
     UpdateDatasetRequest,
+    UpdatedDatasetOut,
     dataset_list_item,
     dataset_public,
 )
@@ -31,48 +30,27 @@ router = APIRouter(prefix="/datasets", tags=["datasets"], route_class=EnvelopeRo
 _PIPELINES_UNSUPPORTED = "Ingestion pipelines are not supported by ragloom; choose a chunk_method instead"
 
 
-def _lift_ext(body: dict[str, Any], model: type[DatasetFields]) -> dict[str, Any]:
-    """Copy ``ext`` keys that name request fields to the top level (sent keys win)."""
-    extra = body.get("ext")
-    if not isinstance(extra, dict):
-        return body
-    lifted = dict(body)
-    for key, value in extra.items():
-        if key in model.model_fields and key not in lifted and key not in {"ext", "dataset_id"}:
-            lifted[key] = value
-    return lifted
-
-
 @router.post("", summary="Create a dataset")
-def create_dataset(caller: CurrentCaller, services: ServicesDep, body: StrictJsonBody) -> Response:
-    request = validate(CreateDatasetRequest, _lift_ext(body, CreateDatasetRequest))
-    if request.pipeline_id is not None:
+@envelope(Envelope.R, data=DatasetOut)
+def create_dataset(caller: CurrentCaller, services: ServicesDep, body: StrictBody[CreateDatasetRequest]) -> Response:
+    if body.pipeline_id is not None:
         raise DataError(_PIPELINES_UNSUPPORTED)
     spec = NewDataset(
-        name=request.name,
-        avatar=request.avatar,
-        description=request.description,
-        embedding_model=request.embedding_model,
-        permission=request.permission,
-        chunk_method=request.chunk_method or "naive",
-        parser_config=request.parser_config.model_dump() if request.parser_config else None,
-        auto_metadata=request.auto_metadata_config.model_dump() if request.auto_metadata_config else None,
+        name=body.name,
+        avatar=body.avatar,
+        description=body.description,
+        embedding_model=body.embedding_model,
+        permission=body.permission,
+        chunk_method=body.chunk_method or "naive",
+        parser_config=body.parser_config.model_dump() if body.parser_config else None,
+        auto_metadata=body.auto_metadata_config.model_dump() if body.auto_metadata_config else None,
     )
     return success(Envelope.R, dataset_public(services.datasets.create(caller, spec)))
 
 
 @router.get("", summary="List datasets")
-def list_datasets(request: Request, caller: CurrentCaller, services: ServicesDep, limits: Limits) -> Response:
-    arguments: dict[str, Any] = {}
-    for key, value in request.query_params.multi_items():
-        if key == "ids":  # repeated, as ragflow-sdk 0.27 sends it
-            arguments.setdefault(key, []).append(value)
-        else:
-            arguments.setdefault(key, value)
-    if isinstance(arguments.get("ext"), str):
-        with contextlib.suppress(ValueError):
-            arguments["ext"] = decode_json(arguments["ext"], limits)
-    query = validate(ListDatasetsQuery, arguments)
+@envelope(Envelope.R, data=list[DatasetListItemOut])
+def list_datasets(caller: CurrentCaller, services: ServicesDep, query: Query[ListDatasetsQuery]) -> Response:
     owner_ids = query.ext.get("owner_ids")
     listing = DatasetListing(
         dataset_id=query.id,
@@ -92,30 +70,37 @@ def list_datasets(request: Request, caller: CurrentCaller, services: ServicesDep
 
 
 @router.delete("", summary="Delete datasets")
-def delete_datasets(caller: CurrentCaller, services: ServicesDep, body: StrictJsonBody) -> Response:
-    request = validate(DeleteRequest, body)
-    deleted = services.datasets.delete(caller, request.ids, request.delete_all)
+def delete_datasets(caller: CurrentCaller, services: ServicesDep, body: StrictBody[DeleteRequest]) -> Response:
+    deleted = services.datasets.delete(caller, body.ids, body.delete_all)
     return success(Envelope.R, {"success_count": deleted})
 
 
 @router.get("/{dataset_id}", summary="Get one dataset")
+@envelope(Envelope.R, data=DatasetDetailOut)
 def get_dataset(dataset_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
     if parse_uuid(dataset_id) is None:
         raise DataError("Invalid Dataset ID")
     view = services.datasets.get(caller, dataset_id)
-    return success(Envelope.R, {**dataset_public(view), "size": view.counts.size, "connectors": []})
+    detail: DatasetDetailOut = {**dataset_public(view), "size": view.counts.size, "connectors": []}
+    return success(Envelope.R, detail)
 
 
 @router.put("/{dataset_id}", summary="Update a dataset")
-def update_dataset(dataset_id: str, caller: CurrentCaller, services: ServicesDep, body: StrictJsonBody) -> Response:
-    request = validate(UpdateDatasetRequest, {**_lift_ext(body, UpdateDatasetRequest), "dataset_id": dataset_id})
-    if request.pipeline_id is not None:
+@envelope(Envelope.R, data=UpdatedDatasetOut)
+def update_dataset(
+    dataset_id: str,  # noqa: ARG001 -- validated with the body, as RAGFlow does
+    caller: CurrentCaller,
+    services: ServicesDep,
+    body: StrictBody[UpdateDatasetRequest],
+) -> Response:
+    if body.pipeline_id is not None:
         raise DataError(_PIPELINES_UNSUPPORTED)
-    if request.connectors:
+    if body.connectors:
         raise DataError("Data-source connectors are not supported by ragloom")
-    values = request.model_dump(exclude_unset=True, exclude={"dataset_id", "connectors", "ext", "parse_type"})
-    view = services.datasets.update(caller, request.dataset_id, DatasetChanges(values))
-    return success(Envelope.R, {**dataset_public(view), "connectors": request.connectors})
+    values = body.model_dump(exclude_unset=True, exclude={"dataset_id", "connectors", "ext", "parse_type"})
+    view = services.datasets.update(caller, body.dataset_id, DatasetChanges(values))
+    updated: UpdatedDatasetOut = {**dataset_public(view), "connectors": body.connectors}
+    return success(Envelope.R, updated)
 
 
 @router.get("/{dataset_id}/metadata/config", summary="Get a dataset's auto-metadata config")
@@ -125,7 +110,6 @@ def get_metadata_config(dataset_id: str, caller: CurrentCaller, services: Servic
 
 @router.put("/{dataset_id}/metadata/config", summary="Set a dataset's auto-metadata config")
 def put_metadata_config(
-    dataset_id: str, caller: CurrentCaller, services: ServicesDep, body: StrictJsonBody
+    dataset_id: str, caller: CurrentCaller, services: ServicesDep, config: StrictBody[AutoMetadataConfig]
 ) -> Response:
-    config = validate(AutoMetadataConfig, body).model_dump()
-    return success(Envelope.R, services.datasets.set_metadata_config(caller, dataset_id, config))
+    return success(Envelope.R, services.datasets.set_metadata_config(caller, dataset_id, config.model_dump()))

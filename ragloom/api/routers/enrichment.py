@@ -1,63 +1,128 @@
 """Knowledge graph, RAPTOR and mind-map indexes of a dataset (contract §13.3, with RAGFlow's
-older aliases), which ragloom does not build yet: see :mod:`ragloom.services.enrichment`."""
+older aliases), which ragloom does not build yet: see :mod:`ragloom.services.enrichment`.
+
+``/index`` names the index with ``?type=``; RAGFlow's older paths name it in the path, each an
+operation of its own (marked deprecated)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
-from ragloom.api.routing import EnvelopeRoute
+from ragloom.api.inputs import NoBody, Query
+from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.schemas.enrichment import IndexTypeQuery
+from ragloom.services.container import Services
+from ragloom.services.tenants import Caller
 
 router = APIRouter(prefix="/datasets", tags=["enrichment"], route_class=EnvelopeRoute)
 
-# RAGFlow's older paths name the index in the path instead of ``?type=``.
-_TYPE_IN_PATH = {
-    "run_graphrag": "graph",
-    "trace_graphrag": "graph",
-    "run_raptor": "raptor",
-    "trace_raptor": "raptor",
-    "graph": "graph",
-    "raptor": "raptor",
-    "mindmap": "mindmap",
-}
+
+def _run(services: Services, caller: Caller, dataset_id: str, index_type: str) -> Response:
+    return success(Envelope.R, services.enrichment.run(caller, dataset_id, index_type))
 
 
-def _index_type(request: Request) -> str:
-    """The index a request names: by its path for an alias, else by ``?type=``."""
-    last = str(getattr(request.scope.get("route"), "path", "")).rsplit("/", 1)[-1]
-    return _TYPE_IN_PATH.get(last) or request.query_params.get("type", "")
+def _trace(services: Services, caller: Caller, dataset_id: str, index_type: str) -> Response:
+    return success(Envelope.R, services.enrichment.trace(caller, dataset_id, index_type))
 
 
-@router.post("/{dataset_id}/index", summary="Build a graph, RAPTOR or mind-map index (not built by ragloom yet)")
-@router.post("/{dataset_id}/run_graphrag", summary="Build the knowledge graph (alias; not built by ragloom yet)")
-@router.post("/{dataset_id}/run_raptor", summary="Build the RAPTOR index (alias; not built by ragloom yet)")
-def run_index(dataset_id: str, request: Request, caller: CurrentCaller, services: ServicesDep) -> Response:
-    return success(Envelope.R, services.enrichment.run(caller, dataset_id, _index_type(request)))
+def _delete(services: Services, caller: Caller, dataset_id: str, index_type: str) -> Response:
+    return success(Envelope.R, services.enrichment.delete(caller, dataset_id, index_type))
 
 
-@router.get("/{dataset_id}/index", summary="The task building an index (there is none)")
-@router.get("/{dataset_id}/trace_graphrag", summary="The task building the knowledge graph (alias; none)")
-@router.get("/{dataset_id}/trace_raptor", summary="The task building the RAPTOR index (alias; none)")
-def trace_index(dataset_id: str, request: Request, caller: CurrentCaller, services: ServicesDep) -> Response:
-    return success(Envelope.R, services.enrichment.trace(caller, dataset_id, _index_type(request)))
-
-
-@router.delete("/{dataset_id}/index", summary="Remove an index (there is none)")
-@router.delete("/{dataset_id}/graph", summary="Remove the knowledge graph (alias; there is none)")
-@router.delete("/{dataset_id}/raptor", summary="Remove the RAPTOR index (alias; there is none)")
-@router.delete("/{dataset_id}/mindmap", summary="Remove the mind map (alias; there is none)")
-def delete_index(dataset_id: str, request: Request, caller: CurrentCaller, services: ServicesDep) -> Response:
-    return success(Envelope.R, services.enrichment.delete(caller, dataset_id, _index_type(request)))
-
-
-@router.get("/{dataset_id}/graph", summary="A dataset's knowledge graph and mind map (empty)")
-@router.get("/{dataset_id}/knowledge_graph", summary="A dataset's knowledge graph (alias)")
-def knowledge_graph(dataset_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
+def _graph(services: Services, caller: Caller, dataset_id: str) -> Response:
     return success(Envelope.R, services.enrichment.graph(caller, dataset_id))
 
 
-@router.delete("/{dataset_id}/knowledge_graph", summary="Remove a dataset's knowledge graph (alias; there is none)")
-def delete_knowledge_graph(dataset_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
+# ---- by ?type= ----------------------------------------------------------------------------------
+
+
+@router.post("/{dataset_id}/index", summary="Build a graph, RAPTOR or mind-map index (not built by ragloom yet)")
+@envelope(Envelope.R)
+def run_index(
+    dataset_id: str, caller: CurrentCaller, services: ServicesDep, query: Query[IndexTypeQuery], _: NoBody
+) -> Response:
+    return _run(services, caller, dataset_id, query.index_type())
+
+
+@router.get("/{dataset_id}/index", summary="The task building an index (there is none)")
+@envelope(Envelope.R)
+def trace_index(
+    dataset_id: str, caller: CurrentCaller, services: ServicesDep, query: Query[IndexTypeQuery]
+) -> Response:
+    return _trace(services, caller, dataset_id, query.index_type())
+
+
+@router.delete("/{dataset_id}/index", summary="Remove an index (there is none)")
+@envelope(Envelope.R)
+def delete_index(
+    dataset_id: str, caller: CurrentCaller, services: ServicesDep, query: Query[IndexTypeQuery], _: NoBody
+) -> Response:
+    return _delete(services, caller, dataset_id, query.index_type())
+
+
+@router.get("/{dataset_id}/graph", summary="A dataset's knowledge graph and mind map (empty)")
+@envelope(Envelope.R)
+def knowledge_graph(dataset_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
+    return _graph(services, caller, dataset_id)
+
+
+# ---- RAGFlow's older paths ----------------------------------------------------------------------
+
+
+@router.post(
+    "/{dataset_id}/run_graphrag", summary="Build the knowledge graph (not built by ragloom yet)", deprecated=True
+)
+@envelope(Envelope.R)
+def run_graphrag(dataset_id: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
+    return _run(services, caller, dataset_id, "graph")
+
+
+@router.post("/{dataset_id}/run_raptor", summary="Build the RAPTOR index (not built by ragloom yet)", deprecated=True)
+@envelope(Envelope.R)
+def run_raptor(dataset_id: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
+    return _run(services, caller, dataset_id, "raptor")
+
+
+@router.get("/{dataset_id}/trace_graphrag", summary="The task building the knowledge graph (none)", deprecated=True)
+@envelope(Envelope.R)
+def trace_graphrag(dataset_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
+    return _trace(services, caller, dataset_id, "graph")
+
+
+@router.get("/{dataset_id}/trace_raptor", summary="The task building the RAPTOR index (none)", deprecated=True)
+@envelope(Envelope.R)
+def trace_raptor(dataset_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
+    return _trace(services, caller, dataset_id, "raptor")
+
+
+@router.delete("/{dataset_id}/graph", summary="Remove the knowledge graph (there is none)", deprecated=True)
+@envelope(Envelope.R)
+def delete_graph(dataset_id: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
+    return _delete(services, caller, dataset_id, "graph")
+
+
+@router.delete("/{dataset_id}/raptor", summary="Remove the RAPTOR index (there is none)", deprecated=True)
+@envelope(Envelope.R)
+def delete_raptor(dataset_id: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
+    return _delete(services, caller, dataset_id, "raptor")
+
+
+@router.delete("/{dataset_id}/mindmap", summary="Remove the mind map (there is none)", deprecated=True)
+@envelope(Envelope.R)
+def delete_mindmap(dataset_id: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
+    return _delete(services, caller, dataset_id, "mindmap")
+
+
+@router.get("/{dataset_id}/knowledge_graph", summary="A dataset's knowledge graph (empty)", deprecated=True)
+@envelope(Envelope.R)
+def get_knowledge_graph(dataset_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
+    return _graph(services, caller, dataset_id)
+
+
+@router.delete("/{dataset_id}/knowledge_graph", summary="Remove the knowledge graph (there is none)", deprecated=True)
+@envelope(Envelope.R, data=bool)
+def delete_knowledge_graph(dataset_id: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
     services.enrichment.delete(caller, dataset_id, "graph")
     return success(Envelope.R, True)

@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
-from ragloom.api.deps import CurrentCaller, LooseBody, ServicesDep
+from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
+from ragloom.api.inputs import LooseBody, NoBody, Query
 from ragloom.api.params import page_and_size, sane_page
-from ragloom.api.query_lists import id_list
 from ragloom.api.routing import EnvelopeRoute, envelope
-from ragloom.api.schemas.memories import read_memory_changes, read_new_memory, type_filter
+from ragloom.api.schemas.ids import id_list
+from ragloom.api.schemas.memories import ListMemoriesQuery, MemoryChangesRequest, MemoryMessagesQuery, NewMemoryRequest
 from ragloom.api.schemas.memory_views import memory_list_item, memory_public, message_page
-from ragloom.memory import MemoryListing
 
 router = APIRouter(prefix="/memories", tags=["memories"], route_class=EnvelopeRoute)
 PAGE_SIZE = 50
@@ -20,27 +20,14 @@ PAGE_SIZE = 50
 
 @router.post("", summary="Create a memory")
 @envelope(Envelope.M)
-def create_memory(caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
-    return success(Envelope.M, memory_public(services.memories.create(caller, read_new_memory(body))))
+def create_memory(caller: CurrentCaller, services: ServicesDep, body: LooseBody[NewMemoryRequest]) -> Response:
+    return success(Envelope.M, memory_public(services.memories.create(caller, body.checked)))
 
 
 @router.get("", summary="List memories")
 @envelope(Envelope.M)
-def list_memories(request: Request, caller: CurrentCaller, services: ServicesDep) -> Response:
-    params = request.query_params
-    page, page_size = sane_page(*page_and_size(params, page=1, page_size=PAGE_SIZE), default_size=PAGE_SIZE)
-    owners = [*id_list(params, "tenant_id"), *id_list(params, "owner_ids")]
-    types = id_list(params, "memory_type")
-    listing = MemoryListing(
-        page=page,
-        page_size=page_size,
-        types=type_filter(types),
-        tenant_ids=owners or None,
-        storage_type=params.get("storage_type") or None,
-        keywords=params.get("keywords") or None,
-        ids=id_list(params, "ids"),
-    )
-    views, total = services.memories.list_page(caller, listing)
+def list_memories(caller: CurrentCaller, services: ServicesDep, query: Query[ListMemoriesQuery]) -> Response:
+    views, total = services.memories.list_page(caller, query.listing(PAGE_SIZE))
     return success(Envelope.M, {"memory_list": [memory_list_item(view) for view in views], "total_count": total})
 
 
@@ -52,23 +39,28 @@ def get_memory_config(memory_id: str, caller: CurrentCaller, services: ServicesD
 
 @router.get("/{memory_id}", summary="List a memory's messages (raw ones, with what was extracted from each)")
 @envelope(Envelope.M)
-def list_memory_messages(memory_id: str, request: Request, caller: CurrentCaller, services: ServicesDep) -> Response:
-    params = request.query_params
-    page, page_size = sane_page(*page_and_size(params, page=1, page_size=PAGE_SIZE), default_size=PAGE_SIZE)
+def list_memory_messages(
+    memory_id: str, caller: CurrentCaller, services: ServicesDep, query: Query[MemoryMessagesQuery]
+) -> Response:
+    given = query.given()
+    page, page_size = sane_page(*page_and_size(given, page=1, page_size=PAGE_SIZE), default_size=PAGE_SIZE)
+    agent_ids = id_list(given.get("agent_id"))
     listed = services.memories.messages.page(
-        caller, memory_id, id_list(params, "agent_id"), params.get("keywords") or None, page, page_size
+        caller, memory_id, agent_ids, given.get("keywords") or None, page, page_size
     )
     return success(Envelope.M, message_page(listed))
 
 
 @router.put("/{memory_id}", summary="Update a memory")
 @envelope(Envelope.M)
-def update_memory(memory_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
-    return success(Envelope.M, memory_public(services.memories.update(caller, memory_id, read_memory_changes(body))))
+def update_memory(
+    memory_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody[MemoryChangesRequest]
+) -> Response:
+    return success(Envelope.M, memory_public(services.memories.update(caller, memory_id, body.checked)))
 
 
 @router.delete("/{memory_id}", summary="Delete a memory and its messages")
 @envelope(Envelope.M)
-def delete_memory(memory_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
+def delete_memory(memory_id: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
     services.memories.delete(caller, memory_id)
     return success(Envelope.M)

@@ -7,26 +7,26 @@ integer is a 101 saying so (RAGFlow answers 500).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
-from starlette.datastructures import QueryParams
+from fastapi import APIRouter, Response
 
-from ragloom.api.deps import CurrentCaller, LooseBody, ServicesDep
+from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, EnvelopeResponse, success
-from ragloom.api.params import query_int
-from ragloom.api.query_lists import id_list
+from ragloom.api.inputs import LooseBody, NoBody, Query
 from ragloom.api.routers.retrieval import server_timing
 from ragloom.api.routing import EnvelopeRoute, envelope
-from ragloom.api.schemas.memories import read_message_status, read_new_message
+from ragloom.api.schemas.memories import (
+    MessageStatusRequest,
+    NewMessageRequest,
+    RecentMessagesQuery,
+    SearchMessagesQuery,
+)
 from ragloom.api.schemas.memory_views import found_message, message_content, message_public
 from ragloom.errors import ArgumentError
 from ragloom.integers import fits_int64
-from ragloom.memory import MessageQuery, Turn
+from ragloom.memory import Turn
 
 router = APIRouter(prefix="/messages", tags=["memories"], route_class=EnvelopeRoute)
 ADDED = "All add to task."
-MOST_RESULTS = 100
-SEARCH_TOP_N = 5
-RECENT_LIMIT = 10
 
 
 def message_target(target: str) -> tuple[str, int]:
@@ -40,30 +40,10 @@ def message_target(target: str) -> tuple[str, int]:
     return memory_id, int(text)
 
 
-def _memory_ids(params: QueryParams) -> list[str]:
-    memory_ids = id_list(params, "memory_id")
-    if not memory_ids:
-        raise ArgumentError("memory_ids is required.")
-    return memory_ids
-
-
-def _fraction(params: QueryParams, key: str, default: float) -> float:
-    raw = params.get(key)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 1:
-        raise ArgumentError(f"`{key}` must be a number between 0 and 1, not '{raw}'.")
-    return value
-
-
 @router.post("", summary="Add a dialogue turn to memories")
 @envelope(Envelope.M)
-def add_message(caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
-    new = read_new_message(body)
+def add_message(caller: CurrentCaller, services: ServicesDep, body: LooseBody[NewMessageRequest]) -> Response:
+    new = body.checked
     turn = Turn(new.agent_id, new.session_id, new.user_id)
     services.memories.messages.add_message(caller, new.memory_ids, new.user_input, new.agent_response, turn)
     return EnvelopeResponse({"code": 0, "message": ADDED, "data": None})
@@ -71,22 +51,8 @@ def add_message(caller: CurrentCaller, services: ServicesDep, body: LooseBody) -
 
 @router.get("/search", summary="Search memories for the messages that answer a query")
 @envelope(Envelope.M)
-def search_messages(request: Request, caller: CurrentCaller, services: ServicesDep) -> Response:
-    params = request.query_params
-    question = params.get("query")
-    if question is None:
-        raise ArgumentError("`query` is required.")
-    query = MessageQuery(
-        question=question,
-        memory_ids=_memory_ids(params),
-        agent_ids=tuple(id_list(params, "agent_id")),
-        session_id=params.get("session_id") or None,
-        user_id=params.get("user_id") or None,
-        similarity_threshold=_fraction(params, "similarity_threshold", 0.2),
-        keywords_similarity_weight=_fraction(params, "keywords_similarity_weight", 0.7),
-        top_n=query_int(params, "top_n", SEARCH_TOP_N, low=1, high=MOST_RESULTS),
-    )
-    result = services.memories.messages.timed_search(caller, query)
+def search_messages(caller: CurrentCaller, services: ServicesDep, query: Query[SearchMessagesQuery]) -> Response:
+    result = services.memories.messages.timed_search(caller, query.message_query())
     response = success(Envelope.M, [found_message(found) for found in result.found])
     response.headers.update(server_timing(result.timings))
     return response
@@ -94,14 +60,9 @@ def search_messages(request: Request, caller: CurrentCaller, services: ServicesD
 
 @router.get("", summary="The most recent messages of memories")
 @envelope(Envelope.M)
-def recent_messages(request: Request, caller: CurrentCaller, services: ServicesDep) -> Response:
-    params = request.query_params
+def recent_messages(caller: CurrentCaller, services: ServicesDep, query: Query[RecentMessagesQuery]) -> Response:
     records = services.memories.messages.recent(
-        caller,
-        _memory_ids(params),
-        id_list(params, "agent_id"),
-        params.get("session_id") or None,
-        query_int(params, "limit", RECENT_LIMIT, low=1, high=MOST_RESULTS),
+        caller, query.memory_ids(), query.agent_ids(), query.session(), query.limit_value()
     )
     return success(Envelope.M, [message_public(record) for record in records])
 
@@ -115,8 +76,10 @@ def get_message_content(target: str, caller: CurrentCaller, services: ServicesDe
 
 @router.put("/{target}", summary="Enable or disable a message")
 @envelope(Envelope.M)
-def update_message_status(target: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
-    status = read_message_status(body)
+def update_message_status(
+    target: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody[MessageStatusRequest]
+) -> Response:
+    status = body.checked
     memory_id, message_id = message_target(target)
     services.memories.messages.set_status(caller, memory_id, message_id, status)
     return success(Envelope.M)
@@ -124,7 +87,7 @@ def update_message_status(target: str, caller: CurrentCaller, services: Services
 
 @router.delete("/{target}", summary="Forget a message")
 @envelope(Envelope.M)
-def forget_message(target: str, caller: CurrentCaller, services: ServicesDep) -> Response:
+def forget_message(target: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
     memory_id, message_id = message_target(target)
     services.memories.messages.forget(caller, memory_id, message_id)
     return success(Envelope.M)

@@ -6,13 +6,19 @@ Not part of RAGFlow's public API (RAGFlow sets these in its web UI); documented 
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 
-from ragloom.api.deps import CurrentCaller, ServicesDep, StrictJsonBody
+from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
+from ragloom.api.inputs import NoBody, Query, StrictBody
 from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.schemas.models import (
+    DefaultModelsOut,
+    DefaultModelsRequest,
+    ListModelsQuery,
+    ModelOut,
+    TenantModelRequest,
+)
 from ragloom.errors import ArgumentError
 from ragloom.providers.catalog import ModelEntry, ModelKind
 from ragloom.services.model_defaults import ModelDefaults
@@ -21,9 +27,10 @@ router = APIRouter(tags=["models"], route_class=EnvelopeRoute)
 
 
 @router.get("/models", summary="List the models this server can use")
-@envelope(Envelope.J)
-def list_models(caller: CurrentCaller, services: ServicesDep, model_type: str | None = None) -> Response:
+@envelope(Envelope.J, data=list[ModelOut])
+def list_models(caller: CurrentCaller, services: ServicesDep, query: Query[ListModelsQuery]) -> Response:
     kind = None
+    model_type = query.given().get("model_type")
     if model_type is not None:
         try:
             kind = ModelKind(model_type)
@@ -33,15 +40,15 @@ def list_models(caller: CurrentCaller, services: ServicesDep, model_type: str | 
 
 
 @router.get("/tenant/models", summary="The caller's default models")
-@envelope(Envelope.J)
+@envelope(Envelope.J, data=DefaultModelsOut)
 def get_defaults(caller: CurrentCaller, services: ServicesDep) -> Response:
     return success(Envelope.J, _defaults(services.model_defaults.get(caller)))
 
 
 @router.put("/tenant/models", summary="Change the caller's default models")
-@envelope(Envelope.J)
-def set_defaults(caller: CurrentCaller, services: ServicesDep, body: StrictJsonBody) -> Response:
-    return success(Envelope.J, _defaults(services.model_defaults.update(caller, body)))
+@envelope(Envelope.J, data=DefaultModelsOut)
+def set_defaults(caller: CurrentCaller, services: ServicesDep, body: StrictBody[DefaultModelsRequest]) -> Response:
+    return success(Envelope.J, _defaults(services.model_defaults.update(caller, body.given())))
 
 
 @router.get("/tenant/providers", summary="The remote models the caller configured for itself")
@@ -52,18 +59,18 @@ def list_tenant_models(caller: CurrentCaller, services: ServicesDep) -> Response
 
 @router.post("/tenant/providers", summary="Configure a remote model for the caller (or replace it)")
 @envelope(Envelope.J)
-def put_tenant_model(caller: CurrentCaller, services: ServicesDep, body: StrictJsonBody) -> Response:
-    return success(Envelope.J, services.tenant_models.put(caller, body))
+def put_tenant_model(caller: CurrentCaller, services: ServicesDep, model: StrictBody[TenantModelRequest]) -> Response:
+    return success(Envelope.J, services.tenant_models.put(caller, model))
 
 
 @router.delete("/tenant/providers/{model_row_id}", summary="Remove one of the caller's remote models")
 @envelope(Envelope.J)
-def delete_tenant_model(model_row_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
+def delete_tenant_model(model_row_id: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
     services.tenant_models.delete(caller, model_row_id)
     return success(Envelope.J, True)
 
 
-def _model(entry: ModelEntry) -> dict[str, Any]:
+def _model(entry: ModelEntry) -> ModelOut:
     return {
         "id": str(entry.id),
         "model_name": entry.id.name,
@@ -77,5 +84,5 @@ def _model(entry: ModelEntry) -> dict[str, Any]:
     }
 
 
-def _defaults(defaults: ModelDefaults) -> dict[str, str]:
+def _defaults(defaults: ModelDefaults) -> DefaultModelsOut:
     return {"llm_id": defaults.llm_id, "embd_id": defaults.embd_id, "rerank_id": defaults.rerank_id}

@@ -8,14 +8,13 @@ Mind maps (``/chat/mindmap``) are not built: the route answers a clear error.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 
-from ragloom.api.deps import CurrentCaller, LooseBody, ServicesDep
+from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
+from ragloom.api.inputs import LooseBody, NoBody
 from ragloom.api.routing import EnvelopeRoute, envelope
-from ragloom.api.schemas.searches import RelatedQuestionsBody, read_body
+from ragloom.api.schemas.searches import RelatedQuestionsBody
 from ragloom.errors import DataError
 from ragloom.services.container import Services
 from ragloom.services.tenants import Caller
@@ -28,20 +27,33 @@ MIND_MAPS_UNSUPPORTED = (
 
 
 @router.post("/chat/recommendation", summary="Questions related to a search, from the chat model")
-@router.post("/chat/recommandation", summary="Questions related to a search (the documented spelling)")
-@router.post("/sessions/related_questions", summary="Questions related to a search (legacy path)")
-@envelope(Envelope.J)
-def related_questions(caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
+@envelope(Envelope.J, data=list[str])
+def related_questions(caller: CurrentCaller, services: ServicesDep, body: LooseBody[RelatedQuestionsBody]) -> Response:
     return related_questions_answer(caller, services, body)
 
 
-def related_questions_answer(caller: Caller, services: Services, body: dict[str, Any]) -> Response:
+@router.post("/chat/recommandation", summary="Questions related to a search (the documented spelling)")
+@envelope(Envelope.J, data=list[str])
+def chat_recommandation(
+    caller: CurrentCaller, services: ServicesDep, body: LooseBody[RelatedQuestionsBody]
+) -> Response:
+    return related_questions_answer(caller, services, body)
+
+
+@router.post("/sessions/related_questions", summary="Questions related to a search (legacy path)", deprecated=True)
+@envelope(Envelope.J, data=list[str])
+def sessions_related_questions(
+    caller: CurrentCaller, services: ServicesDep, body: LooseBody[RelatedQuestionsBody]
+) -> Response:
+    return related_questions_answer(caller, services, body)
+
+
+def related_questions_answer(caller: Caller, services: Services, body: RelatedQuestionsBody) -> Response:
     """The J list of questions related to ``body``'s ``question`` (with its ``search_id``'s settings)."""
-    request = read_body(RelatedQuestionsBody, body, "question")
-    return success(Envelope.J, services.related_questions.suggest(caller, request.question, request.search_id))
+    return success(Envelope.J, services.related_questions.suggest(caller, body.question, body.search_id))
 
 
 @router.post("/chat/mindmap", summary="A mind map of a search's results (not supported)")
 @envelope(Envelope.J)
-def mind_map(_caller: CurrentCaller) -> Response:
+def mind_map(_caller: CurrentCaller, _: NoBody) -> Response:
     raise DataError(MIND_MAPS_UNSUPPORTED)

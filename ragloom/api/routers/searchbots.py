@@ -16,27 +16,34 @@ are not built.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
 from ragloom.api import sse
 from ragloom.api.auth import services_of
-from ragloom.api.bodies import read_loose_body
-from ragloom.api.deps import ServicesDep, limits_of
+from ragloom.api.deps import KeyCheck, ServicesDep, checks_key, limits_of
 from ragloom.api.envelopes import Envelope, success
+from ragloom.api.inputs import NoBody, loose_body_after, query_after
 from ragloom.api.params import check_parameters
 from ragloom.api.routers.search_assist import MIND_MAPS_UNSUPPORTED, related_questions_answer
 from ragloom.api.routers.searches import search_events
 from ragloom.api.routing import EnvelopeRoute, envelope
-from ragloom.api.schemas.searches import EmbeddedQuestionBody, read_body, search_app_detail
+from ragloom.api.schemas.searches import EmbeddedQuestionBody, RelatedQuestionsBody, SearchIdQuery, search_app_detail
 from ragloom.errors import AuthenticationError, DataError
 from ragloom.services.search_config import SearchConfig
 from ragloom.services.tenants import Caller
 
 router = APIRouter(prefix="/searchbots", tags=["search apps"], route_class=EnvelopeRoute)
 
+WIDGET_KEY = KeyCheck(
+    status=200,
+    refusal="A missing or wrong key is answered as RAGFlow answers its widget: HTTP 200, code 102, "
+    "`Authorization is not valid!` or `Authentication error: API key is invalid!`.",
+)
 
+
+@checks_key(WIDGET_KEY)
 def _widget_caller(request: Request) -> Caller:
     parts = (request.headers.get("authorization") or "").split()
     if len(parts) != 2:
@@ -50,42 +57,37 @@ def _widget_caller(request: Request) -> Caller:
 
 
 WidgetCaller = Annotated[Caller, Depends(_widget_caller)]
-
-
-async def _widget_body(request: Request, _caller: WidgetCaller) -> dict[str, Any]:
-    return await read_loose_body(request, limits_of(request))
-
-
-WidgetBody = Annotated[dict[str, Any], Depends(_widget_body)]
+EmbeddedQuestion = Annotated[EmbeddedQuestionBody, loose_body_after(WidgetCaller, EmbeddedQuestionBody)]
+RelatedQuestions = Annotated[RelatedQuestionsBody, loose_body_after(WidgetCaller, RelatedQuestionsBody)]
+SearchId = Annotated[SearchIdQuery, query_after(WidgetCaller, SearchIdQuery)]
 
 
 @router.post("/ask", summary="Answer a question over datasets, with a search app's settings (SSE)")
-@envelope(Envelope.JD)
-def ask(caller: WidgetCaller, services: ServicesDep, body: WidgetBody) -> Response:
-    request = read_body(EmbeddedQuestionBody, body, "question", "kb_ids")
-    config = services.search_apps.config(caller, request.search_id) if request.search_id else SearchConfig()
-    turn = services.search_apps.answer(caller, config, request.question, request.kb_ids)
+@envelope(Envelope.JD, streams=True)
+def searchbot_ask(caller: WidgetCaller, services: ServicesDep, body: EmbeddedQuestion) -> Response:
+    config = services.search_apps.config(caller, body.search_id) if body.search_id else SearchConfig()
+    turn = services.search_apps.answer(caller, config, body.question, body.kb_ids)
     return sse.stream(search_events(turn))
 
 
 @router.post("/related_questions", summary="Questions related to a search, from the chat model")
-@envelope(Envelope.JD)
-def related_questions(caller: WidgetCaller, services: ServicesDep, body: WidgetBody) -> Response:
+@envelope(Envelope.JD, data=list[str])
+def searchbot_related_questions(caller: WidgetCaller, services: ServicesDep, body: RelatedQuestions) -> Response:
     return related_questions_answer(caller, services, body)
 
 
 @router.get("/detail", summary="A search app, as the widget shows it")
 @envelope(Envelope.JD)
-def detail(request: Request, caller: WidgetCaller, services: ServicesDep) -> Response:
-    search_id = request.query_params.get("search_id")
+def searchbot_detail(caller: WidgetCaller, services: ServicesDep, query: SearchId) -> Response:
+    search_id = query.given().get("search_id")
     if not search_id:
         raise DataError("`search_id` is required.")
-    return success(Envelope.J, search_app_detail(services.search_apps.get(caller, search_id)))
+    return success(Envelope.J, search_app_detail(services.search_apps.get(caller, str(search_id))))
 
 
 @router.post("/retrieval_test", summary="Search results for the widget (not supported yet)")
 @envelope(Envelope.JD)
-def retrieval_test(_caller: WidgetCaller) -> Response:
+def searchbot_retrieval_test(_caller: WidgetCaller, _: NoBody) -> Response:
     raise DataError(
         "/searchbots/retrieval_test is not supported by ragloom yet; search with POST /api/v1/retrieval instead."
     )
@@ -93,5 +95,5 @@ def retrieval_test(_caller: WidgetCaller) -> Response:
 
 @router.post("/mindmap", summary="A mind map of a search's results (not supported)")
 @envelope(Envelope.JD)
-def mind_map(_caller: WidgetCaller) -> Response:
+def searchbot_mindmap(_caller: WidgetCaller, _: NoBody) -> Response:
     raise DataError(MIND_MAPS_UNSUPPORTED)

@@ -14,29 +14,30 @@ mid-answer sends RAGFlow's code-500 error event before the terminator.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from ragloom.api import sse
-from ragloom.api.deps import CurrentCaller, LooseBody, ServicesDep
+from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
-from ragloom.api.params import page_and_size
+from ragloom.api.inputs import LooseBody, NoBody, Query
 from ragloom.api.routers.completions import step_event
 from ragloom.api.routing import EnvelopeRoute, envelope
 from ragloom.api.schemas.searches import (
     CreateSearchAppBody,
+    ListSearchAppsQuery,
     SearchQuestionBody,
     UpdateSearchAppBody,
-    read_body,
     search_app_detail,
     search_app_list_item,
     search_app_public,
 )
 from ragloom.services.answers import EventKind
 from ragloom.services.completions import Turn
-from ragloom.services.search_apps import NewSearchApp, SearchAppChanges, SearchAppListing
+from ragloom.services.container import Services
+from ragloom.services.search_apps import NewSearchApp, SearchAppChanges
 from ragloom.services.search_config import SearchConfig
+from ragloom.services.tenants import Caller
 
 router = APIRouter(prefix="/searches", tags=["search apps"], route_class=EnvelopeRoute)
 
@@ -58,31 +59,20 @@ def search_events(turn: Turn) -> Iterator[bytes]:
 
 @router.post("", summary="Create a search app")
 @envelope(Envelope.JD)
-def create_search_app(caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
-    request = read_body(CreateSearchAppBody, body, "name")
+def create_search_app(caller: CurrentCaller, services: ServicesDep, body: LooseBody[CreateSearchAppBody]) -> Response:
     new = NewSearchApp(
-        name=request.name,
-        description=request.description or "",
-        avatar=request.avatar,
-        config=request.search_config or SearchConfig(),
+        name=body.name,
+        description=body.description or "",
+        avatar=body.avatar,
+        config=body.search_config or SearchConfig(),
     )
     return success(Envelope.J, {"search_id": services.search_apps.create(caller, new)})
 
 
 @router.get("", summary="List search apps")
 @envelope(Envelope.JD)
-def list_search_apps(request: Request, caller: CurrentCaller, services: ServicesDep) -> Response:
-    params = request.query_params
-    page, page_size = page_and_size(params, page=0, page_size=0)
-    listing = SearchAppListing(
-        keywords=params.get("keywords") or None,
-        owner_ids=[owner for owner in params.getlist("owner_ids") if owner] or None,
-        page=page,
-        page_size=page_size,
-        orderby=params.get("orderby") or "create_time",
-        desc=params.get("desc", "true").lower() != "false",
-    )
-    views, total = services.search_apps.list_page(caller, listing)
+def list_search_apps(caller: CurrentCaller, services: ServicesDep, query: Query[ListSearchAppsQuery]) -> Response:
+    views, total = services.search_apps.list_page(caller, query.listing())
     return success(Envelope.J, {"search_apps": [search_app_list_item(view) for view in views], "total": total})
 
 
@@ -94,32 +84,36 @@ def get_search_app(search_id: str, caller: CurrentCaller, services: ServicesDep)
 
 @router.put("/{search_id}", summary="Rename a search app and change its search_config (merged)")
 @envelope(Envelope.JD)
-def update_search_app(search_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
-    request = read_body(UpdateSearchAppBody, body, "name", "search_config")
-    changes = SearchAppChanges(request.name, request.search_config, request.description, request.avatar)
+def update_search_app(
+    search_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody[UpdateSearchAppBody]
+) -> Response:
+    changes = SearchAppChanges(body.name, body.search_config, body.description, body.avatar)
     return success(Envelope.J, search_app_public(services.search_apps.update(caller, search_id, changes)))
 
 
 @router.delete("/{search_id}", summary="Delete a search app")
-@envelope(Envelope.JD)
-def delete_search_app(search_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
+@envelope(Envelope.JD, data=bool)
+def delete_search_app(search_id: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
     services.search_apps.delete(caller, search_id)
     return success(Envelope.J, True)
 
 
-def _ask(search_id: str, caller: CurrentCaller, services: ServicesDep, body: dict[str, Any]) -> Response:
-    request = read_body(SearchQuestionBody, body, "question")
-    turn = services.search_apps.ask(caller, search_id, request.question, request.kb_ids or [])
+def _ask(search_id: str, caller: Caller, services: Services, body: SearchQuestionBody) -> Response:
+    turn = services.search_apps.ask(caller, search_id, body.question, body.kb_ids or [])
     return sse.stream(search_events(turn))
 
 
 @router.post("/{search_id}/completions", summary="Answer a question over the search app's datasets (SSE)")
-@envelope(Envelope.JD)
-def search_completions(search_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
+@envelope(Envelope.JD, streams=True)
+def search_completions(
+    search_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody[SearchQuestionBody]
+) -> Response:
     return _ask(search_id, caller, services, body)
 
 
 @router.post("/{search_id}/completion", summary="Answer a question over the search app's datasets (alias)")
-@envelope(Envelope.JD)
-def search_completion(search_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
+@envelope(Envelope.JD, streams=True)
+def search_completion(
+    search_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody[SearchQuestionBody]
+) -> Response:
     return _ask(search_id, caller, services, body)

@@ -7,21 +7,23 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from starlette.responses import PlainTextResponse
 
 from ragloom import __version__
-from ragloom.api.auth import services_of
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, EnvelopeResponse, success
-from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.routing import EnvelopeRoute, Success, envelope
+from ragloom.services.container import Services
 
 router = APIRouter(prefix="/system", tags=["system"], route_class=EnvelopeRoute)
 legacy_router = APIRouter(tags=["system"], route_class=EnvelopeRoute)
 
 
-def _health(request: Request) -> Response:
-    services = services_of(request)
+HEALTH = "db, redis, doc_engine, storage and status, each `ok` or `nok` (HTTP 500 when one is `nok`)"
+
+
+def _health(services: Services) -> Response:
     checks: dict[str, Callable[[], object]] = {
         "db": services.store.ping,
         "storage": lambda: services.blobs.exists("healthz-probe"),
@@ -43,22 +45,24 @@ def _health(request: Request) -> Response:
 
 
 @router.get("/healthz", summary="Health of every storage part")
-def healthz(request: Request) -> Response:
-    return _health(request)
+@envelope(Envelope.J, success=Success.BARE, raw=HEALTH)
+def healthz(services: ServicesDep) -> Response:
+    return _health(services)
 
 
 @legacy_router.get("/v1/system/healthz", include_in_schema=False)
-def legacy_healthz(request: Request) -> Response:
-    return _health(request)
+def legacy_healthz(services: ServicesDep) -> Response:
+    return _health(services)
 
 
 @router.get("/ping", summary="Liveness")
+@envelope(Envelope.J, success=Success.TEXT)
 def ping() -> Response:
     return PlainTextResponse("pong")
 
 
 @router.get("/version", summary="Server version")
-@envelope(Envelope.J)
+@envelope(Envelope.J, data=str)
 def version() -> Response:
     return success(Envelope.J, __version__)
 

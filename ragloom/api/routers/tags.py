@@ -2,38 +2,44 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
-from ragloom.api.bodies import validate_worded
-from ragloom.api.deps import CurrentCaller, LooseBody, ServicesDep
+from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
-from ragloom.api.query_lists import required_dataset_ids
-from ragloom.api.routing import EnvelopeRoute
-from ragloom.api.schemas.tags import DeleteTagsRequest, RenameTagRequest, tag_values
+from ragloom.api.inputs import LooseBody, Query
+from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.schemas.ids import DatasetIdsQuery
+from ragloom.api.schemas.tags import DeleteTagsRequest, RenamedTagOut, RenameTagRequest, TagCountOut, tag_values
 
 router = APIRouter(prefix="/datasets", tags=["tags"], route_class=EnvelopeRoute)
 
 
 @router.get("/tags/aggregation", summary="Count tags across datasets")
-def aggregate_tags(request: Request, caller: CurrentCaller, services: ServicesDep) -> Response:
-    dataset_ids = required_dataset_ids(request.query_params)
-    return success(Envelope.R, tag_values(services.tags.aggregate(caller, dataset_ids)))
+@envelope(Envelope.R, data=list[TagCountOut])
+def aggregate_tags(caller: CurrentCaller, services: ServicesDep, query: Query[DatasetIdsQuery]) -> Response:
+    return success(Envelope.R, tag_values(services.tags.aggregate(caller, query.required_dataset_ids())))
 
 
 @router.get("/{dataset_id}/tags", summary="List a dataset's tags with their chunk counts")
+@envelope(Envelope.R, data=list[list[str | int]])  # [tag, count]
 def list_tags(dataset_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
     return success(Envelope.R, [[tag, count] for tag, count in services.tags.counts(caller, dataset_id)])
 
 
 @router.put("/{dataset_id}/tags", summary="Rename a tag in every chunk of a dataset")
-def rename_tag(dataset_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
-    request = validate_worded(RenameTagRequest, body)
-    services.tags.rename(caller, dataset_id, request.from_tag, request.to_tag)
-    return success(Envelope.R, {"from": request.from_tag, "to": request.to_tag})
+@envelope(Envelope.R, data=RenamedTagOut)
+def rename_tag(
+    dataset_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody[RenameTagRequest]
+) -> Response:
+    services.tags.rename(caller, dataset_id, body.from_tag, body.to_tag)
+    renamed: RenamedTagOut = {"from": body.from_tag, "to": body.to_tag}
+    return success(Envelope.R, renamed)
 
 
 @router.delete("/{dataset_id}/tags", summary="Remove tags from every chunk of a dataset")
-def delete_tags(dataset_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody) -> Response:
-    request = validate_worded(DeleteTagsRequest, body)
-    services.tags.remove(caller, dataset_id, request.tags)
+@envelope(Envelope.R)
+def delete_tags(
+    dataset_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody[DeleteTagsRequest]
+) -> Response:
+    services.tags.remove(caller, dataset_id, body.tags)
     return success(Envelope.R, {})

@@ -7,19 +7,33 @@ RAGFlow's embedded chat widgets, which ragloom does not have: it is always empty
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
+from typing_extensions import TypedDict  # pydantic reads typing's own only from Python 3.12
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
+from ragloom.api.inputs import NoBody
 from ragloom.api.routing import EnvelopeRoute, envelope
 from ragloom.clock import http_date
 
 router = APIRouter(prefix="/system/tokens", tags=["system"], route_class=EnvelopeRoute)
 
 
-def _token(tenant_id: str, token: str, key_id: str, create_time: int, last_used: int | None) -> dict[str, Any]:
+class TokenOut(TypedDict):
+    """An API key: ``token`` is the secret when it is created, its hint in a listing."""
+
+    tenant_id: str
+    token: str
+    id: str
+    beta: str
+    create_time: int
+    create_date: str | None
+    update_time: None
+    update_date: None
+    last_used_time: int | None
+
+
+def _token(tenant_id: str, token: str, key_id: str, create_time: int, last_used: int | None) -> TokenOut:
     return {
         "tenant_id": tenant_id,
         "token": token,
@@ -34,15 +48,15 @@ def _token(tenant_id: str, token: str, key_id: str, create_time: int, last_used:
 
 
 @router.post("", summary="Create an API key for the caller's tenant (the secret is shown only now)")
-@envelope(Envelope.J)
-def create_token(caller: CurrentCaller, services: ServicesDep) -> Response:
+@envelope(Envelope.J, data=TokenOut)
+def create_token(caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
     issued = services.tenants.issue_key(tenant_id=caller.tenant_id, label="created through the API")
     key = next(key for key in services.tenants.list_keys(caller.tenant_id) if key.id == issued.id)
     return success(Envelope.J, _token(caller.tenant_id, issued.secret, issued.id, key.create_time, None))
 
 
 @router.get("", summary="The caller's tenant's API keys (by hint)")
-@envelope(Envelope.J)
+@envelope(Envelope.J, data=list[TokenOut])
 def list_tokens(caller: CurrentCaller, services: ServicesDep) -> Response:
     keys = services.tenants.list_keys(caller.tenant_id)
     return success(
@@ -51,7 +65,7 @@ def list_tokens(caller: CurrentCaller, services: ServicesDep) -> Response:
 
 
 @router.delete("/{token}", summary="Revoke one of the caller's tenant's API keys (by secret, hint or id)")
-@envelope(Envelope.J)
-def delete_token(token: str, caller: CurrentCaller, services: ServicesDep) -> Response:
+@envelope(Envelope.J, data=bool)
+def delete_token(token: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
     services.tenants.revoke(token, tenant_id=caller.tenant_id)
     return success(Envelope.J, True)

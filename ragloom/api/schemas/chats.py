@@ -1,7 +1,10 @@
-"""Chats (§2.5), chat sessions (§2.6) and reference chunks (§2.4) as the API shows them.
+"""Chats (§2.5), chat sessions (§2.6) and reference chunks (§2.4) as the API shows them, and
+the requests that make and change them.
 
-Chat and session request bodies are loose (contract §8, §9): their rules live in
-:mod:`ragloom.services.chats` and :mod:`ragloom.services.sessions`.
+Chat and session request bodies are loose (contract §8, §9), and RAGFlow checks them in turn
+with the stored chat (its owner first, then the datasets named, the models, the name's
+uniqueness): the models here declare what may be sent, and the rules live in
+:mod:`ragloom.services.chats` and :mod:`ragloom.services.sessions`, in that order.
 """
 
 from __future__ import annotations
@@ -9,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import Field
+
+from ragloom.api.schemas.loose import LooseModel, Sent, SortedPageQuery
 from ragloom.clock import http_date
 from ragloom.storage.metadata.tables import Chat, ChatSession, Tenant
 
@@ -144,3 +150,85 @@ def reference_public(entry: Any) -> Any:
     if not isinstance(chunks, list):
         return {**entry, "chunks": []}
     return {**entry, "chunks": [reference_chunk_public(chunk) for chunk in chunks if isinstance(chunk, Mapping)]}
+
+
+class PromptConfigFields(LooseModel):
+    """A chat's ``prompt_config``: keys left out take their defaults on create."""
+
+    system: Sent[str] = Field(None, description="The system prompt; `{knowledge}` is where retrieved chunks go.")
+    prologue: Sent[str] = Field(None, description="The first message of every new session.")
+    parameters: Sent[list[dict[str, Any]]] = Field(None, description="`{key, optional}` per prompt variable.")
+    empty_response: Sent[str] = Field(None, description="The answer when nothing is retrieved.")
+    quote: Sent[bool] = None
+    tts: Sent[bool] = None
+    refine_multiturn: Sent[bool] = None
+
+
+class ChatRequest(LooseModel):
+    """``POST /chats`` (``name`` required) and ``PATCH``/``PUT /chats/{id}``."""
+
+    name: Sent[str] = Field(None, description="At most 255 bytes; unique per tenant (case-insensitive).")
+    description: Sent[str] = None
+    icon: Sent[str] = None
+    dataset_ids: Sent[list[str]] = Field(None, description="Parsed datasets of the caller, one embedding model.")
+    llm_id: Sent[str] = None
+    llm_setting: Sent[dict[str, Any]] = Field(None, description="temperature, top_p, max_tokens, ...")
+    prompt_type: Sent[str] = None
+    prompt_config: Sent[PromptConfigFields] = None
+    language: Sent[str] = None
+    do_refer: Sent[str] = Field(None, description="'1' or '0'.")
+    rerank_id: Sent[str] = None
+    similarity_threshold: Sent[float] = None
+    vector_similarity_weight: Sent[float] = None
+    top_n: Sent[int] = None
+    top_k: Sent[int] = None
+    meta_data_filter: Sent[dict[str, Any]] = None
+
+
+class DeleteIdsRequest(LooseModel):
+    """A bulk delete: the listed ids, or everything with ``delete_all`` and no ids."""
+
+    ids: Sent[list[str]] = None
+    delete_all: Sent[bool] = None
+
+    def everything(self) -> bool:
+        return self.given().get("delete_all") is True
+
+
+class DeleteChatsRequest(DeleteIdsRequest):
+    """``DELETE /chats``; ``chat_id`` alone is the older form, deleting that one chat."""
+
+    chat_id: Sent[str] = None
+
+
+class ListChatsQuery(SortedPageQuery):
+    """``GET /chats``: every chat (the first 100) unless both ``page`` and ``page_size`` are given."""
+
+    id: Sent[str] = None
+    name: Sent[str] = None
+    keywords: Sent[str] = None
+    owner_ids: Sent[list[str]] = None
+
+
+class SessionRequest(LooseModel):
+    """``POST /chats/{id}/sessions`` and ``PATCH``/``PUT …/sessions/{id}`` (messages and
+    references cannot be changed)."""
+
+    name: Sent[str] = Field(None, description="Trimmed, cut to 255 characters.")
+
+
+class ListSessionsQuery(SortedPageQuery):
+    """``GET /chats/{id}/sessions``."""
+
+    id: Sent[str] = None
+    name: Sent[str] = None
+    user_id: Sent[str] = None
+
+
+class FeedbackRequest(LooseModel):
+    """A thumbs-up or thumbs-down on an answer, with optional text."""
+
+    required_keys = ("thumbup",)
+
+    thumbup: Sent[bool] = None
+    feedback: Sent[str] = None

@@ -1,11 +1,16 @@
-"""Chunk requests (validated by hand: the contract's messages are not pydantic's) and shapes (§2.3)."""
+"""Chunk requests and shapes (§2.3, §6). The requests are loose: each key is checked in
+RAGFlow's order with RAGFlow's words (its messages are not pydantic's)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections import Counter
 from typing import Any
 
+from pydantic import Field
+
+from ragloom.api.schemas.loose import CheckedBody, LooseModel, PageQuery, RequestContext, Sent
 from ragloom.errors import ArgumentError, DataError, RagloomError, RetCode
 from ragloom.services.chunks import ChunkChanges, NewChunk, chunk_time
 from ragloom.settings import LimitSettings
@@ -136,6 +141,90 @@ def chunk_changes(body: dict[str, Any], limits: LimitSettings) -> ChunkChanges:
         changes.available = _available(body["available"])
     changes.image = _image(body)
     return changes
+
+
+class ChunkFields(LooseModel):
+    """What a chunk request may send."""
+
+    content: Sent[str] = Field(None, json_schema_extra={"minLength": 1})
+    important_keywords: Sent[list[str]] = None
+    questions: Sent[list[str]] = None
+    tag_kwd: Sent[list[str]] = None
+    tag_feas: Sent[dict[str, float]] = Field(None, description="Tags with their weights.")
+    image_base64: Sent[str] = Field(None, description="An image, base64 (optionally as a data: URL).")
+
+
+class NewChunkRequest(ChunkFields, CheckedBody[NewChunk]):
+    """``POST …/chunks``: add a chunk."""
+
+    required_keys = ("content",)
+
+    def check(self, body: dict[str, Any], context: RequestContext) -> NewChunk:
+        return new_chunk(body, context.limits)
+
+
+class ChunkUpdateRequest(ChunkFields, CheckedBody[ChunkChanges]):
+    """``PATCH …/chunks/{id}``: only the keys sent change."""
+
+    positions: Sent[list[list[int]]] = Field(None, description="[page, x0, x1, top, bottom] per place.")
+    available: Sent[bool] = None
+
+    def check(self, body: dict[str, Any], context: RequestContext) -> ChunkChanges:
+        return chunk_changes(body, context.limits)
+
+
+class DeleteChunksRequest(CheckedBody[list[str]]):
+    """``DELETE …/chunks``: the listed chunks, or every chunk of the document with ``delete_all``."""
+
+    chunk_ids: Sent[list[str]] = None
+    delete_all: Sent[bool] = None
+
+    def check(self, body: dict[str, Any], _context: RequestContext) -> list[str]:
+        ids = body.get("chunk_ids") or []
+        if not isinstance(ids, list) or not all(isinstance(item, str) for item in ids):
+            raise DataError("`chunk_ids` must be a list of chunk ids")
+        return ids
+
+    def everything(self) -> bool:
+        return self.given().get("delete_all") is True
+
+    def duplicates(self) -> list[str]:
+        return [item for item, count in Counter(self.checked).items() if count > 1]
+
+
+class ChunkAvailabilityRequest(CheckedBody[bool]):
+    """``PATCH …/chunks``: switch chunks on (``checked``) or off, by ``available_int`` (0/1) or ``available``."""
+
+    required_keys = ("chunk_ids",)
+
+    chunk_ids: Sent[list[str]] = None
+    available_int: Sent[int] = None
+    available: Sent[bool] = None
+
+    def check(self, body: dict[str, Any], _context: RequestContext) -> bool:
+        ids = body.get("chunk_ids")
+        if not ids or not isinstance(ids, list):
+            raise DataError("`chunk_ids` is required.")
+        if "available_int" in body:
+            return body["available_int"] in (1, True, "1")
+        if "available" in body:
+            return body["available"] in (True, 1, "true", "True", "1")
+        raise DataError("`available_int` or `available` is required.")
+
+    def ids(self) -> list[str]:
+        return [str(item) for item in self.given()["chunk_ids"]]
+
+
+class ListChunksQuery(PageQuery):
+    """``GET …/chunks``: a page of a document's chunks, or one chunk by ``id``."""
+
+    keywords: Sent[str] = None
+    id: Sent[str] = None
+    available: Sent[bool] = None
+
+    def available_filter(self) -> bool | None:
+        value = self.given().get("available")
+        return None if value is None else str(value).lower() == "true"
 
 
 def chunk_list_item(record: ChunkRecord, *, single: bool = False) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import string
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, NotRequired
 
 from pydantic import (
     BaseModel,
@@ -15,9 +16,13 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
+from typing_extensions import TypedDict  # pydantic reads typing's own only from Python 3.12
 
+from ragloom.api.json_input import decode_json
 from ragloom.api.schemas.ids import FilterIds, refuse_duplicates
+from ragloom.api.schemas.loose import request_context
 from ragloom.api.schemas.parser_config import AutoMetadataConfig, ParserConfig, StrictModel
 from ragloom.clock import http_date
 from ragloom.ids import parse_uuid
@@ -26,6 +31,7 @@ from ragloom.services.datasets import DatasetView
 from ragloom.services.parser_config import DATASET_CHUNK_METHODS
 
 DATASET_NAME_LIMIT = 128
+MODEL_ID_PATTERN = r"^\S[^@]*@\S.*$"
 _CHUNK_METHOD_MESSAGE = (
     "Input should be "
     + ", ".join(f"'{m}'" for m in DATASET_CHUNK_METHODS[:-1])
@@ -52,18 +58,38 @@ def distinct_dataset_ids(values: list[str]) -> list[str]:
 
 
 class DatasetFields(StrictModel):
-    """Fields shared by create and update."""
+    """Fields shared by create and update. Keys of ``ext`` that name a field are read as that
+    field when it is not sent itself (RAGFlow's SDK sends some settings there)."""
 
     avatar: Annotated[str | None, Field(max_length=65535)] = None
     description: Annotated[str | None, Field(max_length=65535)] = None
-    embedding_model: Annotated[str | None, Field(max_length=255)] = None
+    embedding_model: Annotated[
+        str | None,
+        Field(
+            max_length=255,
+            description="`<model_name>@<provider>`; null: the tenant's default.",
+            json_schema_extra={"pattern": MODEL_ID_PATTERN, "examples": ["multilingual-e5-small@Builtin"]},
+        ),
+    ] = None
     permission: Literal["me", "team"] = "me"
-    chunk_method: str | None = None
+    chunk_method: Annotated[str | None, Field(json_schema_extra={"enum": list(DATASET_CHUNK_METHODS)})] = None
     parser_config: ParserConfig | None = None
     parse_type: Annotated[int | None, Field(ge=0, le=64)] = None
     pipeline_id: str | None = None
     auto_metadata_config: AutoMetadataConfig | None = None
     ext: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lift_ext(cls, body: Any) -> Any:
+        extra = body.get("ext") if isinstance(body, dict) else None
+        if not isinstance(extra, dict):
+            return body
+        lifted = dict(body)
+        for key, value in extra.items():
+            if key in cls.model_fields and key not in lifted and key not in {"ext", "dataset_id"}:
+                lifted[key] = value
+        return lifted
 
     @field_validator("avatar")
     @classmethod
@@ -194,11 +220,19 @@ class CreateDatasetRequest(DatasetFields):
 class UpdateDatasetRequest(DatasetFields):
     """``PUT /datasets/{dataset_id}``; only the keys sent are applied."""
 
-    dataset_id: str
+    dataset_id: SkipJsonSchema[str]  # the path's, validated with the body as RAGFlow does
     name: DatasetName = ""
     pagerank: Annotated[int, Field(ge=0, le=100)] = 0
     language: Annotated[str | None, Field(max_length=32)] = None
     connectors: list[dict[str, Any]] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _path_id(cls, body: Any, info: ValidationInfo) -> Any:
+        path = request_context(info).path
+        if isinstance(body, dict) and "dataset_id" in path:
+            return {**body, "dataset_id": path["dataset_id"]}
+        return body
 
     @field_validator("dataset_id", mode="before")
     @classmethod
@@ -224,9 +258,11 @@ class DeleteRequest(StrictModel):
 
 
 class ListDatasetsQuery(BaseModel):
-    """``GET /datasets`` query (lax types, unknown keys rejected)."""
+    """``GET /datasets`` query (lax types, unknown keys rejected; a key sent twice is read once,
+    the first time, but for the repeated ``ids`` that ragflow-sdk 0.27 sends)."""
 
     model_config = ConfigDict(extra="forbid")
+    takes_first: ClassVar[bool] = True
 
     id: str | None = None
     ids: FilterIds | None = None
@@ -236,7 +272,16 @@ class ListDatasetsQuery(BaseModel):
     orderby: Literal["create_time", "update_time"] = "create_time"
     desc: bool = True
     include_parsing_status: bool = False
-    ext: dict[str, Any] = Field(default_factory=dict)
+    ext: dict[str, Any] = Field(default_factory=dict, description="A JSON object: keywords, parser_id, owner_ids.")
+
+    @field_validator("ext", mode="before")
+    @classmethod
+    def _ext_json(cls, value: Any, info: ValidationInfo) -> Any:
+        # JSON beyond the limits is refused; malformed JSON is left for the type check to word.
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                return decode_json(value, request_context(info).limits)
+        return value
 
     @field_validator("id", mode="before")
     @classmethod
@@ -260,7 +305,67 @@ class ListDatasetsQuery(BaseModel):
         return value
 
 
-def dataset_public(view: DatasetView) -> dict[str, Any]:
+class DatasetOut(TypedDict):
+    """A dataset as every dataset route returns it (§2.1)."""
+
+    id: str
+    name: str
+    avatar: str | None
+    description: str | None
+    language: str
+    tenant_id: str
+    created_by: str
+    embedding_model: str
+    tenant_embd_id: None
+    permission: str
+    chunk_method: str
+    pipeline_id: str | None
+    parser_config: dict[str, Any]
+    pagerank: int
+    document_count: int
+    chunk_count: int
+    token_num: int
+    similarity_threshold: float
+    vector_similarity_weight: float
+    graphrag_task_id: None
+    graphrag_task_finish_at: None
+    raptor_task_id: None
+    raptor_task_finish_at: None
+    mindmap_task_id: None
+    mindmap_task_finish_at: None
+    status: str
+    create_time: int
+    create_date: str | None
+    update_time: int
+    update_date: str | None
+
+
+class UpdatedDatasetOut(DatasetOut):
+    """``PUT /datasets/{id}``: the dataset and the connectors sent (none: ragloom has none)."""
+
+    connectors: list[dict[str, Any]]
+
+
+class DatasetDetailOut(UpdatedDatasetOut):
+    """``GET /datasets/{id}``: also the bytes its documents take."""
+
+    size: int
+
+
+class DatasetListItemOut(DatasetOut):
+    """A ``GET /datasets`` item: also its owner's profile, and with ``include_parsing_status``
+    how many of its documents are in each parsing state."""
+
+    nickname: str
+    tenant_avatar: str | None
+    unstart_count: NotRequired[int]
+    running_count: NotRequired[int]
+    cancel_count: NotRequired[int]
+    done_count: NotRequired[int]
+    fail_count: NotRequired[int]
+
+
+def dataset_public(view: DatasetView) -> DatasetOut:
     """A dataset as every dataset route returns it (§2.1)."""
     record, counts = view.record, view.counts
     return {
@@ -304,12 +409,18 @@ RUN_COUNT_FIELDS = {
     "3": "done_count",
     "4": "fail_count",
 }
+"""The count of documents in each parsing state (``Document.run``), by the field that shows it."""
 
 
-def dataset_list_item(view: DatasetView, *, parsing_status: bool) -> dict[str, Any]:
+def dataset_list_item(view: DatasetView, *, parsing_status: bool) -> DatasetListItemOut:
     """A ``GET /datasets`` item: the dataset plus its owner's profile (and run counts)."""
-    item = {**dataset_public(view), "nickname": view.owner.name, "tenant_avatar": view.owner.avatar}
+    # mypy wants a ** literal to name NotRequired keys too; the counts are added below.
+    item: DatasetListItemOut = {**dataset_public(view), "nickname": view.owner.name, "tenant_avatar": view.owner.avatar}  # type: ignore[typeddict-item]
     if parsing_status:
-        for run, field in RUN_COUNT_FIELDS.items():
-            item[field] = view.counts.runs.get(run, 0)
+        runs = view.counts.runs
+        item["unstart_count"] = runs.get("0", 0)
+        item["running_count"] = runs.get("1", 0)
+        item["cancel_count"] = runs.get("2", 0)
+        item["done_count"] = runs.get("3", 0)
+        item["fail_count"] = runs.get("4", 0)
     return item

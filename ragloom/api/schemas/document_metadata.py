@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing_extensions import TypedDict  # pydantic reads typing's own only from Python 3.12
 
-from ragloom.api.bodies import worded
+from ragloom.api.bodies import validate, worded
 from ragloom.api.schemas.documents import document_patch_item
+from ragloom.api.schemas.ids import LIST_DESCRIPTION, id_list
+from ragloom.api.schemas.loose import LooseModel, QueryModel, Sent, WordedModel
 from ragloom.errors import RetCode
 from ragloom.services.document_metadata import MetadataEdit
 from ragloom.services.metadata_edits import MetadataDelete, MetadataUpdate, MetaScalar, MetaValue
@@ -35,10 +38,9 @@ class Selector(_Item):
     metadata_condition: dict[str, Any] = Field(default_factory=dict)
 
 
-class MetadataEditRequest(BaseModel):
-    """``{"selector": {"document_ids", "metadata_condition"}, "updates": [...], "deletes": [...]}``."""
-
-    model_config = ConfigDict(extra="ignore")
+class MetadataEditRequest(WordedModel):
+    """``{"selector": {"document_ids", "metadata_condition"}, "updates": [...], "deletes": [...]}``,
+    checked in RAGFlow's order and words."""
 
     selector: Selector
     updates: list[UpdateItem]
@@ -80,11 +82,30 @@ class MetadataEditRequest(BaseModel):
         )
 
 
-class DocumentMetadataConfigRequest(BaseModel):
+class MetadataEditBody(LooseModel):
+    """``POST …/metadata/update`` and ``PATCH …/documents/metadatas``: which documents (by id
+    and/or a metadata condition; none: all of the dataset's), the keys to set and to delete.
+    RAGFlow checks the body after the dataset, so :meth:`edit` checks it when the route asks."""
+
+    selector: Sent[Selector] = Field(None, description="`document_ids` and/or a `metadata_condition`.")
+    updates: Sent[list[UpdateItem]] = Field(None, description="`key` and `value`; `match`: only where it holds.")
+    deletes: Sent[list[DeleteItem]] = Field(None, description="`key`; `value`: only that value of a list.")
+
+    def edit(self) -> MetadataEdit:
+        """The edit, or RAGFlow's refusal of the body (code 102)."""
+        return validate(MetadataEditRequest, self.given()).edit()
+
+
+class MetadataEditOut(TypedDict):
+    """How many documents changed, of how many the selector matched."""
+
+    updated: int
+    matched_docs: int
+
+
+class DocumentMetadataConfigRequest(WordedModel):
     """``{"metadata": [...] | {...}}``: a missing ``metadata`` is refused by the service, after
     the dataset and document are checked (RAGFlow's order)."""
-
-    model_config = ConfigDict(extra="ignore")
 
     metadata: list[Any] | dict[str, Any] | None = None
 
@@ -95,6 +116,15 @@ class DocumentMetadataConfigRequest(BaseModel):
         if metadata is not None and not isinstance(metadata, list | dict):
             raise worded("metadata must be a list or an object", RetCode.ARGUMENT_ERROR)
         return {"metadata": metadata}
+
+
+class MetadataSummaryQuery(QueryModel):
+    """``GET …/metadata/summary``: only these documents' metadata."""
+
+    doc_ids: Sent[list[str]] = Field(None, description=LIST_DESCRIPTION)
+
+    def document_ids(self) -> list[str] | None:
+        return id_list(self.given().get("doc_ids")) or None
 
 
 _INTERNAL_NAMES = {

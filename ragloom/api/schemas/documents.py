@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import contextlib
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from ragloom.api.schemas.ids import refuse_duplicates
+from ragloom.api.bodies import validate, validation_message
+from ragloom.api.json_input import decode_json
+from ragloom.api.params import page_and_size, query_int, sane_page
+from ragloom.api.schemas.ids import DocumentIdsQuery, refuse_duplicates
+from ragloom.api.schemas.loose import Sent, SortedPageQuery
 from ragloom.api.schemas.parser_config import ParserConfig, StrictModel
 from ragloom.clock import http_date
-from ragloom.services.documents import DocumentView, run_word
+from ragloom.errors import DataError
+from ragloom.services.documents import DocumentListing, DocumentView, run_word
 from ragloom.services.parser_config import DOCUMENT_CHUNK_METHODS
+from ragloom.settings import LimitSettings
 from ragloom.storage.metadata.tables import Document
 
 _META_SCALARS = (str, int, float)
@@ -25,7 +33,7 @@ class UpdateDocumentRequest(BaseModel):
 
     # Defaults are never validated: an absent key stays unset, an explicit null fails the type.
     name: str = _ABSENT
-    chunk_method: str = _ABSENT
+    chunk_method: Annotated[str, Field(json_schema_extra={"enum": list(DOCUMENT_CHUNK_METHODS)})] = _ABSENT
     pipeline_id: str = _ABSENT
     enabled: Annotated[int, Field(ge=0, le=1)] = _ABSENT
     chunk_count: Annotated[int, Field(ge=0)] = _ABSENT
@@ -33,6 +41,11 @@ class UpdateDocumentRequest(BaseModel):
     progress: Annotated[float, Field(ge=0.0, le=1.0)] = _ABSENT
     parser_config: ParserConfig = _ABSENT
     meta_fields: dict[str, Any] = _ABSENT
+
+    @classmethod
+    def refusal(cls, error: ValidationError) -> DataError:
+        """RAGFlow words these like the strict routes' problems, but as code 102."""
+        return DataError(validation_message(error))
 
     @field_validator("chunk_method")
     @classmethod
@@ -63,6 +76,72 @@ class DeleteDocumentsRequest(StrictModel):
     @classmethod
     def _distinct(cls, value: list[str] | None) -> list[str] | None:
         return refuse_duplicates(value) if value else value
+
+
+class ListDocumentsQuery(SortedPageQuery):
+    """``GET /datasets/{id}/documents`` (§4.2). A page or page size of 0 or less is the
+    default one (RAGFlow lists every document, bypassing the 100-row cap). Lists may also be
+    sent as ``key[]``."""
+
+    id: Sent[str] = None
+    ids: Sent[list[str]] = Field(None, description="At most 100 distinct document ids.")
+    ids_brackets: Sent[list[str]] = Field(None, alias="ids[]")
+    name: Sent[str] = None
+    keywords: Sent[str] = None
+    suffix: Sent[list[str]] = None
+    suffix_brackets: Sent[list[str]] = Field(None, alias="suffix[]")
+    types: Sent[list[str]] = None
+    types_brackets: Sent[list[str]] = Field(None, alias="types[]")
+    run: Sent[list[str]] = Field(None, description="UNSTART, RUNNING, CANCEL, DONE, FAIL (or 0-4).")
+    run_brackets: Sent[list[str]] = Field(None, alias="run[]")
+    run_status: Sent[list[str]] = None
+    run_status_brackets: Sent[list[str]] = Field(None, alias="run_status[]")
+    create_time_from: Sent[int] = Field(None, description="Epoch milliseconds.")
+    create_time_to: Sent[int] = Field(None, description="Epoch milliseconds.")
+    metadata_condition: Sent[str] = Field(None, description="A JSON object: a metadata condition.")
+    metadata: Sent[str] = Field(None, description="A JSON object: metadata values to match.")
+    return_empty_metadata: Sent[bool] = None
+    type: Sent[Literal["filter"]] = Field(None, description="`filter`: counts per filter value instead of a page.")
+
+    def aggregate(self) -> bool:
+        return self.given().get("type") == "filter"
+
+    def listing(self, limits: LimitSettings) -> DocumentListing:
+        """The listing RAGFlow reads from these keys."""
+        params = self.given()
+        page, page_size = sane_page(*page_and_size(params))
+        return DocumentListing(
+            document_id=params.get("id") or None,
+            document_ids=tuple(validate(DocumentIdsQuery, {"ids": list(_many(params, "ids", "ids[]"))}).ids),
+            name=params.get("name") or None,
+            keywords=params.get("keywords") or None,
+            suffixes=_many(params, "suffix", "suffix[]"),
+            types=_many(params, "types", "types[]"),
+            runs=_many(params, "run", "run[]", "run_status", "run_status[]"),
+            create_time_from=query_int(params, "create_time_from", 0),
+            create_time_to=query_int(params, "create_time_to", 0),
+            metadata_condition=_json_parameter(params, "metadata_condition", limits),
+            metadata=_json_parameter(params, "metadata", limits),
+            return_empty_metadata=str(params.get("return_empty_metadata", "")).lower() == "true",
+            page=page,
+            page_size=page_size,
+            orderby=self.orderby_or("create_time"),
+            desc=self.descending(),
+        )
+
+
+def _many(params: Mapping[str, Any], *keys: str) -> tuple[str, ...]:
+    return tuple(value for key in keys for value in params.get(key) or () if value != "")
+
+
+def _json_parameter(params: Mapping[str, Any], key: str, limits: LimitSettings) -> str | None:
+    """A query-string value holding JSON, refused if its shape is beyond the limits; JSON
+    that is malformed is passed on, for the service to word as RAGFlow does."""
+    raw = params.get(key) or None
+    if raw is not None:
+        with contextlib.suppress(ValueError):
+            decode_json(raw, limits)
+    return raw
 
 
 def _thumbnail(document: Document) -> str:

@@ -6,12 +6,45 @@ its document; ``attempts`` (how many times a worker took the task) is ragloom's 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import Field
+
+from ragloom.api.params import page_and_size, sane_page
 from ragloom.api.schemas.datasets import RUN_COUNT_FIELDS
+from ragloom.api.schemas.loose import Sent, SortedPageQuery
 from ragloom.clock import http_date
-from ragloom.services.ingestion_logs import IngestionLog
+from ragloom.services.ingestion_logs import IngestionLog, IngestionLogListing
 from ragloom.storage.metadata.datasets import DatasetCounts
+
+
+class IngestionLogsQuery(SortedPageQuery):
+    """``GET /datasets/{id}/ingestions``: a page of the log, newest first unless ``desc=false``."""
+
+    orderby: Sent[Literal["create_time", "update_time"]] = None
+    operation_status: Sent[list[str]] = Field(
+        None, description="Only these states: run digits (0-4) or UNSTART, RUNNING, CANCEL, DONE, FAIL."
+    )
+    create_date_from: Sent[str] = Field(None, description="YYYY-MM-DD.")
+    create_date_to: Sent[str] = Field(None, description="YYYY-MM-DD.")
+    keywords: Sent[str] = Field(None, description="In the document's name.")
+    log_type: Sent[Literal["file", "dataset"]] = None
+
+    def listing(self) -> IngestionLogListing:
+        params = self.given()
+        page, page_size = sane_page(*page_and_size(params))
+        return IngestionLogListing(
+            page=page,
+            page_size=page_size,
+            orderby=self.orderby_or("create_time"),
+            desc=self.descending(),
+            statuses=tuple(value for value in params.get("operation_status") or () if value),
+            created_from=params.get("create_date_from") or None,
+            created_to=params.get("create_date_to") or None,
+            keywords=params.get("keywords") or None,
+            log_type=params.get("log_type") or "file",
+        )
+
 
 _PROGRESS = {"3": 1.0, "4": -1.0, "2": 0.0}
 

@@ -13,18 +13,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ragloom.api.bodies import validate_worded, worded
+from ragloom.api.params import page_and_size, query_int, sane_page
+from ragloom.api.schemas.ids import LIST_DESCRIPTION, id_list
+from ragloom.api.schemas.loose import CheckedBody, PageQuery, QueryModel, RequestContext, Sent
 from ragloom.errors import ArgumentError, RetCode
-from ragloom.memory import ForgettingPolicy, MemoryChanges, MessageType, NewMemory, Permission
+from ragloom.memory import (
+    ForgettingPolicy,
+    MemoryChanges,
+    MemoryListing,
+    MessageQuery,
+    MessageType,
+    NewMemory,
+    Permission,
+)
 from ragloom.memory.kinds import MAX_MEMORY_SIZE, NAME_LIMIT
 
 MODEL_ID_LIMIT = 255
 AVATAR_LIMIT = 65_535
 TEXT_LIMIT = 65_535
+MOST_RESULTS = 100
+SEARCH_TOP_N = 5
+RECENT_LIMIT = 10
 UPDATABLE_TEXTS = {
     "avatar": AVATAR_LIMIT,
     "description": TEXT_LIMIT,
@@ -104,7 +118,7 @@ def _unless_falsy(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _permission(value: Any) -> Permission:
-    if value not in {permission.value for permission in Permission}:
+    if not isinstance(value, str) or value not in {permission.value for permission in Permission}:
         raise _refuse(f"Unknown permission '{value}'.")
     return Permission(value)
 
@@ -116,7 +130,7 @@ def _memory_size(value: Any) -> int:
 
 
 def _policy(value: Any) -> ForgettingPolicy:
-    if value not in {policy.value for policy in ForgettingPolicy}:
+    if not isinstance(value, str) or value not in {policy.value for policy in ForgettingPolicy}:
         raise _refuse(f"Forgetting policy '{value}' is not supported.")
     return ForgettingPolicy(value)
 
@@ -254,3 +268,173 @@ def read_new_message(body: dict[str, Any]) -> NewMessage:
 def read_message_status(body: dict[str, Any]) -> bool:
     require(body, "status")
     return validate_worded(MessageStatusBody, body, code=RetCode.ARGUMENT_ERROR).status
+
+
+# ---- the routes' inputs, as the OpenAPI document shows them -------------------------------------
+
+MemoryTypeName = Literal["raw", "semantic", "episodic", "procedural"]
+
+
+class NewMemoryRequest(CheckedBody[NewMemory]):
+    """``POST /memories``."""
+
+    required_keys = ("name", "memory_type", "embd_id", "llm_id")
+
+    name: Sent[str] = Field(None, description=f"At most {NAME_LIMIT} characters of the Basic Multilingual Plane.")
+    memory_type: Sent[list[MemoryTypeName]] = Field(None, description="`raw` is always kept.")
+    embd_id: Sent[str] = Field(None, description="An embedding model id, `<model_name>@<factory>`.")
+    llm_id: Sent[str] = Field(None, description="A chat model id, for extraction.")
+
+    def check(self, body: dict[str, Any], _context: RequestContext) -> NewMemory:
+        return read_new_memory(body)
+
+
+class MemoryChangesRequest(CheckedBody[MemoryChanges]):
+    """``PUT /memories/{memory_id}``."""
+
+    name: Sent[str] = None
+    permissions: Sent[Literal["me", "team"]] = None
+    llm_id: Sent[str] = None
+    embd_id: Sent[str] = None
+    memory_type: Sent[list[MemoryTypeName]] = None
+    memory_size: Sent[int] = Field(None, description=f"Bytes, at most {MAX_MEMORY_SIZE}.")
+    forgetting_policy: Sent[Literal["FIFO"]] = None
+    temperature: Sent[float] = Field(None, description="In [0, 1].")
+    avatar: Sent[str] = None
+    description: Sent[str] = None
+    system_prompt: Sent[str] = None
+    user_prompt: Sent[str] = None
+
+    def check(self, body: dict[str, Any], _context: RequestContext) -> MemoryChanges:
+        return read_memory_changes(body)
+
+
+class NewMessageRequest(CheckedBody[NewMessage]):
+    """``POST /messages``."""
+
+    required_keys = ("memory_id", "agent_id", "session_id", "user_input", "agent_response")
+
+    memory_id: Sent[list[str]] = Field(None, description="The memories to add the turn to (one id or a list).")
+    agent_id: Sent[str] = None
+    session_id: Sent[str] = None
+    user_input: Sent[str] = None
+    agent_response: Sent[str] = None
+    user_id: Sent[str] = None
+
+    def check(self, body: dict[str, Any], _context: RequestContext) -> NewMessage:
+        return read_new_message(body)
+
+
+class MessageStatusRequest(CheckedBody[bool]):
+    """``PUT /messages/{memory_id}:{message_id}``."""
+
+    required_keys = ("status",)
+
+    status: Sent[bool] = Field(None, description="`false` disables the message: searches skip it.")
+
+    def check(self, body: dict[str, Any], _context: RequestContext) -> bool:
+        return read_message_status(body)
+
+
+class ListMemoriesQuery(PageQuery):
+    """``GET /memories``."""
+
+    tenant_id: Sent[list[str]] = Field(None, description=LIST_DESCRIPTION)
+    owner_ids: Sent[list[str]] = Field(None, description=LIST_DESCRIPTION)
+    memory_type: Sent[list[MemoryTypeName]] = Field(None, description=LIST_DESCRIPTION)
+    storage_type: Sent[str] = None
+    keywords: Sent[str] = None
+    ids: Sent[list[str]] = Field(None, description=LIST_DESCRIPTION)
+
+    def listing(self, default_size: int) -> MemoryListing:
+        given = self.given()
+        page, page_size = sane_page(*page_and_size(given, page=1, page_size=default_size), default_size=default_size)
+        owners = [*id_list(given.get("tenant_id")), *id_list(given.get("owner_ids"))]
+        return MemoryListing(
+            page=page,
+            page_size=page_size,
+            types=type_filter(id_list(given.get("memory_type"))),
+            tenant_ids=owners or None,
+            storage_type=given.get("storage_type") or None,
+            keywords=given.get("keywords") or None,
+            ids=id_list(given.get("ids")),
+        )
+
+
+class MemoryMessagesQuery(PageQuery):
+    """``GET /memories/{memory_id}``: a page of its messages."""
+
+    agent_id: Sent[list[str]] = Field(None, description=LIST_DESCRIPTION)
+    keywords: Sent[str] = None
+
+
+def _fraction(given: dict[str, Any], key: str, default: float) -> float:
+    raw = given.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise ArgumentError(f"`{key}` must be a number between 0 and 1, not '{raw}'.")
+    return value
+
+
+class MemoryIdsQuery(QueryModel):
+    """The memories a message route reads, which it cannot do without."""
+
+    required_keys: ClassVar[tuple[str, ...]] = ("memory_id",)
+
+    memory_id: Sent[list[str]] = Field(None, description=LIST_DESCRIPTION)
+    agent_id: Sent[list[str]] = Field(None, description=LIST_DESCRIPTION)
+    session_id: Sent[str] = None
+
+    def memory_ids(self) -> list[str]:
+        memory_ids = id_list(self.given().get("memory_id"))
+        if not memory_ids:
+            raise ArgumentError("memory_ids is required.")
+        return memory_ids
+
+    def agent_ids(self) -> list[str]:
+        return id_list(self.given().get("agent_id"))
+
+    def session(self) -> str | None:
+        return self.given().get("session_id") or None
+
+
+class SearchMessagesQuery(MemoryIdsQuery):
+    """``GET /messages/search``."""
+
+    required_keys = ("query", "memory_id")
+
+    query: Sent[str] = None
+    user_id: Sent[str] = None
+    similarity_threshold: Sent[float] = Field(None, description="In [0, 1]; 0.2 unless given.")
+    keywords_similarity_weight: Sent[float] = Field(None, description="In [0, 1]; 0.7 unless given.")
+    top_n: Sent[int] = Field(None, description=f"1 to {MOST_RESULTS}; {SEARCH_TOP_N} unless given.")
+
+    def message_query(self) -> MessageQuery:
+        given = self.given()
+        question = given.get("query")
+        if question is None:
+            raise ArgumentError("`query` is required.")
+        return MessageQuery(
+            question=str(question),
+            memory_ids=self.memory_ids(),
+            agent_ids=tuple(self.agent_ids()),
+            session_id=self.session(),
+            user_id=given.get("user_id") or None,
+            similarity_threshold=_fraction(given, "similarity_threshold", 0.2),
+            keywords_similarity_weight=_fraction(given, "keywords_similarity_weight", 0.7),
+            top_n=query_int(given, "top_n", SEARCH_TOP_N, low=1, high=MOST_RESULTS),
+        )
+
+
+class RecentMessagesQuery(MemoryIdsQuery):
+    """``GET /messages``: the most recent messages."""
+
+    limit: Sent[int] = Field(None, description=f"1 to {MOST_RESULTS}; {RECENT_LIMIT} unless given.")
+
+    def limit_value(self) -> int:
+        return query_int(self.given(), "limit", RECENT_LIMIT, low=1, high=MOST_RESULTS)

@@ -1,20 +1,21 @@
-"""Tag requests (``PUT``/``DELETE /datasets/{id}/tags``): RAGFlow checks them by hand, so its
-messages and codes are kept (a missing key 102, a wrong type 101)."""
+"""Tag requests (``PUT``/``DELETE /datasets/{id}/tags``, ``GET /datasets/tags/aggregation``):
+RAGFlow checks them by hand, so its messages and codes are kept (a missing key 102, a wrong
+type 101)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import model_validator
+from typing_extensions import TypedDict  # pydantic reads typing's own only from Python 3.12
 
 from ragloom.api.bodies import worded
+from ragloom.api.schemas.loose import WordedModel
 from ragloom.errors import RetCode
 
 
-class DeleteTagsRequest(BaseModel):
+class DeleteTagsRequest(WordedModel):
     """``{"tags": [str]}``."""
-
-    model_config = ConfigDict(extra="ignore")
 
     tags: list[str]
 
@@ -29,10 +30,8 @@ class DeleteTagsRequest(BaseModel):
         return data
 
 
-class RenameTagRequest(BaseModel):
+class RenameTagRequest(WordedModel):
     """``{"from_tag": str, "to_tag": str}``."""
-
-    model_config = ConfigDict(extra="ignore")
 
     from_tag: str
     to_tag: str
@@ -47,6 +46,17 @@ class RenameTagRequest(BaseModel):
         return data
 
 
-def tag_values(counts: list[tuple[str, int]]) -> list[dict[str, Any]]:
+class TagCountOut(TypedDict):
+    """A tag with how many chunks of the datasets carry it."""
+
+    value: str
+    count: int
+
+
+RenamedTagOut = TypedDict("RenamedTagOut", {"from": str, "to": str})
+"""``PUT /datasets/{id}/tags``: the tag renamed (``from`` is a keyword, hence the functional form)."""
+
+
+def tag_values(counts: list[tuple[str, int]]) -> list[TagCountOut]:
     """Tag counts as ``GET /datasets/tags/aggregation`` answers them."""
     return [{"value": tag, "count": count} for tag, count in counts]

@@ -23,7 +23,7 @@ import httpx2
 
 from ragloom.errors import ProviderError
 from ragloom.providers.address_guard import AddressNotAllowedError, AddressPolicy
-from ragloom.providers.mcp.transport import RecordingTransport, mcp_http_client
+from ragloom.providers.mcp.transport import RecordingTransport, header_problem, mcp_http_client
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,9 @@ class McpClient:
     def _run(self, endpoint: McpEndpoint, timeout: float, operation: Callable[[Any], Awaitable[_T]]) -> _T:
         if endpoint.server_type not in SERVER_TYPES:
             raise ProviderError(f"MCP server '{endpoint.name}' has an unsupported type {endpoint.server_type!r}")
+        problem = header_problem(endpoint.headers)
+        if problem is not None:
+            raise ProviderError(f"MCP server '{endpoint.name}' was not called: {problem}")
         transport = RecordingTransport(self._guard)
         try:
             return anyio.run(self._session, endpoint, timeout, transport, operation)

@@ -259,6 +259,24 @@ def test_a_non_streamed_turn_answers_with_the_last_event_holding_the_whole_answe
     assert "message" not in answer  # RAGFlow's get_result: no message on success
 
 
+def test_every_streamed_event_survives_a_client_that_splits_lines_as_ragflow_sdk_does(
+    client: TestClient, headers: dict[str, str]
+) -> None:
+    # Found by the fuzz run: an echoed U+0085, U+2028 or U+2029 went out raw, and ragflow-sdk
+    # (requests' iter_lines(decode_unicode=True), which is str.splitlines) cut the event and dropped it.
+    agent = create(client, headers)
+    opened = session(client, headers, agent["id"])
+    question = "one\u0085two\u2028three\u2029four"
+    body = {"agent_id": agent["id"], "session_id": opened["id"], "query": question}
+    with client.stream("POST", f"{API}/agents/{agent['id']}/completions", json=body, headers=headers) as response:
+        text = "".join(response.iter_text())
+    lines = [line for line in text.splitlines() if line]
+    assert all(line.startswith("data:") for line in lines)
+    assert lines[-1] == "data:[DONE]"
+    events = [json.loads(line[5:]) for line in lines[:-1]]
+    assert [event["data"]["content"] for event in events if event["event"] == "message"] == [question]
+
+
 def test_a_turn_without_a_session_opens_a_workflow_session_and_forwards_every_event(
     client: TestClient, headers: dict[str, str]
 ) -> None:

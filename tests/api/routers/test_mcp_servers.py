@@ -166,3 +166,29 @@ def test_the_address_guard_refuses_loopback_unless_the_operator_allows_it(tmp_pa
             assert mcp.calls["add"] == 0
     finally:
         services.close()
+
+
+@pytest.mark.parametrize(
+    ("sent", "problem"),
+    [
+        ({"«": "x"}, "the header name '«' is not an HTTP field name"),
+        ({"X Token": "x"}, "the header name 'X Token' is not an HTTP field name"),
+        ({"X-Token": "café"}, "the value of header 'X-Token' holds characters other than printable ASCII"),
+        ({"X-Token": "Bearer ${token}"}, "the value of header 'X-Token' holds characters other than printable ASCII"),
+    ],
+)
+def test_headers_that_http_cannot_carry_are_refused_before_connecting(
+    client: TestClient,
+    headers: dict[str, str],
+    mcp: McpTestServer,
+    caplog: pytest.LogCaptureFixture,
+    sent: dict[str, str],
+    problem: str,
+) -> None:
+    # Found by the fuzz run: httpx2 failed on them with a UnicodeEncodeError, logged with its
+    # traceback, and the answer named only the exception ("MCP server 'tools' failed: UnicodeEncodeError").
+    answer = register(client, headers, mcp, headers=sent, variables={"token": "tök"})
+    assert answer["code"] == 102
+    assert answer["message"].startswith(f"MCP server 'tools' was not called: {problem}")
+    assert [record for record in caplog.records if record.exc_info] == []
+    assert client.get(API, headers=headers).json()["data"]["total"] == 0

@@ -167,6 +167,9 @@ def test_names_are_trimmed_and_numbered(client: TestClient, headers: dict[str, s
         ({"memory_size": -1}, "Memory size should be in range (0, 10485760] Bytes."),
         ({"memory_size": "5"}, "Memory size should be in range (0, 10485760] Bytes."),
         ({"forgetting_policy": "LRU"}, "Forgetting policy 'LRU' is not supported."),
+        # found by the fuzz run: a list here was a TypeError (unhashable) and a traceback
+        ({"permissions": [None, None]}, "Unknown permission '[None, None]'."),
+        ({"forgetting_policy": [None, None]}, "Forgetting policy '[None, None]' is not supported."),
         ({"temperature": 1.5}, "Temperature should be in range [0, 1]."),
         ({"temperature": True}, "Temperature should be in range [0, 1]."),
         ({"memory_type": ["semantic"]}, "Can't update ['memory_type'] when memory isn't empty."),

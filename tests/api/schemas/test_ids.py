@@ -8,8 +8,8 @@ import pytest
 
 from ragloom.api.bodies import validate
 from ragloom.api.schemas.datasets import ListDatasetsQuery
-from ragloom.api.schemas.ids import MAX_FILTER_IDS, DocumentIdsQuery
-from ragloom.errors import RagloomError, RetCode
+from ragloom.api.schemas.ids import MAX_FILTER_IDS, DatasetIdsQuery, DocumentIdsQuery, id_list
+from ragloom.errors import DataError, RagloomError, RetCode
 
 
 def refusal(model: type[ListDatasetsQuery] | type[DocumentIdsQuery], payload: dict[str, object]) -> str:
@@ -52,3 +52,17 @@ def test_dataset_ids_do_not_go_with_id() -> None:
     assert refusal(ListDatasetsQuery, {"id": first, "ids": [second]}) == (
         f"Field: <ids> - Message: <Should not provide both 'id' and 'ids'> - Value: <{[second]}>"
     )
+
+
+def test_ids_come_comma_separated_or_repeated() -> None:
+    assert id_list(["a,b", "c"]) == ["a", "b", "c"]
+    assert id_list([" a , ,b"]) == ["a", "b"]
+    assert id_list([""]) == []
+    assert id_list(None) == []
+
+
+def test_routes_over_several_datasets_cannot_do_without_them() -> None:
+    assert validate(DatasetIdsQuery, {"dataset_ids": ["a,b", "c"]}).required_dataset_ids() == ["a", "b", "c"]
+    for values in ({}, {"dataset_ids": [","]}):
+        with pytest.raises(DataError, match="Lack of dataset_ids in query parameters"):
+            validate(DatasetIdsQuery, values).required_dataset_ids()

@@ -1,0 +1,18 @@
+"""Requests of the enrichment-index routes (``/datasets/{id}/index`` and RAGFlow's older aliases)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ragloom.api.schemas.loose import QueryModel, Sent
+
+
+class IndexTypeQuery(QueryModel):
+    """``/datasets/{id}/index``: which index (an unknown or missing one is refused by the service)."""
+
+    required_keys = ("type",)
+
+    type: Sent[Literal["graph", "raptor", "mindmap"]] = None
+
+    def index_type(self) -> str:
+        return str(self.given().get("type", ""))
