@@ -220,14 +220,14 @@ def test_duplicate_name_with_an_extension_gets_the_suffix_before_it(rag, unique_
 
 
 def test_create_with_an_unknown_embedding_model_fails(rag, unique_name):
-    with pytest.raises(Exception, match=r"^Unsupported model: x@y$"):
+    with pytest.raises(Exception, match=r"^Unsupported model: <x@y>$"):
         rag.create_dataset(name=unique_name, embedding_model="x@y")
     with pytest.raises(Exception, match="lacks permission"):
         rag.list_datasets(name=unique_name)
 
 
 def test_create_with_an_unconfigured_remote_model_is_unauthorized(rag, unique_name):
-    with pytest.raises(Exception, match=r"^Unauthorized model: text-embedding-3-small@OpenAI$"):
+    with pytest.raises(Exception, match=r"^Unauthorized model: <text-embedding-3-small@OpenAI>$"):
         rag.create_dataset(name=unique_name, embedding_model="text-embedding-3-small@OpenAI")
 
 
@@ -430,9 +430,9 @@ def test_update_embedding_model(rag, unique_name):
 def test_update_to_an_unknown_or_unauthorized_embedding_model_fails(rag, unique_name):
     dataset = rag.create_dataset(name=unique_name)
     try:
-        with pytest.raises(Exception, match=r"^Unsupported model: x@y$"):
+        with pytest.raises(Exception, match=r"^Unsupported model: <x@y>$"):
             dataset.update({"embedding_model": "x@y"})
-        with pytest.raises(Exception, match=r"^Unauthorized model: text-embedding-3-small@OpenAI$"):
+        with pytest.raises(Exception, match=r"^Unauthorized model: <text-embedding-3-small@OpenAI>$"):
             dataset.update({"embedding_model": "text-embedding-3-small@OpenAI"})
         assert rag.list_datasets(id=dataset.id)[0].embedding_model == DEFAULT_EMBEDDING_MODEL
     finally:
