@@ -263,6 +263,11 @@ def test_list_datasets_pages_and_orders(fresh_rag, unique_name):
     assert fresh_rag.list_datasets(orderby="create_time")[0].id == third.id
 
 
+def test_list_datasets_with_an_empty_name_lists_every_dataset(fresh_rag, unique_name):
+    created = created_in_order(fresh_rag, unique_name)
+    assert sorted(d.id for d in fresh_rag.list_datasets(name="")) == sorted(d.id for d in created)
+
+
 def test_list_datasets_rejects_a_page_size_over_100(rag):
     with pytest.raises(Exception, match=r"page_size must be less than or equal to 100"):
         rag.list_datasets(page_size=101)
