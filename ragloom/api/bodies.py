@@ -3,7 +3,9 @@
 *Strict* routes demand ``application/json``, a parseable body and an object, then
 validate it with a strict pydantic model; every failure is code 101 with RAGFlow's
 exact wording. *Loose* routes take JSON when the content type says so, form fields
-otherwise, and an empty body as ``{}``.
+otherwise, and an empty body as ``{}``; JSON that does not parse is RAGFlow's code 100
+:data:`BAD_REQUEST`, a JSON value that is not an object the ``AttributeError`` RAGFlow's
+``.get`` raises.
 
 Either way the body is read no further than ``limits.max_json_body_size`` and decoded by
 :func:`~ragloom.api.json_input.decode_json`, so its size and shape are refused (101) before
@@ -28,6 +30,9 @@ from ragloom.settings import LimitSettings
 M = TypeVar("M", bound=BaseModel)
 _VALUE_LIMIT = 128
 WORDED = "worded"
+BAD_REQUEST = "<BadRequest '400: Bad Request'>"
+"""What RAGFlow answers (code 100) when a loose route's JSON body does not parse: the repr of
+the ``BadRequest`` its web framework raises, not the parser's own error."""
 
 
 def media_type(request: Request) -> str:
@@ -81,8 +86,8 @@ async def read_loose_body(request: Request, limits: LimitSettings) -> dict[str, 
     if media_type(request) == "application/json":
         try:
             payload = decode_json(body, limits)
-        except ValueError as error:
-            raise RagloomError(repr(error), code=RetCode.EXCEPTION_ERROR) from None
+        except ValueError:
+            raise RagloomError(BAD_REQUEST, code=RetCode.EXCEPTION_ERROR) from None
         if payload is None:
             return {}
         if not isinstance(payload, dict):

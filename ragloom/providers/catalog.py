@@ -108,6 +108,11 @@ BUILTIN_MODELS = (
 )
 
 
+def unsupported_model(model_id: str) -> DataError:
+    """RAGFlow's refusal of a model it does not know: ``Unsupported model: <id>`` (102)."""
+    return DataError(f"Unsupported model: <{model_id}>")
+
+
 def model_key(entry: ModelEntry) -> tuple[str, str]:
     """What a loaded model is cached by: its id and, for a remote model, its whole configuration
     (the API key by its hash) and whether a tenant owns it, so two tenants' models of one id
@@ -264,7 +269,7 @@ class ModelCatalog:
 
         Raises :class:`DataError` ``Unsupported model: <id>`` for an unknown factory or an
         unknown built-in, and ``Unauthorized model: <id>`` for a known remote factory whose
-        model is not configured here.
+        model is not configured here (the id between angle brackets, as RAGFlow words them).
         """
         entry = self.find(model_id, kind, tenant_id)
         if entry is not None:
@@ -272,8 +277,8 @@ class ModelCatalog:
         try:
             parsed = ModelId.parse(model_id)
         except ValueError:
-            raise DataError(f"Unsupported model: {model_id}") from None
+            raise unsupported_model(model_id) from None
         factory = parsed.factory.lower()
         if factory == BUILTIN_FACTORY.lower() or factory not in self._factories:
-            raise DataError(f"Unsupported model: {model_id}")
-        raise DataError(f"Unauthorized model: {model_id}")
+            raise unsupported_model(model_id)
+        raise DataError(f"Unauthorized model: <{model_id}>")

@@ -18,13 +18,16 @@ from ragloom.nlp.token_count import count_tokens, truncate_to_tokens
 from ragloom.providers.chat.protocol import ChatMessage
 
 DEFAULT_SYSTEM_PROMPT = (
-    "You are a careful assistant that answers questions from a knowledge base.\n"
-    "Answer from the knowledge below, in the language of the question, and say plainly when it "
-    'does not hold the answer: "The answer you are looking for is not found in the knowledge base!"\n'
-    "Take the conversation so far into account.\n\n"
-    "Knowledge base:\n{knowledge}\n"
-    "End of the knowledge base."
+    "You are an intelligent assistant. Please summarize the content of the dataset to answer the question. "
+    "Please list the data in the dataset and answer in detail. When all dataset content is irrelevant to the "
+    'question, your answer must include the sentence "The answer you are looking for is not found in the dataset!" '
+    "Answers need to consider chat history.\n"
+    "      Here is the knowledge base:\n"
+    "      {knowledge}\n"
+    "      The above is the knowledge base."
 )
+"""A new chat's system prompt when it is given none: RAGFlow's, word for word (a client reading
+``GET /chats`` sees the same default on either server)."""
 DEFAULT_PROLOGUE = "Hi! I'm your assistant. What can I do for you?"
 DEFAULT_EMPTY_RESPONSE = "Sorry! No relevant content was found in the knowledge base!"
 

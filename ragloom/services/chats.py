@@ -20,12 +20,13 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from ragloom.clock import now_ms
-from ragloom.errors import DataError, RagloomError, RetCode
+from ragloom.errors import DataError
 from ragloom.ids import new_id
 from ragloom.integers import INT64_MAX, INT64_MIN, fits_int64
 from ragloom.providers.catalog import ModelCatalog, ModelKind
 from ragloom.rag.prompts import DEFAULT_EMPTY_RESPONSE, DEFAULT_PROLOGUE, DEFAULT_SYSTEM_PROMPT
 from ragloom.services.chat_access import owned_chat
+from ragloom.services.ordering import check_orderby
 from ragloom.services.tenants import Caller
 from ragloom.storage.metadata import MetadataStore, Transaction
 from ragloom.storage.metadata.chats import SORTABLE_CHAT_COLUMNS, ChatQuery
@@ -350,8 +351,7 @@ class ChatService:
 
     def list_page(self, caller: Caller, listing: ChatListing) -> tuple[list[ChatView], int]:
         """The caller's chats matching ``listing`` and how many match in all (contract §8.2)."""
-        if listing.orderby not in SORTABLE_CHAT_COLUMNS:
-            raise RagloomError(f"Unknown orderby field: {listing.orderby!r}", code=RetCode.EXCEPTION_ERROR)
+        check_orderby(listing.orderby, SORTABLE_CHAT_COLUMNS)
         if listing.owner_ids and caller.tenant_id not in listing.owner_ids:
             return [], 0
         exact = bool(listing.chat_id or listing.name)

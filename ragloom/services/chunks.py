@@ -30,6 +30,9 @@ from ragloom.storage.metadata.tables import Dataset, Document
 
 _QA_SEPARATOR = re.compile(r"[\n\t]")
 
+IMAGE_NOT_FOUND = "Image not found."
+"""RAGFlow's refusal of a chunk image id that names no image (code 102)."""
+
 
 @dataclass
 class ChunkChanges:
@@ -180,10 +183,10 @@ class ChunkService:
         with self._store.reading() as tx:
             dataset = tx.datasets.owned(caller.tenant_id, dataset_id)
         if dataset is None or not chunk:
-            raise DataError("Image not found!")
+            raise DataError(IMAGE_NOT_FOUND)
         key = image_key(dataset, chunk)
         if not re.fullmatch(r"[0-9a-f]{16}", chunk) or not self._blobs.exists(key):
-            raise DataError("Image not found!")
+            raise DataError(IMAGE_NOT_FOUND)
         return self._blobs.get(key)
 
     # ---- writes -------------------------------------------------------------------------------

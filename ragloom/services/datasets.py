@@ -177,10 +177,11 @@ class DatasetService:
         if listing.owner_ids is not None and caller.tenant_id not in listing.owner_ids:
             return [], 0
         wanted = (listing.dataset_id,) if listing.dataset_id is not None else listing.dataset_ids
+        name_key = listing.name.strip().lower() if listing.name is not None else None
         query = DatasetQuery(
             tenant_id=caller.tenant_id,
             dataset_ids=wanted or None,
-            name_key=listing.name.strip().lower() if listing.name is not None else None,
+            name_key=name_key,
             name_contains=listing.name_contains,
             chunk_method=listing.chunk_method,
             orderby=listing.orderby,
@@ -192,9 +193,10 @@ class DatasetService:
             if listing.dataset_id is not None and tx.datasets.owned(caller.tenant_id, listing.dataset_id) is None:
                 raise lacks_permission(caller, listing.dataset_id)
             require_owned(tx, caller, listing.dataset_ids)
+            # The name must be one of the caller's datasets; with other filters it may still list nothing.
+            if name_key is not None and not tx.datasets.name_key_taken(caller.tenant_id, name_key):
+                raise lacks_permission(caller, listing.name or "")
             datasets, total = tx.datasets.page(query)
-            if listing.name is not None and total == 0:
-                raise lacks_permission(caller, listing.name)
             return self._view(tx, datasets), total
 
     def get(self, caller: Caller, dataset_id: str) -> DatasetView:

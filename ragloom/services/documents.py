@@ -14,7 +14,6 @@ from ragloom.errors import (
     ArgumentError,
     AuthorizationError,
     DataError,
-    RagloomError,
     StorageError,
     UnsupportedFileTypeError,
 )
@@ -24,6 +23,7 @@ from ragloom.services.blob_cleanup import remove_blobs
 from ragloom.services.file_types import FileType, content_type_of, extension_of, file_type_of, initial_chunk_method
 from ragloom.services.metadata_filter import matches_simple, matching_ids
 from ragloom.services.names import first_free_name, split_extension
+from ragloom.services.ordering import check_orderby
 from ragloom.services.parser_config import lift_ext, method_defaults
 from ragloom.services.parsing import cancel_active_tasks
 from ragloom.services.retry import retry_on_conflict
@@ -319,8 +319,7 @@ class DocumentService:
         if bad_runs:
             raise DataError(f"Invalid filter run status conditions: {', '.join(bad_runs)}")
         orderby = _ORDER_ALIASES.get(listing.orderby, listing.orderby)
-        if orderby not in SORTABLE_COLUMNS:
-            raise RagloomError(f"Unknown orderby field: {listing.orderby!r}")
+        check_orderby(orderby, SORTABLE_COLUMNS)
         only_ids = self._metadata_restriction(tx, dataset_id, listing)
         if listing.document_ids:
             wanted = frozenset(listing.document_ids)

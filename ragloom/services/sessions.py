@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ragloom.clock import now_ms
-from ragloom.errors import DataError, RagloomError, RetCode
+from ragloom.errors import DataError
 from ragloom.ids import new_id
 from ragloom.services.chat_access import chat_session, owned_chat
 from ragloom.services.chats import Deletion, finish_deletion, split_duplicates
+from ragloom.services.ordering import check_orderby
 from ragloom.services.tenants import Caller
 from ragloom.storage.metadata import MetadataStore, Transaction
 from ragloom.storage.metadata.chats import SORTABLE_SESSION_COLUMNS, SessionQuery
@@ -147,8 +148,7 @@ class SessionService:
         """One page of the chat's sessions matching ``listing``."""
         with self._store.reading() as tx:
             owned_chat(tx, caller, chat_id)
-            if listing.orderby not in SORTABLE_SESSION_COLUMNS:
-                raise RagloomError(f"Unknown orderby field: {listing.orderby!r}", code=RetCode.EXCEPTION_ERROR)
+            check_orderby(listing.orderby, SORTABLE_SESSION_COLUMNS)
             if listing.page_size <= 0:
                 return []
             query = SessionQuery(

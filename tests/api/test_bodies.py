@@ -111,8 +111,40 @@ def test_numbers_and_strings_that_cannot_be_stored_are_refused(
 def test_malformed_json_keeps_ragflows_messages(client: TestClient, headers: dict[str, str]) -> None:
     strict = post_json(client, headers, "/api/v1/datasets", b"{")
     assert strict == {"code": 101, "message": "Malformed JSON syntax: Missing commas/brackets or invalid encoding"}
-    loose = post_json(client, headers, "/api/v1/chats", b"{")
-    assert (loose["code"], loose["message"][:16]) == (100, "JSONDecodeError(")
+    assert post_json(client, headers, "/api/v1/chats", b"{") == {
+        "code": 100,
+        "message": "<BadRequest '400: Bad Request'>",
+        "data": None,
+    }
+
+
+@pytest.mark.parametrize("body", [b"not json", b"{", b'{"name": "x",}', b"\xff\xfe{}", b"\x80"])
+@pytest.mark.parametrize(
+    ("method", "path", "envelope_keys"),
+    [
+        ("POST", "/api/v1/chats", {"code", "message", "data"}),
+        ("DELETE", "/api/v1/chats", {"code", "message", "data"}),
+        ("POST", "/api/v1/retrieval", {"code", "message"}),
+    ],
+)
+def test_a_loose_body_that_is_not_json_is_ragflows_bad_request_and_changes_nothing(
+    client: TestClient, headers: dict[str, str], method: str, path: str, envelope_keys: set[str], body: bytes
+) -> None:
+    chat = client.post("/api/v1/chats", json={"name": "kept"}, headers=headers).json()["data"]
+    answer = client.request(method, path, content=body, headers={**headers, "Content-Type": "application/json"})
+    assert answer.status_code == 200
+    refused = answer.json()
+    assert (refused["code"], refused["message"]) == (100, "<BadRequest '400: Bad Request'>")
+    assert set(refused) == envelope_keys  # in the route's own envelope
+    listed = client.get("/api/v1/chats", headers=headers).json()["data"]
+    assert [item["id"] for item in listed["chats"]] == [chat["id"]]
+
+
+def test_a_json_value_that_is_not_an_object_stays_ragflows_attribute_error(
+    client: TestClient, headers: dict[str, str]
+) -> None:
+    answer = post_json(client, headers, "/api/v1/chats", b'"a"')
+    assert answer == {"code": 100, "message": "AttributeError(\"'str' object has no attribute 'get'\")", "data": None}
 
 
 @pytest.mark.parametrize(

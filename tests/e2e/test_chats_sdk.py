@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+import requests
 from ragflow_sdk import RAGFlow
 from ragflow_sdk.modules.chat import Chat
 from ragflow_sdk.modules.session import Session
@@ -55,6 +56,28 @@ def test_create_chat_with_a_dataset(rag, corpus, unique_name):
     assert config["parameters"] == [{"key": "knowledge", "optional": False}]
     assert config["prologue"] == "Hi! I'm your assistant. What can I do for you?"
     assert isinstance(chat.llm_id, str)
+
+
+def test_a_chat_with_only_a_name_records_ragflows_default_prompt_and_the_tenants_model(rag, api, auth, unique_name):
+    chat = rag.create_chat(unique_name)
+    tenant_model = requests.get(f"{api}/tenant/models", headers=auth, timeout=10).json()["data"]["llm_id"]
+    (listed,) = rag.list_chats(id=chat.id)
+    for seen in (chat, listed, rag.get_chat(chat.id)):
+        assert seen.llm_id == tenant_model
+        system = seen.prompt_config.to_json()["system"]
+        assert system.startswith("You are an intelligent assistant. Please summarize the content of the dataset")
+        assert system.endswith("Here is the knowledge base:\n      {knowledge}\n      The above is the knowledge base.")
+
+
+def test_chat_and_session_lists_refuse_an_unknown_orderby(rag, unique_name):
+    chat = rag.create_chat(unique_name)
+    chat.create_session()
+    with raises_exactly("orderby should be create_time or update_time"):
+        rag.list_chats(orderby="unknown")
+    with raises_exactly("orderby should be create_time or update_time"):
+        chat.list_sessions(orderby="unknown")
+    assert [found.id for found in rag.list_chats(id=chat.id, orderby="name")] == [chat.id]
+    assert len(chat.list_sessions(orderby="name")) == 1
 
 
 def test_create_chat_passes_extra_settings(rag, unique_name):

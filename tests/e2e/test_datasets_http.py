@@ -491,9 +491,9 @@ def test_a_malformed_embedding_model_is_rejected(api, auth, unique_name, model, 
 @pytest.mark.parametrize(
     ("model", "message"),
     [
-        ("x@y", "Unsupported model: x@y"),
-        ("no-such-model@Builtin", "Unsupported model: no-such-model@Builtin"),
-        ("text-embedding-3-small@OpenAI", "Unauthorized model: text-embedding-3-small@OpenAI"),
+        ("x@y", "Unsupported model: <x@y>"),
+        ("no-such-model@Builtin", "Unsupported model: <no-such-model@Builtin>"),
+        ("text-embedding-3-small@OpenAI", "Unauthorized model: <text-embedding-3-small@OpenAI>"),
     ],
 )
 def test_an_unavailable_embedding_model_is_a_data_error(api, auth, unique_name, model, message):

@@ -220,14 +220,14 @@ def test_duplicate_name_with_an_extension_gets_the_suffix_before_it(rag, unique_
 
 
 def test_create_with_an_unknown_embedding_model_fails(rag, unique_name):
-    with pytest.raises(Exception, match=r"^Unsupported model: x@y$"):
+    with pytest.raises(Exception, match=r"^Unsupported model: <x@y>$"):
         rag.create_dataset(name=unique_name, embedding_model="x@y")
     with pytest.raises(Exception, match="lacks permission"):
         rag.list_datasets(name=unique_name)
 
 
 def test_create_with_an_unconfigured_remote_model_is_unauthorized(rag, unique_name):
-    with pytest.raises(Exception, match=r"^Unauthorized model: text-embedding-3-small@OpenAI$"):
+    with pytest.raises(Exception, match=r"^Unauthorized model: <text-embedding-3-small@OpenAI>$"):
         rag.create_dataset(name=unique_name, embedding_model="text-embedding-3-small@OpenAI")
 
 
@@ -261,6 +261,11 @@ def test_list_datasets_pages_and_orders(fresh_rag, unique_name):
     first.update({"description": "touched last"})
     assert fresh_rag.list_datasets(orderby="update_time")[0].id == first.id
     assert fresh_rag.list_datasets(orderby="create_time")[0].id == third.id
+
+
+def test_list_datasets_with_an_empty_name_lists_every_dataset(fresh_rag, unique_name):
+    created = created_in_order(fresh_rag, unique_name)
+    assert sorted(d.id for d in fresh_rag.list_datasets(name="")) == sorted(d.id for d in created)
 
 
 def test_list_datasets_rejects_a_page_size_over_100(rag):
@@ -430,9 +435,9 @@ def test_update_embedding_model(rag, unique_name):
 def test_update_to_an_unknown_or_unauthorized_embedding_model_fails(rag, unique_name):
     dataset = rag.create_dataset(name=unique_name)
     try:
-        with pytest.raises(Exception, match=r"^Unsupported model: x@y$"):
+        with pytest.raises(Exception, match=r"^Unsupported model: <x@y>$"):
             dataset.update({"embedding_model": "x@y"})
-        with pytest.raises(Exception, match=r"^Unauthorized model: text-embedding-3-small@OpenAI$"):
+        with pytest.raises(Exception, match=r"^Unauthorized model: <text-embedding-3-small@OpenAI>$"):
             dataset.update({"embedding_model": "text-embedding-3-small@OpenAI"})
         assert rag.list_datasets(id=dataset.id)[0].embedding_model == DEFAULT_EMBEDDING_MODEL
     finally:

@@ -155,6 +155,14 @@ def test_list_documents_by_id_name_and_keywords(rag, unique_name):
     assert {d.id for d in dataset.list_documents()} == {alpha.id, beta.id, gamma.id}
 
 
+def test_list_documents_refuses_an_unknown_orderby(rag, unique_name):
+    dataset = rag.create_dataset(name=unique_name)
+    dataset.upload_documents([blob("a.txt", b"x")])
+    with pytest.raises(Exception, match=r"^orderby should be create_time or update_time$"):
+        dataset.list_documents(orderby="unknown")
+    assert [d.name for d in dataset.list_documents(orderby="update_time")] == ["a.txt"]
+
+
 def test_list_documents_unknown_id_or_name_raises(rag, unique_name):
     dataset = rag.create_dataset(name=unique_name)
     dataset.upload_documents([blob("a.txt", b"a")])

@@ -187,8 +187,8 @@ def test_status_off_hides_from_search_and_forgetting_from_search_and_recent(rag:
         (("   ", ["raw"], EMBEDDING, SMOLLM2_ID), "Memory name cannot be empty or whitespace."),
         (("n" * 129, ["raw"], EMBEDDING, SMOLLM2_ID), f"Memory name '{'n' * 129}' exceeds limit of 128."),
         (("name", ["raw", "dreams"], EMBEDDING, SMOLLM2_ID), "Memory type '{'dreams'}' is not supported."),
-        (("name", ["raw"], "nope@Builtin", SMOLLM2_ID), "Unsupported model: nope@Builtin"),
-        (("name", ["raw"], EMBEDDING, "gpt-4o@OpenAI"), "Unauthorized model: gpt-4o@OpenAI"),
+        (("name", ["raw"], "nope@Builtin", SMOLLM2_ID), "Unsupported model: <nope@Builtin>"),
+        (("name", ["raw"], EMBEDDING, "gpt-4o@OpenAI"), "Unauthorized model: <gpt-4o@OpenAI>"),
     ],
 )
 def test_create_validation_messages(rag: Any, arguments: tuple[Any, ...], message: str) -> None:

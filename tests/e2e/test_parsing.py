@@ -80,6 +80,17 @@ def test_stopping_a_document_that_is_not_running(api, auth, rag, unique_name):
         dataset.async_cancel_parse_documents([document.id])
 
 
+def test_stopping_a_finished_parse_is_refused_and_keeps_its_chunks(rag, unique_name):
+    dataset = rag.create_dataset(name=unique_name, embedding_model=FAST_MODEL)
+    (document,) = dataset.upload_documents([{"display_name": "done.txt", "blob": text_file(20)}])
+    ((_, run, chunk_count, _),) = dataset.parse_documents([document.id])
+    assert run == "DONE"
+    with pytest.raises(Exception, match="^Can't stop parsing document that has not started or already completed$"):
+        dataset.async_cancel_parse_documents([document.id])
+    after = dataset.list_documents(id=document.id)[0]
+    assert (after.run, after.chunk_count, len(after.list_chunks(page_size=100))) == ("DONE", chunk_count, chunk_count)
+
+
 def test_start_errors_and_duplicates(api, auth, other_auth, rag, unique_name):
     dataset = rag.create_dataset(name=unique_name, embedding_model=FAST_MODEL)
     (document,) = dataset.upload_documents([{"display_name": "d.txt", "blob": text_file(200)}])

@@ -569,7 +569,7 @@ def test_unknown_rerank_model_is_unsupported(rag, api, auth, unique_name):
     corpus = build(rag, unique_name, {"fruit.txt": FRUIT[:1]})
     for model in ("no-such-reranker@NoSuchFactory", "bge-reranker"):
         answer = error(api, auth, {"dataset_ids": [corpus.id], "question": "apples", "rerank_id": model})
-        assert answer == {"code": 102, "message": f"Unsupported model: {model}"}
+        assert answer == {"code": 102, "message": f"Unsupported model: <{model}>"}
 
 
 # ---- SDK ----------------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ def test_a_tenants_own_models_serve_it_everywhere_and_nobody_else(alice: Tenant,
 
     refused = bob.call("POST", "/datasets", json={"name": "fruit", "embedding_model": EMBEDDING})
     assert refused["code"] == 102
-    assert refused["message"] == f"Unauthorized model: {EMBEDDING}"
+    assert refused["message"] == f"Unauthorized model: <{EMBEDDING}>"
     dataset = alice.call("POST", "/datasets", json={"name": "fruit", "embedding_model": EMBEDDING})["data"]
     FakeProvider.authorizations.clear()
     parse(alice, dataset["id"], "Bananas are rich in potassium and grow in tropical climates.")

@@ -40,10 +40,10 @@ def test_a_taken_name_is_numbered_ignoring_case(memories: MemoryService, service
 @pytest.mark.parametrize(
     ("embd_id", "llm_id", "message"),
     [
-        ("nope@Builtin", SCRIPTED_CHAT_MODEL, "Unsupported model: nope@Builtin"),
-        ("text-embedding-3-small@OpenAI", SCRIPTED_CHAT_MODEL, "Unauthorized model: text-embedding-3-small@OpenAI"),
-        (SCRIPTED_EMBEDDING_MODEL, "gpt-x@Madeup", "Unsupported model: gpt-x@Madeup"),
-        (SCRIPTED_EMBEDDING_MODEL, SCRIPTED_EMBEDDING_MODEL, f"Unauthorized model: {SCRIPTED_EMBEDDING_MODEL}"),
+        ("nope@Builtin", SCRIPTED_CHAT_MODEL, "Unsupported model: <nope@Builtin>"),
+        ("text-embedding-3-small@OpenAI", SCRIPTED_CHAT_MODEL, "Unauthorized model: <text-embedding-3-small@OpenAI>"),
+        (SCRIPTED_EMBEDDING_MODEL, "gpt-x@Madeup", "Unsupported model: <gpt-x@Madeup>"),
+        (SCRIPTED_EMBEDDING_MODEL, SCRIPTED_EMBEDDING_MODEL, f"Unauthorized model: <{SCRIPTED_EMBEDDING_MODEL}>"),
     ],
 )
 def test_models_are_checked_like_a_datasets(

@@ -22,11 +22,11 @@ def test_builtin_models_are_known() -> None:
 @pytest.mark.parametrize(
     ("model_id", "message"),
     [
-        ("text-embedding-3-small@OpenAI", "Unauthorized model: text-embedding-3-small@OpenAI"),
-        ("BAAI/bge-large-zh-v1.5@BAAI", "Unauthorized model: BAAI/bge-large-zh-v1.5@BAAI"),
-        ("nope@Builtin", "Unsupported model: nope@Builtin"),
-        ("x@NoSuchFactory", "Unsupported model: x@NoSuchFactory"),
-        ("no-at-sign", "Unsupported model: no-at-sign"),
+        ("text-embedding-3-small@OpenAI", "Unauthorized model: <text-embedding-3-small@OpenAI>"),
+        ("BAAI/bge-large-zh-v1.5@BAAI", "Unauthorized model: <BAAI/bge-large-zh-v1.5@BAAI>"),
+        ("nope@Builtin", "Unsupported model: <nope@Builtin>"),
+        ("x@NoSuchFactory", "Unsupported model: <x@NoSuchFactory>"),
+        ("no-at-sign", "Unsupported model: <no-at-sign>"),
     ],
 )
 def test_unknown_models(model_id: str, message: str) -> None:
@@ -65,7 +65,7 @@ def test_three_part_ids_name_a_provider_s_instance() -> None:
     assert url("bge-m3@Ollama") == "http://a"  # the first instance also answers to the plain id
     # a provider configured without instances is its only instance, whatever RAGFlow called it
     assert url("text-embedding-3-small@default@OpenAI") == "http://c"
-    with pytest.raises(DataError, match="Unauthorized model: bge-m3@garage@Ollama"):
+    with pytest.raises(DataError, match="Unauthorized model: <bge-m3@garage@Ollama>"):
         catalog.require("bge-m3@garage@Ollama", ModelKind.EMBEDDING)
     listed = {str(entry.id) for entry in catalog.entries(ModelKind.EMBEDDING) if entry.remote is not None}
     assert listed == {"bge-m3@home@Ollama", "bge-m3@office@Ollama", "text-embedding-3-small@OpenAI"}
@@ -100,7 +100,7 @@ def test_aliases_resolve_to_the_model_they_name_and_are_listed_as_aliases() -> N
     target = catalog.require("multilingual-e5-small@Builtin", ModelKind.EMBEDDING)
     assert catalog.require("baai/bge-small-en-v1.5@builtin", ModelKind.EMBEDDING) is target
     assert str(catalog.require("glm-4-flash@ZHIPU-AI", ModelKind.CHAT).id) == "qwen-plus@Tongyi-Qianwen"
-    with pytest.raises(DataError, match="Unauthorized model: glm-4-flash@ZHIPU-AI"):
+    with pytest.raises(DataError, match="Unauthorized model: <glm-4-flash@ZHIPU-AI>"):
         catalog.require("glm-4-flash@ZHIPU-AI", ModelKind.EMBEDDING)  # an alias has its target's kind only
     aliases = {str(entry.id): str(entry.alias_of) for entry in catalog.entries() if entry.alias_of is not None}
     assert aliases == {
@@ -130,7 +130,7 @@ def test_configured_remote_models_are_authorized() -> None:
     settings = ModelSettings(remote=[RemoteModel(name="bge-m3", factory="Ollama", base_url="http://x")])
     catalog = ModelCatalog.configured(settings)
     assert catalog.require("bge-m3@Ollama", ModelKind.EMBEDDING).remote is not None
-    with pytest.raises(DataError, match="Unauthorized model: other@Ollama"):
+    with pytest.raises(DataError, match="Unauthorized model: <other@Ollama>"):
         catalog.require("other@Ollama", ModelKind.EMBEDDING)
 
 
@@ -162,7 +162,7 @@ def test_a_remote_chat_model_is_a_chat_model_only() -> None:
     assert entry.remote is not None
     assert entry.remote.context_window == 8192
     assert catalog.find("qwen-plus@Tongyi-Qianwen", ModelKind.EMBEDDING) is None
-    with pytest.raises(DataError, match="Unauthorized model: qwen-plus@Tongyi-Qianwen"):
+    with pytest.raises(DataError, match="Unauthorized model: <qwen-plus@Tongyi-Qianwen>"):
         catalog.require("qwen-plus@Tongyi-Qianwen", ModelKind.EMBEDDING)
     assert catalog.find("bge-m3@Ollama", ModelKind.CHAT) is None
     assert [str(entry.id) for entry in catalog.entries(ModelKind.CHAT)] == ["qwen-plus@Tongyi-Qianwen", "qwen3@Ollama"]
@@ -174,7 +174,7 @@ def test_without_the_local_model_there_is_no_default_chat_model_unless_configure
     assert ModelCatalog().default_chat_model == ""
     configured = ModelCatalog.configured(chat_settings(default_chat_model="qwen3@Ollama"))
     assert configured.default_chat_model == "qwen3@Ollama"
-    with pytest.raises(DataError, match="Unsupported model: SmolLM2-135M-Instruct@Builtin"):
+    with pytest.raises(DataError, match="Unsupported model: <SmolLM2-135M-Instruct@Builtin>"):
         configured.require("SmolLM2-135M-Instruct@Builtin", ModelKind.CHAT)
 
 
@@ -209,11 +209,11 @@ def test_chat_models_are_built_by_factory() -> None:
 @pytest.mark.parametrize(
     ("model_id", "message"),
     [
-        ("gpt-4o@NoSuchFactory", "Unsupported model: gpt-4o@NoSuchFactory"),
-        ("nope@Builtin", "Unsupported model: nope@Builtin"),
-        ("gpt-4o@OpenAI", "Unauthorized model: gpt-4o@OpenAI"),
-        ("deepseek-chat@DeepSeek", "Unauthorized model: deepseek-chat@DeepSeek"),
-        ("bge-m3@Ollama", "Unauthorized model: bge-m3@Ollama"),  # configured, but as an embedding model
+        ("gpt-4o@NoSuchFactory", "Unsupported model: <gpt-4o@NoSuchFactory>"),
+        ("nope@Builtin", "Unsupported model: <nope@Builtin>"),
+        ("gpt-4o@OpenAI", "Unauthorized model: <gpt-4o@OpenAI>"),
+        ("deepseek-chat@DeepSeek", "Unauthorized model: <deepseek-chat@DeepSeek>"),
+        ("bge-m3@Ollama", "Unauthorized model: <bge-m3@Ollama>"),  # configured, but as an embedding model
     ],
 )
 def test_chat_models_that_cannot_be_used(model_id: str, message: str) -> None:

@@ -52,7 +52,7 @@ def test_name_byte_limit(services: Services, caller: Caller) -> None:
 
 
 def test_unknown_embedding_model(services: Services, caller: Caller) -> None:
-    with pytest.raises(DataError, match="Unsupported model: x@Nowhere"):
+    with pytest.raises(DataError, match="Unsupported model: <x@Nowhere>"):
         services.datasets.create(caller, NewDataset(name="kb", embedding_model="x@Nowhere"))
 
 

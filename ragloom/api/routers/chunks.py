@@ -20,6 +20,7 @@ from ragloom.api.schemas.chunks import (
 )
 from ragloom.api.schemas.documents import document_patch_item
 from ragloom.errors import DataError
+from ragloom.services.chunks import IMAGE_NOT_FOUND
 from ragloom.storage.blobs import BlobNotFoundError
 
 router = APIRouter(tags=["chunks"], route_class=EnvelopeRoute)
@@ -121,7 +122,7 @@ def chunk_image(image_id: str, caller: CurrentCaller, services: ServicesDep) -> 
     try:
         data = services.chunks.image(caller, image_id)
     except BlobNotFoundError:
-        raise DataError("Image not found!") from None
+        raise DataError(IMAGE_NOT_FOUND) from None
     return Response(data, media_type=_image_type(data))
 
 

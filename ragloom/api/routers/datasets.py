@@ -55,7 +55,7 @@ def list_datasets(caller: CurrentCaller, services: ServicesDep, query: Query[Lis
     listing = DatasetListing(
         dataset_id=query.id,
         dataset_ids=tuple(query.ids or ()),
-        name=query.name,
+        name=query.name or None,  # an empty name filters nothing, as in RAGFlow
         name_contains=query.ext.get("keywords") or None,
         chunk_method=query.ext.get("parser_id") or None,
         owner_ids=list(owner_ids) if isinstance(owner_ids, list) and owner_ids else None,

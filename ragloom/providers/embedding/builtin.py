@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ragloom.errors import DataError
+from ragloom.providers.catalog import unsupported_model
 from ragloom.providers.embedding.protocol import EmbeddingModel
 
 BUILTIN_E5 = "multilingual-e5-small@Builtin"
@@ -19,4 +19,4 @@ def load_builtin_embedding(model_id: str, *, threads: int) -> EmbeddingModel:
         from ragloom.providers.embedding.builtin_use import UniversalSentenceEncoder
 
         return UniversalSentenceEncoder(model_id, threads=threads)
-    raise DataError(f"Unsupported model: {model_id}")
+    raise unsupported_model(model_id)

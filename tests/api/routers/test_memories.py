@@ -143,9 +143,9 @@ def test_create_refusals(client: TestClient, headers: dict[str, str], body: dict
 
 def test_unknown_models_are_refused_as_for_datasets(client: TestClient, headers: dict[str, str]) -> None:
     answer = client.post(MEMORIES, json={**VALID, "embd_id": "nope@Builtin"}, headers=headers)
-    assert refused(answer) == (102, "Unsupported model: nope@Builtin")
+    assert refused(answer) == (102, "Unsupported model: <nope@Builtin>")
     answer = client.post(MEMORIES, json={**VALID, "llm_id": "gpt-4o@OpenAI"}, headers=headers)
-    assert refused(answer) == (102, "Unauthorized model: gpt-4o@OpenAI")
+    assert refused(answer) == (102, "Unauthorized model: <gpt-4o@OpenAI>")
 
 
 def test_names_are_trimmed_and_numbered(client: TestClient, headers: dict[str, str]) -> None:
