@@ -13,6 +13,8 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
+from ragloom.errors import RetCode
+
 
 class Envelope(StrEnum):
     """The five body shapes."""
@@ -26,6 +28,33 @@ class Envelope(StrEnum):
     # data (``No authorization.`` with ``data: false``) or are code 100 (RAGFlow's exception
     # handler answers J there).
     JD = "JD"
+    # The OpenAI-compatible routes: success is OpenAI's own object, a refusal OpenAI's error
+    # object with an HTTP error status (see :func:`openai_error`), so OpenAI's clients raise.
+    O = "O"  # noqa: E741 -- the envelopes are named by letter
+
+
+# What an OpenAI-shaped refusal's HTTP status is, by RAGFlow code (any other: 400), and its ``type``.
+OPENAI_STATUS = {
+    RetCode.AUTHENTICATION_ERROR: 401,
+    RetCode.UNAUTHORIZED: 401,
+    RetCode.PERMISSION_ERROR: 403,
+    RetCode.FORBIDDEN: 403,
+    RetCode.NOT_FOUND: 404,
+    RetCode.SERVER_ERROR: 500,
+}
+OPENAI_TYPES = {401: "authentication_error", 403: "permission_error", 404: "not_found_error", 500: "server_error"}
+
+
+def openai_status(code: int, status_code: int = 200) -> int:
+    """The HTTP status of an OpenAI-shaped refusal: ``status_code`` when it is already an error
+    status, else by RAGFlow ``code`` (a request the server cannot serve as sent: 400)."""
+    return status_code if status_code >= 400 else OPENAI_STATUS.get(code, 400)  # type: ignore[call-overload]
+
+
+def openai_error(code: int, message: str, status: int) -> dict[str, Any]:
+    """OpenAI's error object; ``code`` keeps RAGFlow's number for programs that read it."""
+    kind = OPENAI_TYPES.get(status, "invalid_request_error")
+    return {"error": {"message": message or "Error", "type": kind, "param": None, "code": code}}
 
 
 def _finite(value: Any) -> Any:
@@ -84,4 +113,7 @@ def success(envelope: Envelope, data: Any = None, **extra: Any) -> EnvelopeRespo
 
 
 def failure(envelope: Envelope, code: int, message: str, data: Any = None, status_code: int = 200) -> EnvelopeResponse:
+    if envelope is Envelope.O:
+        status = openai_status(code, status_code)
+        return EnvelopeResponse(openai_error(code, message, status), status_code=status)
     return EnvelopeResponse(error_body(envelope, code, message, data), status_code=status_code)

@@ -72,6 +72,23 @@ _ERROR = {
     "required": ["code", "message"],
     "properties": {"code": {"type": "integer", "not": {"const": 0}}, "message": {"type": "string"}, "data": {}},
 }
+_OPENAI_ERROR = {
+    "type": "object",
+    "description": "OpenAI's error object (the OpenAI-compatible routes): `code` is RAGFlow's code.",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["message", "type"],
+            "properties": {
+                "message": {"type": "string"},
+                "type": {"type": "string"},
+                "param": {"type": ["string", "null"]},
+                "code": {"type": ["integer", "null"]},
+            },
+        }
+    },
+}
 _UNAUTHORIZED = {
     "type": "object",
     "required": ["code", "message", "data"],
@@ -96,7 +113,8 @@ EVENTS = {
     Events.ENVELOPES: "JSON: an envelope per event (code 500 when the model fails), then `true`.",
     Events.AGENT: "JSON: RAGFlow's agent event (`event`, `data`, ...) or a code-500 envelope when the run fails, "
     "then `[DONE]`.",
-    Events.OPENAI: "JSON: OpenAI's `chat.completion.chunk`, then `[DONE]`.",
+    Events.OPENAI: 'JSON: OpenAI\'s `chat.completion.chunk` (an `{"error": …}` object when the model or run '
+    "fails), then `[DONE]`.",
 }
 
 
@@ -170,7 +188,12 @@ def build_document(app: FastAPI) -> dict[str, Any]:
     )
     schemas = _Schemas(routes)
     components = document.setdefault("components", {})
-    components["schemas"] = {**schemas.definitions, "Error": _ERROR, "Unauthorized": _UNAUTHORIZED}
+    components["schemas"] = {
+        **schemas.definitions,
+        "Error": _ERROR,
+        "Unauthorized": _UNAUTHORIZED,
+        "OpenAIError": _OPENAI_ERROR,
+    }
     components["securitySchemes"] = {
         SECURITY_SCHEME: {
             "type": "http",
@@ -259,9 +282,10 @@ def _describe(operation: dict[str, Any], route: Any, schemas: _Schemas) -> None:
         return
     operation["security"] = [{SECURITY_SCHEME: []}]
     if check.status == 401:
+        refused = "OpenAIError" if answer.shape is Envelope.O else "Unauthorized"
         operation["responses"]["401"] = {
             "description": check.refusal,
-            "content": {"application/json": {"schema": {"$ref": REF.format(model="Unauthorized")}}},
+            "content": {"application/json": {"schema": {"$ref": REF.format(model=refused)}}},
         }
     else:
         operation["x-key-refusal"] = check.refusal
@@ -313,7 +337,26 @@ def _success(shape: Envelope, data: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": properties}
 
 
+def _openai_responses(answer: Answer) -> dict[str, Any]:
+    """An OpenAI-compatible route: OpenAI's object, or its error object with an error status."""
+    error = {"$ref": REF.format(model="OpenAIError")}
+    success: dict[str, Any] = {"application/json": {"schema": {"type": "object", "description": str(answer.raw)}}}
+    if answer.streams:
+        success["text/event-stream"] = {"schema": _event(answer.events)}
+    refusals = {
+        "400": "A request that cannot be served as sent.",
+        "404": "No such chat or agent of the caller's.",
+        "500": "The model or the run failed.",
+    }
+    responses: dict[str, Any] = {"200": {"description": f"{answer.raw}.", "content": success}}
+    for status, description in refusals.items():
+        responses[status] = {"description": description, "content": {"application/json": {"schema": error}}}
+    return responses
+
+
 def _responses(answer: Answer, schemas: _Schemas) -> dict[str, Any]:
+    if answer.shape is Envelope.O:
+        return _openai_responses(answer)
     error = {"$ref": REF.format(model="Error")}
     data = schemas.of(answer.data) if answer.data is not None else {}
     enveloped = {"anyOf": [_success(answer.shape, data), error]}

@@ -97,7 +97,7 @@ def envelope_of(endpoint: Callable[..., Any]) -> Envelope:
 
 def render_error(shape: Envelope, error: RagloomError) -> EnvelopeResponse:
     # RAGFlow answers a bad API key the same way on every route: HTTP 401, J-shaped.
-    if isinstance(error, AuthenticationError):
+    if isinstance(error, AuthenticationError) and shape is not Envelope.O:
         shape = Envelope.J
     return failure(shape, int(error.code), error.message, error.data, status_code=error.http_status)
 
@@ -118,7 +118,8 @@ class EnvelopeRoute(APIRoute):
                 raise
             except Exception as error:  # process boundary: never let a request crash the server
                 log.exception("unhandled error on %s %s", request.method, request.url.path)
-                return failure(shape, int(RetCode.EXCEPTION_ERROR), repr(error))
+                status = 500 if shape is Envelope.O else 200  # OpenAI's clients expect a bug to be a 500
+                return failure(shape, int(RetCode.EXCEPTION_ERROR), repr(error), status_code=status)
 
         return serve
 

@@ -208,29 +208,24 @@ def test_openai_client_non_stream_and_stream(live_server: LiveServer, chat: Any)
 
 
 def test_openai_alias_and_errors(live_server: LiveServer, chat: Any) -> None:
+    from openai import BadRequestError, NotFoundError, OpenAI
+
     url = f"{live_server.api_url}/chats_openai/{chat.id}/chat/completions"
     headers = live_server.headers()
     missing = requests.post(url, json={"messages": [{"role": "user", "content": "hi"}]}, headers=headers, timeout=30)
-    assert missing.json()["code"] == 101
-    assert missing.json()["message"] == "required argument are missing: model; "
-    empty = requests.post(url, json={"model": "model", "messages": []}, headers=headers, timeout=30)
-    assert empty.json() == {"code": 102, "message": "You have to provide messages.", "data": None}
-    unknown = requests.post(
-        url,
-        json={"model": "x@NoSuchFactory", "messages": [{"role": "user", "content": "hi"}]},
-        headers=headers,
-        timeout=30,
+    assert missing.status_code == 400
+    assert missing.json()["error"]["message"] == "required argument are missing: model; "
+    client = OpenAI(api_key=live_server.key, base_url=f"{live_server.api_url}/chats_openai/{chat.id}")
+    with pytest.raises(BadRequestError, match="You have to provide messages."):
+        client.chat.completions.create(model="model", messages=[])
+    # any model value: the chat's own model answers
+    answered = client.chat.completions.create(
+        model="x@NoSuchFactory", messages=[{"role": "user", "content": "hi"}], max_tokens=4
     )
-    assert unknown.json()["code"] == 101
-    assert unknown.json()["message"] == "`llm_id` x@NoSuchFactory doesn't exist"
-    other = requests.post(
-        url,
-        json={"model": "model", "messages": [{"role": "user", "content": "hi"}]},
-        headers=live_server.headers(live_server.other_key),
-        timeout=30,
-    )
-    assert other.json()["code"] == 102
-    assert other.json()["message"] == f"You don't own the chat {chat.id}"
+    assert answered.model == "SmolLM2-135M-Instruct@Builtin"
+    stranger = OpenAI(api_key=live_server.other_key, base_url=f"{live_server.api_url}/chats_openai/{chat.id}")
+    with pytest.raises(NotFoundError, match=f"You don't own the chat {chat.id}"):
+        stranger.chat.completions.create(model="model", messages=[{"role": "user", "content": "hi"}])
 
 
 def test_bad_completion_requests_get_clear_errors(live_server: LiveServer, chat: Any, dataset: Any) -> None:
@@ -303,7 +298,8 @@ def test_openai_reference_options_work_nested_and_at_the_top_level(live_server: 
     wrong = requests.post(
         url, json={**base, "extra_body": {"metadata_condition": "topic"}}, headers=live_server.headers()
     )
-    assert wrong.json() == {"code": 102, "message": "metadata_condition must be an object.", "data": None}
+    assert wrong.status_code == 400
+    assert wrong.json()["error"]["message"] == "metadata_condition must be an object."
 
 
 def test_custom_parameters_fill_the_system_prompt(live_server: LiveServer, dataset: Any) -> None:

@@ -70,6 +70,8 @@ ECHO_AGENT = {
     "graph": {"nodes": [], "edges": []},
 }
 RAGFLOW_STATUSES = {200, 401, 404}
+# The OpenAI-compatible routes (envelope O) refuse with OpenAI's error object and an error status.
+OPENAI_STATUSES = {200, 400, 401, 403, 404}
 # Exception reprs RAGFlow answers on purpose, as code 100 (contract §1.5): what int(), float(),
 # json.loads or a str-keyed .get() raise on a value the client sent.
 RAGFLOW_REPRS = re.compile(r"^(ValueError|TypeError|AttributeError|JSONDecodeError|UnicodeDecodeError|OverflowError)\(")
@@ -240,7 +242,9 @@ class Problems:
 def answer_problems(operation: dict[str, Any], status: int, content_type: str, text: str) -> list[str]:
     """What is wrong with one answer of ``operation`` (its OpenAPI operation); ``[]``: nothing."""
     problems = Problems()
-    problems.check(status in RAGFLOW_STATUSES, f"HTTP {status}, which RAGFlow never answers")
+    openai = operation.get("x-envelope") == "O"
+    allowed = OPENAI_STATUSES if openai else RAGFLOW_STATUSES
+    problems.check(status in allowed, f"HTTP {status}, which RAGFlow never answers")
     problems.check("Traceback" not in text and 'File "' not in text, "a traceback in the body")
     success = operation.get("x-success", "envelope")
     if content_type.startswith("text/event-stream"):
@@ -254,8 +258,10 @@ def answer_problems(operation: dict[str, Any], status: int, content_type: str, t
         problems.check(success in {"file", "text"}, f"a {content_type or 'typeless'} answer from an enveloped route")
         return problems.found
     body = json.loads(text)
+    if openai:
+        return problems.found + ([] if status == 200 else openai_error_problems(body))
     if success == "bare" and isinstance(body, dict) and "code" not in body:
-        return problems.found  # an OpenAI object, the health report
+        return problems.found  # the health report
     return problems.found + envelope_problems(body)
 
 
@@ -272,7 +278,21 @@ def event_problems(data: str, kinds: list[str]) -> list[str]:
             return []
         if "openai" in kinds and payload.get("object") == "chat.completion.chunk":
             return []
+        if "openai" in kinds and "error" in payload:
+            return openai_error_problems(payload)
     return envelope_problems(payload)
+
+
+def openai_error_problems(body: Any) -> list[str]:
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict) or not isinstance(error.get("type"), str):
+        return [f"not OpenAI's error object: {str(body)[:200]}"]
+    message = error.get("message")
+    if not isinstance(message, str) or not message:
+        return ["an OpenAI error without a message"]
+    if EXCEPTION_REPR.search(message) and RAGFLOW_REPRS.match(message) is None:
+        return [f"an exception repr: {message[:200]}"]
+    return []
 
 
 def envelope_problems(body: Any) -> list[str]:
@@ -320,7 +340,12 @@ def test_the_checks_catch_what_they_must() -> None:
     assert answer_problems(agent, 200, "text/event-stream", 'data:{"object":"chat.completion.chunk"}\n') == []
     assert answer_problems(agent, 200, "text/event-stream", 'data:{"answer":"a"}\n') != []
     assert answer_problems(agent, 200, "text/event-stream", "data:{broken\n") != []
-    assert answer_problems({"x-success": "bare"}, 200, "application/json", '{"object":"chat.completion"}') == []
+    openai = {"x-success": "bare", "x-envelope": "O"}
+    assert answer_problems(openai, 200, "application/json", '{"object":"chat.completion"}') == []
+    refused = '{"error":{"message":"No.","type":"invalid_request_error","param":null,"code":102}}'
+    assert answer_problems(openai, 400, "application/json", refused) == []
+    assert answer_problems(openai, 500, "application/json", refused) == ["HTTP 500, which RAGFlow never answers"]
+    assert answer_problems(openai, 400, "application/json", '{"code":102,"message":"No."}') != []
     assert SERVER_ERROR.search("2026-01-01T00:00:00.000 ERROR   ragloom.api.routing unhandled error on GET /x")
     assert not SERVER_ERROR.search("2026-01-01T00:00:00.000 WARNING ragloom.workers a document failed")
 

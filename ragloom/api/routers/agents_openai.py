@@ -5,7 +5,9 @@
 false, the session comes from ``session_id``, ``id`` or ``metadata.id`` — without one a new
 session is opened (honouring ``release``); see :func:`ragloom.api.schemas.agents.openai_turn`.
 Answers are OpenAI's ``chat.completion`` (not wrapped in RAGFlow's envelope), or
-``chat.completion.chunk`` events ending with ``data: [DONE]``.
+``chat.completion.chunk`` events ending with ``data: [DONE]``. A run that fails is OpenAI's error
+object (HTTP 500), or mid-stream an ``{"error": …}`` event, so OpenAI's clients raise; the
+dedicated route refuses bad requests with OpenAI's error object too.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from fastapi import APIRouter, Response
 
 from ragloom.api import sse
 from ragloom.api.deps import CurrentCaller, ServicesDep
-from ragloom.api.envelopes import Envelope, EnvelopeResponse, failure
+from ragloom.api.envelopes import Envelope, EnvelopeResponse, failure, openai_error
 from ragloom.api.inputs import LooseBody
 from ragloom.api.routing import EnvelopeRoute, Events, Success, envelope
 from ragloom.api.schemas.agents import OpenAIAgentBody, OpenAIAgentTurn
@@ -33,7 +35,7 @@ OPENAI_COMPLETION = "an OpenAI chat.completion object, or chat.completion.chunk 
 
 
 @router.post("/agents_openai/{agent_id}/chat/completions", summary="Converse with an agent in OpenAI's shape")
-@envelope(Envelope.R, success=Success.BARE, raw=OPENAI_COMPLETION, streams=True, events=Events.OPENAI)
+@envelope(Envelope.O, success=Success.BARE, raw=OPENAI_COMPLETION, streams=True, events=Events.OPENAI)
 def agents_openai(
     agent_id: str,  # noqa: ARG001 -- the body reads it
     caller: CurrentCaller,
@@ -52,7 +54,7 @@ def openai_completion(caller: Caller, services: Services, turn: OpenAIAgentTurn)
     try:
         result = run.result()
     except AgentRunError as error:
-        return failure(Envelope.J, int(RetCode.SERVER_ERROR), str(error), False)
+        return failure(Envelope.O, int(RetCode.SERVER_ERROR), str(error))
     data = result.get("data", {}) if isinstance(result.get("data"), dict) else {}
     content = str(data.get("content", ""))
     message: dict[str, Any] = {"role": "assistant", "content": content}
@@ -76,8 +78,9 @@ def _chunks(run: AgentRun, question: str, *, with_reference: bool) -> Iterator[b
     reference: Any = None
     for event in run.events():
         if event["event"] == "error":
-            yield sse.event({"code": 500, "message": event["data"]["message"], "data": False})
-            break
+            yield sse.event(openai_error(int(RetCode.SERVER_ERROR), str(event["data"]["message"]), 500))
+            yield sse.raw_event("[DONE]")
+            return
         if event["event"] == "message_end" and event["data"].get("reference"):
             reference = event["data"]["reference"]
         if event["event"] != "message" or not event["data"].get("content"):

@@ -2,7 +2,11 @@
 
 ``OpenAI(base_url=".../api/v1/openai/<chat_id>")`` works unchanged, streamed or not (the
 request: :mod:`ragloom.api.schemas.openai`). Nothing is stored: the client sends the whole
-conversation every time.
+conversation every time. ``model`` may be any value, as RAGFlow's reference says: a chat model
+the tenant can use answers, anything else means the chat's own model. A refusal is OpenAI's error
+object with an HTTP error status, and a failure mid-stream an ``{"error": …}`` event, so OpenAI's
+clients raise on both (RAGFlow answers HTTP 200 with its own envelope, which they take for an
+empty answer).
 """
 
 from __future__ import annotations
@@ -15,14 +19,14 @@ from fastapi import APIRouter, Response
 
 from ragloom.api import sse
 from ragloom.api.deps import CurrentCaller, ServicesDep
-from ragloom.api.envelopes import Envelope, EnvelopeResponse, failure
+from ragloom.api.envelopes import Envelope, EnvelopeResponse, failure, openai_error
 from ragloom.api.inputs import LooseBody
 from ragloom.api.routing import EnvelopeRoute, Events, Success, envelope
 from ragloom.api.schemas.completions import sampling_options
 from ragloom.api.schemas.openai import OpenAIChatRequest
-from ragloom.errors import ArgumentError, AuthorizationError, DataError
+from ragloom.errors import AuthorizationError, RetCode
 from ragloom.nlp.token_count import count_tokens
-from ragloom.providers.catalog import ModelId, ModelKind
+from ragloom.providers.catalog import ModelKind
 from ragloom.services.answers import Answer, EventKind
 from ragloom.services.completions import CompletionRequest, Turn
 from ragloom.services.container import Services
@@ -33,7 +37,7 @@ OPENAI_COMPLETION = "an OpenAI chat.completion object, or chat.completion.chunk 
 
 
 @router.post("/openai/{chat_id}/chat/completions", summary="OpenAI-compatible chat completions")
-@envelope(Envelope.J, success=Success.BARE, raw=OPENAI_COMPLETION, streams=True, events=Events.OPENAI)
+@envelope(Envelope.O, success=Success.BARE, raw=OPENAI_COMPLETION, streams=True, events=Events.OPENAI)
 def openai_completions(
     chat_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody[OpenAIChatRequest]
 ) -> Response:
@@ -43,7 +47,7 @@ def openai_completions(
 @router.post(
     "/chats_openai/{chat_id}/chat/completions", summary="OpenAI-compatible chat completions (alias)", deprecated=True
 )
-@envelope(Envelope.J, success=Success.BARE, raw=OPENAI_COMPLETION, streams=True, events=Events.OPENAI)
+@envelope(Envelope.O, success=Success.BARE, raw=OPENAI_COMPLETION, streams=True, events=Events.OPENAI)
 def chats_openai_completions(
     chat_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody[OpenAIChatRequest]
 ) -> Response:
@@ -58,7 +62,7 @@ def _complete(caller: Caller, services: Services, body: OpenAIChatRequest, chat_
     request = CompletionRequest(
         messages=messages,
         chat_id=chat_id,
-        llm_id=None if model == "model" else _usable_model(services, caller, model),
+        llm_id=_usable_model(services, caller, model),
         options=sampling_options(body.given()),
         pass_all_history=True,
         metadata_condition=question.metadata_condition,
@@ -69,15 +73,15 @@ def _complete(caller: Caller, services: Services, body: OpenAIChatRequest, chat_
     try:
         turn = services.completions.prepare(caller, request)
     except AuthorizationError:
-        return failure(Envelope.J, 102, f"You don't own the chat {chat_id}")
-    echoed = (
-        model if model != "model" else (turn.chat.llm_id if turn.chat and turn.chat.llm_id else turn.model.model_id)
-    )
+        return failure(Envelope.O, 102, f"You don't own the chat {chat_id}", status_code=404)
+    echoed = turn.model.model_id
     created = int(time.time())
     prompt_tokens = count_tokens(messages[-1].content)
     if body.streamed():
         return sse.stream(_chunks(turn, echoed, created, prompt_tokens, reference))
     answer = turn.answer()
+    if answer.error is not None:
+        return failure(Envelope.O, int(RetCode.SERVER_ERROR), answer.error)
     completion_tokens = count_tokens(answer.answer)
     message: dict[str, Any] = {"role": "assistant", "content": answer.answer}
     if answer.reasoning:
@@ -141,7 +145,9 @@ def _chunks(turn: Turn, model: str, created: int, prompt_tokens: int, reference:
         elif item.kind is EventKind.REASONING:
             yield chunk({"reasoning_content": item.text})
         elif item.kind is EventKind.ERROR:
-            yield chunk({"content": f"**ERROR**: {item.text}"})
+            yield sse.event(openai_error(int(RetCode.SERVER_ERROR), item.text, 500))
+            yield sse.raw_event("[DONE]")
+            return
         elif item.kind is EventKind.FINAL:
             final = item.answer
     assert final is not None
@@ -160,13 +166,6 @@ def _chunks(turn: Turn, model: str, created: int, prompt_tokens: int, reference:
     yield sse.raw_event("[DONE]")
 
 
-def _usable_model(services: Services, caller: Caller, model: str) -> str:
-    if services.models.find(model, ModelKind.CHAT, caller.tenant_id) is not None:
-        return model
-    try:
-        factory = ModelId.parse(model).factory.lower()
-    except ValueError:
-        raise ArgumentError(f"`llm_id` {model} doesn't exist") from None
-    if factory not in {name.lower() for name in services.models.remote_factories} and factory != "builtin":
-        raise ArgumentError(f"`llm_id` {model} doesn't exist")
-    raise DataError(f"Cannot use specified model {model}.")
+def _usable_model(services: Services, caller: Caller, model: str) -> str | None:
+    """The chat model ``model`` names when the tenant can use it, else ``None``: the chat's own."""
+    return model if services.models.find(model, ModelKind.CHAT, caller.tenant_id) is not None else None

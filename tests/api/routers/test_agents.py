@@ -405,4 +405,12 @@ def test_openai_mode_answers_in_openai_s_shape(llm_client: tuple[TestClient, dic
     assert "".join(chunk["choices"][0]["delta"].get("content", "") for chunk in chunks) == ANSWER
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
     empty = client.post(f"{API}/agents_openai/{agent['id']}/chat/completions", json={"messages": []}, headers=headers)
-    assert empty.json() == {"code": 102, "message": "You must provide at least one message."}
+    assert empty.status_code == 400  # OpenAI's error object with an error status, so OpenAI's clients raise
+    assert empty.json() == {
+        "error": {
+            "message": "You must provide at least one message.",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": 102,
+        }
+    }
