@@ -101,6 +101,18 @@ def test_sdk_stream_yields_growing_deltas_then_the_cited_answer(chat: Any) -> No
     assert {message.id for message in messages} == {stored_answer_id(chat, session) if SDK_027 else None}
 
 
+def test_the_walkthroughs_printing_loop_works_with_legacy(chat: Any) -> None:
+    # the user walkthrough prints ans.content[len(cont):]: right with legacy's whole-answer-so-far events
+    session = chat.create_session()
+    printed, cont, growing = "", "", True
+    for ans in session.ask(QUESTION, stream=True, legacy=True):
+        growing = growing and ans.content.startswith(cont[:20])
+        printed, cont = printed + ans.content[len(cont) :], ans.content
+    assert growing
+    assert printed.strip()
+    assert printed.strip()[:10] in cont
+
+
 def test_stream_sends_several_events_before_the_last_token(live_server: LiveServer, chat: Any) -> None:
     body = {"question": QUESTION, "stream": True}
     with requests.post(

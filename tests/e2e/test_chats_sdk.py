@@ -171,6 +171,18 @@ def test_chat_update_patches(rag, other_rag, corpus, unique_name):
         Chat(other_rag, {"id": chat.id}).update({"name": "stolen"})
 
 
+def test_the_walkthroughs_older_update_shape_changes_what_it_names(rag, unique_name):
+    # the user walkthrough's call, in RAGFlow's older shape: llm and prompt objects
+    chat = rag.create_chat(unique_name, llm_setting={"top_p": 0.2})
+    chat.update({"name": f"{unique_name}-Stefan", "llm": {"temperature": 0.8}, "prompt": {"top_n": 8}})
+    fetched = rag.get_chat(chat.id)
+    assert fetched.name == f"{unique_name}-Stefan"
+    assert fetched.llm_setting.to_json() == {"top_p": 0.2, "temperature": 0.8}
+    assert fetched.top_n == 8
+    with pytest.raises(Exception, match="`prompt` does not take topn"):
+        chat.update({"prompt": {"topn": 8}})
+
+
 def test_delete_chats(rag, other_rag, unique_name):
     one, two = rag.create_chat(f"{unique_name}-1"), rag.create_chat(f"{unique_name}-2")
     foreign = other_rag.create_chat(unique_name)

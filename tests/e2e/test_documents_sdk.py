@@ -277,6 +277,19 @@ def test_update_renames_a_document(rag, unique_name):
     assert document.download() == b"content"
 
 
+def test_update_with_display_name_renames_as_the_sdk_reference_says(rag, unique_name):
+    dataset = rag.create_dataset(name=unique_name)
+    (document,) = dataset.upload_documents([blob("draft.txt", b"content")])
+
+    document.update({"display_name": "final.txt"})
+
+    assert listed_by_id(dataset, document.id).name == "final.txt"
+    document.update({"display_name": "ignored.txt", "name": "chosen.txt"})  # `name` wins when both are sent
+    assert listed_by_id(dataset, document.id).name == "chosen.txt"
+    with pytest.raises(Exception, match="^The extension of file can't be changed$"):
+        document.update({"display_name": "final.pdf"})
+
+
 def test_rename_may_change_only_the_case(rag, unique_name):
     dataset = rag.create_dataset(name=unique_name)
     document, _other = dataset.upload_documents([blob("draft.txt", b"1"), blob("other.txt", b"2")])

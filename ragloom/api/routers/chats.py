@@ -41,7 +41,7 @@ def deletion_response(deletion: Deletion | None, kind: str, all_ok: Callable[[De
 @router.post("", summary="Create a chat assistant")
 @envelope(Envelope.JD)
 def create_chat(caller: CurrentCaller, services: ServicesDep, body: LooseBody[ChatRequest]) -> Response:
-    return _chat(services.chats.create(caller, body.given()))
+    return _chat(services.chats.create(caller, body.changes()[0]))
 
 
 @router.get("", summary="List chat assistants")
@@ -90,13 +90,17 @@ def get_chat(chat_id: str, caller: CurrentCaller, services: ServicesDep) -> Resp
 @router.patch("/{chat_id}", summary="Update a chat assistant (prompt_config and llm_setting merged)")
 @envelope(Envelope.JD)
 def patch_chat(chat_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody[ChatRequest]) -> Response:
-    return _chat(services.chats.update(caller, chat_id, body.given(), merge=True))
+    return _chat(services.chats.update(caller, chat_id, body.changes()[0], merge=True))
 
 
-@router.put("/{chat_id}", summary="Update a chat assistant (prompt_config and llm_setting replaced)")
+@router.put(
+    "/{chat_id}",
+    summary="Update a chat assistant (prompt_config and llm_setting replaced, unless sent as the older llm/prompt)",
+)
 @envelope(Envelope.JD)
 def put_chat(chat_id: str, caller: CurrentCaller, services: ServicesDep, body: LooseBody[ChatRequest]) -> Response:
-    return _chat(services.chats.update(caller, chat_id, body.given(), merge=False))
+    changes, older_shape = body.changes()
+    return _chat(services.chats.update(caller, chat_id, changes, merge=older_shape))
 
 
 @router.delete("/{chat_id}", summary="Delete a chat assistant")

@@ -4,7 +4,9 @@ Streams are RAGFlow's: one ``data:`` event per answer delta (reasoning between
 ``start_to_think`` / ``end_to_think`` markers, its text in ``reasoning_content``, never in
 ``answer``), a final event with the whole decorated answer and its reference for chats
 with datasets, then ``data: true``. A provider failure mid-stream becomes a code-500
-event followed by the terminator.
+event followed by the terminator. With ``legacy: true`` each event's ``answer`` holds the whole
+answer so far, as older RAGFlow streamed it and programs written then print it
+(``print(ans.content[len(cont):])``).
 """
 
 from __future__ import annotations
@@ -49,22 +51,26 @@ def completions(caller: CurrentCaller, services: ServicesDep, body: LooseBody[Co
 def _converse(caller: Caller, services: Services, body: CompletionBody) -> Response:
     turn = services.completions.prepare(caller, body.checked)
     if body.streamed():
-        return sse.stream(ragflow_events(turn))
+        return sse.stream(ragflow_events(turn, cumulative=body.cumulative()))
     answer = turn.answer()
     if answer.error is not None:
         return failure(Envelope.J, 500, answer.error, {"answer": answer.answer, "reference": []})
     return success(Envelope.J, answer.public())
 
 
-def ragflow_events(turn: Turn) -> Iterator[bytes]:
-    """A turn's events framed as RAGFlow streams them."""
+def ragflow_events(turn: Turn, *, cumulative: bool = False) -> Iterator[bytes]:
+    """A turn's events framed as RAGFlow streams them (``cumulative``: each answer the whole so far)."""
     base: dict[str, Any] = {"id": turn.message_id, "session_id": turn.session_id}
     if turn.chat is not None:
         base["chat_id"] = turn.chat.id
     if not turn.has_datasets:
         base = {**base, "prompt": "", "created_at": None}
+    so_far = ""
     for item in turn.events():
         payload = _ragflow_event(item, turn, base)
+        if payload is not None and cumulative and item.kind is EventKind.DELTA:
+            so_far += item.text
+            payload["data"]["answer"] = so_far
         if payload is not None:
             yield sse.event(payload)
     yield sse.event({"code": 0, "message": "", "data": True})

@@ -118,8 +118,8 @@ def update_document(
     _owned: Annotated[None, Depends(_owned_document)],
     body: LooseBody[UpdateDocumentRequest],
 ) -> Response:
-    values = body.model_dump(exclude_unset=True)
-    return success(Envelope.R, document_patch_item(services.documents.update(caller, dataset_id, document_id, values)))
+    updated = services.documents.update(caller, dataset_id, document_id, body.changes())
+    return success(Envelope.R, document_patch_item(updated))
 
 
 @router.delete("/datasets/{dataset_id}/documents", summary="Delete documents")

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import Field
 
+from ragloom.api.schemas.chat_legacy import modern
 from ragloom.api.schemas.loose import LooseModel, Sent, SortedPageQuery
 from ragloom.clock import http_date
 from ragloom.storage.metadata.tables import Chat, ChatSession, Tenant
@@ -183,6 +184,18 @@ class ChatRequest(LooseModel):
     top_n: Sent[int] = None
     top_k: Sent[int] = None
     meta_data_filter: Sent[dict[str, Any]] = None
+    llm: Sent[dict[str, Any]] = Field(
+        None, description="The older shape: model_name, temperature, top_p, ... (mapped onto llm_id, llm_setting)."
+    )
+    prompt: Sent[dict[str, Any]] = Field(
+        None,
+        description="The older shape: prompt, opener, top_n, similarity_threshold, keywords_similarity_weight, ... "
+        "(mapped onto prompt_config and the chat's settings).",
+    )
+
+    def changes(self) -> tuple[dict[str, Any], bool]:
+        """The body in today's shape, and whether it used the older ``llm``/``prompt`` objects."""
+        return modern(self.given())
 
 
 class DeleteIdsRequest(LooseModel):

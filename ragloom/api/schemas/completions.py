@@ -30,6 +30,7 @@ KNOWN_KEYS = {
     "quote",
     "doc_ids",
     "files",
+    "legacy",
     *SAMPLING_KEYS,
 }
 
@@ -57,6 +58,9 @@ class CompletionBody(CheckedBody[CompletionRequest]):
     session_id: Sent[str] = Field(None, description="The session to continue; a new one when left out.")
     conversation_id: Sent[str] = None
     stream: Sent[bool] = Field(None, description="Server-sent events (the default) or one answer.")
+    legacy: Sent[bool] = Field(
+        None, description="Stream each event's `answer` as the whole answer so far, as older RAGFlow did."
+    )
     llm_id: Sent[str] = None
     pass_all_history_messages: Sent[bool] = None
     pass_all_history: Sent[bool] = None
@@ -75,6 +79,9 @@ class CompletionBody(CheckedBody[CompletionRequest]):
 
     def streamed(self) -> bool:
         return flag(self.given().get("stream"), default=True)
+
+    def cumulative(self) -> bool:
+        return flag(self.given().get("legacy"), default=False)
 
 
 def parse_messages(body: dict[str, Any]) -> list[ChatMessage]:

@@ -33,6 +33,9 @@ class UpdateDocumentRequest(BaseModel):
 
     # Defaults are never validated: an absent key stays unset, an explicit null fails the type.
     name: str = _ABSENT
+    display_name: Annotated[
+        str, Field(description="The SDK reference's name for `name` (`Document.update({'display_name': …})`).")
+    ] = _ABSENT
     chunk_method: Annotated[str, Field(json_schema_extra={"enum": list(DOCUMENT_CHUNK_METHODS)})] = _ABSENT
     pipeline_id: str = _ABSENT
     enabled: Annotated[int, Field(ge=0, le=1)] = _ABSENT
@@ -46,6 +49,14 @@ class UpdateDocumentRequest(BaseModel):
     def refusal(cls, error: ValidationError) -> DataError:
         """RAGFlow words these like the strict routes' problems, but as code 102."""
         return DataError(validation_message(error))
+
+    def changes(self) -> dict[str, Any]:
+        """The sent keys; ``display_name`` renames the document unless ``name`` is sent too."""
+        values = self.model_dump(exclude_unset=True)
+        display_name = values.pop("display_name", None)
+        if display_name is not None:
+            values.setdefault("name", display_name)
+        return values
 
     @field_validator("chunk_method")
     @classmethod
