@@ -35,3 +35,10 @@ def searchable_dataset(
 def sse_payloads(text: str) -> list[Any]:
     """The JSON of every ``data:`` event of a RAGFlow stream."""
     return [json.loads(line[len("data:") :]) for line in text.splitlines() if line.startswith("data:")]
+
+
+def chat_over_a_dataset(client: Any, headers: dict[str, str], services: Services, caller: Caller) -> str:
+    """The id of a chat (created through the API) over a :func:`searchable_dataset` of ``caller``."""
+    dataset_id, _ = searchable_dataset(services, caller, "fruit")
+    answer = client.post("/api/v1/chats", json={"name": "fruit", "dataset_ids": [dataset_id]}, headers=headers)
+    return str(answer.json()["data"]["id"])

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from ragloom.services.container import Services
 from ragloom.services.tenants import Caller
 from tests.openai_server import OpenAIStyleServer
-from tests.search_support import searchable_dataset, sse_payloads
+from tests.search_support import chat_over_a_dataset, sse_payloads
 
 PIECES = ["Bananas ", "are rich ", "in potassium."]
 
@@ -23,9 +23,7 @@ def services(scripted_services: Services) -> Services:
 
 @pytest.fixture
 def chat_id(client: TestClient, headers: dict[str, str], services: Services, caller: Caller) -> str:
-    dataset_id, _ = searchable_dataset(services, caller, "fruit")
-    answer = client.post("/api/v1/chats", json={"name": "fruit", "dataset_ids": [dataset_id]}, headers=headers)
-    return str(answer.json()["data"]["id"])
+    return chat_over_a_dataset(client, headers, services, caller)
 
 
 def answers(client: TestClient, headers: dict[str, str], chat_id: str, **extra: Any) -> list[str]:

@@ -14,7 +14,7 @@ from ragloom.services.container import Services
 from ragloom.services.tenants import Caller
 from tests.conftest import SCRIPTED_CHAT_MODEL
 from tests.openai_server import ANSWER, SECRET, OpenAIStyleServer
-from tests.search_support import searchable_dataset
+from tests.search_support import chat_over_a_dataset
 
 QUESTION = [{"role": "user", "content": "What are bananas rich in?"}]
 
@@ -26,9 +26,7 @@ def services(scripted_services: Services) -> Services:
 
 @pytest.fixture
 def chat_id(client: TestClient, headers: dict[str, str], services: Services, caller: Caller) -> str:
-    dataset_id, _ = searchable_dataset(services, caller, "fruit")
-    answer = client.post("/api/v1/chats", json={"name": "fruit", "dataset_ids": [dataset_id]}, headers=headers)
-    return str(answer.json()["data"]["id"])
+    return chat_over_a_dataset(client, headers, services, caller)
 
 
 def openai_client(client: TestClient, headers: dict[str, str], chat_id: str) -> openai.OpenAI:
