@@ -1,0 +1,128 @@
+"""The enrichment stage of a parse: the requested enrichers of one phase, run one after another.
+
+1. The enrichers the document's config asks for are chosen (in registry order); none: nothing
+   happens and no model is resolved.
+2. The chat model is resolved once (:mod:`ragloom.enrich.model_choice`); when there is none, each
+   requested enricher fails with that reason.
+3. Each enricher runs in its share of the stage's progress; a line per enricher goes to the
+   document's log, naming the model. A failed enricher leaves the job as it was and the next
+   one still runs: the document's chunks are indexed in any case.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ragloom.enrich.errors import EnrichmentFailedError
+from ragloom.enrich.job import EnrichmentJob
+from ragloom.enrich.model_calls import EnrichmentModel
+from ragloom.enrich.model_choice import enrichment_model_id
+from ragloom.enrich.protocol import Enricher, Phase
+from ragloom.enrich.registry import EnricherRegistry
+from ragloom.enrich.usage import EnricherUsage, UsageMeter
+from ragloom.ingest.context import IngestContext
+from ragloom.providers.catalog import ModelCatalog
+from ragloom.providers.chat import ChatModels
+from ragloom.settings import EnrichmentSettings
+from ragloom.storage.metadata import MetadataStore
+
+DATASET_KEYS = ("llm_id", "metadata", "enable_metadata")
+"""What the dataset decides for its documents unless a document's own config says otherwise."""
+
+
+def enrichment_config(document_config: Mapping[str, Any], dataset_config: Mapping[str, Any]) -> dict[str, Any]:
+    """A document's config with the dataset's chat model and metadata fields where it has none."""
+    config = dict(document_config)
+    for key in DATASET_KEYS:
+        if config.get(key) in (None, "", []) and key in dataset_config:
+            config[key] = dataset_config[key]
+    return config
+
+
+@dataclass
+class StageReport:
+    """What a stage did: per enricher its usage, and the failures (one line each)."""
+
+    usage: dict[str, EnricherUsage] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+    def add(self, other: StageReport) -> None:
+        for name, usage in other.usage.items():
+            self.usage.setdefault(name, EnricherUsage()).add(usage)
+        self.failures.extend(other.failures)
+
+
+class EnrichmentStage:
+    """Runs enrichers on jobs with the models, cache and limits it is given."""
+
+    def __init__(
+        self,
+        registry: EnricherRegistry,
+        catalog: ModelCatalog,
+        chat_models: ChatModels,
+        store: MetadataStore,
+        settings: EnrichmentSettings,
+    ) -> None:
+        self._registry = registry
+        self._catalog = catalog
+        self._chat_models = chat_models
+        self._store = store
+        self._settings = settings
+
+    def requested(self, config: Mapping[str, Any], phase: Phase | None = None) -> list[Enricher]:
+        """The enrichers ``config`` asks for (of ``phase`` when given), in running order."""
+        return [
+            enricher
+            for enricher in self._registry
+            if (phase is None or enricher.phase is phase) and enricher.requested(config)
+        ]
+
+    def run(self, job: EnrichmentJob, phase: Phase, tenant_chat_model: str, context: IngestContext) -> StageReport:
+        """Run the job's requested enrichers of ``phase``; see the module docstring."""
+        report = StageReport()
+        enrichers = self.requested(job.config, phase)
+        if not enrichers:
+            return report
+        asked = ", ".join(enricher.name for enricher in enrichers)
+        try:
+            model_id = enrichment_model_id(self._catalog, job.config, tenant_chat_model, job.tenant_id, asked)
+            chat_model = self._chat_models.get(model_id, job.tenant_id)
+        except EnrichmentFailedError as error:
+            return self._all_failed(enrichers, error.message, report, context)
+        job.model_id = model_id
+        meters: dict[str, UsageMeter] = {}
+        model = EnrichmentModel(
+            chat_model,
+            self._store,
+            concurrency=self._settings.concurrency,
+            max_tokens=self._settings.max_tokens,
+            max_chunk_tokens=self._settings.max_chunk_tokens,
+            meters=lambda name: meters.setdefault(name, UsageMeter()),
+        )
+        share = 1.0 / len(enrichers)
+        for place, enricher in enumerate(enrichers):
+            context.progress(place * share, f"{enricher.name}: asking {model_id}.")
+            started = time.perf_counter()
+            try:
+                line = enricher.run(job, model, context.stage(place * share, (place + 1) * share))
+            except EnrichmentFailedError as error:
+                line = f"{enricher.name} failed: {error.message}"
+                report.failures.append(line)
+            usage = meters.setdefault(enricher.name, UsageMeter()).usage
+            usage.wall_seconds = time.perf_counter() - started
+            report.usage[enricher.name] = usage
+            cost = f"{usage.calls} model calls, {usage.cached} from cache, {usage.wall_seconds:.2f}s"
+            context.progress((place + 1) * share, f"{line} ({cost}).")
+        return report
+
+    @staticmethod
+    def _all_failed(enrichers: list[Enricher], reason: str, report: StageReport, context: IngestContext) -> StageReport:
+        for enricher in enrichers:
+            line = f"{enricher.name} failed: {reason}"
+            report.failures.append(line)
+            report.usage[enricher.name] = EnricherUsage()
+        context.progress(1.0, " ".join(report.failures))
+        return report
