@@ -3,15 +3,18 @@ answered with a JSON array of strings."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ragloom.enrich.errors import UnreadableReplyError
 from ragloom.enrich.job import EnrichmentJob
 from ragloom.enrich.model_calls import Ask, EnrichmentModel, Prompting
+from ragloom.enrich.protocol import Phase
 from ragloom.enrich.replies import shorten, string_items
 from ragloom.ingest.context import IngestContext
 from ragloom.providers.chat import ChatMessage, GenerationOptions
+from ragloom.storage.index import ChunkRecord
 
 TEMPERATURE = 0.2
 """Low, as RAGFlow asks for keywords and questions: the answers should follow the text."""
@@ -81,3 +84,49 @@ def prompting_for(name: str, instruction: tuple[str, str], count: int, tokens_pe
 def merged(existing: list[str], new: list[str]) -> list[str]:
     """``existing`` items first (a chunker's own), then the new ones, without repeats."""
     return list(dict.fromkeys([*existing, *new]))
+
+
+@dataclass(frozen=True)
+class ItemsAsked:
+    """What a per-chunk enricher asks for: its setting (the count), its prompt, how to read the answer."""
+
+    setting: str
+    system: str
+    request: Callable[[int], str]
+    lines_only: bool  # items are whole lines (questions hold commas)
+    longest: int  # characters; a longer item is junk
+    tokens_per_item: int  # the answer's token budget per item
+    noun: str  # what the log line calls the items
+
+
+class ChunkItemsEnricher:
+    """A list of items per chunk with text, one model call each; :meth:`apply` stores a chunk's items."""
+
+    phase = Phase.BEFORE_EMBEDDING
+
+    def __init__(self, asked: ItemsAsked) -> None:
+        self._asked = asked
+
+    @property
+    def name(self) -> str:
+        return self._asked.setting
+
+    def requested(self, config: Mapping[str, Any]) -> bool:
+        return wanted_count(config, self._asked.setting) > 0
+
+    def planned_calls(self, job: EnrichmentJob) -> int:
+        return len(with_text(job))
+
+    def apply(self, chunk: ChunkRecord, items: list[str]) -> None:
+        raise NotImplementedError
+
+    def run(self, job: EnrichmentJob, model: EnrichmentModel, context: IngestContext) -> str:
+        asked = self._asked
+        count = wanted_count(job.config, asked.setting)
+        instruction = (asked.system, asked.request(count))
+        reader = item_reader(count, lines_only=asked.lines_only, longest=asked.longest)
+        prompting = prompting_for(asked.setting, instruction, count, asked.tokens_per_item)
+        found = ask_each_chunk(job, model, context, prompting, instruction, reader)
+        for number, items in found.items():
+            self.apply(job.chunks[number], items)
+        return f"{asked.noun} for {len(found)} of {len(job.chunks)} chunks from {model.model_id}."

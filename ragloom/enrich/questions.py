@@ -6,18 +6,11 @@ its question terms weigh more in full-text candidate selection.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from ragloom.enrich.job import EnrichmentJob
-from ragloom.enrich.model_calls import EnrichmentModel
-from ragloom.enrich.per_chunk import ask_each_chunk, item_reader, merged, prompting_for, wanted_count, with_text
-from ragloom.enrich.protocol import Phase
-from ragloom.ingest.context import IngestContext
+from ragloom.enrich.per_chunk import ChunkItemsEnricher, ItemsAsked, merged
+from ragloom.storage.index import ChunkRecord
 
 SETTING = "auto_questions"
 SYSTEM = "You write the questions that a passage of a document answers."
-LONGEST_QUESTION = 300
 
 
 def request(count: int) -> str:
@@ -28,24 +21,11 @@ def request(count: int) -> str:
     )
 
 
-class QuestionEnricher:
+class QuestionEnricher(ChunkItemsEnricher):
     """Questions per chunk, one model call each."""
 
-    name = SETTING
-    phase = Phase.BEFORE_EMBEDDING
+    def __init__(self) -> None:
+        super().__init__(ItemsAsked(SETTING, SYSTEM, request, True, 300, 40, "Questions"))
 
-    def requested(self, config: Mapping[str, Any]) -> bool:
-        return wanted_count(config, SETTING) > 0
-
-    def planned_calls(self, job: EnrichmentJob) -> int:
-        return len(with_text(job))
-
-    def run(self, job: EnrichmentJob, model: EnrichmentModel, context: IngestContext) -> str:
-        count = wanted_count(job.config, SETTING)
-        instruction = (SYSTEM, request(count))
-        reader = item_reader(count, lines_only=True, longest=LONGEST_QUESTION)
-        found = ask_each_chunk(job, model, context, prompting_for(SETTING, instruction, count, 40), instruction, reader)
-        for number, questions in found.items():
-            chunk = job.chunks[number]
-            chunk.questions = merged(chunk.questions, questions)
-        return f"Questions for {len(found)} of {len(job.chunks)} chunks from {model.model_id}."
+    def apply(self, chunk: ChunkRecord, items: list[str]) -> None:
+        chunk.questions = merged(chunk.questions, items)
