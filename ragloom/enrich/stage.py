@@ -107,7 +107,9 @@ class EnrichmentStage:
             context.progress(place * share, f"{enricher.name}: asking {model_id}.")
             started = time.perf_counter()
             try:
-                line = enricher.run(job, model, context.stage(place * share, (place + 1) * share))
+                line = f"{enricher.name}: " + enricher.run(
+                    job, model, context.stage(place * share, (place + 1) * share)
+                )
             except EnrichmentFailedError as error:
                 line = f"{enricher.name} failed: {error.message}"
                 report.failures.append(line)
