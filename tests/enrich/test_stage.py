@@ -7,6 +7,9 @@ import json
 import threading
 import time
 
+import pytest
+
+from ragloom.errors import DataError
 from ragloom.services.container import Services
 from ragloom.services.task_ledger import Standing
 from ragloom.services.tenants import Caller
@@ -137,3 +140,18 @@ def test_a_cancel_during_enrichment_leaves_nothing_and_a_retry_pays_only_for_the
     assert parse(services, caller, dataset_id, document_id) is Standing.HELD
     assert keywords_of(services, dataset_id, document_id) == [[marker] for marker in MARKERS]
     assert len(model.asked) - asked_before == 3 - 1  # the first answer was kept
+
+
+def test_asking_for_enrichment_without_a_chat_model_is_refused_when_saved(services: Services, caller: Caller) -> None:
+    services.models.default_chat_model = ""
+    with services.store.writing() as tx:
+        tenant = tx.tenants.get(caller.tenant_id)
+        assert tenant is not None
+        tenant.chat_model = ""
+    with pytest.raises(DataError, match="^auto_keywords, auto_questions needs a chat model, and none is configured"):
+        new_dataset(services, caller, auto_keywords=2, auto_questions=1)
+    dataset_id = new_dataset(services, caller)  # no enrichment: no model needed
+    fields = {"metadata": [{"key": "author", "type": "string"}], "built_in_metadata": []}
+    with pytest.raises(DataError, match="^auto_metadata needs a chat model"):
+        services.datasets.set_metadata_config(caller, dataset_id, fields)
+    assert services.datasets.metadata_config(caller, dataset_id) == {"metadata": [], "built_in_metadata": []}
