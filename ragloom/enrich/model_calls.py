@@ -3,9 +3,10 @@
 An enricher hands over its :class:`Ask` s and a reader for the answers. Answers already kept for
 the same enricher, model, prompt and content (by hash, :class:`~ragloom.storage.metadata.tables.
 EnrichmentResult`) are reused without a call; the rest are asked at most ``concurrency`` at a time,
-and each readable answer is kept as soon as it arrives, so a retry after a crash or a cancel pays
-only for what was not answered yet. A cancelled task stops at the next checkpoint: pending calls
-are dropped and running ones stop reading their stream.
+and readable answers are kept as they arrive (:data:`SAVE_EVERY` per write, the rest when the calls
+end, also on a cancel or failure), so a retry pays only for what was not answered yet. A cancelled
+task stops at the next checkpoint: pending calls are dropped and running ones stop reading their
+stream.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from ragloom.storage.metadata import MetadataStore
 
 WAIT_SECONDS = 0.2
 """How often the waiting thread passes a cancellation checkpoint."""
+SAVE_EVERY = 16
+"""Answers kept per cache write (one transaction each; the rest are kept when the calls end)."""
 
 Reader = Callable[[str], Any]
 """Turns an answer into a JSON-able result, or raises :class:`UnreadableReplyError`."""
@@ -114,18 +117,23 @@ class EnrichmentModel:
             return results
         stop = threading.Event()
         reasons: list[str] = []
+        unsaved: list[tuple[str, Any]] = []
 
         def one(number: int) -> tuple[int, Any | None]:
             answer = self._answer(asks[number], options, meter, stop)
             try:
-                result = read(answer)
+                return number, read(answer)
             except UnreadableReplyError as error:
                 meter.unreadable()
                 reasons.append(str(error))
                 return number, None
-            with self._store.writing() as tx:
-                tx.enrichment.keep(prompting.enricher, self.model_id, settings_hash, hashes[number], result, now_ms())
-            return number, result
+
+        def save() -> None:
+            if unsaved:
+                with self._store.writing() as tx:
+                    for digest, result in unsaved:
+                        tx.enrichment.keep(prompting.enricher, self.model_id, settings_hash, digest, result, now_ms())
+                unsaved.clear()
 
         done = len(asks) - len(missing)
         with ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="enrich") as pool:
@@ -136,13 +144,19 @@ class EnrichmentModel:
                     for future in finished:
                         number, result = future.result()
                         results[number] = result
+                        if result is not None:
+                            unsaved.append((hashes[number], result))
                         done += 1
+                    if len(unsaved) >= SAVE_EVERY:
+                        save()
                     context.progress(done / len(asks))
             except (IngestCancelledError, ProviderError):
                 stop.set()
                 for future in pending:
                     future.cancel()
                 raise
+            finally:
+                save()  # answers paid for are kept, also when the task stops here
         if all(result is None for result in results):
             raise EnrichmentFailedError(f"chat model {self.model_id} gave {reasons[0]}")
         return results

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -46,6 +46,12 @@ class EnrichmentRepository:
             self._session.execute(postgres_insert(EnrichmentResult).values(**row).on_conflict_do_nothing())
         else:
             self._session.execute(sqlite_insert(EnrichmentResult).values(**row).on_conflict_do_nothing())
+
+    def forget_answers(self) -> int:
+        """Drop every kept answer (the next parses ask the models again); returns how many."""
+        count = self._session.scalar(select(func.count()).select_from(EnrichmentResult)) or 0
+        self._session.execute(delete(EnrichmentResult))
+        return int(count)
 
     def toc(self, document_id: str) -> DocumentToc | None:
         return self._session.get(DocumentToc, document_id)
