@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("model_id", sa.String(length=255), nullable=False),
         sa.Column("prompt_hash", sa.String(length=64), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
-        sa.Column("result", sa.JSON(), nullable=True),
+        sa.Column("result", sa.JSON(), nullable=False),
         sa.Column("create_time", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("enricher", "model_id", "prompt_hash", "content_hash"),
     )
