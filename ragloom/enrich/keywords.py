@@ -1,7 +1,8 @@
 """``auto_keywords`` N: each chunk's N most important keywords into its ``important_keywords``.
 
-As in RAGFlow, they are matched with the content (``important_terms``) and weigh more in
-full-text candidate selection; the chunker's own keywords (a paper's) are kept first.
+As in RAGFlow, a question word found in them counts as if it were in the chunk's text (their terms,
+``important_terms``, are matched with the content's); the chunker's own keywords (a paper's) are kept
+first.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``auto_questions`` N: N questions each chunk answers, into its ``questions``.
 
-As in RAGFlow, a chunk with questions is embedded by its questions instead of its content, and
-its question terms weigh more in full-text candidate selection.
+As in RAGFlow, a chunk with questions is embedded by its questions instead of its content, and a
+question word found in them counts as if it were in the chunk's text (``question_terms``).
 """
 
 from __future__ import annotations
