@@ -8,11 +8,12 @@ import threading
 import time
 
 import pytest
+from fastapi.testclient import TestClient
 
 from ragloom.errors import DataError
 from ragloom.services.container import Services
 from ragloom.services.task_ledger import Standing
-from ragloom.services.tenants import Caller
+from ragloom.services.tenants import Caller, IssuedKey
 from tests.conftest import SCRIPTED_CHAT_MODEL
 from tests.enrich.conftest import MARKERS, TEXT, ScriptedModel, document, new_dataset, parse, upload
 from tests.openai_server import OpenAIStyleServer
@@ -155,3 +156,24 @@ def test_asking_for_enrichment_without_a_chat_model_is_refused_when_saved(servic
     with pytest.raises(DataError, match="^auto_metadata needs a chat model"):
         services.datasets.set_metadata_config(caller, dataset_id, fields)
     assert services.datasets.metadata_config(caller, dataset_id) == {"metadata": [], "built_in_metadata": []}
+
+
+def test_one_unreadable_answer_leaves_only_its_chunk_without(
+    services: Services, caller: Caller, model: ScriptedModel
+) -> None:
+    model.answers = {"auto_keywords": lambda user: "" if "Lava" in user else '["kept"]'}
+    dataset_id = new_dataset(services, caller, auto_keywords=1)
+    document_id = upload(services, caller, dataset_id)
+    parse(services, caller, dataset_id, document_id)
+    assert keywords_of(services, dataset_id, document_id) == [["kept"], ["kept"], []]
+    log = document(services, document_id).progress_msg
+    assert "auto_keywords: Keywords for 2 of 3 chunks" in log
+    assert "failed" not in log
+
+
+def test_toc_extraction_is_taken_through_ext_as_ragflow_takes_it(client: TestClient, issued: IssuedKey) -> None:
+    headers = {"Authorization": f"Bearer {issued.secret}"}
+    body = {"name": "outline", "parser_config": {"ext": {"toc_extraction": True}}}
+    created = client.post("/api/v1/datasets", json=body, headers=headers).json()
+    assert created["code"] == 0, created
+    assert created["data"]["parser_config"]["toc_extraction"] is True
