@@ -50,7 +50,7 @@ def scripted_answer(body: dict[str, Any], latency: float) -> dict[str, Any]:
 
 
 def run(pages: int, latency: float, concurrency: int) -> None:
-    from ragloom.enrich import EnrichmentJob, EnrichmentStage
+    from ragloom.enrich import EnrichmentJob, EnrichmentModels, EnrichmentStage
     from ragloom.ingest.context import IngestContext
     from ragloom.ingest.pipeline import IngestPipeline
     from ragloom.services.container import Services
@@ -91,9 +91,8 @@ def run(pages: int, latency: float, concurrency: int) -> None:
             if label != "re-parse":
                 with services.store.writing() as tx:
                     tx.enrichment.forget_answers()  # each timed run pays for every call
-            stage = EnrichmentStage(
-                services.enrichers, services.models, services.chat_models, services.store, settings.enrichment
-            )
+            models = EnrichmentModels(services.models, services.chat_models, services.store, settings.enrichment)
+            stage = EnrichmentStage(services.enrichers, models)
             pipeline = IngestPipeline(
                 services.store, services.blobs, services.index, services.embeddings, services.analyzer, stage
             )

@@ -7,6 +7,7 @@ the parse runs them, :mod:`ragloom.enrich.model_calls` for caching, concurrency 
 from ragloom.enrich.errors import EnrichmentFailedError, UnreadableReplyError
 from ragloom.enrich.job import EnrichmentJob, TocEntry
 from ragloom.enrich.model_calls import Ask, EnrichmentModel, Prompting
+from ragloom.enrich.models import EnrichmentModels
 from ragloom.enrich.protocol import Enricher, Phase
 from ragloom.enrich.registry import EnricherRegistry, builtin_enrichers
 from ragloom.enrich.stage import EnrichmentStage, StageReport, enrichment_config
@@ -20,6 +21,7 @@ __all__ = [
     "EnrichmentFailedError",
     "EnrichmentJob",
     "EnrichmentModel",
+    "EnrichmentModels",
     "EnrichmentStage",
     "Phase",
     "Prompting",

@@ -22,7 +22,7 @@ from typing import Any
 
 from ragloom.clock import now_ms
 from ragloom.enrich.errors import EnrichmentFailedError, UnreadableReplyError
-from ragloom.enrich.usage import UsageMeter
+from ragloom.enrich.usage import EnricherUsage, UsageMeter
 from ragloom.errors import ProviderError
 from ragloom.ingest.context import IngestCancelledError, IngestContext
 from ragloom.nlp import count_tokens
@@ -76,18 +76,21 @@ class EnrichmentModel:
         concurrency: int,
         max_tokens: int,
         max_chunk_tokens: int,
-        meters: Callable[[str], UsageMeter],
     ) -> None:
         self._model = model
         self._store = store
         self._concurrency = concurrency
         self._max_tokens = max_tokens
         self._max_chunk_tokens = max_chunk_tokens
-        self._meters = meters
+        self._meters: dict[str, UsageMeter] = {}
 
     @property
     def model_id(self) -> str:
         return self._model.model_id
+
+    def usage(self, enricher: str) -> EnricherUsage:
+        """What ``enricher``'s calls through this model cost so far."""
+        return self._meters.setdefault(enricher, UsageMeter()).usage
 
     def fit(self, text: str, limit: int | None = None) -> str:
         """``text`` cut to the most tokens one piece of content may take in a prompt."""
@@ -101,7 +104,7 @@ class EnrichmentModel:
         Raises :class:`EnrichmentFailedError` when the model fails or no answer at all is readable,
         :class:`IngestCancelledError` when the task is cancelled.
         """
-        meter = self._meters(prompting.enricher)
+        meter = self._meters.setdefault(prompting.enricher, UsageMeter())
         limit = min(prompting.options.max_tokens or self._max_tokens, self._max_tokens)
         options = GenerationOptions(
             temperature=prompting.options.temperature, max_tokens=limit, json_schema=prompting.options.json_schema

@@ -2,8 +2,8 @@
 
 1. The enrichers the document's config asks for are chosen (in registry order); none: nothing
    happens and no model is resolved.
-2. The chat model is resolved once (:mod:`ragloom.enrich.model_choice`); when there is none, each
-   requested enricher fails with that reason.
+2. The chat model is resolved and loaded once (:class:`~ragloom.enrich.models.EnrichmentModels`);
+   when there is none or it cannot be loaded, each requested enricher fails with that reason.
 3. Each enricher runs in its share of the stage's progress; a line per enricher goes to the
    document's log, naming the model. A failed enricher leaves the job as it was and the next
    one still runs: the document's chunks are indexed in any case.
@@ -18,16 +18,12 @@ from typing import Any
 
 from ragloom.enrich.errors import EnrichmentFailedError
 from ragloom.enrich.job import EnrichmentJob
-from ragloom.enrich.model_calls import EnrichmentModel
-from ragloom.enrich.model_choice import enrichment_model_id
+from ragloom.enrich.models import EnrichmentModels
 from ragloom.enrich.protocol import Enricher, Phase
 from ragloom.enrich.registry import EnricherRegistry
-from ragloom.enrich.usage import EnricherUsage, UsageMeter
+from ragloom.enrich.usage import EnricherUsage
+from ragloom.errors import ProviderError
 from ragloom.ingest.context import IngestContext
-from ragloom.providers.catalog import ModelCatalog
-from ragloom.providers.chat import ChatModels
-from ragloom.settings import EnrichmentSettings
-from ragloom.storage.metadata import MetadataStore
 
 DATASET_KEYS = ("llm_id", "metadata", "enable_metadata")
 """What the dataset decides for its documents unless a document's own config says otherwise."""
@@ -58,19 +54,9 @@ class StageReport:
 class EnrichmentStage:
     """Runs enrichers on jobs with the models, cache and limits it is given."""
 
-    def __init__(
-        self,
-        registry: EnricherRegistry,
-        catalog: ModelCatalog,
-        chat_models: ChatModels,
-        store: MetadataStore,
-        settings: EnrichmentSettings,
-    ) -> None:
+    def __init__(self, registry: EnricherRegistry, models: EnrichmentModels) -> None:
         self._registry = registry
-        self._catalog = catalog
-        self._chat_models = chat_models
-        self._store = store
-        self._settings = settings
+        self._models = models
 
     def requested(self, config: Mapping[str, Any], phase: Phase | None = None) -> list[Enricher]:
         """The enrichers ``config`` asks for (of ``phase`` when given), in running order."""
@@ -80,6 +66,18 @@ class EnrichmentStage:
             if (phase is None or enricher.phase is phase) and enricher.requested(config)
         ]
 
+    def problem(self, config: Mapping[str, Any], tenant_chat_model: str, tenant_id: str) -> str | None:
+        """Why the enrichments ``config`` asks for cannot run (no usable chat model), or ``None``."""
+        enrichers = self.requested(config)
+        if not enrichers:
+            return None
+        asked = ", ".join(enricher.name for enricher in enrichers)
+        try:
+            self._models.model_id(config, tenant_chat_model, tenant_id, asked)
+        except EnrichmentFailedError as error:
+            return error.message
+        return None
+
     def run(self, job: EnrichmentJob, phase: Phase, tenant_chat_model: str, context: IngestContext) -> StageReport:
         """Run the job's requested enrichers of ``phase``; see the module docstring."""
         report = StageReport()
@@ -88,20 +86,11 @@ class EnrichmentStage:
             return report
         asked = ", ".join(enricher.name for enricher in enrichers)
         try:
-            model_id = enrichment_model_id(self._catalog, job.config, tenant_chat_model, job.tenant_id, asked)
-            chat_model = self._chat_models.get(model_id, job.tenant_id)
-        except EnrichmentFailedError as error:
+            model_id = self._models.model_id(job.config, tenant_chat_model, job.tenant_id, asked)
+            model = self._models.get(model_id, job.tenant_id)
+        except ProviderError as error:  # no usable model, or one that cannot be loaded
             return self._all_failed(enrichers, error.message, report, context)
         job.model_id = model_id
-        meters: dict[str, UsageMeter] = {}
-        model = EnrichmentModel(
-            chat_model,
-            self._store,
-            concurrency=self._settings.concurrency,
-            max_tokens=self._settings.max_tokens,
-            max_chunk_tokens=self._settings.max_chunk_tokens,
-            meters=lambda name: meters.setdefault(name, UsageMeter()),
-        )
         share = 1.0 / len(enrichers)
         for place, enricher in enumerate(enrichers):
             context.progress(place * share, f"{enricher.name}: asking {model_id}.")
@@ -113,7 +102,7 @@ class EnrichmentStage:
             except EnrichmentFailedError as error:
                 line = f"{enricher.name} failed: {error.message}"
                 report.failures.append(line)
-            usage = meters.setdefault(enricher.name, UsageMeter()).usage
+            usage = model.usage(enricher.name)
             usage.wall_seconds = time.perf_counter() - started
             report.usage[enricher.name] = usage
             cost = f"{usage.calls} model calls, {usage.cached} from cache, {usage.wall_seconds:.2f}s"

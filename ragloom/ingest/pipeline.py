@@ -101,8 +101,13 @@ class IngestPipeline:
             raise IngestError(f"{document.name} is empty: there is nothing to parse.")
         source = SourceFile(document.name, data)
         config = dict(document.parser_config or {})
+        enriching = enrichment_config(config, dict(dataset.parser_config or {}))
+        chat_model = tenant.chat_model if tenant is not None else ""
         parser = parser_for(source)
         context.progress(0.01, f"Parsing {document.name} ({len(data)} bytes).")
+        problem = self._enrichment.problem(enriching, chat_model, dataset.tenant_id) if self._enrichment else None
+        if problem:  # said at once; the chunks are still made and indexed
+            context.progress(0.01, f"Enrichment will be skipped: {problem}")
         parsed = parser(source, config, context.stage(0.01, 0.45))
         del data, source
         seconds["parse"] = time.perf_counter() - started
@@ -121,10 +126,9 @@ class IngestPipeline:
             document.id,
             document.name,
             dataset.tenant_id,
-            enrichment_config(config, dict(dataset.parser_config or {})),
+            enriching,
             [record for record in records if not record.parent_id],
         )
-        chat_model = tenant.chat_model if tenant is not None else ""
         mark = time.perf_counter()
         report = self._enrich(job, Phase.BEFORE_EMBEDDING, chat_model, context.stage(0.5, 0.75))
         for record in job.chunks:

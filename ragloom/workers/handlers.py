@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from ragloom.enrich import EnrichmentStage
+from ragloom.enrich import EnrichmentModels, EnrichmentStage
 from ragloom.ingest.context import IngestContext
 from ragloom.ingest.pipeline import IngestPipeline
 from ragloom.memory.extraction import ExtractionHandler
@@ -53,9 +53,8 @@ class ParseHandler:
 
 def task_handlers(services: Services) -> dict[TaskKind, TaskHandler]:
     """A handler for every kind of task, on ``services``' stores and models."""
-    enrichment = EnrichmentStage(
-        services.enrichers, services.models, services.chat_models, services.store, services.settings.enrichment
-    )
+    models = EnrichmentModels(services.models, services.chat_models, services.store, services.settings.enrichment)
+    enrichment = EnrichmentStage(services.enrichers, models)
     pipeline = IngestPipeline(
         services.store, services.blobs, services.index, services.embeddings, services.analyzer, enrichment
     )

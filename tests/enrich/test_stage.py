@@ -109,9 +109,9 @@ def test_without_a_chat_model_the_parse_says_what_is_missing(services: Services,
     parse(services, caller, dataset_id, document_id)
     parsed = document(services, document_id)
     assert (parsed.run, parsed.chunk_count) == (DONE, 3)
-    assert "auto_questions failed: auto_questions needs a chat model, and none is configured for this tenant" in (
-        parsed.progress_msg
-    )
+    reason = "auto_questions needs a chat model, and none is configured for this tenant"
+    assert f"Enrichment will be skipped: {reason}" in parsed.progress_msg  # said before parsing
+    assert f"auto_questions failed: {reason}" in parsed.progress_msg
 
 
 def test_a_cancel_during_enrichment_leaves_nothing_and_a_retry_pays_only_for_the_rest(
