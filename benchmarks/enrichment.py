@@ -11,7 +11,10 @@ once with one call at a time (so that model time is the sum of the calls and the
 then again with ``--concurrency`` calls in flight, then a re-parse of the same content, which must
 make no model call at all.
 
-Usage: ``python benchmarks/enrichment.py [--pages 100] [--latency 0.05] [--concurrency 4]``
+With ``--local`` the built-in SmolLM2 answers instead (real answers and real model time; use a few
+pages: each call takes seconds on a laptop's CPU).
+
+Usage: ``python benchmarks/enrichment.py [--pages 100] [--latency 0.05] [--concurrency 4] [--local]``
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ def scripted_answer(body: dict[str, Any], latency: float) -> dict[str, Any]:
     return {"content": answers[system]}
 
 
-def run(pages: int, latency: float, concurrency: int) -> None:
+def run(pages: int, latency: float, concurrency: int, local: bool) -> None:
     from ragloom.enrich import EnrichmentJob, EnrichmentModels, EnrichmentStage
     from ragloom.ingest.context import IngestContext
     from ragloom.ingest.pipeline import IngestPipeline
@@ -63,10 +66,18 @@ def run(pages: int, latency: float, concurrency: int) -> None:
 
     server = OpenAIStyleServer()
     server.chat_reply = lambda body: scripted_answer(body, latency)
-    remote = [RemoteModel(**server.model("chat")), RemoteModel(**server.model("embedding"))]
+    remote = (
+        [RemoteModel(**server.model("embedding"))]
+        if local
+        else [
+            RemoteModel(**server.model("chat")),
+            RemoteModel(**server.model("embedding")),
+        ]
+    )
     pdf = make_pdf(pages=pages, with_table=True)
     with tempfile.TemporaryDirectory() as scratch:
-        models = ModelSettings(remote=remote, default_chat_model="parrot@OpenAI-API-Compatible", isolate=False)
+        chat = "" if local else "parrot@OpenAI-API-Compatible"  # "": the built-in model
+        models = ModelSettings(remote=remote, default_chat_model=chat, isolate=False)
         settings = load_settings(data_dir=Path(scratch), models=models.model_dump())
         services = Services.build(settings)
         issued = services.tenants.issue_key(new_tenant=True)
@@ -78,7 +89,8 @@ def run(pages: int, latency: float, concurrency: int) -> None:
         (document,) = services.documents.upload(
             caller, dataset.id, [IncomingFile("report.pdf", io.BytesIO(pdf), len(pdf))]
         )
-        print(f"{pages}-page PDF ({len(pdf) / 1024:.0f} KiB); model latency {latency * 1000:.0f} ms per call")
+        answering = "the built-in SmolLM2" if local else f"a scripted model answering in {latency * 1000:.0f} ms"
+        print(f"{pages}-page PDF ({len(pdf) / 1024:.0f} KiB); {answering}")
         header = f"{'run':<22}{'enricher':<16}{'calls':>6}{'min':>6}{'cached':>7}{'tokens in':>10}{'out':>7}"
         print(header + f"{'wall s':>8}{'model s':>9}{'own s':>7}{'own %':>7}")
         own_total = wall_total = 0.0
@@ -130,8 +142,9 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds the scripted model takes per call")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--local", action="store_true", help="the built-in local chat model answers")
     options = parser.parse_args()
-    run(options.pages, options.latency, options.concurrency)
+    run(options.pages, options.latency, options.concurrency, options.local)
 
 
 if __name__ == "__main__":

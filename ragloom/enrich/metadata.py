@@ -27,6 +27,10 @@ TEXT_TOKENS = 3000
 SYSTEM = "You fill in a document's metadata from its text, and never invent a value the text does not give."
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?$")
 _SCHEMA_TYPES = {"string": "string", "list": "array", "number": "number", "time": "string"}
+LONGEST_VALUE = 120
+MOST_ITEMS = 8
+TOKENS_PER_FIELD = 64
+"""Bounds of the answer, so that a small model cannot write one endless value."""
 
 
 def fields_of(config: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -47,17 +51,21 @@ def describe(field: Mapping[str, Any]) -> str:
 
 
 def schema(fields: list[dict[str, Any]]) -> dict[str, Any]:
+    """The answer's JSON schema (the built-in model is held to it): each field's type and enum, and
+    bounded strings and lists."""
     properties: dict[str, Any] = {}
     for field in fields:
         kind = _SCHEMA_TYPES.get(str(field.get("type")), "string")
         enum = [str(value) for value in field.get("enum") or []]
+        text = {"type": "string", **({"enum": enum} if enum else {"maxLength": LONGEST_VALUE})}
         if kind == "array":
-            properties[field["key"]] = {
-                "type": "array",
-                "items": {"type": "string", **({"enum": enum} if enum else {})},
-            }
+            properties[field["key"]] = {"type": "array", "items": text, "maxItems": MOST_ITEMS}
+        elif kind == "number":
+            properties[field["key"]] = {"type": "number"}
+        elif field.get("type") == "time":
+            properties[field["key"]] = {"type": "string", "maxLength": len("2024-01-31 23:59:59")}
         else:
-            properties[field["key"]] = {"type": kind, **({"enum": enum} if enum and kind == "string" else {})}
+            properties[field["key"]] = text
     return {"type": "object", "properties": properties}
 
 
@@ -140,7 +148,9 @@ class MetadataEnricher:
         prompting = Prompting(
             SETTING,
             {"system": SYSTEM, "request": request},
-            GenerationOptions(temperature=0.0, json_schema=schema(fields)),
+            GenerationOptions(
+                temperature=0.0, max_tokens=32 + TOKENS_PER_FIELD * len(fields), json_schema=schema(fields)
+            ),
         )
         ask = Ask(text, (ChatMessage("system", SYSTEM), ChatMessage("user", user)))
         (values,) = model.ask_all(prompting, [ask], values_reader(fields), context)

@@ -20,9 +20,10 @@ TEMPERATURE = 0.2
 """Low, as RAGFlow asks for keywords and questions: the answers should follow the text."""
 
 
-def string_array_schema(count: int) -> dict[str, Any]:
-    """The JSON schema of an array of 1..``count`` strings (the built-in model is held to it)."""
-    return {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": count}
+def string_array_schema(count: int, longest: int) -> dict[str, Any]:
+    """The JSON schema of an array of 1..``count`` strings of at most ``longest`` characters (the
+    built-in model is held to it; the bounds keep a small model from writing one endless string)."""
+    return {"type": "array", "items": {"type": "string", "maxLength": longest}, "minItems": 1, "maxItems": count}
 
 
 def wanted_count(config: Any, key: str) -> int:
@@ -70,13 +71,15 @@ def ask_each_chunk(
     return {number: answer for number, answer in zip(positions, answers, strict=True) if answer}
 
 
-def prompting_for(name: str, instruction: tuple[str, str], count: int, tokens_per_item: int) -> Prompting:
+def prompting_for(name: str, instruction: tuple[str, str], count: int, asked: ItemsAsked) -> Prompting:
     """The prompting of a per-chunk enricher asking for ``count`` items."""
     return Prompting(
         name,
         {"system": instruction[0], "request": instruction[1], "count": count},
         GenerationOptions(
-            temperature=TEMPERATURE, max_tokens=16 + tokens_per_item * count, json_schema=string_array_schema(count)
+            temperature=TEMPERATURE,
+            max_tokens=16 + asked.tokens_per_item * count,
+            json_schema=string_array_schema(count, asked.longest),
         ),
     )
 
@@ -125,7 +128,7 @@ class ChunkItemsEnricher:
         count = wanted_count(job.config, asked.setting)
         instruction = (asked.system, asked.request(count))
         reader = item_reader(count, lines_only=asked.lines_only, longest=asked.longest)
-        prompting = prompting_for(asked.setting, instruction, count, asked.tokens_per_item)
+        prompting = prompting_for(asked.setting, instruction, count, asked)
         found = ask_each_chunk(job, model, context, prompting, instruction, reader)
         for number, items in found.items():
             self.apply(job.chunks[number], items)

@@ -33,13 +33,21 @@ REQUEST = (
     'nothing else, one object per heading: {"title": the heading, "level": 1 for a top-level section, 2 for a '
     'subsection, 3 below that, "chunk": the number of the chunk where the section starts}.'
 )
+LONGEST_TITLE = 120
+MOST_HEADINGS = 48
+"""Per window; the bounds keep a small model from writing one endless answer."""
 SCHEMA = {
     "type": "array",
     "items": {
         "type": "object",
-        "properties": {"title": {"type": "string"}, "level": {"type": "integer"}, "chunk": {"type": "integer"}},
+        "properties": {
+            "title": {"type": "string", "maxLength": LONGEST_TITLE},
+            "level": {"type": "integer"},
+            "chunk": {"type": "integer"},
+        },
         "required": ["title", "level", "chunk"],
     },
+    "maxItems": MOST_HEADINGS,
 }
 
 
