@@ -115,16 +115,16 @@ def run(pages: int, latency: float, concurrency: int, local: bool) -> None:
             )
             for enricher in services.enrichers:
                 usage = result.enrichment[enricher.name]
-                model_seconds = usage.model_seconds if calls_at_once == 1 else usage.model_seconds / calls_at_once
-                own = max(usage.wall_seconds - model_seconds, 0.0)
-                share = own / usage.wall_seconds if usage.wall_seconds else 0.0
-                if calls_at_once == 1:
-                    own_total, wall_total = own_total + own, wall_total + usage.wall_seconds
-                print(
+                figures = (
                     f"{label:<22}{enricher.name:<16}{usage.calls:>6}{enricher.planned_calls(job):>6}{usage.cached:>7}"
                     f"{usage.prompt_tokens:>10}{usage.completion_tokens:>7}{usage.wall_seconds:>8.2f}"
-                    f"{model_seconds:>9.2f}{own:>7.2f}{share * 100:>6.1f}%"
                 )
+                if calls_at_once == 1:  # model time is the sum of the calls: the split is exact
+                    own = max(usage.wall_seconds - usage.model_seconds, 0.0)
+                    share = own / usage.wall_seconds if usage.wall_seconds else 0.0
+                    own_total, wall_total = own_total + own, wall_total + usage.wall_seconds
+                    figures += f"{usage.model_seconds:>9.2f}{own:>7.2f}{share * 100:>6.1f}%"
+                print(figures)
             stages = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in result.seconds.items())
             print(f"{'':<22}{len(chunks)} chunks; whole parse {sum(result.seconds.values()):.2f}s ({stages})")
         total_share = own_total / wall_total if wall_total else 0.0
