@@ -151,7 +151,7 @@ class IngestPipeline:
             self._index.upsert(records[start : start + INDEX_BATCH])
             writing.progress((start + INDEX_BATCH) / max(len(records), 1))
         writing.check()
-        self._store_enrichment(job, report)
+        self._store_enrichment(job)
         seconds["index"] = time.perf_counter() - mark
         stats = self._index.document_stats(dataset.id, document.id)
         return PipelineResult(
@@ -163,11 +163,9 @@ class IngestPipeline:
             return StageReport()
         return self._enrichment.run(job, phase, chat_model, context)
 
-    def _store_enrichment(self, job: EnrichmentJob, report: StageReport) -> None:
-        """The document's extracted metadata and table of contents, in one transaction (a parse
-        without a table of contents removes an earlier one: its chunks may be gone)."""
-        if not report.usage:
-            return
+    def _store_enrichment(self, job: EnrichmentJob) -> None:
+        """The document's extracted metadata and table of contents, in one transaction. Every parse
+        replaces the table of contents: one left from an earlier parse may name chunks now gone."""
         with self._store.writing() as tx:
             if job.metadata:
                 document = tx.documents.get(job.document_id)

@@ -59,14 +59,14 @@ def test_the_table_of_contents_maps_each_heading_to_the_chunks_of_its_section(
 def test_a_reparse_without_toc_extraction_removes_the_old_one(
     services: Services, caller: Caller, model: ScriptedModel
 ) -> None:
-    model.answers = {"toc_extraction": lambda _user: json.dumps(HEADINGS), "auto_keywords": lambda _u: '["x"]'}
+    model.answers = {"toc_extraction": lambda _user: json.dumps(HEADINGS)}
     dataset_id = new_dataset(services, caller, toc_extraction=True)
     document_id = upload(services, caller, dataset_id, OUTLINE, "nature.md")
     parse(services, caller, dataset_id, document_id)
     with services.store.writing() as tx:
         stored = tx.documents.get(document_id)
         assert stored is not None
-        stored.parser_config = {**stored.parser_config, "toc_extraction": False, "auto_keywords": 1}
+        stored.parser_config = {**stored.parser_config, "toc_extraction": False}
     parse(services, caller, dataset_id, document_id)
     assert toc_of(services, document_id) is None
 
