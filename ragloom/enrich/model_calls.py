@@ -139,27 +139,31 @@ class EnrichmentModel:
                 unsaved.clear()
 
         done = len(asks) - len(missing)
-        with ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="enrich") as pool:
-            pending: set[Future[tuple[int, Any | None]]] = {pool.submit(one, number) for number in missing}
-            try:
-                while pending:
-                    finished, pending = wait(pending, timeout=WAIT_SECONDS, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        number, result = future.result()
-                        results[number] = result
-                        if result is not None:
-                            unsaved.append((hashes[number], result))
-                        done += 1
-                    if len(unsaved) >= SAVE_EVERY:
-                        save()
-                    context.progress(done / len(asks))
-            except (IngestCancelledError, ProviderError):
-                stop.set()
-                for future in pending:
-                    future.cancel()
-                raise
-            finally:
-                save()  # answers paid for are kept, also when the task stops here
+        pool = ThreadPoolExecutor(max_workers=self._concurrency, thread_name_prefix="enrich")
+        pending: set[Future[tuple[int, Any | None]]] = {pool.submit(one, number) for number in missing}
+        try:
+            while pending:
+                finished, pending = wait(pending, timeout=WAIT_SECONDS, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    number, result = future.result()
+                    results[number] = result
+                    if result is not None:
+                        unsaved.append((hashes[number], result))
+                    done += 1
+                if len(unsaved) >= SAVE_EVERY:
+                    save()
+                context.progress(done / len(asks))
+        except (IngestCancelledError, ProviderError):
+            stop.set()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            for future in pending:  # answers that arrived as the task stopped were paid for: keep them
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    number, result = future.result()
+                    if result is not None:
+                        unsaved.append((hashes[number], result))
+            save()
         if all(result is None for result in results):
             raise EnrichmentFailedError(f"chat model {self.model_id} gave {reasons[0]}")
         return results

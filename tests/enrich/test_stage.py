@@ -14,6 +14,9 @@ from ragloom.errors import DataError
 from ragloom.services.container import Services
 from ragloom.services.task_ledger import Standing
 from ragloom.services.tenants import Caller, IssuedKey
+from ragloom.storage.metadata.tables import EnrichmentResult
+from ragloom.workers.handlers import task_handlers
+from ragloom.workers.runner import TaskRunner
 from tests.conftest import SCRIPTED_CHAT_MODEL
 from tests.enrich.conftest import MARKERS, TEXT, ScriptedModel, document, new_dataset, parse, upload
 from tests.openai_server import OpenAIStyleServer
@@ -177,3 +180,31 @@ def test_toc_extraction_is_taken_through_ext_as_ragflow_takes_it(client: TestCli
     created = client.post("/api/v1/datasets", json=body, headers=headers).json()
     assert created["code"] == 0, created
     assert created["data"]["parser_config"]["toc_extraction"] is True
+
+
+def test_a_worker_stopped_during_enrichment_leaves_the_task_to_the_next_which_finishes_it_once(
+    services: Services, caller: Caller, model: ScriptedModel
+) -> None:
+    dataset_id = new_dataset(services, caller, auto_keywords=1)
+    document_id = upload(services, caller, dataset_id)
+    model.answers = {"auto_keywords": lambda user: json.dumps([next(m for m in MARKERS if m in user)])}
+    services.settings.enrichment.concurrency = 1
+    services.parsing.start(caller, dataset_id, [document_id], refuse_running=False)
+    first = services.ledger.claim("w1")
+    assert first is not None
+    stopping = lambda: len(model.asked) >= 1  # noqa: E731 (the worker is told to stop after one answer)
+    runner = TaskRunner(services.ledger, task_handlers(services), "w1", lease_seconds=30, stopping=stopping)
+    assert runner.run(first) is Standing.RELEASED
+    assert services.index.page(dataset_id, document_id) == ([], 0)
+    asked_first = len(model.asked)  # the answered call, and perhaps one that was in flight (dropped)
+    with services.store.reading() as tx:
+        kept = tx.session.query(EnrichmentResult).count()
+    assert kept >= 1
+
+    second = services.ledger.claim("w2")
+    assert second is not None
+    assert second.id == first.id
+    assert TaskRunner(services.ledger, task_handlers(services), "w2", lease_seconds=30).run(second) is Standing.HELD
+    assert keywords_of(services, dataset_id, document_id) == [[marker] for marker in MARKERS]
+    assert len(model.asked) - asked_first == 3 - kept  # kept answers were not asked for again
+    assert (document(services, document_id).run, document(services, document_id).chunk_count) == (DONE, 3)
