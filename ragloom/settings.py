@@ -186,6 +186,20 @@ class WorkerSettings(_Section):
     )
 
 
+class EnrichmentSettings(_Section):
+    """How parsing asks chat models to enrich chunks (keywords, questions, contents, metadata)."""
+
+    concurrency: int = Field(
+        default=2, ge=1, le=64, description="Model calls one parse task keeps in flight at once (per enricher)."
+    )
+    max_tokens: int = Field(
+        default=512, ge=16, le=8192, description="Most tokens the model may write for one enrichment answer."
+    )
+    max_chunk_tokens: int = Field(
+        default=2048, ge=64, le=65536, description="A longer chunk is cut to this many tokens before it is sent."
+    )
+
+
 class IndexSettings(_Section):
     """The chunk index."""
 
@@ -315,6 +329,7 @@ class Settings(BaseSettings):
     workers: WorkerSettings = Field(default_factory=WorkerSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     agents: AgentSettings = Field(default_factory=AgentSettings)
+    enrichment: EnrichmentSettings = Field(default_factory=EnrichmentSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -11,6 +11,7 @@ from ragloom.errors import ConfigError
 from ragloom.settings import (
     AgentDatabase,
     AgentSettings,
+    EnrichmentSettings,
     LimitSettings,
     SandboxSettings,
     WebSearchSettings,
@@ -114,6 +115,13 @@ def test_the_readme_documents_every_limit() -> None:
     for name in LimitSettings.model_fields:
         assert f"`limits.{name}`" in readme, name
         assert f"`RAGLOOM_LIMITS__{name.upper()}`" in readme, name
+
+
+def test_the_readme_documents_every_enrichment_setting() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for name in EnrichmentSettings.model_fields:
+        assert f"`enrichment.{name}`" in readme, name
+        assert f"`RAGLOOM_ENRICHMENT__{name.upper()}`" in readme, name
 
 
 def test_the_readme_documents_every_agents_setting() -> None:

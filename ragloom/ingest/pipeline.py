@@ -1,9 +1,14 @@
-"""One parse task end to end: read the file, parse, chunk, analyse, embed, index.
+"""One parse task end to end: read the file, parse, chunk, analyse, enrich, embed, index.
 
 Progress is reported through the :class:`IngestContext` (which is also where a cancelled
 task stops); the result says what was indexed and how long each stage took. The
 document's old chunks are removed just before the new ones are written, so a task that
 runs again after a crash leaves no duplicates.
+
+Enrichment (:mod:`ragloom.enrich`) runs after chunking (and, for enrichers that need vectors,
+after embedding); what it adds is held in memory and written with the chunks: the document's
+extracted metadata and table of contents are stored once the chunks are indexed. A failed
+enrichment is reported in the document's log and the chunks are indexed without it.
 """
 
 from __future__ import annotations
@@ -14,11 +19,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ragloom.clock import now_ms
+from ragloom.enrich import EnricherUsage, EnrichmentJob, EnrichmentStage, Phase, StageReport, enrichment_config
 from ragloom.errors import DataError, IngestError
 from ragloom.ingest.chunkers.registry import chunker_for
 from ragloom.ingest.context import IngestCancelledError, IngestContext
 from ragloom.ingest.parsers.registry import parser_for
-from ragloom.ingest.records import Target, blend_title, build_records, embedding_text, title_weight
+from ragloom.ingest.records import (
+    Target,
+    analysed_additions,
+    blend_title,
+    build_records,
+    embedding_text,
+    title_weight,
+)
 from ragloom.ingest.source import SourceFile
 from ragloom.nlp import TextAnalyzer
 from ragloom.providers.embedding import EmbeddingModels
@@ -49,6 +63,8 @@ class PipelineResult:
     token_count: int
     seconds: dict[str, float] = field(default_factory=dict)
     pages: int = 0
+    enrichment: dict[str, EnricherUsage] = field(default_factory=dict)
+    enrichment_failures: list[str] = field(default_factory=list)
 
 
 class IngestPipeline:
@@ -61,18 +77,21 @@ class IngestPipeline:
         index: ChunkIndex,
         embeddings: EmbeddingModels,
         analyzer: TextAnalyzer,
+        enrichment: EnrichmentStage | None = None,
     ) -> None:
         self._store = store
         self._blobs = blobs
         self._index = index
         self._embeddings = embeddings
         self._analyzer = analyzer
+        self._enrichment = enrichment
 
     def run(self, document_id: str, context: IngestContext) -> PipelineResult:
         """Parse and index one document; raises :class:`IngestError` with a user-facing reason."""
         with self._store.reading() as tx:
             document = tx.documents.get(document_id)
             dataset = tx.datasets.get(document.dataset_id) if document is not None else None
+            tenant = tx.tenants.get(dataset.tenant_id) if dataset is not None else None
         if document is None or dataset is None:
             raise IngestCancelledError
         seconds: dict[str, float] = {}
@@ -82,8 +101,13 @@ class IngestPipeline:
             raise IngestError(f"{document.name} is empty: there is nothing to parse.")
         source = SourceFile(document.name, data)
         config = dict(document.parser_config or {})
+        enriching = enrichment_config(config, dict(dataset.parser_config or {}))
+        chat_model = tenant.chat_model if tenant is not None else ""
         parser = parser_for(source)
         context.progress(0.01, f"Parsing {document.name} ({len(data)} bytes).")
+        problem = self._enrichment.problem(enriching, chat_model, dataset.tenant_id) if self._enrichment else None
+        if problem:  # said at once; the chunks are still made and indexed
+            context.progress(0.01, f"Enrichment will be skipped: {problem}")
         parsed = parser(source, config, context.stage(0.01, 0.45))
         del data, source
         seconds["parse"] = time.perf_counter() - started
@@ -97,10 +121,27 @@ class IngestPipeline:
         listed = sum(1 for record in records if not record.parent_id)
         context.progress(0.5, f"{listed} chunks from {parsed.pages or 1} page(s) ({seconds['parse']:.2f}s parsing).")
 
+        job = EnrichmentJob(
+            dataset.id,
+            document.id,
+            document.name,
+            dataset.tenant_id,
+            enriching,
+            [record for record in records if not record.parent_id],
+        )
         mark = time.perf_counter()
-        self._embed(records, dataset.embedding_model, dataset.tenant_id, config, context.stage(0.5, 0.9))
-        seconds["embed"] = time.perf_counter() - mark
+        report = self._enrich(job, Phase.BEFORE_EMBEDDING, chat_model, context.stage(0.5, 0.75))
+        for record in job.chunks:
+            analysed_additions(record, self._analyzer)
+
+        embedded = time.perf_counter()
+        self._embed(records, dataset.embedding_model, dataset.tenant_id, config, context.stage(0.75, 0.9))
+        seconds["embed"] = time.perf_counter() - embedded
         context.progress(0.9, f"Embedded with {dataset.embedding_model} ({seconds['embed']:.2f}s).")
+        report.add(self._enrich(job, Phase.AFTER_EMBEDDING, chat_model, context.stage(0.9, 0.9)))
+        records.extend(job.added)
+        if report.usage:
+            seconds["enrich"] = time.perf_counter() - mark - seconds["embed"]
 
         mark = time.perf_counter()
         self._index.delete(dataset.id, document_ids=[document.id])
@@ -109,9 +150,31 @@ class IngestPipeline:
             writing.check()
             self._index.upsert(records[start : start + INDEX_BATCH])
             writing.progress((start + INDEX_BATCH) / max(len(records), 1))
+        writing.check()
+        self._store_enrichment(job)
         seconds["index"] = time.perf_counter() - mark
         stats = self._index.document_stats(dataset.id, document.id)
-        return PipelineResult(stats.chunk_count, stats.token_count, seconds, parsed.pages)
+        return PipelineResult(
+            stats.chunk_count, stats.token_count, seconds, parsed.pages, report.usage, report.failures
+        )
+
+    def _enrich(self, job: EnrichmentJob, phase: Phase, chat_model: str, context: IngestContext) -> StageReport:
+        if self._enrichment is None:
+            return StageReport()
+        return self._enrichment.run(job, phase, chat_model, context)
+
+    def _store_enrichment(self, job: EnrichmentJob) -> None:
+        """The document's extracted metadata and table of contents, in one transaction. Every parse
+        replaces the table of contents: one left from an earlier parse may name chunks now gone."""
+        with self._store.writing() as tx:
+            if job.metadata:
+                document = tx.documents.get(job.document_id)
+                if document is not None:
+                    document.meta_fields = {**(document.meta_fields or {}), **job.metadata}
+            tx.enrichment.drop_toc(job.document_id)
+            if job.toc:
+                entries = [entry.as_json() for entry in job.toc]
+                tx.enrichment.set_toc(job.document_id, job.dataset_id, job.model_id, entries, now_ms())
 
     def _tag(self, records: list[ChunkRecord], configs: list[dict[str, object]], tenant_id: str) -> None:
         """Give chunks ``tag_features`` when the dataset names tag datasets (RAGFlow's auto-tagging)."""

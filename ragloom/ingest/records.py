@@ -34,9 +34,15 @@ def analysed(record: ChunkRecord, analyzer: TextAnalyzer) -> ChunkRecord:
     coarse, fine = analyzer.both(record.content)
     record.content_terms, record.content_fine_terms = " ".join(coarse), " ".join(fine)
     record.title_terms = analyzer.joined(split_extension(record.document_name)[0])
+    analysed_additions(record, analyzer)
+    record.token_count = count_tokens(record.content)
+    return record
+
+
+def analysed_additions(record: ChunkRecord, analyzer: TextAnalyzer) -> ChunkRecord:
+    """Fill ``record``'s keyword and question terms (again, after enrichment added some)."""
     record.important_terms = analyzer.joined(" ".join(record.important_keywords))
     record.question_terms = analyzer.joined(" ".join(record.questions))
-    record.token_count = count_tokens(record.content)
     return record
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ragloom.agents import ComponentRegistry, builtin_components
+from ragloom.enrich import EnricherRegistry, builtin_enrichers
 from ragloom.memory import MemoryService, MessageService
 from ragloom.nlp import TextAnalyzer
 from ragloom.providers.catalog import ModelCatalog
@@ -71,6 +72,7 @@ class Services:
     model_defaults: ModelDefaultsService
     tenant_models: TenantModelService
     components: ComponentRegistry
+    enrichers: EnricherRegistry
     agents: AgentService
     agent_sessions: AgentSessionService
     agent_runs: AgentRunService
@@ -111,6 +113,7 @@ class Services:
         rerank_models = RerankModels(models)
         retrieval = RetrievalService(store, index, embeddings, rerank_models, analyzer, assistant)
         components = builtin_components()
+        enrichers = builtin_enrichers()
         question_limit = settings.limits.max_question_length
         completions = CompletionService(
             store,
@@ -139,7 +142,7 @@ class Services:
             rerank_models=rerank_models,
             analyzer=analyzer,
             tenants=TenantService(store, settings.models),
-            datasets=DatasetService(store, blobs, index, models),
+            datasets=DatasetService(store, blobs, index, models, enrichers),
             documents=DocumentService(store, blobs, index, analyzer, settings.upload),
             ledger=TaskLedger(store, settings.workers),
             parsing=ParsingService(store, index),
@@ -151,6 +154,7 @@ class Services:
             model_defaults=model_defaults,
             tenant_models=TenantModelService(store, models.tenant_addresses),
             components=components,
+            enrichers=enrichers,
             agents=AgentService(store, components),
             agent_sessions=AgentSessionService(store, components),
             agent_runs=AgentRunService(

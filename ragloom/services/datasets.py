@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ragloom.clock import now_ms
+from ragloom.enrich import EnricherRegistry, EnrichmentFailedError
+from ragloom.enrich.model_choice import enrichment_model_id
 from ragloom.errors import DataError, NotFoundError
 from ragloom.ids import new_id
 from ragloom.providers.catalog import ModelCatalog, ModelKind
@@ -102,8 +104,16 @@ def metadata_config_values(config: dict[str, Any]) -> dict[str, Any]:
 class DatasetService:
     """The rules of datasets; every method is scoped to the caller's tenant."""
 
-    def __init__(self, store: MetadataStore, blobs: BlobStore, index: ChunkIndex, models: ModelCatalog) -> None:
+    def __init__(
+        self,
+        store: MetadataStore,
+        blobs: BlobStore,
+        index: ChunkIndex,
+        models: ModelCatalog,
+        enrichers: EnricherRegistry | None = None,
+    ) -> None:
         self._store = store
+        self._enrichers = enrichers or EnricherRegistry()
         self._blobs = blobs
         self._index = index
         self._models = models
@@ -130,6 +140,7 @@ class DatasetService:
         config = config_for_create(spec.chunk_method, spec.parser_config, llm_id=tenant.chat_model)
         if spec.auto_metadata is not None:
             config.update(metadata_config_values(spec.auto_metadata))
+        self._check_enrichment(config, tenant.chat_model, caller.tenant_id)
 
         def attempt() -> DatasetView:
             with self._store.writing() as tx:
@@ -261,11 +272,24 @@ class DatasetService:
         auto_metadata = values.pop("auto_metadata_config", None)
         if auto_metadata is not None:
             dataset.parser_config = {**dataset.parser_config, **metadata_config_values(auto_metadata)}
+        if parser_config or auto_metadata is not None:
+            tenant = tx.tenants.get(dataset.tenant_id)
+            self._check_enrichment(dataset.parser_config, tenant.chat_model if tenant else "", dataset.tenant_id)
 
         for key in ("avatar", "description", "permission", "pagerank", "language"):
             if key in values:
                 setattr(dataset, key, values[key])
         dataset.update_time = now_ms()
+
+    def _check_enrichment(self, config: dict[str, Any], tenant_chat_model: str, tenant_id: str) -> None:
+        """Refuse a config asking for enrichment (keywords, questions, ...) when no chat model can do it."""
+        asked = [enricher.name for enricher in self._enrichers if enricher.requested(config)]
+        if not asked:
+            return
+        try:
+            enrichment_model_id(self._models, config, tenant_chat_model, tenant_id, ", ".join(asked))
+        except EnrichmentFailedError as error:
+            raise DataError(error.message) from None
 
     def delete(self, caller: Caller, dataset_ids: list[str] | None, delete_all: bool) -> int:
         """Delete datasets with their documents and files; all-or-nothing on ownership."""
@@ -299,5 +323,7 @@ class DatasetService:
             if dataset is None:
                 raise lacks_permission(caller, dataset_id)
             dataset.parser_config = {**dataset.parser_config, **metadata_config_values(config)}
+            tenant = tx.tenants.get(dataset.tenant_id)
+            self._check_enrichment(dataset.parser_config, tenant.chat_model if tenant else "", dataset.tenant_id)
             dataset.update_time = now_ms()
         return config

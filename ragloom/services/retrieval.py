@@ -9,7 +9,9 @@
    datasets (the question's tags are returned as ``labels``). Children of parent-child
    chunking stand for their parent.
 4. With ``rerank_id`` a rerank model rescores the best first-stage candidates and its score
-   replaces the vector part, as in RAGFlow.
+   replaces the vector part, as in RAGFlow. With ``toc_enhance`` the tables of contents of the
+   documents of the best hits (extracted while parsing) lift the chunks of the sections whose
+   headings hold the question's words (:mod:`ragloom.rag.toc`); without any, nothing changes.
 5. ``similarity_threshold`` then drops weak hits on every path (also with
    ``document_ids``, where RAGFlow ignores it); ``total`` counts what is left, ``page`` and
    ``page_size`` slice it, ``doc_aggs`` count it per document.
@@ -32,8 +34,9 @@ from ragloom.providers.chat import ChatModel
 from ragloom.providers.embedding import EmbeddingModels
 from ragloom.providers.rerank import RerankModels
 from ragloom.rag import scoring
-from ragloom.rag.query import QueryAnalyzer
+from ragloom.rag.query import QueryAnalyzer, QueryTerms, TermKind
 from ragloom.rag.tags import Tagger, tag_dataset_ids, tag_scores, top_tags
+from ragloom.rag.toc import TOC_WINDOW, section_shares, toc_boosts, toc_documents
 from ragloom.services.metadata_filter import matching_ids
 from ragloom.services.question_assist import QuestionAssistant
 from ragloom.services.tenants import Caller
@@ -173,10 +176,6 @@ class RetrievalService:
 
     def _check_assistance(self, caller: Caller, query: RetrievalQuery) -> ChatModel | None:
         """The chat model ``keyword``/``cross_languages`` will use (``None``: not asked for), or the error."""
-        if query.toc_enhance:
-            raise DataError(
-                "`toc_enhance` needs a table of contents extracted while parsing, which ragloom does not build yet."
-            )
         if not (query.keyword or query.cross_languages):
             return None
         what = "`keyword`" if query.keyword else "`cross_languages`"
@@ -221,6 +220,8 @@ class RetrievalService:
         ranked = _fold_children(matches, scores)
         if query.rerank_id:
             ranked = self._rerank(caller, query, ranked, pagerank)
+        if query.toc_enhance:
+            ranked = self._toc_enhanced(ranked, terms, matches)
         timings["search"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
@@ -281,6 +282,32 @@ class RetrievalService:
         similarity = scoring.hybrid(term, model_scores, query.vector_similarity_weight, rank)
         return _Ranked(keys, similarity, model_scores, term)
 
+    def _toc_enhanced(self, ranked: _Ranked, terms: QueryTerms, matches: Matches) -> _Ranked:
+        """``ranked`` with the chunks of the sections the question names lifted (see :mod:`ragloom.rag.toc`)."""
+        document_of = _documents_of(matches)
+        best = np.argsort(-ranked.similarity, kind="stable")[:TOC_WINDOW]
+        documents = [
+            document for document in toc_documents([document_of.get(ranked.keys[i], "") for i in best]) if document
+        ]
+        with self._store.reading() as tx:
+            tocs = tx.enrichment.tocs(documents)
+        if not tocs:
+            return ranked
+        weights = scoring.term_weights(terms, matches)
+        question = {
+            term: float(weights[place])
+            for place, (term, kind) in enumerate(zip(terms.terms, terms.kinds, strict=True))
+            if kind is not TermKind.PHRASE
+        }
+        headings = [
+            (self._analyzer.joined(str(entry.get("title", ""))).split(), list(entry.get("chunk_ids") or []))
+            for toc in tocs
+            for entry in toc.entries
+            if isinstance(entry, dict)
+        ]
+        boosts = toc_boosts(ranked.keys, section_shares(question, headings))
+        return _Ranked(ranked.keys, ranked.similarity + boosts, ranked.vector, ranked.term)
+
     def _records(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], ChunkRecord]:
         by_dataset: dict[str, list[str]] = {}
         for dataset_id, chunk_id in keys:
@@ -302,12 +329,7 @@ class RetrievalService:
             hit.document_metadata = meta or None
 
     def _document_counts(self, *, records_of: list[tuple[str, str]], matches: Matches) -> list[DocumentCount]:
-        document_of = {
-            (dataset_id, parent or chunk): document
-            for dataset_id, chunk, parent, document in zip(
-                matches.dataset_ids, matches.chunk_ids, matches.parent_ids, matches.document_ids, strict=True
-            )
-        }
+        document_of = _documents_of(matches)
         counts = Counter(document_of[key] for key in records_of if key in document_of)
         if not counts:
             return []
@@ -315,6 +337,16 @@ class RetrievalService:
             names = tx.documents.names(list(counts))
         ordered = sorted(counts.items(), key=lambda item: -item[1])
         return [DocumentCount(document_id, names.get(document_id, ""), count) for document_id, count in ordered]
+
+
+def _documents_of(matches: Matches) -> dict[tuple[str, str], str]:
+    """The document of each candidate, keyed as ranked (a child by its parent)."""
+    return {
+        (dataset_id, parent or chunk): document
+        for dataset_id, chunk, parent, document in zip(
+            matches.dataset_ids, matches.chunk_ids, matches.parent_ids, matches.document_ids, strict=True
+        )
+    }
 
 
 def _fold_children(matches: Matches, scores: scoring.Scores) -> _Ranked:

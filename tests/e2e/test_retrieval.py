@@ -558,11 +558,11 @@ def test_options_using_the_chat_model_still_find_the_chunk(rag, api, auth, uniqu
     assert "assist;dur=" in answer.headers["server-timing"]
 
 
-def test_toc_enhance_says_what_it_needs(rag, api, auth, unique_name):
-    dataset = rag.create_dataset(name=unique_name)
-    answer = error(api, auth, {"dataset_ids": [dataset.id], "question": "apples", "toc_enhance": True})
-    assert answer["code"] == 102
-    assert "table of contents" in answer["message"]
+def test_toc_enhance_without_tables_of_contents_ranks_as_without_it(rag, api, auth, unique_name):
+    corpus = build(rag, unique_name, {"fruit.txt": FRUIT[:2]})
+    plain = rag.retrieve(dataset_ids=[corpus.dataset.id], question="apples")
+    enhanced = rag.retrieve(dataset_ids=[corpus.dataset.id], question="apples", toc_enhance=True)
+    assert [(chunk.id, chunk.similarity) for chunk in enhanced] == [(chunk.id, chunk.similarity) for chunk in plain]
 
 
 def test_unknown_rerank_model_is_unsupported(rag, api, auth, unique_name):

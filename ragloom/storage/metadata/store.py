@@ -15,6 +15,7 @@ from ragloom.storage.metadata.chats import ChatRepository
 from ragloom.storage.metadata.datasets import DatasetRepository
 from ragloom.storage.metadata.documents import DocumentRepository
 from ragloom.storage.metadata.engine import create_metadata_engine
+from ragloom.storage.metadata.enrichment import EnrichmentRepository
 from ragloom.storage.metadata.mcp_servers import McpServerRepository
 from ragloom.storage.metadata.memories import MemoryRepository
 from ragloom.storage.metadata.migrations import SCHEMA_HEAD
@@ -42,6 +43,7 @@ class Transaction:
         self.search_apps = SearchAppRepository(session)
         self.memories = MemoryRepository(session)
         self.mcp_servers = McpServerRepository(session)
+        self.enrichment = EnrichmentRepository(session)
 
 
 class MetadataStore:

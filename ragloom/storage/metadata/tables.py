@@ -366,3 +366,36 @@ class Memory(Base):
     next_message_id: Mapped[int] = mapped_column(BigInteger, default=1)
     create_time: Mapped[int] = mapped_column(BigInteger, index=True)
     update_time: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class EnrichmentResult(Base):
+    """A chat model's reading of one piece of content for one enricher, kept so that parsing the
+    same content again with the same model and settings costs no model call.
+
+    The key says everything the answer depends on: the enricher, the model, a hash of the prompt
+    and settings (``prompt_hash``) and a hash of the content. ``result`` is the answer as the
+    enricher read it (JSON); an answer that could not be read is never kept.
+    """
+
+    __tablename__ = "enrichment_result"
+
+    enricher: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    prompt_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    result: Mapped[Any] = mapped_column(JSON)
+    create_time: Mapped[int] = mapped_column(BigInteger)
+
+
+class DocumentToc(Base):
+    """A document's table of contents as extracted while parsing: ``entries`` is a list of
+    ``{"level": int, "title": str, "chunk_ids": [str]}`` in reading order. Deleted with its
+    document, replaced by each parse."""
+
+    __tablename__ = "document_toc"
+
+    document_id: Mapped[str] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(String(32), index=True)
+    model_id: Mapped[str] = mapped_column(String(255))
+    entries: Mapped[list[Any]] = mapped_column(default=list)
+    create_time: Mapped[int] = mapped_column(BigInteger)
