@@ -120,3 +120,13 @@ def test_the_server_does_not_start_on_an_unknown_backend(tmp_path: Path) -> None
     assert done.returncode == 1
     assert done.stderr.strip() == "Error: Unknown blobs.backend 'minio'; the backends are: local, s3"
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_s3_without_its_client_library_says_what_to_install(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "boto3", None)  # what an installation without the `s3` extra has
+    monkeypatch.delitem(sys.modules, "ragloom.storage.blobs.s3", raising=False)
+    chosen = settings.model_copy(update={"blobs": settings.blobs.model_copy(update={"backend": "s3"})})
+    with pytest.raises(ConfigError, match=r"its client library is missing \(boto3\): pip install 'ragloom\[s3\]'"):
+        Services.build(chosen)

@@ -16,7 +16,8 @@ import pytest
 from pydantic import SecretStr
 
 from ragloom.errors import StorageError
-from ragloom.settings import S3BlobSettings
+from ragloom.services.container import Services
+from ragloom.settings import S3BlobSettings, Settings
 from ragloom.storage.blobs import BlobStore
 from ragloom.storage.blobs.s3 import S3BlobStore
 from ragloom.testing.blob_store import BlobStoreConformance
@@ -254,3 +255,17 @@ def test_prefixes_keep_stores_apart(s3_server: SeaweedS3) -> None:
     assert list(second.iter_keys()) == []
     assert not second.exists("t/d/a")
     assert second.discard_interrupted_writes() == 0
+
+
+def test_services_open_the_s3_store_settings_choose(settings: Settings, s3_server: SeaweedS3) -> None:
+    blobs = settings.blobs.model_copy(update={"backend": "s3", "s3": s3_settings(s3_server)})
+    services = Services.build(settings.model_copy(update={"blobs": blobs}))
+    try:
+        assert isinstance(services.blobs, S3BlobStore)
+        assert services.blobs.prefix == blobs.s3.prefix
+        assert not (settings.data_dir / "blobs").exists()
+    finally:
+        services.close()
+    refused = blobs.model_copy(update={"s3": s3_settings(s3_server, secret="not-the-secret")})
+    with pytest.raises(StorageError, match=r"S3 refused to reach the bucket"):
+        Services.build(settings.model_copy(update={"blobs": refused}))

@@ -73,6 +73,9 @@ class S3BlobStore:
             connect_timeout=settings.connect_timeout_seconds,
             read_timeout=settings.read_timeout_seconds,
             retries={"max_attempts": settings.max_attempts, "mode": "standard"},
+            # One client serves every request thread (boto3 clients are thread-safe); the default
+            # pool of 10 connections would be reopened over and over under a busy server.
+            max_pool_connections=32,
             # Checksums only where S3 requires them: the newer defaults (trailing CRC checksums on
             # every upload) are refused by several S3-compatible servers.
             request_checksum_calculation="when_required",
