@@ -4,8 +4,6 @@ uploaded, parsed, downloaded byte for byte and deleted through the API, and the 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -15,7 +13,7 @@ import pytest
 import requests
 
 from tests.conftest import S3_BUCKET
-from tests.e2e.conftest import ragloom, start_server, stop_server
+from tests.e2e.conftest import ragloom, refused_start, start_server, stop_server
 from tests.s3_server import REGION, SeaweedS3
 
 pytestmark = pytest.mark.integration
@@ -118,16 +116,7 @@ def test_a_server_whose_secret_is_wrong_does_not_start_and_says_why(
 ) -> None:
     env = s3_environment(server_env, s3_server, "refused/")
     env["RAGLOOM_BLOBS__S3__SECRET_KEY"] = "not-the-secret"
-    done = subprocess.run(
-        [sys.executable, "-m", "ragloom", "serve", "--port", "9", "--data-dir", str(tmp_path / "data")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 1
-    assert done.stderr.startswith(f"Error: S3 refused to reach the bucket at s3://{S3_BUCKET}/refused/ (403): ")
-    assert "check blobs.s3.access_key, blobs.s3.secret_key" in done.stderr
-    assert "Traceback" not in done.stdout + done.stderr
-    assert "not-the-secret" not in done.stdout + done.stderr
+    stderr = refused_start(tmp_path / "data", env)
+    assert stderr.startswith(f"Error: S3 refused to reach the bucket at s3://{S3_BUCKET}/refused/ (403): ")
+    assert "check blobs.s3.access_key, blobs.s3.secret_key" in stderr
+    assert "not-the-secret" not in stderr
