@@ -17,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import sysconfig
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,7 @@ class SeaweedS3:
     secret_key: str
     process: subprocess.Popen[bytes]
     directory: Path
+    ports: tuple[int, ...] = ()
 
     @property
     def port(self) -> int:
@@ -129,6 +131,10 @@ class SeaweedS3:
             self.process.kill()
             self.process.wait()
         shutil.rmtree(self.directory, ignore_errors=True)
+        # gRPC sockets weed names by port in /tmp whatever its flags say; the ports were this server's
+        for port in self.ports:
+            for socket_file in Path(tempfile.gettempdir()).glob(f"seaweedfs-*-{port}.sock"):
+                socket_file.unlink(missing_ok=True)
 
 
 def start_seaweedfs(directory: Path) -> SeaweedS3:
@@ -171,7 +177,8 @@ def start_seaweedfs(directory: Path) -> SeaweedS3:
     ]
     with (directory / "weed.log").open("wb") as log:
         process = subprocess.Popen(arguments, stdout=log, stderr=subprocess.STDOUT, cwd=directory)
-    server = SeaweedS3(f"http://127.0.0.1:{ports['s3.port']}", access_key, secret_key, process, directory)
+    endpoint = f"http://127.0.0.1:{ports['s3.port']}"
+    server = SeaweedS3(endpoint, access_key, secret_key, process, directory, tuple(ports.values()))
     deadline = time.monotonic() + _START_TIMEOUT_SECONDS
     while True:
         if process.poll() is not None:
