@@ -36,23 +36,79 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class DatabaseSettings(_Section):
-    """The metadata store."""
+class SqliteDatabaseSettings(_Section):
+    """The embedded metadata store: one SQLite file (WAL)."""
 
-    url: str | None = Field(
-        default=None,
-        description="SQLAlchemy URL; default: SQLite file `ragloom.db` in the data directory.",
+    path: Path | None = Field(
+        default=None, description="The database file; default: `ragloom.db` in the data directory."
     )
-    busy_timeout_ms: int = Field(default=30_000, ge=0, description="SQLite lock wait.")
+    busy_timeout_ms: int = Field(default=30_000, ge=0, description="How long a writer waits for SQLite's lock.")
+
+
+class PostgresDatabaseSettings(_Section):
+    """The metadata store on a PostgreSQL server (the same models and migrations as SQLite)."""
+
+    url: SecretStr | None = Field(
+        default=None, description="SQLAlchemy URL, e.g. `postgresql+psycopg://ragloom:…@db.internal/ragloom`."
+    )
+
+
+class DatabaseSettings(_Section):
+    """The metadata store: which backend, and each backend's own section."""
+
+    backend: str = Field(default="sqlite", min_length=1, description="`sqlite` or `postgresql`.")
+    sqlite: SqliteDatabaseSettings = Field(default_factory=SqliteDatabaseSettings)
+    postgresql: PostgresDatabaseSettings = Field(default_factory=PostgresDatabaseSettings)
+
+
+class LocalBlobSettings(_Section):
+    """Blobs as files in a local directory."""
+
+    path: Path | None = Field(default=None, description="The directory; default: `blobs/` in the data directory.")
+
+
+class S3BlobSettings(_Section):
+    """Blobs as objects of a bucket on any S3-compatible server (AWS S3, Ceph RGW, SeaweedFS, MinIO, R2…)."""
+
+    endpoint: str | None = Field(
+        default=None,
+        description="The server's URL, e.g. `http://rgw.internal:7480`; empty: AWS S3 of `region`.",
+    )
+    bucket: str = Field(default="", description="The bucket (it must exist; ragloom never creates it).")
+    region: str = Field(default="us-east-1", min_length=1, description="The region requests are signed for.")
+    access_key: str | None = Field(
+        default=None, description="Access key id; empty: boto3's usual sources (environment, instance role)."
+    )
+    secret_key: SecretStr | None = Field(default=None, description="Secret access key (never logged or shown).")
+    addressing_style: Literal["path", "virtual"] = Field(
+        default="path",
+        description="`path`: `endpoint/bucket/key`; `virtual`: `bucket.endpoint/key` (AWS's preferred form).",
+    )
+    prefix: str = Field(
+        default="",
+        pattern=r"^([A-Za-z0-9._-]+/)*$",
+        description="Where in the bucket ragloom's objects live, e.g. `ragloom/` (empty or ending with `/`).",
+    )
+    part_size: int = Field(
+        default=8 * 1024 * 1024,
+        ge=5 * 1024 * 1024,
+        le=5 * 1024 * 1024 * 1024,
+        description="Bytes sent per request: a larger file is uploaded in parts of this size (at most 10,000).",
+    )
+    proxy: str | None = Field(default=None, description="An HTTP(S) proxy requests to the server go through.")
+    verify_tls: bool = Field(default=True, description="Check the server's TLS certificate.")
+    ca_bundle: Path | None = Field(default=None, description="CA certificates to check it with; default: the system's.")
+    connect_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    read_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+    max_attempts: int = Field(default=3, ge=1, le=20, description="Tries of a request that failed transiently.")
 
 
 class BlobSettings(_Section):
-    """Where uploaded files are kept."""
+    """Where uploaded files are kept: which backend, and each backend's own section."""
 
-    backend: Literal["local"] = "local"
-    path: Path | None = Field(
-        default=None, description="Directory of the local backend; default: `blobs/` in the data directory."
-    )
+    backend: str = Field(default="local", min_length=1, description="`local` or `s3`.")
+    local: LocalBlobSettings = Field(default_factory=LocalBlobSettings)
+    s3: S3BlobSettings = Field(default_factory=S3BlobSettings)
 
 
 class UploadSettings(_Section):
@@ -200,11 +256,20 @@ class EnrichmentSettings(_Section):
     )
 
 
-class IndexSettings(_Section):
-    """The chunk index."""
+class SqliteIndexSettings(_Section):
+    """The embedded chunk index: SQLite FTS5 over ragloom's terms, vectors scored with numpy."""
 
-    backend: Literal["sqlite"] = "sqlite"
-    path: Path | None = Field(default=None, description="Default: `index.sqlite` in the data directory.")
+    path: Path | None = Field(
+        default=None, description="The index file; default: `index.sqlite` in the data directory."
+    )
+    busy_timeout_ms: int = Field(default=30_000, ge=0, description="How long a writer waits for SQLite's lock.")
+
+
+class IndexSettings(_Section):
+    """The chunk index: which backend, and each backend's own section."""
+
+    backend: str = Field(default="sqlite", min_length=1, description="`sqlite`.")
+    sqlite: SqliteIndexSettings = Field(default_factory=SqliteIndexSettings)
 
 
 class LogSettings(_Section):
@@ -341,21 +406,6 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,  # noqa: ARG003
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
-
-    @property
-    def database_url(self) -> str:
-        """The metadata store's URL, defaulting to SQLite inside the data directory."""
-        return self.database.url or f"sqlite:///{self.data_dir / 'ragloom.db'}"
-
-    @property
-    def index_path(self) -> Path:
-        """The embedded chunk index's database file."""
-        return self.index.path or self.data_dir / "index.sqlite"
-
-    @property
-    def blob_path(self) -> Path:
-        """The local blob directory."""
-        return self.blobs.path or self.data_dir / "blobs"
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:

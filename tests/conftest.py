@@ -1,7 +1,9 @@
 """Shared fixtures: settings in a temporary directory, services, the app and a client.
 
 ``client`` drives the real application in-process (no network); ``caller``/``headers``
-are a tenant and its API key, ``other_headers`` a second tenant's. ``scripted_services`` are
+are a tenant and its API key, ``other_headers`` a second tenant's. ``s3_server`` is a SeaweedFS S3 server
+with credentials enforced and the bucket :data:`S3_BUCKET`, started once for the session by the
+first test that needs it (tests using it are marked ``integration``). ``scripted_services`` are
 services whose models are ``chat_server``'s, a scripted OpenAI-style server (deterministic
 answers); a module overrides ``services`` with them to run every fixture on those models.
 """
@@ -19,9 +21,11 @@ from ragloom.services.container import Services
 from ragloom.services.tenants import Caller, IssuedKey
 from ragloom.settings import ModelSettings, RemoteModel, Settings, load_settings
 from tests.openai_server import OpenAIStyleServer
+from tests.s3_server import SeaweedS3, start_seaweedfs
 
 SCRIPTED_CHAT_MODEL = "parrot@OpenAI-API-Compatible"
 SCRIPTED_EMBEDDING_MODEL = "hashbow@OpenAI-API-Compatible"
+S3_BUCKET = "ragloom-tests"
 
 
 @pytest.fixture
@@ -38,6 +42,17 @@ def services(settings: Settings) -> Iterator[Services]:
     built = Services.build(settings)
     yield built
     built.close()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
+    """A real S3 server (SeaweedFS) holding the empty bucket :data:`S3_BUCKET`; stopped at the end."""
+    server = start_seaweedfs(tmp_path_factory.mktemp("seaweedfs"))
+    try:
+        server.create_bucket(S3_BUCKET)
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

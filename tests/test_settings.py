@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ragloom.errors import ConfigError
 from ragloom.settings import (
@@ -13,7 +13,12 @@ from ragloom.settings import (
     AgentSettings,
     EnrichmentSettings,
     LimitSettings,
+    LocalBlobSettings,
+    PostgresDatabaseSettings,
+    S3BlobSettings,
     SandboxSettings,
+    SqliteDatabaseSettings,
+    SqliteIndexSettings,
     WebSearchSettings,
     load_settings,
 )
@@ -30,7 +35,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     settings = load_settings()
     assert (settings.host, settings.port) == ("127.0.0.1", 9380)
     assert settings.data_dir == tmp_path / ".local" / "share" / "ragloom"
-    assert settings.database_url == f"sqlite:///{settings.data_dir / 'ragloom.db'}"
+    assert (settings.database.backend, settings.blobs.backend, settings.index.backend) == ("sqlite", "local", "sqlite")
     assert settings.models.default_embedding_model == "multilingual-e5-small@Builtin"
 
 
@@ -124,14 +129,45 @@ def test_the_readme_documents_every_enrichment_setting() -> None:
         assert f"`RAGLOOM_ENRICHMENT__{name.upper()}`" in readme, name
 
 
-def test_the_readme_documents_every_agents_setting() -> None:
+def fields(section: str, model: type[BaseModel]) -> list[str]:
+    """``section.field`` for every field of ``model``."""
+    return [f"{section}.{name}" for name in model.model_fields]
+
+
+def undocumented(names: list[str]) -> list[str]:
+    """The setting names README.md does not write as `` `name` ``."""
     readme = (Path(__file__).parent.parent / "README.md").read_text()
+    return [name for name in names if f"`{name}`" not in readme]
+
+
+def test_the_readme_documents_every_storage_setting() -> None:
+    names = ["database.backend", "blobs.backend", "index.backend"]
+    names += fields("database.sqlite", SqliteDatabaseSettings) + fields("database.postgresql", PostgresDatabaseSettings)
+    names += fields("blobs.local", LocalBlobSettings) + fields("blobs.s3", S3BlobSettings)
+    names += fields("index.sqlite", SqliteIndexSettings)
+    assert undocumented(names) == []
+
+
+def test_secrets_of_storage_settings_are_never_shown(tmp_path: Path) -> None:
+    config = tmp_path / "ragloom.toml"
+    config.write_text(
+        '[blobs]\nbackend = "s3"\n[blobs.s3]\nbucket = "b"\naccess_key = "AKIA-visible"\nsecret_key = "s3-hidden"\n'
+        '[database.postgresql]\nurl = "postgresql+psycopg://ragloom:pg-hidden@db/ragloom"\n'
+    )
+    settings = load_settings(config, data_dir=tmp_path)
+    assert settings.blobs.s3.secret_key is not None
+    assert settings.blobs.s3.secret_key.get_secret_value() == "s3-hidden"
+    for shown in (repr(settings), str(settings), settings.model_dump_json()):
+        assert "s3-hidden" not in shown
+        assert "pg-hidden" not in shown
+    assert "AKIA-visible" in settings.model_dump_json()
+
+
+def test_the_readme_documents_every_agents_setting() -> None:
     names = [f"agents.{name}" for name in AgentSettings.model_fields if name not in ("search", "sandbox", "databases")]
-    names += [f"agents.search.{name}" for name in WebSearchSettings.model_fields]
-    names += [f"agents.sandbox.{name}" for name in SandboxSettings.model_fields]
-    names += [f"agents.databases[].{name}" for name in AgentDatabase.model_fields]
-    for name in names:
-        assert f"`{name}`" in readme, name
+    names += fields("agents.search", WebSearchSettings) + fields("agents.sandbox", SandboxSettings)
+    names += fields("agents.databases[]", AgentDatabase)
+    assert undocumented(names) == []
 
 
 def test_agents_settings_are_off_until_the_operator_configures_them(tmp_path: Path) -> None:

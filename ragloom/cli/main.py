@@ -41,7 +41,16 @@ def _settings(config: Path | None, **overrides: Any) -> Settings:
 def _services(config: Path | None, data_dir: Path | None) -> Services:
     settings = _settings(config, data_dir=data_dir)
     configure_logging(settings.log)
-    return Services.build(settings)
+    return _build(settings)
+
+
+def _build(settings: Settings) -> Services:
+    """The services, or a one-line error (no traceback) when a store cannot be opened: an unknown
+    backend, a bucket refusing the credentials, a missing client library."""
+    try:
+        return Services.build(settings)
+    except RagloomError as error:
+        raise click.ClickException(error.message) from None
 
 
 @click.group(invoke_without_command=True)
@@ -67,7 +76,7 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, config: Pat
 
     settings = _settings(config, host=host, port=port, data_dir=data_dir)
     configure_logging(settings.log)
-    services = Services.build(settings)
+    services = _build(settings)
     services.sweep()
     recover_tasks(services)
     issued = services.tenants.ensure_first_key()

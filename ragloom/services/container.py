@@ -41,8 +41,9 @@ from ragloom.services.task_ledger import TaskLedger
 from ragloom.services.tenant_models import TenantModelService, tenant_model_reader
 from ragloom.services.tenants import TenantService
 from ragloom.settings import Settings
-from ragloom.storage.blobs import BlobStore, LocalBlobStore
-from ragloom.storage.index import ChunkIndex, SqliteChunkIndex
+from ragloom.storage.backends import StorageBackends
+from ragloom.storage.blobs import BlobStore
+from ragloom.storage.index import ChunkIndex
 from ragloom.storage.metadata import MetadataStore
 
 
@@ -88,18 +89,27 @@ class Services:
     memories: MemoryService
 
     @classmethod
-    def build(cls, settings: Settings, *, isolate_models: bool | None = None) -> Services:
-        """Open the stores (migrating the schema) and assemble the services.
+    def build(
+        cls, settings: Settings, *, isolate_models: bool | None = None, backends: StorageBackends | None = None
+    ) -> Services:
+        """Open the stores settings choose from ``backends`` (default: the built-in registries),
+        migrating the schema, and assemble the services.
 
         Built-in models run in model processes of their own when ``isolate_models`` (default:
         the ``models.isolate`` setting); parse workers pass ``False``."""
         isolate = settings.models.isolate if isolate_models is None else isolate_models
         stall = settings.models.stall_seconds
+        registries = backends or StorageBackends.builtin()
+        registries.check(settings)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        store = MetadataStore(settings.database_url, busy_timeout_ms=settings.database.busy_timeout_ms)
-        store.migrate()
-        blobs = LocalBlobStore(settings.blob_path)
-        index = SqliteChunkIndex(settings.index_path, busy_timeout_ms=settings.database.busy_timeout_ms)
+        store = registries.metadata.create(settings.database.backend, settings)
+        try:
+            store.migrate()
+            blobs = registries.blobs.create(settings.blobs.backend, settings)
+            index = registries.index.create(settings.index.backend, settings)
+        except BaseException:
+            store.close()
+            raise
         models = ModelCatalog.configured(settings.models)
         models.read_tenant_models_with(tenant_model_reader(store))
         analyzer = TextAnalyzer()

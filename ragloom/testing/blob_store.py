@@ -13,6 +13,7 @@ and ``leave_an_interrupted_write``, which leaves what a process killed in the mi
 
 from __future__ import annotations
 
+import hashlib
 import io
 import threading
 
@@ -50,6 +51,9 @@ class BlobStoreConformance:
     def test_put_reports_the_sha256(self, blob_store: BlobStore) -> None:
         info = blob_store.put("h", b"abc")
         assert info.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        payload = bytes(range(256)) * 20_000
+        streamed = blob_store.put("h", io.BytesIO(payload))
+        assert (streamed.size, streamed.sha256) == (len(payload), hashlib.sha256(payload).hexdigest())
 
     def test_empty_blob_is_stored(self, blob_store: BlobStore) -> None:
         blob_store.put("empty", b"")
@@ -61,6 +65,8 @@ class BlobStoreConformance:
         blob_store.put("k", b"old")
         blob_store.put("k", b"new!")
         assert blob_store.get("k") == b"new!"
+        assert blob_store.size("k") == 4
+        assert list(blob_store.iter_keys()) == ["k"]
 
     def test_iter_chunks_respects_the_chunk_size(self, blob_store: BlobStore) -> None:
         blob_store.put("c", b"0123456789")
@@ -81,6 +87,29 @@ class BlobStoreConformance:
         assert blob_store.delete("d/x") is False
         assert not blob_store.exists("d/x")
 
+    def test_a_new_store_is_empty(self, blob_store: BlobStore) -> None:
+        assert list(blob_store.iter_keys()) == []
+        assert blob_store.discard_interrupted_writes() == 0
+
+    def test_the_folder_of_a_key_is_not_a_blob(self, blob_store: BlobStore) -> None:
+        """Keys are flat: ``t/d/x`` existing says nothing of ``t/d`` or ``t``."""
+        blob_store.put("t/d/x", b"1")
+        for folder in ("t/d", "t"):
+            assert not blob_store.exists(folder)
+            with pytest.raises(BlobNotFoundError):
+                blob_store.get(folder)
+            with pytest.raises(BlobNotFoundError):
+                blob_store.size(folder)
+            assert blob_store.delete(folder) is False
+        assert list(blob_store.iter_keys()) == ["t/d/x"]
+        assert blob_store.get("t/d/x") == b"1"
+
+    def test_iter_chunks_of_an_empty_blob_yields_nothing_but_whole_bytes(self, blob_store: BlobStore) -> None:
+        blob_store.put("e", b"")
+        assert b"".join(blob_store.iter_chunks("e")) == b""
+        blob_store.put("n", b"0123456789ab")
+        assert list(blob_store.iter_chunks("n", chunk_size=4)) == [b"0123", b"4567", b"89ab"]
+
     def test_iter_keys_lists_by_prefix(self, blob_store: BlobStore) -> None:
         for key in ("t1/d1/a", "t1/d1/b", "t1/d2/c", "t2/d3/e"):
             blob_store.put(key, b".")
@@ -97,6 +126,12 @@ class BlobStoreConformance:
             blob_store.get(key)
         with pytest.raises(ValueError, match="Invalid blob key"):
             blob_store.delete(key)
+        with pytest.raises(ValueError, match="Invalid blob key"):
+            blob_store.size(key)
+        with pytest.raises(ValueError, match="Invalid blob key"):
+            blob_store.exists(key)
+        with pytest.raises(ValueError, match="Invalid blob key"):
+            list(blob_store.iter_chunks(key))
 
     def test_readers_never_see_a_partial_write(self, blob_store: BlobStore) -> None:
         first, second = b"a" * 2_000_000, b"b" * 2_000_000

@@ -13,7 +13,7 @@ from typing import Any
 import requests
 
 from ragloom.settings import Settings
-from ragloom.storage.metadata import MetadataStore
+from ragloom.storage.metadata.backends import sqlite_metadata_store
 from ragloom.storage.metadata.tables import ChatSession
 from tests.e2e.conftest import LiveServer
 
@@ -158,7 +158,7 @@ def refused(body: dict[str, Any], message: str, code: int = 102) -> None:
 def store_turns(server: LiveServer, session_id: str, messages: list[Any], reference: list[Any]) -> None:
     """Write a conversation into a session as the completions route stores it (there is no
     model to hold a real one with in these tests)."""
-    store = MetadataStore(Settings(data_dir=server.data_dir).database_url)
+    store = sqlite_metadata_store(Settings(data_dir=server.data_dir))
     try:
         with store.writing() as tx:
             session = tx.session.get(ChatSession, session_id)

@@ -107,6 +107,21 @@ def ragloom(*arguments: str, env: dict[str, str]) -> str:
     return done.stdout
 
 
+def refused_start(data_dir: Path, env: dict[str, str]) -> str:
+    """Run ``ragloom serve`` expecting it to refuse to start: exit status 1, no traceback; its stderr."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ragloom", "serve", "--port", "9", "--data-dir", str(data_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    return done.stderr
+
+
 def new_tenant_key(server: LiveServer, env: dict[str, str], name: str) -> str:
     """An API key of a tenant created now (through the CLI), so it starts with no data."""
     return ragloom(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.conftest import free_port, ragloom, start_server, stop_server, wait_until_up
+from tests.e2e.conftest import free_port, ragloom, refused_start, start_server, stop_server, wait_until_up
 
 
 def test_first_start_creates_the_data_dir_and_prints_a_working_key_once(
@@ -202,3 +202,8 @@ def test_sigterm_while_a_worker_parses_and_an_answer_streams_exits_within_the_bo
         assert done["run"] == "DONE", done["progress_msg"]
         assert "The worker was stopped while this task was running; it runs again." in done["progress_msg"]
         assert "Task resumed (attempt 2)." in done["progress_msg"]
+
+
+def test_the_server_does_not_start_on_an_unknown_backend(tmp_path: Path, server_env: dict[str, str]) -> None:
+    stderr = refused_start(tmp_path / "data", {**server_env, "RAGLOOM_BLOBS__BACKEND": "minio"})
+    assert stderr.strip() == "Error: Unknown blobs.backend 'minio'; the backends are: local, s3"

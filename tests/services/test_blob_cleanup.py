@@ -7,6 +7,7 @@ from ragloom.services.container import Services
 from ragloom.services.datasets import NewDataset
 from ragloom.services.documents import IncomingFile
 from ragloom.services.tenants import Caller
+from ragloom.storage.blobs import LocalBlobStore
 
 FAST_MODEL = "universal-sentence-encoder-multilingual@Builtin"
 
@@ -23,7 +24,8 @@ def test_sweep_removes_only_orphans(services: Services, caller: Caller) -> None:
 def test_sweep_removes_partial_files_of_interrupted_writes(services: Services, caller: Caller) -> None:
     dataset_id = services.datasets.create(caller, NewDataset(name="kb")).record.id
     (kept,) = services.documents.upload(caller, dataset_id, [IncomingFile("a.txt", io.BytesIO(b"a"), 1)])
-    root = services.settings.blob_path
+    assert isinstance(services.blobs, LocalBlobStore)
+    root = services.blobs.root
     folder = root / caller.tenant_id / dataset_id
     (folder / ".partial-upload1").write_bytes(b"half a file")
     (root / "gone" / "dataset").mkdir(parents=True)

@@ -85,11 +85,14 @@ def _since(started: float) -> str:
 @envelope(Envelope.J)
 def status(_caller: CurrentCaller, services: ServicesDep) -> Response:
     database = services.store.engine.dialect.name
+    chosen = services.settings
     return success(
         Envelope.J,
         {
-            "doc_engine": _timed(lambda: services.index.fetch("status-probe", ["status-probe"]), {"type": "sqlite"}),
-            "storage": _timed(lambda: services.blobs.exists("status-probe"), {"storage": "local"}),
+            "doc_engine": _timed(
+                lambda: services.index.fetch("status-probe", ["status-probe"]), {"type": chosen.index.backend}
+            ),
+            "storage": _timed(lambda: services.blobs.exists("status-probe"), {"storage": chosen.blobs.backend}),
             "database": _timed(services.store.ping, {"database": database}),
             # RAGFlow needs Redis; ragloom does not, so there is nothing to fail.
             "redis": {"status": "green", "elapsed": "0.0"},
