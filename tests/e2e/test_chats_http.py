@@ -149,7 +149,7 @@ def test_create_keeps_the_settings_sent_and_drops_unknown_keys(http, unique_name
         llm_setting={"temperature": 0.2, "max_tokens": 256},
         bogus="dropped",
         avatar="legacy",
-        llm={"model_name": "legacy"},
+        llm={"temperature": 0.9},  # the older shape: today's keys sent beside it win
         prompt={"similarity_threshold": 0.9},
         status="0",
         create_time=1,
