@@ -272,6 +272,20 @@ class IndexSettings(_Section):
     sqlite: SqliteIndexSettings = Field(default_factory=SqliteIndexSettings)
 
 
+class QueueSettings(_Section):
+    """The task queue parse and enrichment work waits in; it lives in the metadata database."""
+
+    backend: str | None = Field(
+        default=None,
+        min_length=1,
+        description="`sqlite` or `postgresql`; default: the same as `database.backend` (it must be).",
+    )
+
+    def chosen(self, database: DatabaseSettings) -> str:
+        """The backend's name: the one set, else the metadata database's."""
+        return self.backend or database.backend
+
+
 class LogSettings(_Section):
     """Structured logging."""
 
@@ -391,6 +405,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     models: ModelSettings = Field(default_factory=ModelSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
+    queue: QueueSettings = Field(default_factory=QueueSettings)
     workers: WorkerSettings = Field(default_factory=WorkerSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     agents: AgentSettings = Field(default_factory=AgentSettings)

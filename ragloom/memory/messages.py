@@ -30,6 +30,7 @@ from ragloom.services.tenants import Caller
 from ragloom.storage.index import ChunkIndex, ChunkRecord, MessageFilter
 from ragloom.storage.metadata import MetadataStore
 from ragloom.storage.metadata.tables import Memory, Task
+from ragloom.storage.queue import TaskQueue
 
 Owner = Caller | str
 """Who acts: a caller, or a tenant's id (the agent runtime)."""
@@ -66,8 +67,14 @@ class MessageService:
     """Messages of the caller's memories."""
 
     def __init__(
-        self, store: MetadataStore, index: ChunkIndex, embeddings: EmbeddingModels, analyzer: TextAnalyzer
+        self,
+        store: MetadataStore,
+        index: ChunkIndex,
+        embeddings: EmbeddingModels,
+        analyzer: TextAnalyzer,
+        queue: TaskQueue,
     ) -> None:
+        self._queue = queue
         self._store = store
         self._index = index
         self._embeddings = embeddings
@@ -144,7 +151,7 @@ class MessageService:
         with self._store.writing() as tx:
             if tx.memories.get(memory.id) is None:
                 raise memory_not_found(memory.id)
-            tx.tasks.add(extraction_task(memory.id, memory.tenant_id, message_id))
+            self._queue.enqueue(tx, extraction_task(memory.id, memory.tenant_id, message_id))
 
     # ---- reading -------------------------------------------------------------------------------
 

@@ -107,6 +107,7 @@ class Services:
             store.migrate()
             blobs = registries.blobs.create(settings.blobs.backend, settings)
             index = registries.index.create(settings.index.backend, settings)
+            queue = registries.queue.create(settings.queue.chosen(settings.database), settings)
         except BaseException:
             store.close()
             raise
@@ -140,7 +141,7 @@ class Services:
         search_apps = SearchAppService(store, models, completions)
         mcp_servers = McpServerService(store, McpClient(models.tenant_addresses), models.tenant_addresses)
         agent_tools = AgentTools(settings.agents)
-        memories = MemoryService(store, index, models, MessageService(store, index, embeddings, analyzer))
+        memories = MemoryService(store, index, models, MessageService(store, index, embeddings, analyzer, queue))
         return cls(
             settings=settings,
             store=store,
@@ -153,9 +154,9 @@ class Services:
             analyzer=analyzer,
             tenants=TenantService(store, settings.models),
             datasets=DatasetService(store, blobs, index, models, enrichers),
-            documents=DocumentService(store, blobs, index, analyzer, settings.upload),
-            ledger=TaskLedger(store, settings.workers),
-            parsing=ParsingService(store, index),
+            documents=DocumentService(store, blobs, index, analyzer, settings.upload, queue),
+            ledger=TaskLedger(store, queue, settings.workers),
+            parsing=ParsingService(store, index, queue),
             chunks=ChunkService(store, blobs, index, embeddings, analyzer),
             retrieval=retrieval,
             chats=ChatService(store, models),

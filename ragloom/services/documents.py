@@ -34,6 +34,7 @@ from ragloom.storage.index import ChunkIndex
 from ragloom.storage.metadata import MetadataStore, Transaction
 from ragloom.storage.metadata.documents import SORTABLE_COLUMNS, DocumentQuery
 from ragloom.storage.metadata.tables import Dataset, Document, Tenant
+from ragloom.storage.queue import TaskQueue
 
 NAME_BYTE_LIMIT = 255
 RUN_WORDS = {"0": "UNSTART", "1": "RUNNING", "2": "CANCEL", "3": "DONE", "4": "FAIL", "5": "SCHEDULE"}
@@ -135,8 +136,15 @@ class DocumentService:
     """The rules of documents; every method is scoped to the caller's tenant."""
 
     def __init__(
-        self, store: MetadataStore, blobs: BlobStore, index: ChunkIndex, analyzer: TextAnalyzer, upload: UploadSettings
+        self,
+        store: MetadataStore,
+        blobs: BlobStore,
+        index: ChunkIndex,
+        analyzer: TextAnalyzer,
+        upload: UploadSettings,
+        queue: TaskQueue,
     ) -> None:
+        self._queue = queue
         self._store = store
         self._blobs = blobs
         self._index = index
@@ -437,7 +445,7 @@ class DocumentService:
             method_changed = chunk_method is not None and chunk_method.lower() != document.chunk_method.lower()
             reset = method_changed or values.get("pipeline_id") is not None
             if reset:
-                cancel_active_tasks(tx, document.id)
+                cancel_active_tasks(tx, self._queue, document.id)
                 self._reset_for_reparse(document)
                 if values.get("parser_config") is None and chunk_method is not None:
                     document.parser_config = method_defaults(chunk_method)

@@ -18,6 +18,7 @@ from ragloom.services.tenants import Caller
 from ragloom.storage.index import ChunkIndex
 from ragloom.storage.metadata import MetadataStore, Transaction
 from ragloom.storage.metadata.tables import Document, Task
+from ragloom.storage.queue import ACTIVE, TaskQueue
 
 RUNNING = "1"
 STOP_INVALID_STATE = "Can't stop parsing document that has not started or already completed"
@@ -44,23 +45,20 @@ def deduplicated(document_ids: list[str]) -> tuple[list[str], list[str]]:
     return list(seen), [document_id for document_id, times in seen.items() if times > 1]
 
 
-def cancel_active_tasks(tx: Transaction, document_id: str) -> None:
+def cancel_active_tasks(tx: Transaction, queue: TaskQueue, document_id: str) -> None:
     """Stop the document's tasks: queued ones end now, a running one is told to stop."""
     now = now_ms()
-    for task in tx.tasks.active_for([document_id]):
-        if task.status == "queued":
-            task.status, task.end_time = "cancelled", now
-        elif task.status == "running":
-            task.status = "cancelling"
-        task.update_time = now
+    for task in queue.list_tasks(tx, document_ids=[document_id], statuses=ACTIVE):
+        queue.cancel(tx, task.id, now=now)
 
 
 class ParsingService:
     """Queues and cancels parse tasks, within the caller's tenant."""
 
-    def __init__(self, store: MetadataStore, index: ChunkIndex) -> None:
+    def __init__(self, store: MetadataStore, index: ChunkIndex, queue: TaskQueue) -> None:
         self._store = store
         self._index = index
+        self._queue = queue
 
     def _documents(self, caller: Caller, dataset_id: str, document_ids: list[str]) -> dict[str, Document]:
         with self._store.reading() as tx:
@@ -92,27 +90,27 @@ class ParsingService:
 
     def _enqueue(self, document: Document) -> None:
         with self._store.reading() as tx:
-            busy = bool(tx.tasks.active_for([document.id]))
+            busy = bool(self._queue.list_tasks(tx, document_ids=[document.id], statuses=ACTIVE))
         if not busy:
             self._index.delete(document.dataset_id, document_ids=[document.id])
         with self._store.writing() as tx:
             locked = tx.documents.lock(document.id)
             if locked is None:
                 return
-            cancel_active_tasks(tx, document.id)
+            cancel_active_tasks(tx, self._queue, document.id)
             now = now_ms()
-            tx.tasks.add(
+            self._queue.enqueue(
+                tx,
                 Task(
                     id=new_id(),
                     document_id=document.id,
                     dataset_id=document.dataset_id,
                     tenant_id=document.tenant_id,
                     kind=TaskKind.PARSE.value,
-                    status="queued",
                     attempts=0,
                     create_time=now,
                     update_time=now,
-                )
+                ),
             )
             locked.run, locked.progress, locked.progress_msg = RUNNING, 0.0, ""
             locked.chunk_count = locked.token_count = 0
@@ -150,7 +148,7 @@ class ParsingService:
             locked = tx.documents.lock(document.id)
             if locked is None or locked.run != RUNNING:
                 return False
-            cancel_active_tasks(tx, document.id)
+            cancel_active_tasks(tx, self._queue, document.id)
             locked.run, locked.progress = "2", 0.0
             locked.chunk_count = locked.token_count = 0
             locked.update_time = now_ms()

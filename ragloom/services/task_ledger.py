@@ -5,10 +5,12 @@ the document's, and extracting memories from a raw message of a memory, whose pr
 log are kept on the task itself (the memory's message listing shows them). Everything below
 holds for both; "the document" of a memory task is the task.
 
-A worker only writes to a document while it holds the document's task: each write
-happens in one metadata transaction that first checks the task is still ``running`` and
-leased to that worker. So a task the user stopped, or one taken back from a worker that
-went silent, can never overwrite what the user sees.
+The queue itself — claims, leases, fencing — is a storage role (:mod:`ragloom.storage.queue`);
+the ledger adds what a task's state means for its document. A worker only writes to a document
+while it holds the document's task: each write happens in one metadata transaction that first
+fences it on the worker's :class:`~ragloom.storage.queue.Lease` (the task is still ``running``
+under that claim's token, its row locked). So a task the user stopped, or one taken back from a
+worker that went silent, can never overwrite what the user sees.
 
 A running task is taken from its worker in four ways (:class:`TakeBack`). Two of them
 count against the document, because its own worker died on it: the pool saw the worker
@@ -33,6 +35,21 @@ from ragloom.ids import new_id
 from ragloom.settings import WorkerSettings
 from ragloom.storage.metadata import MetadataStore, Transaction
 from ragloom.storage.metadata.tables import Document, Task
+from ragloom.storage.queue import Lease, Standing, TaskQueue, TaskStatus
+
+__all__ = [
+    "Abandoned",
+    "ClaimedTask",
+    "Lease",
+    "Standing",
+    "TakeBack",
+    "TakenBack",
+    "TaskKind",
+    "TaskLedger",
+    "append_log",
+    "extraction_task",
+    "log_line",
+]
 
 MAX_PROGRESS_LOG = 64 * 1024
 
@@ -42,16 +59,6 @@ class TaskKind(StrEnum):
 
     PARSE = "parse"  # parse, chunk, embed and index a document
     MEMORY_EXTRACTION = "memory"  # ask a memory's chat model what one raw message teaches
-
-
-class Standing(StrEnum):
-    """Where a worker stands with the task it is running."""
-
-    HELD = "held"  # still the task's worker: carry on
-    CANCELLED = "cancelled"  # the user stopped it: clean up and stop
-    LOST = "lost"  # the task was given to another worker: stop, touch nothing
-    GONE = "gone"  # the task (its document) was deleted: remove what you wrote, stop
-    RELEASED = "released"  # the worker gave the task back because it is stopping: touch nothing
 
 
 class TakeBack(StrEnum):
@@ -80,14 +87,16 @@ class TakeBack(StrEnum):
 
 @dataclass(frozen=True)
 class ClaimedTask:
-    """A task a worker now holds. A memory task has no ``document_id``: its ``dataset_id`` is the
-    memory's id and ``message_id`` the raw message it extracts from."""
+    """A task a worker now holds, under ``lease`` (which every write about it names). A memory task
+    has no ``document_id``: its ``dataset_id`` is the memory's id and ``message_id`` the raw message
+    it extracts from."""
 
     id: str
     document_id: str
     dataset_id: str
     tenant_id: str
     attempt: int
+    lease: Lease
     kind: TaskKind = TaskKind.PARSE
     message_id: int = 0
 
@@ -115,7 +124,7 @@ def extraction_task(memory_id: str, tenant_id: str, message_id: int) -> Task:
         dataset_id=memory_id,
         tenant_id=tenant_id,
         kind=TaskKind.MEMORY_EXTRACTION.value,
-        status="queued",
+        status=TaskStatus.QUEUED.value,
         attempts=0,
         crashes=0,
         error="",
@@ -160,25 +169,27 @@ def _progress_of(tx: Transaction, task: Task) -> Document | Task | None:
 
 
 class TaskLedger:
-    """Claims, leases, progress and outcomes of tasks; see the module docstring."""
+    """Claims, leases, progress and outcomes of tasks on ``queue``; see the module docstring."""
 
-    def __init__(self, store: MetadataStore, settings: WorkerSettings) -> None:
+    def __init__(self, store: MetadataStore, queue: TaskQueue, settings: WorkerSettings) -> None:
         self._store = store
+        self._queue = queue
         self._lease_ms = int(settings.lease_seconds * 1000)
         self._max_attempts = settings.max_attempts
+
+    @property
+    def queue(self) -> TaskQueue:
+        """The task queue the ledger works on."""
+        return self._queue
 
     def claim(self, worker: str) -> ClaimedTask | None:
         """Take the oldest runnable task, or ``None`` when there is nothing to do."""
         now = now_ms()
         with self._store.writing() as tx:
-            task = tx.tasks.next_claimable(now)
-            if task is None:
+            claim = self._queue.claim(tx, worker, now=now, lease_ms=self._lease_ms)
+            if claim is None:
                 return None
-            task.status, task.worker = "running", worker
-            task.lease_expires_at = now + self._lease_ms
-            task.attempts += 1
-            task.begin_time = task.begin_time or now
-            task.update_time = now
+            task = claim.task
             holder = _progress_of(tx, task)
             if isinstance(holder, Document):
                 holder.process_begin_at = holder.process_begin_at or now
@@ -193,41 +204,29 @@ class TaskLedger:
                 task.dataset_id,
                 task.tenant_id,
                 task.attempts,
+                claim.lease,
                 _kind(task),
                 task.message_id or 0,
             )
 
-    def _standing(self, tx: Transaction, task_id: str, worker: str) -> tuple[Standing, Task | None]:
-        task = tx.tasks.get(task_id)
-        if task is None:
-            return Standing.GONE, None
-        if task.status == "cancelling" and task.worker == worker:
-            return Standing.CANCELLED, task
-        if task.status != "running" or task.worker != worker:
-            return Standing.LOST, task
-        return Standing.HELD, task
+    def standing(self, lease: Lease) -> Standing:
+        """Whether the lease still holds the task (the lease is not renewed)."""
+        with self._store.reading() as tx:  # a read on SQLite: a worker asks twice a second
+            return self._queue.hold(tx, lease)[0]
 
-    def standing(self, task_id: str, worker: str) -> Standing:
-        """Whether the worker still holds the task (a read; the lease is not renewed)."""
-        with self._store.reading() as tx:
-            return self._standing(tx, task_id, worker)[0]
-
-    def heartbeat(self, task_id: str, worker: str) -> Standing:
+    def heartbeat(self, lease: Lease) -> Standing:
         """Renew the lease; says whether the worker should go on."""
         with self._store.writing() as tx:
-            standing, task = self._standing(tx, task_id, worker)
-            if standing is Standing.HELD and task is not None:
-                task.lease_expires_at = now_ms() + self._lease_ms
-            return standing
+            return self._queue.renew(tx, lease, now=now_ms(), lease_ms=self._lease_ms)
 
-    def report(self, task_id: str, worker: str, progress: float, message: str = "") -> Standing:
-        """Record progress (never backwards) and a log line, if the worker still holds the task."""
+    def report(self, lease: Lease, progress: float, message: str = "") -> Standing:
+        """Record progress (never backwards) and a log line, if the lease still holds the task."""
         with self._store.writing() as tx:
-            standing, task = self._standing(tx, task_id, worker)
+            now = now_ms()
+            standing = self._queue.renew(tx, lease, now=now, lease_ms=self._lease_ms)
+            task = tx.tasks.get(lease.task_id)
             if standing is not Standing.HELD or task is None:
                 return standing
-            now = now_ms()
-            task.lease_expires_at = now + self._lease_ms
             holder = _progress_of(tx, task)
             if holder is not None:
                 holder.progress = max(holder.progress, min(progress, 0.99))
@@ -235,14 +234,14 @@ class TaskLedger:
                 holder.update_time = now
             return standing
 
-    def complete(self, task_id: str, worker: str, chunk_count: int, token_count: int, message: str) -> Standing:
+    def complete(self, lease: Lease, chunk_count: int, token_count: int, message: str) -> Standing:
         """Mark the task done and its document DONE with its counts."""
         with self._store.writing() as tx:
-            standing, task = self._standing(tx, task_id, worker)
+            now = now_ms()
+            standing = self._queue.complete(tx, lease, now=now)
+            task = tx.tasks.get(lease.task_id)
             if standing is not Standing.HELD or task is None:
                 return standing
-            now = now_ms()
-            task.status, task.end_time, task.update_time = "done", now, now
             document = _progress_of(tx, task)
             if isinstance(document, Task):
                 document.progress = 1.0
@@ -255,10 +254,10 @@ class TaskLedger:
                 append_log(document, message)
             return standing
 
-    def fail(self, task_id: str, worker: str, reason: str) -> Standing:
+    def fail(self, lease: Lease, reason: str) -> Standing:
         """Mark the task failed and its document FAIL, keeping the reason in its log."""
         with self._store.writing() as tx:
-            standing, task = self._standing(tx, task_id, worker)
+            standing, task = self._queue.hold(tx, lease)
             if standing is not Standing.HELD or task is None:
                 return standing
             self._fail(tx, task, reason)
@@ -266,7 +265,7 @@ class TaskLedger:
 
     def _fail(self, tx: Transaction, task: Task, reason: str) -> None:
         now = now_ms()
-        task.status, task.error, task.end_time, task.update_time = "failed", reason, now, now
+        self._queue.give_up(tx, task, reason, now=now)
         document = _progress_of(tx, task)
         if isinstance(document, Task):
             document.progress = -1.0
@@ -281,18 +280,15 @@ class TaskLedger:
     def acknowledge_cancel(self, task_id: str) -> None:
         """A cancelled task's chunks are gone: the task is finished."""
         with self._store.writing() as tx:
-            task = tx.tasks.get(task_id)
-            if task is not None and task.status == "cancelling":
-                now = now_ms()
-                task.status, task.end_time, task.update_time = "cancelled", now, now
+            self._queue.acknowledge_cancel(tx, task_id, now=now_ms())
 
-    def release(self, task_id: str, worker: str) -> Standing:
+    def release(self, lease: Lease) -> Standing:
         """The worker is stopping: put its task back in the queue, not counted against the document.
 
         Returns :attr:`Standing.RELEASED`, or where the worker stood if it no longer held the task.
         """
         with self._store.writing() as tx:
-            standing, task = self._standing(tx, task_id, worker)
+            standing, task = self._queue.hold(tx, lease)
             if standing is not Standing.HELD or task is None:
                 return standing
             self._take_back(tx, task, TakeBack.WORKER_STOPPED, "")
@@ -306,9 +302,9 @@ class TaskLedger:
         """
         taken = []
         with self._store.writing() as tx:
-            for task in tx.tasks.leased_by(worker):
-                if task.status == "cancelling":
-                    task.lease_expires_at = 0
+            for task in self._queue.leased(tx, worker=worker):
+                if task.status == TaskStatus.CANCELLING:
+                    self._queue.end_lease(tx, task)
                 else:
                     taken.append(self._take_back(tx, task, why, cause))
         return taken
@@ -329,8 +325,8 @@ class TaskLedger:
     def _take_back_leased(self, expired_before: int | None, why: TakeBack) -> list[Abandoned]:
         abandoned = []
         with self._store.writing() as tx:
-            for task in tx.tasks.leased_expired(expired_before):
-                if task.status == "cancelling":
+            for task in self._queue.leased(tx, expired_before=expired_before):
+                if task.status == TaskStatus.CANCELLING:
                     abandoned.append(
                         Abandoned(task.id, task.document_id or "", task.dataset_id, _kind(task), task.message_id or 0)
                     )
@@ -349,8 +345,7 @@ class TaskLedger:
                 self._fail(tx, task, f"{reason} (last time: {cause})." if cause else f"{reason}.")
                 return TakenBack(task.id, task.document_id or "", failed=True)
             counted = f" ({task.crashes} of {self._max_attempts} allowed)"
-        task.status, task.worker, task.lease_expires_at = "queued", None, None
-        task.update_time = now_ms()
+        self._queue.requeue(tx, task, now=now_ms())
         holder = _progress_of(tx, task)
         if holder is not None:
             append_log(holder, f"{why.explain(cause)}; it runs again{counted}.")

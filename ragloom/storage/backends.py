@@ -11,6 +11,8 @@ from ragloom.storage.index.backends import builtin_chunk_indexes
 from ragloom.storage.index.protocol import ChunkIndex
 from ragloom.storage.metadata.backends import builtin_metadata_stores
 from ragloom.storage.metadata.store import MetadataStore
+from ragloom.storage.queue.backends import builtin_task_queues
+from ragloom.storage.queue.protocol import TaskQueue
 from ragloom.storage.registry import Registry
 
 if TYPE_CHECKING:
@@ -24,14 +26,21 @@ class StorageBackends:
     metadata: Registry[MetadataStore]
     blobs: Registry[BlobStore]
     index: Registry[ChunkIndex]
+    queue: Registry[TaskQueue]
 
     @classmethod
     def builtin(cls) -> StorageBackends:
         """Registries holding the backends ragloom ships."""
-        return cls(metadata=builtin_metadata_stores(), blobs=builtin_blob_stores(), index=builtin_chunk_indexes())
+        return cls(
+            metadata=builtin_metadata_stores(),
+            blobs=builtin_blob_stores(),
+            index=builtin_chunk_indexes(),
+            queue=builtin_task_queues(),
+        )
 
     def check(self, settings: Settings) -> None:
         """Refuse settings that name a backend no registry has, before anything is opened."""
         self.metadata.factory(settings.database.backend)
         self.blobs.factory(settings.blobs.backend)
         self.index.factory(settings.index.backend)
+        self.queue.factory(settings.queue.chosen(settings.database))

@@ -51,11 +51,7 @@ class TaskRunner:
             last_renewal = time.monotonic()
             while not finished.wait(CHECK_INTERVAL_SECONDS):
                 renew = time.monotonic() - last_renewal >= self._renew_every
-                current = (
-                    self._ledger.heartbeat(task.id, self._worker)
-                    if renew
-                    else self._ledger.standing(task.id, self._worker)
-                )
+                current = self._ledger.heartbeat(task.lease) if renew else self._ledger.standing(task.lease)
                 if renew:
                     last_renewal = time.monotonic()
                 if current is not Standing.HELD:
@@ -68,7 +64,7 @@ class TaskRunner:
             if not message and now - last_report < REPORT_INTERVAL_SECONDS:
                 return
             last_report = now
-            current = self._ledger.report(task.id, self._worker, fraction, message)
+            current = self._ledger.report(task.lease, fraction, message)
             if current is not Standing.HELD:
                 standing = current
 
@@ -80,19 +76,17 @@ class TaskRunner:
             if handler is None:
                 raise RagloomError(f"This worker cannot run tasks of kind {task.kind!r}.")
             result = handler.run(task, context)
-            standing = self._ledger.complete(
-                task.id, self._worker, result.chunk_count, result.token_count, result.message
-            )
+            standing = self._ledger.complete(task.lease, result.chunk_count, result.token_count, result.message)
         except IngestCancelledError:
             if standing is Standing.HELD and self._stopping():
-                standing = self._ledger.release(task.id, self._worker)
+                standing = self._ledger.release(task.lease)
             elif standing is Standing.HELD:
-                standing = self._ledger.heartbeat(task.id, self._worker)
+                standing = self._ledger.heartbeat(task.lease)
         except RagloomError as error:
-            standing = self._ledger.fail(task.id, self._worker, error.message)
+            standing = self._ledger.fail(task.lease, error.message)
         except Exception as error:  # a task must never take the worker down
             log.exception("task %s failed unexpectedly", task.id)
-            standing = self._ledger.fail(task.id, self._worker, f"Unexpected error while processing: {error!r}")
+            standing = self._ledger.fail(task.lease, f"Unexpected error while processing: {error!r}")
         finally:
             finished.set()
             watcher.join()

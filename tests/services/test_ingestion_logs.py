@@ -26,9 +26,9 @@ def history(services: Services, caller: Caller) -> tuple[str, dict[str, str]]:
         task = services.ledger.claim("w1")
         assert task is not None
         if name == "done.txt":
-            services.ledger.complete(task.id, "w1", 2, 20, "Task done.")
+            services.ledger.complete(task.lease, 2, 20, "Task done.")
         else:
-            services.ledger.fail(task.id, "w1", "The file is corrupt.")
+            services.ledger.fail(task.lease, "The file is corrupt.")
     services.parsing.start(caller, dataset_id, [documents["waiting.txt"]], refuse_running=False)
     return dataset_id, documents
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import time
 
@@ -46,12 +47,12 @@ def test_queue_claim_report_complete(services: Services, caller: Caller, documen
     assert task is not None
     assert (task.document_id, task.attempt) == (document_id, 1)
     assert services.ledger.claim("w2") is None
-    assert services.ledger.report(task.id, "w1", 0.4, "halfway") is Standing.HELD
-    assert services.ledger.report(task.id, "w1", 0.2, "") is Standing.HELD
+    assert services.ledger.report(task.lease, 0.4, "halfway") is Standing.HELD
+    assert services.ledger.report(task.lease, 0.2, "") is Standing.HELD
     state = read(services, document_id)
     assert state.progress == 0.4
     assert state.progress_msg.splitlines()[-1].endswith("halfway")
-    assert services.ledger.complete(task.id, "w1", 3, 30, "Task done.") is Standing.HELD
+    assert services.ledger.complete(task.lease, 3, 30, "Task done.") is Standing.HELD
     state = read(services, document_id)
     assert (state.run, state.progress, state.chunk_count, state.token_count) == ("3", 1.0, 3, 30)
     assert state.process_begin_at is not None
@@ -60,7 +61,7 @@ def test_queue_claim_report_complete(services: Services, caller: Caller, documen
 def test_failure_sets_fail_and_minus_one(services: Services, caller: Caller, document: tuple[str, str]) -> None:
     document_id = document[1]
     task = queued_and_claimed(services, caller, document)
-    services.ledger.fail(task.id, "w1", "a.txt is corrupt")
+    services.ledger.fail(task.lease, "a.txt is corrupt")
     state = read(services, document_id)
     assert (state.run, state.progress) == ("4", -1.0)
     assert state.progress_msg.splitlines()[-1].endswith("[ERROR] a.txt is corrupt")
@@ -72,8 +73,8 @@ def test_stop_tells_the_worker_and_its_writes_are_refused(
     dataset_id, document_id = document
     task = queued_and_claimed(services, caller, document)
     services.parsing.stop(caller, dataset_id, [document_id], strict=True)
-    assert services.ledger.report(task.id, "w1", 0.9, "late") is Standing.CANCELLED
-    assert services.ledger.complete(task.id, "w1", 5, 50, "done") is Standing.CANCELLED
+    assert services.ledger.report(task.lease, 0.9, "late") is Standing.CANCELLED
+    assert services.ledger.complete(task.lease, 5, 50, "done") is Standing.CANCELLED
     state = read(services, document_id)
     assert (state.run, state.progress, state.chunk_count) == ("2", 0.0, 0)
     services.ledger.acknowledge_cancel(task.id)
@@ -93,13 +94,13 @@ def test_a_silent_worker_loses_its_task_which_runs_again(
     second = services.ledger.claim("w2")
     assert second is not None
     assert (second.id, second.attempt) == (first.id, 2)
-    assert services.ledger.report(first.id, "w1", 0.5, "zombie") is Standing.LOST
+    assert services.ledger.report(first.lease, 0.5, "zombie") is Standing.LOST
     assert "Task resumed (attempt 2)." in read(services, document_id).progress_msg
 
 
 def test_a_task_whose_workers_keep_dying_fails(services: Services, caller: Caller, document: tuple[str, str]) -> None:
     dataset_id, document_id = document
-    ledger = TaskLedger(services.store, WorkerSettings(max_attempts=2))
+    ledger = TaskLedger(services.store, services.ledger.queue, WorkerSettings(max_attempts=2))
     services.parsing.start(caller, dataset_id, [document_id], refuse_running=True)
     assert ledger.claim("w1") is not None
     assert ledger.take_back_from("w1", TakeBack.WORKER_DIED, "killed by SIGKILL")[0].failed is False
@@ -124,7 +125,7 @@ def test_server_restarts_never_count_against_the_document(
     services: Services, caller: Caller, document: tuple[str, str]
 ) -> None:
     dataset_id, document_id = document
-    ledger = TaskLedger(services.store, WorkerSettings(max_attempts=2))
+    ledger = TaskLedger(services.store, services.ledger.queue, WorkerSettings(max_attempts=2))
     services.parsing.start(caller, dataset_id, [document_id], refuse_running=True)
     for run in range(1, 6):
         task = ledger.claim(f"w{run}")
@@ -133,7 +134,7 @@ def test_server_restarts_never_count_against_the_document(
         assert ledger.recover() == []
     last = ledger.claim("w6")
     assert last is not None
-    assert ledger.complete(last.id, "w6", 1, 5, "Task done.") is Standing.HELD
+    assert ledger.complete(last.lease, 1, 5, "Task done.") is Standing.HELD
     state = read(services, document_id)
     assert state.run == "3"
     assert state.progress_msg.count("The server stopped while this task was running; it runs again.") == 5
@@ -145,11 +146,11 @@ def test_a_stopping_worker_gives_its_task_back_uncounted(
     services: Services, caller: Caller, document: tuple[str, str]
 ) -> None:
     document_id = document[1]
-    ledger = TaskLedger(services.store, WorkerSettings(max_attempts=1))
+    ledger = TaskLedger(services.store, services.ledger.queue, WorkerSettings(max_attempts=1))
     task = queued_and_claimed(services, caller, document, ledger)
-    assert ledger.release(task.id, "w2") is Standing.LOST
-    assert ledger.release(task.id, "w1") is Standing.RELEASED
-    assert ledger.report(task.id, "w1", 0.5, "late") is Standing.LOST
+    assert ledger.release(dataclasses.replace(task.lease, worker="w2")) is Standing.LOST
+    assert ledger.release(task.lease) is Standing.RELEASED
+    assert ledger.report(task.lease, 0.5, "late") is Standing.LOST
     assert ledger.take_back_from("w1", TakeBack.WORKER_STOPPED) == []
     assert ledger.claim("w2") is not None
     state = read(services, document_id)
@@ -173,7 +174,7 @@ def test_an_expired_lease_is_taken_back_and_counted(
     services: Services, caller: Caller, document: tuple[str, str]
 ) -> None:
     dataset_id, document_id = document
-    ledger = TaskLedger(services.store, WorkerSettings(lease_seconds=5, max_attempts=2))
+    ledger = TaskLedger(services.store, services.ledger.queue, WorkerSettings(lease_seconds=5, max_attempts=2))
     services.parsing.start(caller, dataset_id, [document_id], refuse_running=True)
     for worker, failed in (("w1", False), ("w2", True)):
         task = ledger.claim(worker)
@@ -196,4 +197,35 @@ def test_deleting_the_document_makes_the_task_gone(
     dataset_id, document_id = document
     task = queued_and_claimed(services, caller, document)
     services.documents.delete(caller, dataset_id, [document_id], delete_all=False)
-    assert services.ledger.heartbeat(task.id, "w1") is Standing.GONE
+    assert services.ledger.heartbeat(task.lease) is Standing.GONE
+
+
+def test_a_stale_lease_cannot_write_even_when_its_worker_claimed_the_task_again(
+    services: Services, caller: Caller, document: tuple[str, str]
+) -> None:
+    """Fencing by the claim's token, not the worker's name: w1 went silent, its lease was taken back,
+    and w1 claimed the task again; what it sends under the first lease changes nothing."""
+    document_id = document[1]
+    stale = queued_and_claimed(services, caller, document)
+    with services.store.writing() as tx:
+        tx.tasks.get(stale.id).lease_expires_at = int(time.time() * 1000) - 1  # type: ignore[union-attr]
+    services.ledger.reap()
+    fresh = services.ledger.claim("w1")
+    assert fresh is not None
+    assert (fresh.id, fresh.lease.worker) == (stale.id, "w1")
+    assert fresh.lease.token != stale.lease.token
+    before = read(services, document_id)
+    assert services.ledger.report(stale.lease, 0.9, "zombie progress") is Standing.LOST
+    assert services.ledger.complete(stale.lease, 7, 70, "zombie done") is Standing.LOST
+    assert services.ledger.fail(stale.lease, "zombie failure") is Standing.LOST
+    assert services.ledger.release(stale.lease) is Standing.LOST
+    after = read(services, document_id)
+    assert (after.run, after.progress, after.chunk_count, after.progress_msg) == (
+        before.run,
+        before.progress,
+        before.chunk_count,
+        before.progress_msg,
+    )
+    assert services.ledger.report(fresh.lease, 0.5, "real progress") is Standing.HELD
+    assert services.ledger.complete(fresh.lease, 1, 10, "Task done.") is Standing.HELD
+    assert read(services, document_id).run == "3"

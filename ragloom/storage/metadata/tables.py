@@ -114,8 +114,9 @@ class Task(Base):
     extracting memories from a raw message (``kind``, see :class:`~ragloom.services.task_ledger.TaskKind`).
 
     ``status`` moves queued → running → done | failed, or → cancelling → cancelled when a
-    user stops it. A running task holds a lease (``worker``, ``lease_expires_at``) that its
-    worker renews; a task whose lease runs out is taken back and run again. ``attempts``
+    user stops it. A running task holds a lease (``worker``, ``lease_token``, ``lease_expires_at``)
+    that its worker renews and that fences its writes (:mod:`ragloom.storage.queue.protocol`); a task
+    whose lease runs out is taken back and run again. ``attempts``
     counts runs; ``crashes`` the runs whose worker died or went silent, which alone count
     towards failing the task.
 
@@ -142,6 +143,7 @@ class Task(Base):
     crashes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     worker: Mapped[str | None] = mapped_column(String(64), default=None)
     lease_expires_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    lease_token: Mapped[str | None] = mapped_column(String(32), default=None)
     error: Mapped[str] = mapped_column(Text, default="")
     create_time: Mapped[int] = mapped_column(BigInteger, index=True)
     update_time: Mapped[int] = mapped_column(BigInteger)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ragloom.storage.metadata.tables import Document, Task
 
+# The queue's states (:class:`ragloom.storage.queue.TaskStatus`) a task is active in; claims, leases
+# and take-backs are the queue's (:mod:`ragloom.storage.queue`), not this repository's.
 ACTIVE = ("queued", "running", "cancelling")
-LEASED = ("running", "cancelling")
 
 
 @dataclass(frozen=True)
@@ -49,35 +50,6 @@ class TaskRepository:
             return []
         query = select(Task).where(Task.document_id.in_(list(document_ids)), Task.status.in_(ACTIVE))
         return list(self._session.scalars(query.order_by(Task.create_time)))
-
-    def next_claimable(self, now: int) -> Task | None:
-        """The oldest queued task whose document no live task is working on (locked on servers that can).
-
-        A task without a document (a memory task) is never held back: each works on its own message.
-        """
-        busy = select(Task.document_id).where(
-            Task.status.in_(LEASED), Task.lease_expires_at > now, Task.document_id.is_not(None)
-        )
-        query = (
-            select(Task)
-            .where(Task.status == "queued", or_(Task.document_id.is_(None), Task.document_id.not_in(busy)))
-            .order_by(Task.create_time, Task.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-        return self._session.scalar(query)
-
-    def leased_by(self, worker: str) -> list[Task]:
-        """Running or cancelling tasks leased to ``worker``."""
-        query = select(Task).where(Task.status.in_(LEASED), Task.worker == worker)
-        return list(self._session.scalars(query.with_for_update(skip_locked=True)))
-
-    def leased_expired(self, now: int | None) -> list[Task]:
-        """Running or cancelling tasks whose lease ran out (every one of them when ``now`` is ``None``)."""
-        query = select(Task).where(Task.status.in_(LEASED))
-        if now is not None:
-            query = query.where(Task.lease_expires_at < now)
-        return list(self._session.scalars(query.with_for_update(skip_locked=True)))
 
     def history(self, query: TaskHistoryQuery) -> tuple[list[tuple[Task, Document]], int]:
         """One page of the dataset's tasks with their documents, and how many match in all."""

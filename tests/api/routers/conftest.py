@@ -41,7 +41,7 @@ def fruit(client: TestClient, headers: dict[str, str], services: Services) -> Fr
         assert started.json()["code"] == 0
         task = services.ledger.claim("test-worker")
         assert task is not None
-        services.ledger.complete(task.id, "test-worker", 2, 10, "Task done.")
+        services.ledger.complete(task.lease, 2, 10, "Task done.")
     for name, chunks in CHUNKS.items():
         path = f"/api/v1/datasets/{dataset_id}/documents/{documents[name]}"
         meta = {"meta_fields": {"colour": name.removesuffix(".txt"), "year": 2024}}

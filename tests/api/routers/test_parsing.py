@@ -35,7 +35,7 @@ def test_stopping_a_finished_parse_is_refused_and_keeps_the_result(
     client.post(f"/api/v1/datasets/{dataset_id}/chunks", json={"document_ids": [document_id]}, headers=headers)
     task = services.ledger.claim("test-worker")
     assert task is not None
-    services.ledger.complete(task.id, "test-worker", 2, 10, "Task done.")
+    services.ledger.complete(task.lease, 2, 10, "Task done.")
     done = document_state(client, headers, dataset_id, document_id)
     assert done == {"run": "DONE", "progress": 1.0, "chunk_count": 2, "token_count": 10}
 

