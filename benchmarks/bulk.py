@@ -8,11 +8,12 @@ from the same settings (the baseline: the same stores, models and rules, no HTTP
 3. upload N small text files in one request;
 4. delete those N documents in one call.
 
-The ratio API / direct is the cost of the HTTP layer (target: at most 1.3). Chunks are embedded
-with the fast built-in Universal Sentence Encoder unless ``--model`` says otherwise; parse workers
-are off, so nothing else competes for the CPU.
+The ratio API / direct is the cost of the HTTP layer (target: at most 1.3). The two ways take
+turns (``--rounds``, the order swapped each round), so that whatever else the machine does weighs
+on both alike. Chunks are embedded with the fast built-in Universal Sentence Encoder unless
+``--model`` says otherwise; parse workers are off, so nothing else of ragloom competes for the CPU.
 
-Usage: ``python benchmarks/bulk.py [--count 1000] [--model multilingual-e5-small@Builtin]``
+Usage: ``python benchmarks/bulk.py [--count 1000] [--rounds 10] [--model multilingual-e5-small@Builtin]``
 """
 
 from __future__ import annotations
@@ -89,76 +90,122 @@ class Api:
         self.process.wait()
 
 
-def through_api(api: Api, count: int, model: str) -> dict[str, float]:
-    dataset = api.call("POST", "/datasets", json={"name": "bulk", "embedding_model": model})["id"]
-    document = api.call("POST", f"/datasets/{dataset}/documents", files=[("file", ("holder.txt", b"x"))])[0]["id"]
-    chunks_path = f"/datasets/{dataset}/documents/{document}/chunks"
-    ids: list[str] = []
-    seconds = {
-        "add chunks": timed(
-            lambda: ids.extend(
-                api.call("POST", chunks_path, json={"content": text(i)})["chunk"]["id"] for i in range(count)
-            )
-        )
-    }
-    seconds["delete chunks"] = timed(lambda: api.call("DELETE", chunks_path, json={"chunk_ids": ids}))
-    files = [("file", (f"note-{i}.txt", text(i).encode())) for i in range(count)]
-    uploaded: list[str] = []
-    seconds["upload files"] = timed(
-        lambda: uploaded.extend(doc["id"] for doc in api.call("POST", f"/datasets/{dataset}/documents", files=files))
-    )
-    seconds["delete documents"] = timed(
-        lambda: api.call("DELETE", f"/datasets/{dataset}/documents", json={"ids": uploaded})
-    )
-    return seconds
+class Side:
+    """One way of doing the work — through HTTP or directly — on its own dataset and document."""
+
+    def add_chunks(self, first: int, count: int) -> None: ...
+    def delete_chunks(self) -> None: ...
+    def upload(self, count: int) -> None: ...
+    def delete_documents(self) -> None: ...
 
 
-def directly(services: Services, count: int, model: str) -> dict[str, float]:
-    issued = services.tenants.issue_key(new_tenant=True, tenant_name="bulk")
-    caller = Caller(tenant_id=issued.tenant_id, key_id=issued.id)
-    dataset = services.datasets.create(caller, NewDataset(name="bulk", embedding_model=model)).record.id
-    holder = [IncomingFile("holder.txt", io.BytesIO(b"x"), 1)]
-    document = services.documents.upload(caller, dataset, holder)[0].id
-    ids: list[str] = []
+class ThroughApi(Side):
+    def __init__(self, api: Api, model: str) -> None:
+        self.api = api
+        self.dataset = api.call("POST", "/datasets", json={"name": "bulk", "embedding_model": model})["id"]
+        holder = api.call("POST", f"/datasets/{self.dataset}/documents", files=[("file", ("holder.txt", b"x"))])
+        self.chunks_path = f"/datasets/{self.dataset}/documents/{holder[0]['id']}/chunks"
+        self.chunk_ids: list[str] = []
+        self.document_ids: list[str] = []
 
-    def add() -> None:
-        for i in range(count):
-            ids.append(services.chunks.add(caller, dataset, document, NewChunk(content=text(i))).id)
+    def add_chunks(self, first: int, count: int) -> None:
+        for i in range(first, first + count):
+            self.chunk_ids.append(self.api.call("POST", self.chunks_path, json={"content": text(i)})["chunk"]["id"])
 
-    seconds = {"add chunks": timed(add)}
-    seconds["delete chunks"] = timed(lambda: services.chunks.delete(caller, dataset, document, ids, False))
-    files = [IncomingFile(f"note-{i}.txt", io.BytesIO(text(i).encode()), len(text(i).encode())) for i in range(count)]
-    uploaded: list[str] = []
-    seconds["upload files"] = timed(
-        lambda: uploaded.extend(doc.id for doc in services.documents.upload(caller, dataset, files))
-    )
-    seconds["delete documents"] = timed(lambda: services.documents.delete(caller, dataset, uploaded, False))
+    def delete_chunks(self) -> None:
+        self.api.call("DELETE", self.chunks_path, json={"chunk_ids": self.chunk_ids})
+
+    def upload(self, count: int) -> None:
+        files = [("file", (f"note-{i}.txt", text(i).encode())) for i in range(count)]
+        uploaded = self.api.call("POST", f"/datasets/{self.dataset}/documents", files=files)
+        self.document_ids = [document["id"] for document in uploaded]
+
+    def delete_documents(self) -> None:
+        self.api.call("DELETE", f"/datasets/{self.dataset}/documents", json={"ids": self.document_ids})
+
+
+class Directly(Side):
+    def __init__(self, services: Services, model: str) -> None:
+        self.services = services
+        issued = services.tenants.issue_key(new_tenant=True, tenant_name="bulk")
+        self.caller = Caller(tenant_id=issued.tenant_id, key_id=issued.id)
+        new = NewDataset(name="bulk", embedding_model=model)
+        self.dataset = services.datasets.create(self.caller, new).record.id
+        holder = [IncomingFile("holder.txt", io.BytesIO(b"x"), 1)]
+        self.document = services.documents.upload(self.caller, self.dataset, holder)[0].id
+        self.chunk_ids: list[str] = []
+        self.document_ids: list[str] = []
+
+    def add_chunks(self, first: int, count: int) -> None:
+        for i in range(first, first + count):
+            added = self.services.chunks.add(self.caller, self.dataset, self.document, NewChunk(content=text(i)))
+            self.chunk_ids.append(added.id)
+
+    def delete_chunks(self) -> None:
+        self.services.chunks.delete(self.caller, self.dataset, self.document, self.chunk_ids, False)
+
+    def upload(self, count: int) -> None:
+        files = [
+            IncomingFile(f"note-{i}.txt", io.BytesIO(text(i).encode()), len(text(i).encode())) for i in range(count)
+        ]
+        self.document_ids = [
+            document.id for document in self.services.documents.upload(self.caller, self.dataset, files)
+        ]
+
+    def delete_documents(self) -> None:
+        self.services.documents.delete(self.caller, self.dataset, self.document_ids, False)
+
+
+def interleaved(sides: dict[str, Side], count: int, rounds: int) -> dict[str, dict[str, float]]:
+    """Each step done by both sides in alternating turns (the order swapped every round), so that
+    whatever else the machine does weighs on both alike: chunks are added ``count / rounds`` at a
+    time; the bulk steps (one call over every item) are repeated ``rounds`` times."""
+    seconds: dict[str, dict[str, float]] = {name: {} for name in sides}
+    per_round = max(count // rounds, 1)
+
+    def turn(step: str, round_number: int, action: Callable[[Side], None]) -> None:
+        names = list(sides) if round_number % 2 == 0 else list(reversed(sides))
+        for name in names:
+            spent = timed(lambda name=name: action(sides[name]))  # type: ignore[misc]
+            seconds[name][step] = seconds[name].get(step, 0.0) + spent
+
+    for number in range(rounds):
+        first = number * per_round
+        turn("add chunks", number, lambda side, first=first: side.add_chunks(first, per_round))  # type: ignore[misc]
+    turn("delete chunks", 0, lambda side: side.delete_chunks())
+    for number in range(rounds):
+        turn("upload files", number, lambda side: side.upload(count))
+        turn("delete documents", number, lambda side: side.delete_documents())
+    for name in sides:
+        for step in ("upload files", "delete documents"):
+            seconds[name][step] /= rounds  # one upload (or delete) of every file, on average
     return seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=10, help="alternations between the API and the direct way")
     parser.add_argument("--model", default=FAST_MODEL, help="embedding model of the dataset")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         overrides: dict[str, Any] = {"workers": {"count": 0}, "upload": {"max_files": options.count}}
-        direct_settings = load_settings(data_dir=Path(folder) / "direct", **overrides)
-        api_settings = load_settings(data_dir=Path(folder) / "api", **overrides)
-        services = Services.build(direct_settings)
+        services = Services.build(load_settings(data_dir=Path(folder) / "direct", **overrides))
+        api = Api(load_settings(data_dir=Path(folder) / "api", **overrides), options.count)
         try:
-            direct = directly(services, options.count, options.model)
-        finally:
-            services.close()
-        api = Api(api_settings, options.count)
-        try:
-            http = through_api(api, options.count, options.model)
+            sides: dict[str, Side] = {
+                "api": ThroughApi(api, options.model),
+                "direct": Directly(services, options.model),
+            }
+            seconds = interleaved(sides, options.count, options.rounds)
         finally:
             api.close()
-    print(f"{options.count} items, embedding model {options.model}")
+            services.close()
+    print(f"{options.count} items, embedding model {options.model}, {options.rounds} alternating rounds")
     print(f"{'step':<18}{'API':>10}{'direct':>10}{'API/direct':>12}")
-    for step, seconds in http.items():
-        print(f"{step:<18}{seconds:>9.2f}s{direct[step]:>9.2f}s{seconds / direct[step]:>11.2f}x")
+    for step, spent in seconds["api"].items():
+        direct = seconds["direct"][step]
+        print(f"{step:<18}{spent:>9.2f}s{direct:>9.2f}s{spent / direct:>11.2f}x")
 
 
 if __name__ == "__main__":
