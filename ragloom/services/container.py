@@ -188,7 +188,7 @@ class Services:
             tags=TagService(store, index, max_tag_length=settings.limits.max_string_length),
             document_metadata=DocumentMetadataService(store),
             ingestion_logs=IngestionLogService(store),
-            enrichment=EnrichmentService(store),
+            enrichment=EnrichmentService(store, index, models),
             search_apps=search_apps,
             related_questions=RelatedQuestionService(
                 assistant, models, chat_models, search_apps, max_question_length=question_limit

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ragloom.storage.metadata.tables import Document, Task
 
 ACTIVE = ("queued", "running", "cancelling")
+GRAPH_KIND = "graph"  # TaskKind.GRAPH (services sit above this module)
 LEASED = ("running", "cancelling")
 
 
@@ -53,14 +54,22 @@ class TaskRepository:
     def next_claimable(self, now: int) -> Task | None:
         """The oldest queued task whose document no live task is working on (locked on servers that can).
 
-        A task without a document (a memory task) is never held back: each works on its own message.
+        A memory task is never held back: each works on its own message. A graph task waits while
+        another graph task of its dataset runs, so that a dataset's graph is built by one at a time.
         """
         busy = select(Task.document_id).where(
             Task.status.in_(LEASED), Task.lease_expires_at > now, Task.document_id.is_not(None)
         )
+        building = select(Task.dataset_id).where(
+            Task.status.in_(LEASED), Task.lease_expires_at > now, Task.kind == GRAPH_KIND
+        )
         query = (
             select(Task)
-            .where(Task.status == "queued", or_(Task.document_id.is_(None), Task.document_id.not_in(busy)))
+            .where(
+                Task.status == "queued",
+                or_(Task.document_id.is_(None), Task.document_id.not_in(busy)),
+                or_(Task.kind != GRAPH_KIND, Task.dataset_id.not_in(building)),
+            )
             .order_by(Task.create_time, Task.id)
             .limit(1)
             .with_for_update(skip_locked=True)
@@ -132,6 +141,11 @@ class TaskRepository:
         for task_id, document_id, _created in rows:
             latest[document_id] = task_id  # two tasks in one millisecond: the last by id (stable)
         return set(latest.values())
+
+    def graph_tasks(self, dataset_id: str) -> list[Task]:
+        """The dataset's knowledge-graph tasks, newest first."""
+        query = select(Task).where(Task.dataset_id == dataset_id, Task.kind == GRAPH_KIND, Task.document_id.is_(None))
+        return list(self._session.scalars(query.order_by(Task.create_time.desc(), Task.id.desc())))
 
     def of_messages(self, memory_id: str, message_ids: Collection[int]) -> dict[int, Task]:
         """The newest task of each of those raw messages of the memory."""
