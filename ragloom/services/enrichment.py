@@ -82,7 +82,7 @@ def refresh_after_parse(tx: Transaction, dataset: Dataset, has_graph: bool) -> T
     """Queue a rebuild of the dataset's graph after one of its documents was parsed, when the
     dataset builds one (see the module docstring) and none is queued already."""
     config = dict(dataset.parser_config or {})
-    wanted = graph_requested(dataset.chunk_method, config) or (uses_graphrag(config) and has_graph)
+    wanted = graph_requested(dataset.chunk_method) or (uses_graphrag(config) and has_graph)
     if not wanted or any(task.status == "queued" for task in tx.tasks.graph_tasks(dataset.id)):
         return None
     return _queue(tx, dataset)

@@ -13,9 +13,9 @@ from ragloom.enrich.graph import GraphBuilder
 from ragloom.ingest.context import IngestContext
 from ragloom.ingest.pipeline import IngestPipeline
 from ragloom.memory.extraction import ExtractionHandler
+from ragloom.services.enrichment import refresh_after_parse
 from ragloom.services.task_handling import TaskHandler, TaskHandlers, TaskResult
 from ragloom.services.task_ledger import Abandoned, ClaimedTask, TaskKind
-from ragloom.services.enrichment import refresh_after_parse
 from ragloom.storage.index import ChunkIndex, GraphPart
 from ragloom.storage.metadata import MetadataStore
 from ragloom.workers.graph_handler import GraphHandler

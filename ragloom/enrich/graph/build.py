@@ -112,7 +112,10 @@ class GraphBuilder:
             if dataset is None:
                 raise IngestCancelledError
             tenant = tx.tenants.get(dataset.tenant_id)
-            documents = [document.id for document in tx.documents.of_dataset(dataset_id)]
+            listed = sorted(
+                tx.documents.of_dataset(dataset_id), key=lambda document: (document.create_time, document.id)
+            )
+            documents = [document.id for document in listed]
         config = dict(dataset.parser_config or {})
         settings = GraphSettings.of(dataset.chunk_method, config)
         built = GraphBuild()
@@ -128,7 +131,8 @@ class GraphBuilder:
         batches = extraction.batches(chunks, settings.batch_tokens, model)
         context.progress(
             0.02,
-            f"Reading entities and relations from {len(chunks)} chunks in {len(batches)} batches with {model_id} ({settings.method.value}).",
+            f"Reading entities and relations from {len(chunks)} chunks in {len(batches)} batches "
+            f"with {model_id} ({settings.method.value}).",
         )
         try:
             found = extraction.extract(batches, settings, model, context.stage(0.02, 0.7))
@@ -168,10 +172,11 @@ class GraphBuilder:
                 f"- {graph.entities[key].name} ({graph.entities[key].entity_type}): {graph.entities[key].description}"
                 for key in members
             )
+            names = {key: graph.entities[key].name for key in members}
             relations = "\n".join(
-                f"- {graph.entities[relation.source].name} — {graph.entities[relation.target].name}: {relation.description}"
+                f"- {names[relation.source]} — {names[relation.target]}: {relation.description}"
                 for pair, relation in graph.relations.items()
-                if pair[0] in members and pair[1] in members
+                if pair[0] in names and pair[1] in names
             )
             user = f"Entities:\n{entities}\n\nRelations:\n{relations or '(none)'}"
             asks.append(Ask(user, (ChatMessage("system", COMMUNITY_SYSTEM), ChatMessage("user", user))))

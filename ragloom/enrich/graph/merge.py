@@ -23,10 +23,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import networkx as nx
+import numpy as np
 
 from ragloom.enrich.graph.extraction import Extraction, Relation
 
 RESOLUTION_SIMILARITY = 0.9
+DAMPING = 0.85
+MAX_ITERATIONS = 100
 MAX_DESCRIPTIONS = 8
 """Most descriptions an entity or relation keeps (the first ones met)."""
 _PUNCTUATION = re.compile(r"[\W_]+", re.UNICODE)
@@ -174,13 +177,32 @@ def resolve(graph: MergedGraph) -> int:
     return len(into)
 
 
+def pagerank(graph: nx.Graph, damping: float = DAMPING, tolerance: float = 1e-10) -> dict[str, float]:
+    """Weighted PageRank by power iteration with numpy, as networkx's ``pagerank`` defines it
+    (which needs scipy, a large dependency for one sparse product): a node's rank flows to its
+    neighbours in proportion to the edges' weights, a node with no edges spreads it evenly."""
+    nodes = list(graph.nodes)
+    count = len(nodes)
+    if not count:
+        return {}
+    matrix = nx.to_numpy_array(graph, nodelist=nodes, weight="weight", dtype=float)
+    out = matrix.sum(axis=1)
+    dangling = out == 0
+    transition = np.divide(matrix, out[:, None], out=np.zeros_like(matrix), where=~dangling[:, None])
+    ranks = np.full(count, 1.0 / count)
+    for _ in range(MAX_ITERATIONS):
+        previous = ranks
+        ranks = damping * (previous @ transition + previous[dangling].sum() / count) + (1 - damping) / count
+        if np.abs(ranks - previous).sum() < count * tolerance:
+            break
+    return {node: float(value) for node, value in zip(nodes, ranks, strict=True)}
+
+
 def rank(graph: MergedGraph) -> None:
     """Give every entity its weighted PageRank."""
-    if not graph.entities:
-        return
-    scores = nx.pagerank(graph.networkx(), weight="weight")
+    scores = pagerank(graph.networkx())
     for key, entity in graph.entities.items():
-        entity.rank = float(scores.get(key, 0.0))
+        entity.rank = scores.get(key, 0.0)
 
 
 def find_communities(graph: MergedGraph, seed: int) -> None:

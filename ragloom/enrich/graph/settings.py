@@ -61,7 +61,7 @@ class GraphSettings:
         )
 
 
-def graph_requested(chunk_method: str, parser_config: Mapping[str, Any]) -> bool:
+def graph_requested(chunk_method: str) -> bool:
     """Whether parsing a document of the dataset builds the graph by itself: the ``knowledge_graph``
     chunk method does; ``graphrag.use_graphrag`` refreshes a graph once one was built (see
     :func:`ragloom.services.enrichment.refresh_after_parse`)."""
