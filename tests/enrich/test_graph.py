@@ -115,7 +115,8 @@ def test_without_a_graph_use_kg_adds_nothing(services: Services, caller: Caller,
 @pytest.mark.parametrize("method", ["general", "ner"])
 def test_the_methods(services: Services, caller: Caller, model: ScriptedModel, method: str) -> None:
     model.answers["graph_glean"] = lambda _user: (
-        '{"entities": [{"name": "Denver", "type": "geo", "description": "A city."}], "relations": [{"source": "Denver", "target": "Alice Martin", "description": "home", "weight": 1}]}'
+        '{"entities": [{"name": "Denver", "type": "geo", "description": "A city."}], "relations": '
+        '[{"source": "Denver", "target": "Alice Martin", "description": "home", "weight": 1}]}'
     )
     model.answers["graph_ner"] = lambda user: (
         '{"entities": [{"name": "Alice Martin", "type": "person", "description": "a founder"}, '
