@@ -8,8 +8,10 @@ trees and mind maps are not yet.
   its graph; ``DELETE /graph`` does both.
 - ``GET /graph``: at most :data:`NODE_LIMIT` entities by PageRank and :data:`EDGE_LIMIT` relations
   between them by weight (:func:`ragloom.rag.knowledge_graph.graph_view`).
-- After a parse (:func:`refresh_after_parse`) the graph of a ``knowledge_graph`` dataset is queued
-  for a rebuild, as is that of a dataset with ``graphrag.use_graphrag`` that has a graph already.
+- After a parse (:func:`refresh_after_parse`) of a document chunked by ``knowledge_graph`` the
+  dataset's graph is queued for a rebuild, as is that of a dataset with ``graphrag.use_graphrag``
+  that has a graph already (not before: ``use_graphrag`` is on in RAGFlow's default config, and a
+  first build costs a model call per batch of chunks, so it is started by ``/index?type=graph``).
 
 The other index types answer as RAGFlow does for a dataset never indexed, except that starting a
 build is refused with an error naming what is missing.
@@ -78,11 +80,12 @@ def _queue(tx: Transaction, dataset: Dataset) -> Task:
     return tx.tasks.add(graph_task(dataset.id, dataset.tenant_id))
 
 
-def refresh_after_parse(tx: Transaction, dataset: Dataset, has_graph: bool) -> Task | None:
-    """Queue a rebuild of the dataset's graph after one of its documents was parsed, when the
-    dataset builds one (see the module docstring) and none is queued already."""
+def refresh_after_parse(tx: Transaction, dataset: Dataset, chunk_method: str, has_graph: bool) -> Task | None:
+    """Queue a rebuild of the dataset's graph after one of its documents (chunked by
+    ``chunk_method``) was parsed, when the document or the dataset asks for one (see the module
+    docstring) and none is queued already."""
     config = dict(dataset.parser_config or {})
-    wanted = graph_requested(dataset.chunk_method) or (uses_graphrag(config) and has_graph)
+    wanted = graph_requested(chunk_method) or (uses_graphrag(config) and has_graph)
     if not wanted or any(task.status == "queued" for task in tx.tasks.graph_tasks(dataset.id)):
         return None
     return _queue(tx, dataset)

@@ -38,18 +38,20 @@ class ParseHandler:
         self._index = index
         self._store = store
 
-    def _refresh_graph(self, dataset_id: str) -> bool:
+    def _refresh_graph(self, dataset_id: str, document_id: str) -> bool:
         """Queue the dataset's graph for a rebuild when it builds one after parsing; says whether."""
         has_graph = bool(self._index.graph_records(dataset_id, [GraphPart.ENTITY]))
         with self._store.writing() as tx:
-            dataset = tx.datasets.get(dataset_id)
-            return dataset is not None and refresh_after_parse(tx, dataset, has_graph) is not None
+            dataset, document = tx.datasets.get(dataset_id), tx.documents.get(document_id)
+            if dataset is None or document is None:
+                return False
+            return refresh_after_parse(tx, dataset, document.chunk_method, has_graph) is not None
 
     def run(self, task: ClaimedTask, context: IngestContext) -> TaskResult:
         started = time.perf_counter()
         result = self._pipeline.run(task.document_id, context)
         context.check()
-        if self._refresh_graph(task.dataset_id):
+        if self._refresh_graph(task.dataset_id, task.document_id):
             context.progress(0.99, "The dataset's knowledge graph is queued for a rebuild.")
         timings = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in result.seconds.items())
         message = f"Task done ({time.perf_counter() - started:.2f}s: {timings})."

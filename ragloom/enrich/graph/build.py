@@ -117,7 +117,13 @@ class GraphBuilder:
             )
             documents = [document.id for document in listed]
         config = dict(dataset.parser_config or {})
-        settings = GraphSettings.of(dataset.chunk_method, config)
+        typed = [
+            dict(document.parser_config or {})
+            for document in listed
+            if document.chunk_method == "knowledge_graph" and (document.parser_config or {}).get("entity_types")
+        ]
+        # documents chunked by knowledge_graph name their entity types; the rest is the dataset's
+        settings = GraphSettings.of("knowledge_graph", {**config, **typed[0]} if typed else config)
         built = GraphBuild()
         model_id = self._models.model_id(config, tenant.chat_model if tenant else "", dataset.tenant_id, "graphrag")
         model = self._models.get(model_id, dataset.tenant_id)
