@@ -55,6 +55,7 @@ class GraphBuild:
     communities: int = 0
     model_id: str = ""
     usage: dict[str, EnricherUsage] = field(default_factory=dict)
+    planned_calls: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -148,7 +149,8 @@ class GraphBuilder:
         merged_away = merge.resolve(graph) if settings.resolution else 0
         merge.rank(graph)
         built.usage[extraction.ENRICHER] = model.usage(extraction.ENRICHER)
-        built.seconds["extract"] = time.perf_counter() - started
+        built.seconds["extract"] = built.usage[extraction.ENRICHER].wall_seconds = time.perf_counter() - started
+        built.planned_calls[extraction.ENRICHER] = len(batches) * (2 if settings.method is Method.GENERAL else 1)
         line = f"{len(graph.entities)} entities and {len(graph.relations)} relations"
         context.progress(
             0.7, line + (f" ({merged_away} near-duplicate entities merged)." if settings.resolution else ".")
@@ -159,7 +161,8 @@ class GraphBuilder:
             merge.find_communities(graph, settings.seed)
             reports = self._reports(graph, model, context.stage(0.7, 0.85))
             built.usage[COMMUNITY_ENRICHER] = model.usage(COMMUNITY_ENRICHER)
-            built.seconds["communities"] = time.perf_counter() - mark
+            built.seconds["communities"] = built.usage[COMMUNITY_ENRICHER].wall_seconds = time.perf_counter() - mark
+            built.planned_calls[COMMUNITY_ENRICHER] = len(graph.communities)
         context.check()
         mark = time.perf_counter()
         built.records = self._records(dataset_id, graph, reports)
