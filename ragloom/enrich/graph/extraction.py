@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ ENRICHER = "graph"
 """The name graph calls are cached and counted under."""
 ANSWER_TOKENS = 2048
 MAX_WEIGHT = 10.0
+SALVAGE_TRIES = 200
 
 SYSTEM = (
     "You build a knowledge graph from text. Find the named entities of the requested types and the "
@@ -165,9 +167,55 @@ def _weight(value: Any) -> float:
     return min(max(weight, 0.0), MAX_WEIGHT) if weight == weight else 1.0
 
 
+def _closers(piece: str) -> str | None:
+    """What closes the brackets ``piece`` leaves open (``None``: it ends inside a string or is unbalanced)."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for character in piece:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif character == "\\":
+                escaped = True
+            elif character == '"':
+                in_string = False
+        elif character == '"':
+            in_string = True
+        elif character in "{[":
+            stack.append("}" if character == "{" else "]")
+        elif character in "}]" and (not stack or stack.pop() != character):
+            return None
+    return None if in_string else "".join(reversed(stack))
+
+
+def _salvaged(answer: str) -> Any:
+    """The complete items of an answer cut off mid-way (the model reached its token limit): the
+    longest prefix ending with an item's ``}`` whose open brackets can be closed."""
+    start = answer.find("{")
+    text = answer[start:] if start >= 0 else ""
+    ends = [place for place, character in enumerate(text) if character == "}"]
+    for end in reversed(ends[-SALVAGE_TRIES:]):
+        closers = _closers(text[: end + 1])
+        if closers is None:
+            continue
+        try:
+            return json.loads(text[: end + 1] + closers)
+        except ValueError:
+            continue
+    raise UnreadableReplyError(f"an answer that is not JSON: {shorten(answer)!r}")
+
+
 def read_answer(answer: str) -> dict[str, Any]:
-    """The entities and relations of an answer as JSON-able lists (what the cache keeps)."""
-    value = json_value(answer)
+    """The entities and relations of an answer as JSON-able lists (what the cache keeps); of an
+    answer cut off mid-way, the items it completed."""
+    try:
+        value = json_value(answer)
+    except UnreadableReplyError:
+        value = _salvaged(answer)
+    if isinstance(value, list) and -1 < answer.find("{") < answer.find("["):
+        # a list found inside an object that was cut off: the object's complete items are better
+        with contextlib.suppress(UnreadableReplyError):
+            value = _salvaged(answer)
     if isinstance(value, list):  # entities only, as a bare list
         value = {"entities": value}
     if not isinstance(value, dict) or not any(
