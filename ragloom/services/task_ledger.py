@@ -1,9 +1,10 @@
 """The task ledger: every change of a task's state, together with its document's.
 
-Tasks are of two kinds (:class:`TaskKind`): parsing a document, whose progress and log are
-the document's, and extracting memories from a raw message of a memory, whose progress and
-log are kept on the task itself (the memory's message listing shows them). Everything below
-holds for both; "the document" of a memory task is the task.
+Tasks are of three kinds (:class:`TaskKind`): parsing a document, whose progress and log are
+the document's; extracting memories from a raw message of a memory, and building a dataset's
+knowledge graph, whose progress and log are kept on the task itself (the memory's message
+listing and the dataset's ``/index?type=graph`` show them). Everything below holds for all;
+"the document" of a memory or graph task is the task.
 
 The queue itself — claims, leases, fencing — is a storage role (:mod:`ragloom.storage.queue`);
 the ledger adds what a task's state means for its document. A worker only writes to a document
@@ -59,6 +60,12 @@ class TaskKind(StrEnum):
 
     PARSE = "parse"  # parse, chunk, embed and index a document
     MEMORY_EXTRACTION = "memory"  # ask a memory's chat model what one raw message teaches
+    GRAPH = "graph"  # build a dataset's knowledge graph from its parsed chunks
+
+    @property
+    def keeps_own_progress(self) -> bool:
+        """Whether the task holds its progress and log itself (it has no document)."""
+        return self is not TaskKind.PARSE
 
 
 class TakeBack(StrEnum):
@@ -135,6 +142,27 @@ def extraction_task(memory_id: str, tenant_id: str, message_id: int) -> Task:
     )
 
 
+def graph_task(dataset_id: str, tenant_id: str) -> Task:
+    """A queued task building a dataset's knowledge graph (add it in the transaction that checks
+    the dataset and that no other graph task of it is queued)."""
+    now = now_ms()
+    return Task(
+        id=new_id(),
+        document_id=None,
+        dataset_id=dataset_id,
+        tenant_id=tenant_id,
+        kind=TaskKind.GRAPH.value,
+        status="queued",
+        attempts=0,
+        crashes=0,
+        error="",
+        progress=0.0,
+        progress_msg=log_line("Task is queued."),
+        create_time=now,
+        update_time=now,
+    )
+
+
 def _kind(task: Task) -> TaskKind:
     return TaskKind(task.kind) if task.kind in TaskKind._value2member_map_ else TaskKind.PARSE
 
@@ -163,7 +191,7 @@ def append_log(document: Document | Task, message: str) -> None:
 
 def _progress_of(tx: Transaction, task: Task) -> Document | Task | None:
     """Where a task's progress and log are kept: its document's, or a memory task's own."""
-    if _kind(task) is TaskKind.MEMORY_EXTRACTION:
+    if _kind(task).keeps_own_progress:
         return task
     return tx.documents.get(task.document_id) if task.document_id else None
 
