@@ -1,9 +1,10 @@
 """The task ledger: every change of a task's state, together with its document's.
 
-Tasks are of two kinds (:class:`TaskKind`): parsing a document, whose progress and log are
-the document's, and extracting memories from a raw message of a memory, whose progress and
-log are kept on the task itself (the memory's message listing shows them). Everything below
-holds for both; "the document" of a memory task is the task.
+Tasks are of three kinds (:class:`TaskKind`): parsing a document, whose progress and log are
+the document's; extracting memories from a raw message of a memory, and building a dataset's
+RAPTOR summaries, whose progress and log are kept on the task itself (the memory's message
+listing and ``GET /datasets/{id}/index?type=raptor`` show them). Everything below holds for
+all; "the document" of a memory or RAPTOR task is the task.
 
 A worker only writes to a document while it holds the document's task: each write
 happens in one metadata transaction that first checks the task is still ``running`` and
@@ -42,6 +43,11 @@ class TaskKind(StrEnum):
 
     PARSE = "parse"  # parse, chunk, embed and index a document
     MEMORY_EXTRACTION = "memory"  # ask a memory's chat model what one raw message teaches
+    RAPTOR = "raptor"  # build a dataset's RAPTOR summaries (POST /datasets/{id}/index?type=raptor)
+
+
+OWN_PROGRESS = frozenset({TaskKind.MEMORY_EXTRACTION, TaskKind.RAPTOR})
+"""Kinds of task that keep their progress and log on the task (they have no document)."""
 
 
 class Standing(StrEnum):
@@ -103,18 +109,15 @@ class Abandoned:
     message_id: int = 0
 
 
-def extraction_task(memory_id: str, tenant_id: str, message_id: int) -> Task:
-    """A queued memory-extraction task for one raw message (add it in the transaction that
-    checks the memory still exists)."""
+def _queued_own_task(kind: TaskKind, dataset_id: str, tenant_id: str, **subject: str | int) -> Task:
+    """A queued task with no document, which keeps its own progress and log."""
     now = now_ms()
     return Task(
         id=new_id(),
         document_id=None,
-        memory_id=memory_id,
-        message_id=message_id,
-        dataset_id=memory_id,
+        dataset_id=dataset_id,
         tenant_id=tenant_id,
-        kind=TaskKind.MEMORY_EXTRACTION.value,
+        kind=kind.value,
         status="queued",
         attempts=0,
         crashes=0,
@@ -123,7 +126,21 @@ def extraction_task(memory_id: str, tenant_id: str, message_id: int) -> Task:
         progress_msg=log_line("Task is queued."),
         create_time=now,
         update_time=now,
+        **subject,
     )
+
+
+def extraction_task(memory_id: str, tenant_id: str, message_id: int) -> Task:
+    """A queued memory-extraction task for one raw message (add it in the transaction that
+    checks the memory still exists)."""
+    return _queued_own_task(
+        TaskKind.MEMORY_EXTRACTION, memory_id, tenant_id, memory_id=memory_id, message_id=message_id
+    )
+
+
+def dataset_task(dataset_id: str, tenant_id: str, kind: TaskKind) -> Task:
+    """A queued task over a whole dataset (add it in the transaction that checks the dataset)."""
+    return _queued_own_task(kind, dataset_id, tenant_id)
 
 
 def _kind(task: Task) -> TaskKind:
@@ -154,7 +171,7 @@ def append_log(document: Document | Task, message: str) -> None:
 
 def _progress_of(tx: Transaction, task: Task) -> Document | Task | None:
     """Where a task's progress and log are kept: its document's, or a memory task's own."""
-    if _kind(task) is TaskKind.MEMORY_EXTRACTION:
+    if _kind(task) in OWN_PROGRESS:
         return task
     return tx.documents.get(task.document_id) if task.document_id else None
 

@@ -1,5 +1,6 @@
 """The handler of each kind of task the workers run (see :mod:`ragloom.services.task_handling`):
-parsing is :class:`ParseHandler`, memory extraction :class:`~ragloom.memory.extraction.ExtractionHandler`.
+parsing is :class:`ParseHandler`, memory extraction :class:`~ragloom.memory.extraction.ExtractionHandler`,
+a dataset's RAPTOR build :class:`~ragloom.enrich.raptor_build.RaptorBuildHandler`.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ragloom.enrich import EnrichmentModels, EnrichmentStage
+from ragloom.enrich.raptor_build import RaptorBuildHandler
 from ragloom.ingest.context import IngestContext
 from ragloom.ingest.pipeline import IngestPipeline
 from ragloom.memory.extraction import ExtractionHandler
@@ -62,5 +64,8 @@ def task_handlers(services: Services) -> dict[TaskKind, TaskHandler]:
         TaskKind.PARSE: ParseHandler(pipeline, services.index, services.store),
         TaskKind.MEMORY_EXTRACTION: ExtractionHandler(
             services.store, services.index, services.chat_models, services.memories.messages.writer
+        ),
+        TaskKind.RAPTOR: RaptorBuildHandler(
+            services.store, services.index, services.embeddings, services.analyzer, models
         ),
     }

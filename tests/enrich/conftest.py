@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ragloom.enrich import keywords, metadata, questions, toc
+from ragloom.enrich import keywords, metadata, questions, raptor, toc
 from ragloom.services.container import Services
 from ragloom.services.datasets import NewDataset
 from ragloom.services.documents import IncomingFile
@@ -34,6 +34,7 @@ SYSTEMS = {
     questions.SYSTEM: "auto_questions",
     toc.SYSTEM: "toc_extraction",
     metadata.SYSTEM: "auto_metadata",
+    raptor.SYSTEM: "raptor",
 }
 
 Answer = Callable[[str], str]

@@ -67,6 +67,11 @@ class TaskRepository:
         )
         return self._session.scalar(query)
 
+    def of_dataset(self, dataset_id: str, kind: str) -> list[Task]:
+        """The tasks of ``kind`` over the whole dataset (no document), newest first."""
+        query = select(Task).where(Task.dataset_id == dataset_id, Task.kind == kind, Task.document_id.is_(None))
+        return list(self._session.scalars(query.order_by(Task.create_time.desc(), Task.id.desc())))
+
     def leased_by(self, worker: str) -> list[Task]:
         """Running or cancelling tasks leased to ``worker``."""
         query = select(Task).where(Task.status.in_(LEASED), Task.worker == worker)
