@@ -2,17 +2,18 @@
 
 The document (the same generated PDF report as ``benchmarks/ingestion.py``) is parsed by the real
 pipeline with every enrichment ragloom builds switched on — ``auto_keywords``, ``auto_questions``,
-``toc_extraction`` and auto-metadata — then its dataset's knowledge graph is built (``graphrag``
-with ``community``: one call per batch of chunks, one per community) — against a scripted
-OpenAI-compatible model server that
-answers each call after ``--latency`` seconds (standing in for a remote model; its answers are
-fixed, so the figures measure ragloom, not a model). For each enricher it prints the model calls
-made against the fewest the configuration implies, the answers taken from the cache, the tokens
-sent and received, and the time split into model time and ragloom's own time. The parse runs
-once with one call at a time (so that model time is the sum of the calls and the split is exact),
-then again with ``--concurrency`` calls in flight, then a re-parse of the same content, which must
-make no model call at all. The graph is built once with one call at a time and rebuilt from the
-cache.
+``toc_extraction``, auto-metadata and RAPTOR (``scope: "file"``, after embedding) — then its
+dataset's knowledge graph is built (``graphrag`` with ``community``: one call per batch of chunks,
+one per community) — against a scripted OpenAI-compatible model server that answers each call
+after ``--latency`` seconds (standing in for a remote model; its answers are fixed, so the figures
+measure ragloom, not a model). For each enricher it prints the model calls made against the fewest
+the configuration implies (for RAPTOR one: how many clusters there are is known only once they are
+made; its own time includes clustering and embedding the summaries), the answers taken from the
+cache, the tokens sent and received, and the time split into model time and ragloom's own time.
+The parse runs once with one call at a time (so that model time is the sum of the calls and the
+split is exact), then again with ``--concurrency`` calls in flight, then a re-parse of the same
+content, which must make no model call at all. The graph is built once with one call at a time
+and rebuilt from the cache.
 
 With ``--local`` the built-in SmolLM2 answers instead (real answers and real model time; use a few
 pages: each call takes seconds on a laptop's CPU).
@@ -28,6 +29,7 @@ import json
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -57,11 +59,14 @@ def graph_answer(user: str) -> str:
 
 def scripted_answer(body: dict[str, Any], latency: float) -> dict[str, Any]:
     """A fixed, readable answer for whichever enricher asks (by its system prompt)."""
-    from ragloom.enrich import keywords, metadata, questions, toc
+    from ragloom.enrich import keywords, metadata, questions, raptor, toc
     from ragloom.enrich.graph import build, extraction
 
     time.sleep(latency)
     system = body["messages"][0]["content"]
+    if system == raptor.SYSTEM:  # a summary that differs with what it summarises
+        words = body["messages"][-1]["content"].split()
+        return {"content": "In short: " + " ".join(words[8:40])}
     if system == extraction.SYSTEM:
         return {"content": graph_answer(body["messages"][-1]["content"])}
     answers = {
@@ -77,6 +82,7 @@ def scripted_answer(body: dict[str, Any], latency: float) -> dict[str, Any]:
 def run(pages: int, latency: float, concurrency: int, local: bool) -> None:
     from ragloom.enrich import EnrichmentJob, EnrichmentModels, EnrichmentStage
     from ragloom.enrich.graph import GraphBuilder
+    from ragloom.enrich.raptor import is_summary
     from ragloom.ingest.context import IngestContext
     from ragloom.ingest.pipeline import IngestPipeline
     from ragloom.services.container import Services
@@ -110,6 +116,7 @@ def run(pages: int, latency: float, concurrency: int, local: bool) -> None:
             "auto_questions": 2,
             "toc_extraction": True,
             "graphrag": {"use_graphrag": True, "community": True},
+            "raptor": {"use_raptor": True, "scope": "file"},
         }
         spec = NewDataset("bench", embedding_model="hashbow@OpenAI-API-Compatible", parser_config=config)
         dataset = services.datasets.create(caller, spec).record
@@ -137,7 +144,8 @@ def run(pages: int, latency: float, concurrency: int, local: bool) -> None:
                 services.store, services.blobs, services.index, services.embeddings, services.analyzer, stage
             )
             result = pipeline.run(document.id, IngestContext())
-            chunks = services.index.page(dataset.id, document.id)[0]
+            listed = services.index.page(dataset.id, document.id)[0]
+            chunks = [chunk for chunk in listed if not is_summary(chunk)]
             job = EnrichmentJob(
                 dataset.id, document.id, document.name, caller.tenant_id, {**config, "metadata": FIELDS}, chunks
             )
@@ -154,6 +162,9 @@ def run(pages: int, latency: float, concurrency: int, local: bool) -> None:
                     figures += f"{usage.model_seconds:>9.2f}{own:>7.2f}{share * 100:>6.1f}%"
                 print(figures)
             stages = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in result.seconds.items())
+            levels = Counter(int(chunk.extra["raptor_layer_int"]) for chunk in listed if is_summary(chunk))
+            tree = ", ".join(f"level {level}: {count}" for level, count in sorted(levels.items()))
+            print(f"{'':<22}RAPTOR summaries by level: {tree or 'none'}")
             print(f"{'':<22}{len(chunks)} chunks; whole parse {sum(result.seconds.values()):.2f}s ({stages})")
         for label, calls_at_once in (("graph, one at a time", 1), ("graph rebuild", concurrency)):
             settings.enrichment.concurrency = calls_at_once

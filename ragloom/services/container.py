@@ -33,6 +33,7 @@ from ragloom.services.mcp_servers import McpServerService
 from ragloom.services.model_defaults import ModelDefaultsService
 from ragloom.services.parsing import ParsingService
 from ragloom.services.question_assist import QuestionAssistant
+from ragloom.services.raptor_index import RaptorIndexService
 from ragloom.services.related_questions import RelatedQuestionService
 from ragloom.services.retrieval import RetrievalService
 from ragloom.services.search_apps import SearchAppService
@@ -192,7 +193,7 @@ class Services:
             tags=TagService(store, index, max_tag_length=settings.limits.max_string_length),
             document_metadata=DocumentMetadataService(store),
             ingestion_logs=IngestionLogService(store),
-            enrichment=EnrichmentService(store, index, models, queue),
+            enrichment=EnrichmentService(store, index, models, queue, RaptorIndexService(store, index, queue)),
             search_apps=search_apps,
             related_questions=RelatedQuestionService(
                 assistant, models, chat_models, search_apps, max_question_length=question_limit

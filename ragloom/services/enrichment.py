@@ -1,5 +1,6 @@
-"""Dataset-wide enrichment indexes (contract §13.3): the knowledge graph is built; RAPTOR summary
-trees and mind maps are not yet.
+"""Dataset-wide enrichment indexes (contract §13.3): the knowledge graph and RAPTOR summaries
+are built (RAPTOR's routes: :class:`~ragloom.services.raptor_index.RaptorIndexService`); mind
+maps are not yet.
 
 - ``POST /index?type=graph`` queues a graph task on the durable queue (one at a time per dataset);
   the workers build and write the graph (:mod:`ragloom.workers.graph_handler`).
@@ -13,8 +14,8 @@ trees and mind maps are not yet.
   that has a graph already (not before: ``use_graphrag`` is on in RAGFlow's default config, and a
   first build costs a model call per batch of chunks, so it is started by ``/index?type=graph``).
 
-The other index types answer as RAGFlow does for a dataset never indexed, except that starting a
-build is refused with an error naming what is missing.
+The mind map answers as RAGFlow does for a dataset never indexed, except that starting a build is
+refused with an error naming what is missing.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from ragloom.errors import ArgumentError, AuthorizationError, DataError, Ragloom
 from ragloom.providers.catalog import ModelCatalog
 from ragloom.rag.knowledge_graph import EDGE_LIMIT, NODE_LIMIT, graph_view
 from ragloom.services.dataset_access import no_authorization, owned_dataset
+from ragloom.services.index_tasks import task_row
+from ragloom.services.raptor_index import RaptorIndexService
 from ragloom.services.task_ledger import append_log, graph_task
 from ragloom.services.tenants import Caller
 from ragloom.storage.index import ChunkIndex
@@ -52,25 +55,6 @@ def not_built(index_type: str) -> DataError:
     return DataError(
         f"Building the {INDEX_NAMES[index_type]} (index type '{index_type}') is not supported by ragloom yet."
     )
-
-
-def task_row(task: Task) -> dict[str, Any]:
-    """A graph task as RAGFlow's task row (``trace_graphrag``)."""
-    duration = ((task.end_time or now_ms()) - task.begin_time) / 1000 if task.begin_time else 0.0
-    return {
-        "id": task.id,
-        "doc_id": "",
-        "kb_id": task.dataset_id,
-        "task_type": "graphrag",
-        "status": task.status,
-        "progress": 1.0 if task.status == "done" else task.progress,
-        "progress_msg": task.progress_msg,
-        "begin_at": task.begin_time,
-        "process_duration": round(duration, 3),
-        "retry_count": max(task.attempts - 1, 0),
-        "create_time": task.create_time,
-        "update_time": task.update_time,
-    }
 
 
 def _active(tx: Transaction, dataset_id: str) -> list[Task]:
@@ -97,20 +81,30 @@ def refresh_after_parse(
 class EnrichmentService:
     """Answers the enrichment routes for the caller's datasets."""
 
-    def __init__(self, store: MetadataStore, index: ChunkIndex, models: ModelCatalog, queue: TaskQueue) -> None:
+    def __init__(
+        self,
+        store: MetadataStore,
+        index: ChunkIndex,
+        models: ModelCatalog,
+        queue: TaskQueue,
+        raptor: RaptorIndexService,
+    ) -> None:
         self._store = store
         self._index = index
         self._models = models
         self._queue = queue
+        self._raptor = raptor
 
     def _require(self, caller: Caller, dataset_id: str, refusal: RagloomError) -> Dataset:
         with self._store.reading() as tx:
             return owned_dataset(tx, caller, dataset_id, refusal)
 
     def run(self, caller: Caller, dataset_id: str, index_type: str) -> dict[str, Any]:
-        """Queue a build of the index (the knowledge graph; the others are refused)."""
+        """Queue a build of the index (the knowledge graph or RAPTOR's; the mind map is refused)."""
         if index_type not in INDEX_NAMES:
             raise invalid_index_type(index_type)
+        if index_type == "raptor":
+            return self._raptor.start(caller, dataset_id)
         dataset = self._require(caller, dataset_id, no_authorization())
         if index_type != "graph":
             raise not_built(index_type)
@@ -139,17 +133,21 @@ class EnrichmentService:
         """The latest task building the index (``{}`` when there is none)."""
         if index_type not in INDEX_NAMES:
             raise invalid_index_type(index_type)
+        if index_type == "raptor":
+            return self._raptor.trace(caller, dataset_id)
         self._require(caller, dataset_id, no_authorization())
         if index_type != "graph":
             return {}
         with self._store.reading() as tx:
             tasks = tx.tasks.graph_tasks(dataset_id)
-            return task_row(tasks[0]) if tasks else {}
+            return task_row(tasks[0], "graphrag") if tasks else {}
 
     def delete(self, caller: Caller, dataset_id: str, index_type: str, *, wipe: bool = True) -> dict[str, Any]:
-        """Stop the index's tasks and (``wipe``) remove the index."""
+        """Stop the index's tasks and (``wipe``) remove the index (RAPTOR's summaries are always removed)."""
         if index_type not in INDEX_NAMES:
             raise ArgumentError(f"Invalid index type '{index_type}'")
+        if index_type == "raptor":
+            return self._raptor.delete(caller, dataset_id)
         self._require(caller, dataset_id, no_authorization())
         if index_type != "graph":
             return {}

@@ -1,6 +1,7 @@
 """The handler of each kind of task the workers run (see :mod:`ragloom.services.task_handling`):
 parsing is :class:`ParseHandler`, memory extraction :class:`~ragloom.memory.extraction.ExtractionHandler`,
-a dataset's knowledge graph :class:`~ragloom.workers.graph_handler.GraphHandler`.
+a dataset's knowledge graph :class:`~ragloom.workers.graph_handler.GraphHandler`, a dataset's
+RAPTOR build :class:`~ragloom.enrich.raptor_build.RaptorBuildHandler`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ragloom.enrich import EnrichmentModels, EnrichmentStage
 from ragloom.enrich.graph import GraphBuilder
+from ragloom.enrich.raptor_build import RaptorBuildHandler
 from ragloom.ingest.context import IngestContext
 from ragloom.ingest.pipeline import IngestPipeline
 from ragloom.memory.extraction import ExtractionHandler
@@ -85,5 +87,8 @@ def task_handlers(services: Services) -> dict[TaskKind, TaskHandler]:
             GraphBuilder(services.store, services.index, services.embeddings, services.analyzer, models),
             services.index,
             services.store,
+        ),
+        TaskKind.RAPTOR: RaptorBuildHandler(
+            services.store, services.index, services.embeddings, services.analyzer, models
         ),
     }

@@ -1,4 +1,5 @@
-"""Enrichment indexes before anything is built: a clear refusal to build, truthful empty reads."""
+"""Enrichment indexes ragloom does not build yet (the mind map; the graph's and RAPTOR's are in
+tests/enrich): a clear refusal to build, truthful empty reads."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def dataset_id(services: Services, caller: Caller) -> str:
     return services.datasets.create(caller, NewDataset(name="kb")).record.id
 
 
-@pytest.mark.parametrize(("index_type", "name"), [("raptor", "RAPTOR summary tree"), ("mindmap", "mind map")])
+@pytest.mark.parametrize(("index_type", "name"), [("mindmap", "mind map")])
 def test_building_is_refused_naming_what_is_missing(
     services: Services, caller: Caller, dataset_id: str, index_type: str, name: str
 ) -> None:

@@ -1,5 +1,5 @@
 """Knowledge graph, RAPTOR and mind-map indexes of a dataset (contract §13.3, with RAGFlow's
-older aliases): the graph is built, the others are not yet (see :mod:`ragloom.services.enrichment`).
+older aliases): the graph and RAPTOR's are built, not yet the mind map (see :mod:`ragloom.services.enrichment`).
 
 ``/index`` names the index with ``?type=``; RAGFlow's older paths name it in the path, each an
 operation of its own (marked deprecated)."""
@@ -38,7 +38,9 @@ def _graph(services: Services, caller: Caller, dataset_id: str) -> Response:
 # ---- by ?type= ----------------------------------------------------------------------------------
 
 
-@router.post("/{dataset_id}/index", summary="Build a dataset's knowledge graph (RAPTOR and mind maps: not yet)")
+@router.post(
+    "/{dataset_id}/index", summary="Build a dataset's knowledge graph or RAPTOR summaries (mind maps: not yet)"
+)
 @envelope(Envelope.R)
 def run_index(
     dataset_id: str, caller: CurrentCaller, services: ServicesDep, query: Query[IndexTypeQuery], _: NoBody
@@ -54,7 +56,7 @@ def trace_index(
     return _trace(services, caller, dataset_id, query.index_type())
 
 
-@router.delete("/{dataset_id}/index", summary="Stop an index's tasks and remove it (keep it with wipe=false)")
+@router.delete("/{dataset_id}/index", summary="Stop an index's tasks and remove it (graph: keep it with wipe=false)")
 @envelope(Envelope.R)
 def delete_index(
     dataset_id: str, caller: CurrentCaller, services: ServicesDep, query: Query[IndexTypeQuery], _: NoBody
@@ -77,7 +79,7 @@ def run_graphrag(dataset_id: str, caller: CurrentCaller, services: ServicesDep, 
     return _run(services, caller, dataset_id, "graph")
 
 
-@router.post("/{dataset_id}/run_raptor", summary="Build the RAPTOR index (not built by ragloom yet)", deprecated=True)
+@router.post("/{dataset_id}/run_raptor", summary="Build the RAPTOR index", deprecated=True)
 @envelope(Envelope.R)
 def run_raptor(dataset_id: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
     return _run(services, caller, dataset_id, "raptor")
@@ -89,7 +91,7 @@ def trace_graphrag(dataset_id: str, caller: CurrentCaller, services: ServicesDep
     return _trace(services, caller, dataset_id, "graph")
 
 
-@router.get("/{dataset_id}/trace_raptor", summary="The task building the RAPTOR index (none)", deprecated=True)
+@router.get("/{dataset_id}/trace_raptor", summary="The task building the RAPTOR index", deprecated=True)
 @envelope(Envelope.R)
 def trace_raptor(dataset_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
     return _trace(services, caller, dataset_id, "raptor")
@@ -101,7 +103,7 @@ def delete_graph(dataset_id: str, caller: CurrentCaller, services: ServicesDep, 
     return _delete(services, caller, dataset_id, "graph")
 
 
-@router.delete("/{dataset_id}/raptor", summary="Remove the RAPTOR index (there is none)", deprecated=True)
+@router.delete("/{dataset_id}/raptor", summary="Remove the RAPTOR index", deprecated=True)
 @envelope(Envelope.R)
 def delete_raptor(dataset_id: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
     return _delete(services, caller, dataset_id, "raptor")

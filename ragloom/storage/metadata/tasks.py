@@ -52,6 +52,11 @@ class TaskRepository:
         query = select(Task).where(Task.document_id.in_(list(document_ids)), Task.status.in_(ACTIVE))
         return list(self._session.scalars(query.order_by(Task.create_time)))
 
+    def of_dataset(self, dataset_id: str, kind: str) -> list[Task]:
+        """The tasks of ``kind`` over the whole dataset (no document), newest first."""
+        query = select(Task).where(Task.dataset_id == dataset_id, Task.kind == kind, Task.document_id.is_(None))
+        return list(self._session.scalars(query.order_by(Task.create_time.desc(), Task.id.desc())))
+
     def history(self, query: TaskHistoryQuery) -> tuple[list[tuple[Task, Document]], int]:
         """One page of the dataset's tasks with their documents, and how many match in all."""
         statement = (
@@ -108,8 +113,7 @@ class TaskRepository:
 
     def graph_tasks(self, dataset_id: str) -> list[Task]:
         """The dataset's knowledge-graph tasks, newest first."""
-        query = select(Task).where(Task.dataset_id == dataset_id, Task.kind == GRAPH_KIND, Task.document_id.is_(None))
-        return list(self._session.scalars(query.order_by(Task.create_time.desc(), Task.id.desc())))
+        return self.of_dataset(dataset_id, GRAPH_KIND)
 
     def of_messages(self, memory_id: str, message_ids: Collection[int]) -> dict[int, Task]:
         """The newest task of each of those raw messages of the memory."""
