@@ -7,10 +7,11 @@ cancelled or fails part-way leaves nothing half-written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ragloom.providers.embedding import Vectors
 from ragloom.storage.index import ChunkRecord
 
 
@@ -38,7 +39,8 @@ class EnrichmentJob:
     model, its metadata fields). ``metadata`` receives extracted metadata values (merged into the
     document's ``meta_fields``), ``toc`` the table of contents, ``added`` records an enricher adds
     to the document's own (e.g. summaries; they must carry their vectors when added after embedding).
-    ``model_id`` is the chat model the stage chose (set when an enricher runs).
+    ``model_id`` is the chat model the stage chose (set when an enricher runs). ``embed`` embeds
+    texts with the dataset's embedding model (set by the pipeline for enrichers after embedding).
     """
 
     dataset_id: str
@@ -51,3 +53,4 @@ class EnrichmentJob:
     toc: list[TocEntry] | None = None
     added: list[ChunkRecord] = field(default_factory=list)
     model_id: str = ""
+    embed: Callable[[list[str]], Vectors] | None = field(default=None, repr=False)

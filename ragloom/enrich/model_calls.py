@@ -88,6 +88,11 @@ class EnrichmentModel:
     def model_id(self) -> str:
         return self._model.model_id
 
+    @property
+    def max_chunk_tokens(self) -> int:
+        """The most tokens one piece of content may take in a prompt."""
+        return self._max_chunk_tokens
+
     def usage(self, enricher: str) -> EnricherUsage:
         """What ``enricher``'s calls through this model cost so far."""
         return self._meters.setdefault(enricher, UsageMeter()).usage

@@ -40,10 +40,11 @@ class EnricherRegistry:
 
 
 def builtin_enrichers() -> EnricherRegistry:
-    """The enrichers ragloom ships: keywords, questions, table of contents, metadata."""
+    """The enrichers ragloom ships: keywords, questions, table of contents, metadata; RAPTOR after embedding."""
     from ragloom.enrich.keywords import KeywordEnricher
     from ragloom.enrich.metadata import MetadataEnricher
     from ragloom.enrich.questions import QuestionEnricher
+    from ragloom.enrich.raptor import RaptorEnricher
     from ragloom.enrich.toc import TocEnricher
 
     registry = EnricherRegistry()
@@ -51,4 +52,5 @@ def builtin_enrichers() -> EnricherRegistry:
     registry.register("auto_questions", QuestionEnricher)
     registry.register("toc_extraction", TocEnricher)
     registry.register("auto_metadata", MetadataEnricher)
+    registry.register("raptor", RaptorEnricher)
     return registry

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +28,7 @@ from ragloom.ingest.context import IngestCancelledError, IngestContext
 from ragloom.ingest.parsers.registry import parser_for
 from ragloom.ingest.records import (
     Target,
+    analysed,
     analysed_additions,
     blend_title,
     build_records,
@@ -35,7 +37,7 @@ from ragloom.ingest.records import (
 )
 from ragloom.ingest.source import SourceFile
 from ragloom.nlp import TextAnalyzer
-from ragloom.providers.embedding import EmbeddingModels
+from ragloom.providers.embedding import EmbeddingModel, EmbeddingModels, Vectors
 from ragloom.rag.tags import Tagger, tag_dataset_ids, top_tags
 from ragloom.services.names import split_extension
 from ragloom.storage.blobs import BlobStore
@@ -138,7 +140,11 @@ class IngestPipeline:
         self._embed(records, dataset.embedding_model, dataset.tenant_id, config, context.stage(0.75, 0.9))
         seconds["embed"] = time.perf_counter() - embedded
         context.progress(0.9, f"Embedded with {dataset.embedding_model} ({seconds['embed']:.2f}s).")
+        job.embed = self._embedder(dataset.embedding_model, dataset.tenant_id)
         report.add(self._enrich(job, Phase.AFTER_EMBEDDING, chat_model, context.stage(0.9, 0.9)))
+        for record in job.added:
+            if not record.content_terms:  # e.g. RAPTOR summaries: searchable like the chunks
+                analysed(record, self._analyzer)
         records.extend(job.added)
         if report.usage:
             seconds["enrich"] = time.perf_counter() - mark - seconds["embed"]
@@ -189,6 +195,26 @@ class IngestPipeline:
             if not record.parent_id:
                 record.tag_features = tagger.tags(salient_terms(record.content_terms), limit)
 
+    def _embedding_model(self, model_id: str, tenant_id: str) -> EmbeddingModel:
+        try:
+            return self._embeddings.get(model_id, tenant_id)
+        except DataError as error:
+            raise IngestError(f"The dataset's embedding model cannot be used: {error.message}") from None
+
+    def _embedder(self, model_id: str, tenant_id: str) -> Callable[[list[str]], Vectors]:
+        """Embeds texts for enrichers (loaded at the first call: most parses never make one)."""
+
+        def embed(texts: list[str]) -> Vectors:
+            model = self._embedding_model(model_id, tenant_id)
+            return np.vstack(
+                [
+                    model.embed_documents(texts[start : start + EMBED_BATCH])
+                    for start in range(0, len(texts), EMBED_BATCH)
+                ]
+            )
+
+        return embed
+
     def _embed(
         self,
         records: list[ChunkRecord],
@@ -199,10 +225,7 @@ class IngestPipeline:
     ) -> None:
         if not records:
             return
-        try:
-            model = self._embeddings.get(model_id, tenant_id)
-        except DataError as error:
-            raise IngestError(f"The dataset's embedding model cannot be used: {error.message}") from None
+        model = self._embedding_model(model_id, tenant_id)
         weight = title_weight(config)
         title = split_extension(records[0].document_name)[0]
         title_vector = None

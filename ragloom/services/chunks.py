@@ -307,4 +307,6 @@ class ChunkService:
             "create_time": chunk_time(record.created_at),
             "create_timestamp_flt": record.created_at,
             **({"fields": record.extra["fields"]} if "fields" in record.extra else {}),
+            # a RAPTOR summary, as RAGFlow marks it: raptor_kwd "raptor" and its level
+            **{key: record.extra[key] for key in ("raptor_kwd", "raptor_layer_int") if key in record.extra},
         }

@@ -56,6 +56,7 @@ class Grounding:
     metadata_fields: list[str] | None = None
     keyword: bool = False
     cross_languages: list[str] = field(default_factory=list)
+    use_kg: bool = False
 
     def query(self, question: str) -> RetrievalQuery:
         """The retrieval of the best ``top_n`` chunks for ``question``."""
@@ -74,6 +75,7 @@ class Grounding:
             metadata_condition=self.metadata_condition,
             include_metadata=self.include_metadata,
             metadata_fields=self.metadata_fields,
+            use_kg=self.use_kg,
         )
 
 
@@ -374,6 +376,7 @@ class CompletionService:
             metadata_condition=request.metadata_condition,
             include_metadata=request.include_metadata,
             metadata_fields=request.metadata_fields,
+            use_kg=(chat.prompt_config or {}).get("use_kg") is True,
         )
 
     def prepare_search(self, caller: Caller, request: SearchQuestion) -> Turn:

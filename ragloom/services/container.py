@@ -33,6 +33,7 @@ from ragloom.services.mcp_servers import McpServerService
 from ragloom.services.model_defaults import ModelDefaultsService
 from ragloom.services.parsing import ParsingService
 from ragloom.services.question_assist import QuestionAssistant
+from ragloom.services.raptor_index import RaptorIndexService
 from ragloom.services.related_questions import RelatedQuestionService
 from ragloom.services.retrieval import RetrievalService
 from ragloom.services.search_apps import SearchAppService
@@ -45,6 +46,7 @@ from ragloom.storage.backends import StorageBackends
 from ragloom.storage.blobs import BlobStore
 from ragloom.storage.index import ChunkIndex
 from ragloom.storage.metadata import MetadataStore
+from ragloom.storage.queue import TaskQueue
 
 
 @dataclass
@@ -55,6 +57,7 @@ class Services:
     store: MetadataStore
     blobs: BlobStore
     index: ChunkIndex
+    queue: TaskQueue
     models: ModelCatalog
     embeddings: EmbeddingModels
     chat_models: ChatModels
@@ -145,6 +148,7 @@ class Services:
         return cls(
             settings=settings,
             store=store,
+            queue=queue,
             blobs=blobs,
             index=index,
             models=models,
@@ -189,7 +193,7 @@ class Services:
             tags=TagService(store, index, max_tag_length=settings.limits.max_string_length),
             document_metadata=DocumentMetadataService(store),
             ingestion_logs=IngestionLogService(store),
-            enrichment=EnrichmentService(store),
+            enrichment=EnrichmentService(store, index, models, queue, RaptorIndexService(store, index, queue)),
             search_apps=search_apps,
             related_questions=RelatedQuestionService(
                 assistant, models, chat_models, search_apps, max_question_length=question_limit

@@ -1,21 +1,49 @@
-"""Dataset-wide enrichment indexes — knowledge graph, RAPTOR summaries, mind map — which
-ragloom does not build yet (contract §13.3; issue 13 builds them).
+"""Dataset-wide enrichment indexes (contract §13.3): the knowledge graph and RAPTOR summaries
+are built (RAPTOR's routes: :class:`~ragloom.services.raptor_index.RaptorIndexService`); mind
+maps are not yet.
 
-The routes answer as RAGFlow does for a dataset that has never been indexed, except that
-starting a build is refused with an error naming what is missing: reading a build's task
-finds none (``{}``), deleting one deletes nothing (``{}``), and the graph is empty.
+- ``POST /index?type=graph`` queues a graph task on the durable queue (one at a time per dataset);
+  the workers build and write the graph (:mod:`ragloom.workers.graph_handler`).
+- ``GET /index?type=graph`` is the dataset's latest graph task, as RAGFlow's task row (``{}``: none).
+- ``DELETE /index?type=graph`` stops the dataset's graph tasks and, unless ``wipe=false``, removes
+  its graph; ``DELETE /graph`` does both.
+- ``GET /graph``: at most :data:`NODE_LIMIT` entities by PageRank and :data:`EDGE_LIMIT` relations
+  between them by weight (:func:`ragloom.rag.knowledge_graph.graph_view`).
+- After a parse (:func:`refresh_after_parse`) of a document chunked by ``knowledge_graph`` the
+  dataset's graph is queued for a rebuild, as is that of a dataset with ``graphrag.use_graphrag``
+  that has a graph already (not before: ``use_graphrag`` is on in RAGFlow's default config, and a
+  first build costs a model call per batch of chunks, so it is started by ``/index?type=graph``).
+
+The mind map answers as RAGFlow does for a dataset never indexed, except that starting a build is
+refused with an error naming what is missing.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ragloom.clock import now_ms
+from ragloom.enrich.errors import EnrichmentFailedError
+from ragloom.enrich.graph import graph_requested, uses_graphrag
+from ragloom.enrich.model_choice import enrichment_model_id
 from ragloom.errors import ArgumentError, AuthorizationError, DataError, RagloomError
+from ragloom.providers.catalog import ModelCatalog
+from ragloom.rag.knowledge_graph import EDGE_LIMIT, NODE_LIMIT, graph_view
 from ragloom.services.dataset_access import no_authorization, owned_dataset
+from ragloom.services.index_tasks import task_row
+from ragloom.services.raptor_index import RaptorIndexService
+from ragloom.services.task_ledger import append_log, graph_task
 from ragloom.services.tenants import Caller
-from ragloom.storage.metadata import MetadataStore
+from ragloom.storage.index import ChunkIndex
+from ragloom.storage.metadata import MetadataStore, Transaction
+from ragloom.storage.metadata.tables import Dataset, Task
+from ragloom.storage.queue import TaskQueue
 
 INDEX_NAMES = {"graph": "knowledge graph", "mindmap": "mind map", "raptor": "RAPTOR summary tree"}
+TASK_NAMES = {"graph": "Graph", "mindmap": "Mindmap", "raptor": "RAPTOR"}
+ACTIVE = ("queued", "running", "cancelling")
+
+__all__ = ["EDGE_LIMIT", "NODE_LIMIT", "EnrichmentService", "refresh_after_parse"]
 
 
 def invalid_index_type(index_type: str) -> DataError:
@@ -29,38 +57,115 @@ def not_built(index_type: str) -> DataError:
     )
 
 
+def _active(tx: Transaction, dataset_id: str) -> list[Task]:
+    return [task for task in tx.tasks.graph_tasks(dataset_id) if task.status in ACTIVE]
+
+
+def _queue(tx: Transaction, queue: TaskQueue, dataset: Dataset) -> Task:
+    return queue.enqueue(tx, graph_task(dataset.id, dataset.tenant_id))
+
+
+def refresh_after_parse(
+    tx: Transaction, queue: TaskQueue, dataset: Dataset, chunk_method: str, has_graph: bool
+) -> Task | None:
+    """Queue a rebuild of the dataset's graph after one of its documents (chunked by
+    ``chunk_method``) was parsed, when the document or the dataset asks for one (see the module
+    docstring) and none is queued already."""
+    config = dict(dataset.parser_config or {})
+    wanted = graph_requested(chunk_method) or (uses_graphrag(config) and has_graph)
+    if not wanted or any(task.status == "queued" for task in tx.tasks.graph_tasks(dataset.id)):
+        return None
+    return _queue(tx, queue, dataset)
+
+
 class EnrichmentService:
     """Answers the enrichment routes for the caller's datasets."""
 
-    def __init__(self, store: MetadataStore) -> None:
+    def __init__(
+        self,
+        store: MetadataStore,
+        index: ChunkIndex,
+        models: ModelCatalog,
+        queue: TaskQueue,
+        raptor: RaptorIndexService,
+    ) -> None:
         self._store = store
+        self._index = index
+        self._models = models
+        self._queue = queue
+        self._raptor = raptor
 
-    def _require(self, caller: Caller, dataset_id: str, refusal: RagloomError) -> None:
+    def _require(self, caller: Caller, dataset_id: str, refusal: RagloomError) -> Dataset:
         with self._store.reading() as tx:
-            owned_dataset(tx, caller, dataset_id, refusal)
+            return owned_dataset(tx, caller, dataset_id, refusal)
 
     def run(self, caller: Caller, dataset_id: str, index_type: str) -> dict[str, Any]:
-        """Start building an index: refused, with what is not built."""
+        """Queue a build of the index (the knowledge graph or RAPTOR's; the mind map is refused)."""
         if index_type not in INDEX_NAMES:
             raise invalid_index_type(index_type)
-        self._require(caller, dataset_id, no_authorization())
-        raise not_built(index_type)
+        if index_type == "raptor":
+            return self._raptor.start(caller, dataset_id)
+        dataset = self._require(caller, dataset_id, no_authorization())
+        if index_type != "graph":
+            raise not_built(index_type)
+        with self._store.writing() as tx:
+            if not tx.documents.of_dataset(dataset_id):
+                raise DataError(f"No documents in Dataset {dataset_id}")
+            running = _active(tx, dataset_id)
+            if running:
+                task = running[0]
+                raise DataError(
+                    f"Task {task.id} in progress with status {task.progress}. "
+                    f"A {TASK_NAMES[index_type]} Task is already running."
+                )
+            tenant = tx.tenants.get(dataset.tenant_id)
+            try:
+                config = dict(dataset.parser_config or {})
+                enrichment_model_id(
+                    self._models, config, tenant.chat_model if tenant else "", dataset.tenant_id, "graphrag"
+                )
+            except EnrichmentFailedError as error:
+                raise DataError(error.message) from None
+            task = _queue(tx, self._queue, dataset)
+            return {"task_id": task.id}
 
     def trace(self, caller: Caller, dataset_id: str, index_type: str) -> dict[str, Any]:
-        """The task building the index: there never is one."""
+        """The latest task building the index (``{}`` when there is none)."""
         if index_type not in INDEX_NAMES:
             raise invalid_index_type(index_type)
+        if index_type == "raptor":
+            return self._raptor.trace(caller, dataset_id)
         self._require(caller, dataset_id, no_authorization())
-        return {}
+        if index_type != "graph":
+            return {}
+        with self._store.reading() as tx:
+            tasks = tx.tasks.graph_tasks(dataset_id)
+            return task_row(tasks[0], "graphrag") if tasks else {}
 
-    def delete(self, caller: Caller, dataset_id: str, index_type: str) -> dict[str, Any]:
-        """Remove the index: there is nothing to remove."""
+    def delete(self, caller: Caller, dataset_id: str, index_type: str, *, wipe: bool = True) -> dict[str, Any]:
+        """Stop the index's tasks and (``wipe``) remove the index (RAPTOR's summaries are always removed)."""
         if index_type not in INDEX_NAMES:
             raise ArgumentError(f"Invalid index type '{index_type}'")
+        if index_type == "raptor":
+            return self._raptor.delete(caller, dataset_id)
         self._require(caller, dataset_id, no_authorization())
+        if index_type != "graph":
+            return {}
+        with self._store.writing() as tx:
+            now = now_ms()
+            for task in _active(tx, dataset_id):
+                self._queue.cancel(tx, task.id, now=now)
+                append_log(task, "Cancelled by the user.")
+                task.update_time = now
+        if wipe:
+            self._index.delete_graph(dataset_id)
         return {}
 
     def graph(self, caller: Caller, dataset_id: str) -> dict[str, Any]:
-        """The dataset's knowledge graph and mind map: both empty."""
+        """The dataset's knowledge graph in RAGFlow's shape, and its mind map (none is built)."""
         self._require(caller, dataset_id, AuthorizationError("No authorization."))
-        return {"graph": {}, "mind_map": {}}
+        records = self._index.graph_records(dataset_id)
+        return {"graph": graph_view(records) if records else {}, "mind_map": {}}
+
+    def has_graph(self, dataset_id: str) -> bool:
+        return bool(self._index.graph_records(dataset_id))

@@ -15,6 +15,10 @@
 5. ``similarity_threshold`` then drops weak hits on every path (also with
    ``document_ids``, where RAGFlow ignores it); ``total`` counts what is left, ``page`` and
    ``page_size`` slice it, ``doc_aggs`` count it per document.
+6. With ``use_kg``, the datasets' knowledge-graph records are matched with the same terms,
+   vector and scoring (:meth:`ChunkIndex.match` with ``kind=GRAPH``); what
+   :func:`ragloom.rag.knowledge_graph.knowledge_text` composes from them and their neighbourhood
+   is one more hit at the top of the first page, as in RAGFlow (not counted in ``total``).
 """
 
 from __future__ import annotations
@@ -34,13 +38,14 @@ from ragloom.providers.chat import ChatModel
 from ragloom.providers.embedding import EmbeddingModels
 from ragloom.providers.rerank import RerankModels
 from ragloom.rag import scoring
+from ragloom.rag.knowledge_graph import KNOWLEDGE_GRAPH_NAME, ScoredRecord, knowledge_text
 from ragloom.rag.query import QueryAnalyzer, QueryTerms, TermKind
 from ragloom.rag.tags import Tagger, tag_dataset_ids, tag_scores, top_tags
 from ragloom.rag.toc import TOC_WINDOW, section_shares, toc_boosts, toc_documents
 from ragloom.services.metadata_filter import matching_ids
 from ragloom.services.question_assist import QuestionAssistant
 from ragloom.services.tenants import Caller
-from ragloom.storage.index import ChunkIndex, ChunkRecord, Matches
+from ragloom.storage.index import ChunkIndex, ChunkRecord, Matches, RecordKind
 from ragloom.storage.metadata import MetadataStore
 from ragloom.storage.metadata.tables import Dataset
 
@@ -75,6 +80,7 @@ class RetrievalQuery:
     metadata_narrows_documents: bool = False  # apply the condition to ``document_ids`` too
     include_metadata: bool = False
     metadata_fields: list[str] | None = None
+    use_kg: bool = False
 
 
 @dataclass
@@ -242,10 +248,39 @@ class RetrievalService:
         ]
         if query.include_metadata:
             self._attach_metadata(hits, query.metadata_fields)
+        if query.use_kg and query.page == 1:
+            graph_hit = self._knowledge_graph([dataset.id for dataset in datasets], terms, vector, query)
+            if graph_hit is not None:
+                hits.insert(0, graph_hit)
         documents = self._document_counts(records_of=[ranked.keys[i] for i in order], matches=matches)
         timings["fetch"] = time.perf_counter() - mark
         timings["total"] = time.perf_counter() - started
         return Retrieval(int(order.size), hits, documents, timings, nothing_searched=False, labels=labels)
+
+    def _knowledge_graph(
+        self, dataset_ids: list[str], terms: QueryTerms, vector: np.ndarray, query: RetrievalQuery
+    ) -> Hit | None:
+        """The piece ``use_kg`` adds: the datasets' graph records matched like chunks, composed by
+        :func:`~ragloom.rag.knowledge_graph.knowledge_text` (``None``: no graph, or nothing matched)."""
+        matches = self._index.match(dataset_ids, terms.terms, vector, top_k=query.top_k, kind=RecordKind.GRAPH)
+        if not matches.chunk_ids:
+            return None
+        scores = scoring.score(terms, matches, query.vector_similarity_weight)
+        keys = list(zip(matches.dataset_ids, matches.chunk_ids, strict=True))
+        records = self._records(keys)
+        matched = [
+            ScoredRecord(records[key], float(similarity))
+            for key, similarity, term in zip(keys, scores.similarity, scores.term_similarity, strict=True)
+            if key in records and similarity >= query.similarity_threshold and (term > 0 or similarity > 0)
+        ]
+        graph = [record for dataset_id in dataset_ids for record in self._index.graph_records(dataset_id)]
+        text = knowledge_text(matched, graph)
+        if text is None:
+            return None
+        record = ChunkRecord(
+            id="", dataset_id=dataset_ids[0], document_id="", document_name=KNOWLEDGE_GRAPH_NAME, content=text
+        )
+        return Hit(record, 1.0, 1.0, 0.0)
 
     def _tag_features(
         self, caller: Caller, datasets: list[Dataset], words: list[str], matches: Matches

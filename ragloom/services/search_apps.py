@@ -213,6 +213,7 @@ class SearchAppService:
             document_ids=list(config.doc_ids),
             keyword=config.keyword,
             cross_languages=list(config.chat_setting_cross_languages),
+            use_kg=config.use_kg,
         )
         request = SearchQuestion(question, grounding, config.chat_id or None, config.summary_options())
         return self._completions.prepare_search(caller, request)

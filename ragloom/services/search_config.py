@@ -15,8 +15,9 @@ What each key does here:
   model and sampling of the summary answer and of related questions;
 - ``summary``, ``related_search``, ``query_mindmap``, ``highlight``: switches the search page
   reads; the routes answer whatever the switches say;
-- ``use_kg``, ``web_search``, ``meta_data_filter``: stored, not applied (ragloom has no
-  knowledge graph, no web search, and applies metadata filters given as ``metadata_condition``).
+- ``use_kg``: the datasets' knowledge graphs add one piece at the top of the results;
+- ``web_search``, ``meta_data_filter``: stored, not applied (ragloom has no web search, and
+  applies metadata filters given as ``metadata_condition``).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The task ledger: every change of a task's state, together with its document's.
 
-Tasks are of two kinds (:class:`TaskKind`): parsing a document, whose progress and log are
-the document's, and extracting memories from a raw message of a memory, whose progress and
-log are kept on the task itself (the memory's message listing shows them). Everything below
-holds for both; "the document" of a memory task is the task.
+Tasks are of four kinds (:class:`TaskKind`): parsing a document, whose progress and log are
+the document's; extracting memories from a raw message of a memory, and building a dataset's
+knowledge graph or its RAPTOR summaries, whose progress and log are kept on the task itself (the
+memory's message listing and the dataset's ``/index?type=graph|raptor`` show them). Everything
+below holds for all; "the document" of a memory or dataset-wide task is the task.
 
 The queue itself — claims, leases, fencing — is a storage role (:mod:`ragloom.storage.queue`);
 the ledger adds what a task's state means for its document. A worker only writes to a document
@@ -59,6 +60,13 @@ class TaskKind(StrEnum):
 
     PARSE = "parse"  # parse, chunk, embed and index a document
     MEMORY_EXTRACTION = "memory"  # ask a memory's chat model what one raw message teaches
+    GRAPH = "graph"  # build a dataset's knowledge graph from its parsed chunks
+    RAPTOR = "raptor"  # build a dataset's RAPTOR summaries (POST /datasets/{id}/index?type=raptor)
+
+    @property
+    def keeps_own_progress(self) -> bool:
+        """Whether the task holds its progress and log itself (it has no document)."""
+        return self is not TaskKind.PARSE
 
 
 class TakeBack(StrEnum):
@@ -112,18 +120,15 @@ class Abandoned:
     message_id: int = 0
 
 
-def extraction_task(memory_id: str, tenant_id: str, message_id: int) -> Task:
-    """A queued memory-extraction task for one raw message (add it in the transaction that
-    checks the memory still exists)."""
+def _queued_own_task(kind: TaskKind, dataset_id: str, tenant_id: str, **subject: str | int) -> Task:
+    """A queued task with no document, which keeps its own progress and log."""
     now = now_ms()
     return Task(
         id=new_id(),
         document_id=None,
-        memory_id=memory_id,
-        message_id=message_id,
-        dataset_id=memory_id,
+        dataset_id=dataset_id,
         tenant_id=tenant_id,
-        kind=TaskKind.MEMORY_EXTRACTION.value,
+        kind=kind.value,
         status=TaskStatus.QUEUED.value,
         attempts=0,
         crashes=0,
@@ -132,7 +137,27 @@ def extraction_task(memory_id: str, tenant_id: str, message_id: int) -> Task:
         progress_msg=log_line("Task is queued."),
         create_time=now,
         update_time=now,
+        **subject,
     )
+
+
+def extraction_task(memory_id: str, tenant_id: str, message_id: int) -> Task:
+    """A queued memory-extraction task for one raw message (add it in the transaction that
+    checks the memory still exists)."""
+    return _queued_own_task(
+        TaskKind.MEMORY_EXTRACTION, memory_id, tenant_id, memory_id=memory_id, message_id=message_id
+    )
+
+
+def dataset_task(dataset_id: str, tenant_id: str, kind: TaskKind) -> Task:
+    """A queued task over a whole dataset (add it in the transaction that checks the dataset)."""
+    return _queued_own_task(kind, dataset_id, tenant_id)
+
+
+def graph_task(dataset_id: str, tenant_id: str) -> Task:
+    """A queued task building a dataset's knowledge graph (add it in the transaction that checks
+    the dataset and that no other graph task of it is queued)."""
+    return dataset_task(dataset_id, tenant_id, TaskKind.GRAPH)
 
 
 def _kind(task: Task) -> TaskKind:
@@ -163,7 +188,7 @@ def append_log(document: Document | Task, message: str) -> None:
 
 def _progress_of(tx: Transaction, task: Task) -> Document | Task | None:
     """Where a task's progress and log are kept: its document's, or a memory task's own."""
-    if _kind(task) is TaskKind.MEMORY_EXTRACTION:
+    if _kind(task).keeps_own_progress:
         return task
     return tx.documents.get(task.document_id) if task.document_id else None
 

@@ -17,15 +17,17 @@ import numpy as np
 import pytest
 
 from ragloom.storage.index import Capability, ChunkIndex
+from ragloom.testing.index_graph import GraphConformance
 from ragloom.testing.index_messages import MessageConformance
 from ragloom.testing.index_records import ANALYZER, chunk, unit
 
 __all__ = ["ANALYZER", "ChunkIndexConformance", "chunk", "unit"]
 
 
-class ChunkIndexConformance(MessageConformance):
+class ChunkIndexConformance(MessageConformance, GraphConformance):
     """The semantics stated in the :mod:`ragloom.storage.index.protocol` docstring, as tests
-    (those of memory messages in :class:`~ragloom.testing.index_messages.MessageConformance`)."""
+    (those of memory messages in :class:`~ragloom.testing.index_messages.MessageConformance`, of
+    knowledge graphs in :class:`~ragloom.testing.index_graph.GraphConformance`)."""
 
     # ---- storage ---------------------------------------------------------------------------
 

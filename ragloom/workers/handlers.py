@@ -1,5 +1,7 @@
 """The handler of each kind of task the workers run (see :mod:`ragloom.services.task_handling`):
-parsing is :class:`ParseHandler`, memory extraction :class:`~ragloom.memory.extraction.ExtractionHandler`.
+parsing is :class:`ParseHandler`, memory extraction :class:`~ragloom.memory.extraction.ExtractionHandler`,
+a dataset's knowledge graph :class:`~ragloom.workers.graph_handler.GraphHandler`, a dataset's
+RAPTOR build :class:`~ragloom.enrich.raptor_build.RaptorBuildHandler`.
 """
 
 from __future__ import annotations
@@ -8,13 +10,18 @@ import time
 from typing import TYPE_CHECKING
 
 from ragloom.enrich import EnrichmentModels, EnrichmentStage
+from ragloom.enrich.graph import GraphBuilder
+from ragloom.enrich.raptor_build import RaptorBuildHandler
 from ragloom.ingest.context import IngestContext
 from ragloom.ingest.pipeline import IngestPipeline
 from ragloom.memory.extraction import ExtractionHandler
+from ragloom.services.enrichment import refresh_after_parse
 from ragloom.services.task_handling import TaskHandler, TaskHandlers, TaskResult
 from ragloom.services.task_ledger import Abandoned, ClaimedTask, TaskKind
-from ragloom.storage.index import ChunkIndex
+from ragloom.storage.index import ChunkIndex, GraphPart
 from ragloom.storage.metadata import MetadataStore
+from ragloom.storage.queue import TaskQueue
+from ragloom.workers.graph_handler import GraphHandler
 
 if TYPE_CHECKING:
     from ragloom.services.container import Services
@@ -29,14 +36,27 @@ class ParseHandler:
     so it ends done (``run`` DONE) with each failed enrichment, and why, in its log and last line.
     """
 
-    def __init__(self, pipeline: IngestPipeline, index: ChunkIndex, store: MetadataStore) -> None:
+    def __init__(self, pipeline: IngestPipeline, index: ChunkIndex, store: MetadataStore, queue: TaskQueue) -> None:
         self._pipeline = pipeline
         self._index = index
         self._store = store
+        self._queue = queue
+
+    def _refresh_graph(self, dataset_id: str, document_id: str) -> bool:
+        """Queue the dataset's graph for a rebuild when it builds one after parsing; says whether."""
+        has_graph = bool(self._index.graph_records(dataset_id, [GraphPart.ENTITY]))
+        with self._store.writing() as tx:
+            dataset, document = tx.datasets.get(dataset_id), tx.documents.get(document_id)
+            if dataset is None or document is None:
+                return False
+            return refresh_after_parse(tx, self._queue, dataset, document.chunk_method, has_graph) is not None
 
     def run(self, task: ClaimedTask, context: IngestContext) -> TaskResult:
         started = time.perf_counter()
         result = self._pipeline.run(task.document_id, context)
+        context.check()
+        if self._refresh_graph(task.dataset_id, task.document_id):
+            context.progress(0.99, "The dataset's knowledge graph is queued for a rebuild.")
         timings = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in result.seconds.items())
         message = f"Task done ({time.perf_counter() - started:.2f}s: {timings})."
         if result.enrichment_failures:
@@ -59,8 +79,16 @@ def task_handlers(services: Services) -> dict[TaskKind, TaskHandler]:
         services.store, services.blobs, services.index, services.embeddings, services.analyzer, enrichment
     )
     return {
-        TaskKind.PARSE: ParseHandler(pipeline, services.index, services.store),
+        TaskKind.PARSE: ParseHandler(pipeline, services.index, services.store, services.queue),
         TaskKind.MEMORY_EXTRACTION: ExtractionHandler(
             services.store, services.index, services.chat_models, services.memories.messages.writer
+        ),
+        TaskKind.GRAPH: GraphHandler(
+            GraphBuilder(services.store, services.index, services.embeddings, services.analyzer, models),
+            services.index,
+            services.store,
+        ),
+        TaskKind.RAPTOR: RaptorBuildHandler(
+            services.store, services.index, services.embeddings, services.analyzer, models
         ),
     }

@@ -3,7 +3,9 @@ answers that stall, so a parse or a streamed answer is in flight for as long as 
 
 ``embedding_delay`` is how long each ``/embeddings`` request waits before answering (changed
 while the server runs); ``embedding_calls`` counts requests, so a test knows a worker is
-embedding. ``/chat/completions`` streams ``CHAT_PIECES`` then stalls until the server closes.
+embedding. ``/chat/completions`` streams ``CHAT_PIECES`` then stalls until the server closes —
+or, with ``chat_answer`` set, waits while ``chat_stall`` is true and then streams what
+``chat_answer`` returns for the request's last message, whole.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,8 @@ class ScriptedModels(ThreadingHTTPServer):
         self.embedding_delay = 0.0
         self.embedding_calls = 0
         self.chat_calls = 0
+        self.chat_answer: Callable[[str], str] | None = None
+        self.chat_stall = False
         self.closing = threading.Event()
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
         self._thread.start()
@@ -49,6 +54,12 @@ class ScriptedModels(ThreadingHTTPServer):
         )
         return path
 
+    def wait_for_chat_calls(self, count: int, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.chat_calls < count:
+            assert time.monotonic() < deadline, f"only {self.chat_calls} chat calls in {timeout}s"
+            time.sleep(0.05)
+
     def wait_for_embedding_calls(self, count: int, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while self.embedding_calls < count:
@@ -68,6 +79,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
         if self.path.endswith("/embeddings"):
             self._embed(body)
+        elif self.server.chat_answer is not None:
+            self._answer(body, self.server.chat_answer)
         else:
             self._chat()
 
@@ -91,6 +104,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
             self.wfile.flush()
         self.server.closing.wait()  # the model stalls mid-answer
+
+    def _answer(self, body: dict[str, Any], answer: Callable[[str], str]) -> None:
+        self.server.chat_calls += 1
+        while self.server.chat_stall and not self.server.closing.wait(0.05):
+            pass
+        text = answer(str(body["messages"][-1]["content"]))
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.end_headers()
+        chunk = {"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": "stop"}]}
+        self.wfile.write(f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode())
+        self.wfile.flush()
 
     def _send(self, payload: bytes, content_type: str) -> None:
         self.send_response(200)

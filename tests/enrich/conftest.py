@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from ragloom.enrich import keywords, metadata, questions, toc
+from ragloom.enrich import keywords, metadata, questions, raptor, toc
+from ragloom.enrich.graph import build as graph_build
+from ragloom.enrich.graph import extraction as graph_extraction
 from ragloom.services.container import Services
 from ragloom.services.datasets import NewDataset
 from ragloom.services.documents import IncomingFile
@@ -34,6 +36,11 @@ SYSTEMS = {
     questions.SYSTEM: "auto_questions",
     toc.SYSTEM: "toc_extraction",
     metadata.SYSTEM: "auto_metadata",
+    graph_extraction.SYSTEM: "graph",
+    graph_extraction.GLEAN_SYSTEM: "graph_glean",
+    graph_extraction.NER_SYSTEM: "graph_ner",
+    graph_build.COMMUNITY_SYSTEM: "graph_community",
+    raptor.SYSTEM: "raptor",
 }
 
 Answer = Callable[[str], str]

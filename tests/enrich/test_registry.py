@@ -11,15 +11,17 @@ from ragloom.errors import ConfigError
 
 def test_the_built_in_enrichers_in_running_order() -> None:
     registry = builtin_enrichers()
-    assert registry.names == ["auto_keywords", "auto_questions", "toc_extraction", "auto_metadata"]
+    assert registry.names == ["auto_keywords", "auto_questions", "toc_extraction", "auto_metadata", "raptor"]
     assert [enricher.name for enricher in registry] == registry.names
-    assert {enricher.phase for enricher in registry} == {Phase.BEFORE_EMBEDDING}
+    assert [enricher.phase for enricher in registry] == [Phase.BEFORE_EMBEDDING] * 4 + [Phase.AFTER_EMBEDDING]
 
 
 def test_an_unknown_name_lists_the_known_ones_and_a_name_is_registered_once() -> None:
     registry = builtin_enrichers()
-    with pytest.raises(ConfigError, match="^Unknown enricher 'raptor'; known enrichers: auto_keywords, auto_metadata"):
-        registry.create("raptor")
+    with pytest.raises(
+        ConfigError, match="^Unknown enricher 'nonesuch'; known enrichers: auto_keywords, auto_metadata"
+    ):
+        registry.create("nonesuch")
     with pytest.raises(ConfigError, match="already registered"):
         registry.register("auto_keywords", KeywordEnricher)
     assert EnricherRegistry().names == []

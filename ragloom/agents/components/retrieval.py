@@ -11,8 +11,8 @@ them) and ``formalized_content`` lists them numbered by their place there, the `
 cites as ``[ID:n]``; ``json`` holds them as objects. Nothing found: ``formalized_content`` is
 ``empty_response``.
 
-``use_kg`` adds nothing, as in RAGFlow for a dataset without a knowledge graph: ragloom builds
-none. With ``retrieval_from: memory`` (or ``memory_ids`` and no datasets) it searches the tenant's
+``use_kg`` is not applied by this component yet (``/retrieval``, chats and search apps apply
+it). With ``retrieval_from: memory`` (or ``memory_ids`` and no datasets) it searches the tenant's
 memories instead, and its output is their messages' contents, best first.
 """
 

@@ -1,5 +1,5 @@
 """Knowledge graph, RAPTOR and mind-map indexes of a dataset (contract §13.3, with RAGFlow's
-older aliases), which ragloom does not build yet: see :mod:`ragloom.services.enrichment`.
+older aliases): the graph and RAPTOR's are built, not yet the mind map (see :mod:`ragloom.services.enrichment`).
 
 ``/index`` names the index with ``?type=``; RAGFlow's older paths name it in the path, each an
 operation of its own (marked deprecated)."""
@@ -27,8 +27,8 @@ def _trace(services: Services, caller: Caller, dataset_id: str, index_type: str)
     return success(Envelope.R, services.enrichment.trace(caller, dataset_id, index_type))
 
 
-def _delete(services: Services, caller: Caller, dataset_id: str, index_type: str) -> Response:
-    return success(Envelope.R, services.enrichment.delete(caller, dataset_id, index_type))
+def _delete(services: Services, caller: Caller, dataset_id: str, index_type: str, *, wipe: bool = True) -> Response:
+    return success(Envelope.R, services.enrichment.delete(caller, dataset_id, index_type, wipe=wipe))
 
 
 def _graph(services: Services, caller: Caller, dataset_id: str) -> Response:
@@ -38,7 +38,9 @@ def _graph(services: Services, caller: Caller, dataset_id: str) -> Response:
 # ---- by ?type= ----------------------------------------------------------------------------------
 
 
-@router.post("/{dataset_id}/index", summary="Build a graph, RAPTOR or mind-map index (not built by ragloom yet)")
+@router.post(
+    "/{dataset_id}/index", summary="Build a dataset's knowledge graph or RAPTOR summaries (mind maps: not yet)"
+)
 @envelope(Envelope.R)
 def run_index(
     dataset_id: str, caller: CurrentCaller, services: ServicesDep, query: Query[IndexTypeQuery], _: NoBody
@@ -46,7 +48,7 @@ def run_index(
     return _run(services, caller, dataset_id, query.index_type())
 
 
-@router.get("/{dataset_id}/index", summary="The task building an index (there is none)")
+@router.get("/{dataset_id}/index", summary="The latest task building an index")
 @envelope(Envelope.R)
 def trace_index(
     dataset_id: str, caller: CurrentCaller, services: ServicesDep, query: Query[IndexTypeQuery]
@@ -54,15 +56,15 @@ def trace_index(
     return _trace(services, caller, dataset_id, query.index_type())
 
 
-@router.delete("/{dataset_id}/index", summary="Remove an index (there is none)")
+@router.delete("/{dataset_id}/index", summary="Stop an index's tasks and remove it (graph: keep it with wipe=false)")
 @envelope(Envelope.R)
 def delete_index(
     dataset_id: str, caller: CurrentCaller, services: ServicesDep, query: Query[IndexTypeQuery], _: NoBody
 ) -> Response:
-    return _delete(services, caller, dataset_id, query.index_type())
+    return _delete(services, caller, dataset_id, query.index_type(), wipe=query.wiping())
 
 
-@router.get("/{dataset_id}/graph", summary="A dataset's knowledge graph and mind map (empty)")
+@router.get("/{dataset_id}/graph", summary="A dataset's knowledge graph (top 256 entities, 128 relations)")
 @envelope(Envelope.R)
 def knowledge_graph(dataset_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
     return _graph(services, caller, dataset_id)
@@ -71,39 +73,37 @@ def knowledge_graph(dataset_id: str, caller: CurrentCaller, services: ServicesDe
 # ---- RAGFlow's older paths ----------------------------------------------------------------------
 
 
-@router.post(
-    "/{dataset_id}/run_graphrag", summary="Build the knowledge graph (not built by ragloom yet)", deprecated=True
-)
+@router.post("/{dataset_id}/run_graphrag", summary="Build the knowledge graph", deprecated=True)
 @envelope(Envelope.R)
 def run_graphrag(dataset_id: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
     return _run(services, caller, dataset_id, "graph")
 
 
-@router.post("/{dataset_id}/run_raptor", summary="Build the RAPTOR index (not built by ragloom yet)", deprecated=True)
+@router.post("/{dataset_id}/run_raptor", summary="Build the RAPTOR index", deprecated=True)
 @envelope(Envelope.R)
 def run_raptor(dataset_id: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
     return _run(services, caller, dataset_id, "raptor")
 
 
-@router.get("/{dataset_id}/trace_graphrag", summary="The task building the knowledge graph (none)", deprecated=True)
+@router.get("/{dataset_id}/trace_graphrag", summary="The task building the knowledge graph", deprecated=True)
 @envelope(Envelope.R)
 def trace_graphrag(dataset_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
     return _trace(services, caller, dataset_id, "graph")
 
 
-@router.get("/{dataset_id}/trace_raptor", summary="The task building the RAPTOR index (none)", deprecated=True)
+@router.get("/{dataset_id}/trace_raptor", summary="The task building the RAPTOR index", deprecated=True)
 @envelope(Envelope.R)
 def trace_raptor(dataset_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
     return _trace(services, caller, dataset_id, "raptor")
 
 
-@router.delete("/{dataset_id}/graph", summary="Remove the knowledge graph (there is none)", deprecated=True)
+@router.delete("/{dataset_id}/graph", summary="Stop building and remove the knowledge graph", deprecated=True)
 @envelope(Envelope.R)
 def delete_graph(dataset_id: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
     return _delete(services, caller, dataset_id, "graph")
 
 
-@router.delete("/{dataset_id}/raptor", summary="Remove the RAPTOR index (there is none)", deprecated=True)
+@router.delete("/{dataset_id}/raptor", summary="Remove the RAPTOR index", deprecated=True)
 @envelope(Envelope.R)
 def delete_raptor(dataset_id: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
     return _delete(services, caller, dataset_id, "raptor")
@@ -115,13 +115,13 @@ def delete_mindmap(dataset_id: str, caller: CurrentCaller, services: ServicesDep
     return _delete(services, caller, dataset_id, "mindmap")
 
 
-@router.get("/{dataset_id}/knowledge_graph", summary="A dataset's knowledge graph (empty)", deprecated=True)
+@router.get("/{dataset_id}/knowledge_graph", summary="A dataset's knowledge graph", deprecated=True)
 @envelope(Envelope.R)
 def get_knowledge_graph(dataset_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
     return _graph(services, caller, dataset_id)
 
 
-@router.delete("/{dataset_id}/knowledge_graph", summary="Remove the knowledge graph (there is none)", deprecated=True)
+@router.delete("/{dataset_id}/knowledge_graph", summary="Stop building and remove the knowledge graph", deprecated=True)
 @envelope(Envelope.R, data=bool)
 def delete_knowledge_graph(dataset_id: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
     services.enrichment.delete(caller, dataset_id, "graph")

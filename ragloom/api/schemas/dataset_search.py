@@ -38,7 +38,7 @@ class SearchDatasetRequest(StrictModel):
     highlight: bool = False
 
     def query(self, dataset_ids: list[str]) -> RetrievalQuery:
-        """The retrieval this test runs (``use_kg`` finds no graph: ragloom builds none)."""
+        """The retrieval this test runs."""
         return RetrievalQuery(
             dataset_ids=dataset_ids,
             question=self.question,
@@ -52,6 +52,7 @@ class SearchDatasetRequest(StrictModel):
             keyword=self.keyword,
             highlight=self.highlight,
             cross_languages=list(self.cross_languages or []),
+            use_kg=self.use_kg,
         )
 
 

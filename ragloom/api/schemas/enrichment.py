@@ -13,6 +13,11 @@ class IndexTypeQuery(QueryModel):
     required_keys = ("type",)
 
     type: Sent[Literal["graph", "raptor", "mindmap"]] = None
+    wipe: Sent[str | bool] = None
 
     def index_type(self) -> str:
         return str(self.given().get("type", ""))
+
+    def wiping(self) -> bool:
+        """``DELETE``: whether the index goes too, not only its tasks (default: it does)."""
+        return str(self.given().get("wipe", True)).lower() not in {"false", "0"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from ragloom.services.parser_config import RAPTOR_PROMPT
 
@@ -16,10 +16,14 @@ class StrictModel(BaseModel):
 
 
 class RaptorConfig(StrictModel):
+    """``clustering_threshold`` is ``threshold``'s name since RAGFlow v0.27: either is taken, and
+    one given alone sets both (given together, ``clustering_threshold`` wins)."""
+
     use_raptor: bool = False
     prompt: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = RAPTOR_PROMPT
     max_token: Annotated[int, Field(ge=1, le=2048)] = 256
     threshold: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1
+    clustering_threshold: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
     max_cluster: Annotated[int, Field(ge=1, le=1024)] = 64
     random_seed: Annotated[int, Field(ge=0)] = 0
     scope: Literal["file", "dataset"] = "file"
@@ -27,6 +31,14 @@ class RaptorConfig(StrictModel):
     tree_builder: Literal["raptor", "psi"] = "raptor"
     auto_disable_for_structured_data: bool = True
     ext: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> RaptorConfig:
+        if self.clustering_threshold is not None:
+            self.threshold = self.clustering_threshold
+        elif "threshold" in self.model_fields_set:
+            self.clustering_threshold = self.threshold
+        return self
 
 
 class GraphragConfig(StrictModel):

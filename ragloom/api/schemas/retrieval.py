@@ -122,4 +122,5 @@ def retrieval_query(body: dict[str, Any], limits: LimitSettings) -> RetrievalQue
         metadata_condition=condition,
         include_metadata=include,
         metadata_fields=list(fields) if isinstance(fields, list) and fields else None,
+        use_kg=body.get("use_kg") is not None and _flag(body["use_kg"], "`use_kg` should be a boolean"),
     )

@@ -98,6 +98,9 @@ def _tag() -> Chunker:
 CHUNKERS: dict[str, Callable[[], Chunker]] = {
     "book": _book,
     "email": _email,
+    # knowledge_graph chunks as naive does (RAGFlow's default for it is 8192-token chunks); its
+    # graph is built after parsing by a dataset task (ragloom.services.enrichment)
+    "knowledge_graph": _naive,
     "laws": _laws,
     "manual": _manual,
     "naive": _naive,

@@ -1,8 +1,10 @@
 """The chunk-index role: full-text and vector search over chunks, with filters.
 
-The index holds two kinds of record (:class:`RecordKind`): chunks of datasets' documents,
-and messages of memories (a record with :class:`MessageFields`, whose ``dataset_id`` is its
-memory's id). One engine serves both; every read of chunks ignores messages.
+The index holds three kinds of record (:class:`RecordKind`): chunks of datasets' documents,
+messages of memories (a record with :class:`MessageFields`, whose ``dataset_id`` is its
+memory's id), and the knowledge graph of a dataset (records with :class:`GraphFields`: entities,
+relations and community reports, whose ``document_id`` is empty). One engine serves all three;
+every read of chunks ignores the other kinds.
 
 Semantics every backend keeps (checked by ``ragloom.testing.chunk_index``):
 
@@ -32,6 +34,11 @@ Semantics every backend keeps (checked by ``ragloom.testing.chunk_index``):
   ``forget_at`` first, then the oldest by ``valid_at`` (then by message id) — and it never
   evicts the messages it is adding. Sizes are read from the stored records, so the accounting
   needs no cache and survives restarts.
+- Graph records are, like messages, never listed, counted, tagged nor found by chunk searches;
+  ``match(kind=RecordKind.GRAPH)`` finds them (terms and vectors, as chunks). A dataset's graph is
+  written whole: ``replace_graph`` removes every graph record of the dataset and stores the new
+  ones in one atomic step, so a reader sees the old graph or the new one, never a mix;
+  ``delete(document_ids=…)`` leaves it alone; ``delete_datasets`` removes it with the dataset.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ from ragloom.storage.index.records import (
     Admission,
     ChunkRecord,
     DocumentStats,
+    GraphPart,
     Matches,
     MessageFilter,
     MessageStats,
@@ -202,6 +210,21 @@ class ChunkIndex(Protocol):
 
     def message_stats(self, memory_id: str) -> MessageStats:
         """How many messages the memory holds and their total size."""
+        ...
+
+    # ---- knowledge graphs of datasets ---------------------------------------------------------
+
+    def replace_graph(self, dataset_id: str, records: Sequence[ChunkRecord]) -> int:
+        """Make ``records`` (``graph`` set, ``dataset_id`` == ``dataset_id``) the dataset's whole
+        knowledge graph in one atomic step; returns how many graph records were removed."""
+        ...
+
+    def graph_records(self, dataset_id: str, parts: Collection[GraphPart] = ()) -> list[ChunkRecord]:
+        """The dataset's graph records (of those parts, all without), without vectors, in no set order."""
+        ...
+
+    def delete_graph(self, dataset_id: str) -> int:
+        """Remove the dataset's knowledge graph; returns how many records were removed."""
         ...
 
     def close(self) -> None:

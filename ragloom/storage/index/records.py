@@ -1,4 +1,5 @@
-"""A record as every index stores it: a chunk of a document, or a message of a memory."""
+"""A record as every index stores it: a chunk of a document, a message of a memory, or a part
+of a dataset's knowledge graph."""
 
 from __future__ import annotations
 
@@ -15,6 +16,69 @@ class RecordKind(StrEnum):
 
     CHUNK = "chunk"  # a piece of a dataset's document
     MESSAGE = "message"  # a message of a memory: its ``dataset_id`` is the memory's id
+    GRAPH = "graph"  # an entity, relation or community report of a dataset's knowledge graph
+
+
+class GraphPart(StrEnum):
+    """Which part of a knowledge graph a graph record is."""
+
+    ENTITY = "entity"
+    RELATION = "relation"
+    COMMUNITY = "community"
+
+
+@dataclass
+class GraphFields:
+    """What a knowledge-graph record carries besides its content (its description or report).
+
+    An entity has its ``name``, ``entity_type`` and ``rank`` (PageRank in the dataset's graph); a
+    relation its ``source`` and ``target`` entity names, ``weight`` and ``keywords``; a community
+    report its ``name`` (title), member entity names (``members``) and ``rank`` (its members'
+    PageRank summed). ``chunk_ids`` and ``document_ids`` are where the part was read from.
+    """
+
+    part: GraphPart
+    name: str = ""
+    entity_type: str = ""
+    source: str = ""
+    target: str = ""
+    weight: float = 0.0
+    rank: float = 0.0
+    keywords: list[str] = field(default_factory=list)
+    members: list[str] = field(default_factory=list)
+    chunk_ids: list[str] = field(default_factory=list)
+    document_ids: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "part": self.part.value,
+            "name": self.name,
+            "entity_type": self.entity_type,
+            "source": self.source,
+            "target": self.target,
+            "weight": self.weight,
+            "rank": self.rank,
+            "keywords": list(self.keywords),
+            "members": list(self.members),
+            "chunk_ids": list(self.chunk_ids),
+            "document_ids": list(self.document_ids),
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> GraphFields:
+        return cls(
+            part=GraphPart(value["part"]),
+            name=str(value.get("name", "")),
+            entity_type=str(value.get("entity_type", "")),
+            source=str(value.get("source", "")),
+            target=str(value.get("target", "")),
+            weight=float(value.get("weight", 0.0)),
+            rank=float(value.get("rank", 0.0)),
+            keywords=[str(item) for item in value.get("keywords") or []],
+            members=[str(item) for item in value.get("members") or []],
+            chunk_ids=[str(item) for item in value.get("chunk_ids") or []],
+            document_ids=[str(item) for item in value.get("document_ids") or []],
+        )
 
 
 @dataclass
@@ -41,7 +105,8 @@ class MessageFields:
 
 @dataclass
 class ChunkRecord:
-    """One indexed record: a chunk, or a memory message when ``message`` is set.
+    """One indexed record: a chunk, a memory message when ``message`` is set, or a part of a
+    dataset's knowledge graph when ``graph`` is set (its ``document_id`` is empty).
 
     The ``*_terms`` fields hold the space-separated terms of :class:`~ragloom.nlp.TextAnalyzer`
     (RAGFlow's ``*_ltks``/``*_tks``); full-text search runs on them, never on raw text, so
@@ -75,11 +140,15 @@ class ChunkRecord:
     extra: dict[str, Any] = field(default_factory=dict)
     vector: npt.NDArray[np.float32] | None = None
     message: MessageFields | None = None
+    graph: GraphFields | None = None
 
     @property
     def kind(self) -> RecordKind:
-        """A message when it carries message fields, else a chunk."""
-        return RecordKind.CHUNK if self.message is None else RecordKind.MESSAGE
+        """A message when it carries message fields, a graph record when it carries graph fields,
+        else a chunk."""
+        if self.message is not None:
+            return RecordKind.MESSAGE
+        return RecordKind.CHUNK if self.graph is None else RecordKind.GRAPH
 
 
 @dataclass(frozen=True)

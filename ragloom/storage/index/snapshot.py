@@ -33,6 +33,10 @@ class Versions:
     rewrites: int
 
 
+KIND_CODES = {RecordKind.CHUNK: 0, RecordKind.MESSAGE: 1, RecordKind.GRAPH: 2}
+"""How a snapshot codes each record kind (the SQL reading rows codes them the same way)."""
+
+
 def bump_versions(connection: sqlite3.Connection, dataset_ids: Collection[str], *, rewrite: bool = True) -> None:
     """Record a change of the datasets (in the writing transaction); ``rewrite`` is false when
     records were only added."""
@@ -53,7 +57,8 @@ def read_versions(connection: sqlite3.Connection, dataset_id: str) -> Versions:
 
 @dataclass
 class DatasetSnapshot:
-    """One dataset's records as arrays, in row-id order; ``is_message`` marks memory messages."""
+    """One dataset's records as arrays, in row-id order; ``kinds`` holds each row's kind as a code
+    of :data:`KIND_CODES` (chunk, memory message, graph record)."""
 
     versions: Versions
     rowids: npt.NDArray[np.int64]
@@ -63,7 +68,7 @@ class DatasetSnapshot:
     available: npt.NDArray[np.bool_]
     vectors: npt.NDArray[np.float32]
     has_vector: npt.NDArray[np.bool_]
-    is_message: npt.NDArray[np.bool_]
+    kinds: npt.NDArray[np.int8]
     messages: MessageColumns | None = None  # set when the dataset holds messages (a memory)
     _postings: dict[str, npt.NDArray[np.int32]] = field(default_factory=dict)
     _posting_entries: int = 0
@@ -72,6 +77,11 @@ class DatasetSnapshot:
     @property
     def size(self) -> int:
         return int(self.rowids.size)
+
+    @property
+    def is_message(self) -> npt.NDArray[np.bool_]:
+        mask: npt.NDArray[np.bool_] = self.kinds == KIND_CODES[RecordKind.MESSAGE]
+        return mask
 
     @property
     def dimension(self) -> int:
@@ -124,13 +134,18 @@ def postings(
 
 
 _SELECT = (
-    f"SELECT rowid, id, document_id, parent_id, available, vector, kind = 'message', {COLUMNS} "
+    "SELECT rowid, id, document_id, parent_id, available, vector, "
+    f"CASE kind WHEN 'message' THEN 1 WHEN 'graph' THEN 2 ELSE 0 END, {COLUMNS} "
     "FROM chunk WHERE dataset_id = ?"
 )
 
 
 def _message_columns(rows: list[tuple[Any, ...]]) -> MessageColumns | None:
-    return MessageColumns.of(rows) if any(row[6] for row in rows) else None
+    return MessageColumns.of(rows) if any(row[6] == KIND_CODES[RecordKind.MESSAGE] for row in rows) else None
+
+
+def _kinds(rows: list[tuple[Any, ...]]) -> npt.NDArray[np.int8]:
+    return np.array([row[6] for row in rows], dtype=np.int8)
 
 
 def _arrays(rows: list[tuple[Any, ...]], dimension: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_], int]:
@@ -159,7 +174,7 @@ def load(connection: sqlite3.Connection, dataset_id: str, versions: Versions) ->
         available=np.array([bool(row[4]) for row in rows], dtype=bool),
         vectors=vectors,
         has_vector=present,
-        is_message=np.array([bool(row[6]) for row in rows], dtype=bool),
+        kinds=_kinds(rows),
         messages=_message_columns(rows),
     )
 
@@ -180,7 +195,7 @@ def extend(
             snapshot.available,
             snapshot.vectors,
             snapshot.has_vector,
-            snapshot.is_message,
+            snapshot.kinds,
             snapshot.messages,
         )
     vectors, present, dimension = _arrays(rows, snapshot.dimension)
@@ -195,7 +210,7 @@ def extend(
         available=np.concatenate([snapshot.available, np.array([bool(row[4]) for row in rows], dtype=bool)]),
         vectors=np.vstack([snapshot.vectors, vectors]) if snapshot.size else vectors,
         has_vector=np.concatenate([snapshot.has_vector, present]),
-        is_message=np.concatenate([snapshot.is_message, np.array([bool(row[6]) for row in rows], dtype=bool)]),
+        kinds=np.concatenate([snapshot.kinds, _kinds(rows)]),
         messages=_joined(snapshot, rows),
     )
 
@@ -232,7 +247,7 @@ def eligible_rows(
 ) -> npt.NDArray[np.bool_]:
     """Rows a query may see: available ones of that kind, of the wanted documents if any are named,
     and (for messages) those passing ``messages``."""
-    eligible: npt.NDArray[np.bool_] = snapshot.available & (snapshot.is_message == (kind is RecordKind.MESSAGE))
+    eligible: npt.NDArray[np.bool_] = snapshot.available & (snapshot.kinds == KIND_CODES[kind])
     if document_ids:
         eligible &= np.isin(snapshot.document_ids, list(document_ids))
     if kind is RecordKind.MESSAGE and messages is not None:

@@ -1,8 +1,9 @@
 """The embedded chunk index: SQLite FTS5 over pre-analysed terms, vectors scored with numpy.
 
 One database file (``index.sqlite`` in the data directory), in WAL mode, shared by the
-server and its workers. Chunks and memory messages are rows of one table, told apart by
-``kind`` (messages: :mod:`ragloom.storage.index.sqlite_messages`). Full-text search is FTS5's
+server and its workers. Chunks, memory messages and knowledge-graph records are rows of one
+table, told apart by ``kind`` (messages: :mod:`ragloom.storage.index.sqlite_messages`, graphs:
+:mod:`ragloom.storage.index.sqlite_graph`). Full-text search is FTS5's
 BM25 over the term columns, weighted as RAGFlow boosts its fields. Vector search is exact:
 each process keeps a per-dataset matrix of the vectors and reloads it when the dataset's
 version (bumped by every write in the same transaction) has moved.
@@ -21,12 +22,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ragloom.storage.index import sqlite_messages
+from ragloom.storage.index import sqlite_graph, sqlite_messages
 from ragloom.storage.index.protocol import Capability
 from ragloom.storage.index.records import (
     Admission,
     ChunkRecord,
     DocumentStats,
+    GraphFields,
+    GraphPart,
     Matches,
     MessageFields,
     MessageFilter,
@@ -48,7 +51,7 @@ from ragloom.storage.index.sqlite_match import MatchScope, match_snapshots
 from ragloom.storage.index.sqlite_messages import MESSAGE_COLUMN_TYPES, MESSAGE_COLUMNS, MESSAGE_INDEX
 from ragloom.storage.index.sqlite_tags import remove_tags, replace_tag, tag_counts
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TERM_COLUMNS = ("content_terms", "content_fine_terms", "title_terms", "important_terms", "question_terms")
 # RAGFlow's field boosts: content_ltks^2, content_sm_ltks^1, title_tks^10, important_tks^20, question_tks^20
 TERM_WEIGHTS = (2.0, 1.0, 10.0, 20.0, 20.0)
@@ -73,6 +76,7 @@ _COLUMNS = (
     "created_at",
     "extra",
     *MESSAGE_COLUMNS,
+    sqlite_graph.GRAPH_COLUMN,
     "vector",
 )
 _READ_COLUMNS = ", ".join(column for column in _COLUMNS if column != "vector")
@@ -104,6 +108,7 @@ CREATE TABLE IF NOT EXISTS chunk (
     created_at REAL NOT NULL,
     extra TEXT NOT NULL,
     {",".join(f"{column} {MESSAGE_COLUMN_TYPES[column]}" for column in MESSAGE_COLUMNS)},
+    {sqlite_graph.GRAPH_COLUMN} {sqlite_graph.GRAPH_COLUMN_TYPE},
     vector BLOB,
     UNIQUE (dataset_id, id)
 );
@@ -161,6 +166,10 @@ class SqliteChunkIndex:
                     if column not in present:
                         writing.execute(f"ALTER TABLE chunk ADD COLUMN {column} {MESSAGE_COLUMN_TYPES[column]}")
                 writing.execute(MESSAGE_INDEX)
+                if sqlite_graph.GRAPH_COLUMN not in present:  # version 4: knowledge graphs
+                    writing.execute(
+                        f"ALTER TABLE chunk ADD COLUMN {sqlite_graph.GRAPH_COLUMN} {sqlite_graph.GRAPH_COLUMN_TYPE}"
+                    )
                 writing.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @property
@@ -262,6 +271,7 @@ class SqliteChunkIndex:
                     message.size,
                 )
             ),
+            None if record.graph is None else json.dumps(record.graph.as_json(), ensure_ascii=False),
             vector,
         )
 
@@ -294,6 +304,11 @@ class SqliteChunkIndex:
             extra=json.loads(values["extra"]),
             vector=None if vector is None else np.frombuffer(vector, dtype=np.float32).copy(),
             message=_message_fields(values) if values["kind"] == RecordKind.MESSAGE else None,
+            graph=(
+                GraphFields.from_json(json.loads(values[sqlite_graph.GRAPH_COLUMN]))
+                if values["kind"] == RecordKind.GRAPH
+                else None
+            ),
         )
 
     # ---- writes -------------------------------------------------------------------------------
@@ -599,6 +614,19 @@ class SqliteChunkIndex:
     def forget_messages(self, memory_id: str, message_ids: Collection[int], at: float) -> int:
         with self._writing() as connection:
             return sqlite_messages.forget(connection, memory_id, message_ids, at)
+
+    def replace_graph(self, dataset_id: str, records: Sequence[ChunkRecord]) -> int:
+        with self._writing() as connection:
+            return sqlite_graph.replace(connection, dataset_id, records, self._write)
+
+    def graph_records(self, dataset_id: str, parts: Collection[GraphPart] = ()) -> list[ChunkRecord]:
+        with self._reading() as connection:
+            found = sqlite_graph.rows(connection, dataset_id, parts, _READ_COLUMNS)
+        return [self._record(row) for row in found]
+
+    def delete_graph(self, dataset_id: str) -> int:
+        with self._writing() as connection:
+            return sqlite_graph.delete(connection, dataset_id)
 
     def message_stats(self, memory_id: str) -> MessageStats:
         with self._reading() as connection:

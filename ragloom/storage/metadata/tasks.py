@@ -13,6 +13,7 @@ from ragloom.storage.metadata.tables import Document, Task
 # The queue's states (:class:`ragloom.storage.queue.TaskStatus`) a task is active in; claims, leases
 # and take-backs are the queue's (:mod:`ragloom.storage.queue`), not this repository's.
 ACTIVE = ("queued", "running", "cancelling")
+GRAPH_KIND = "graph"  # TaskKind.GRAPH (services sit above this module)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,11 @@ class TaskRepository:
             return []
         query = select(Task).where(Task.document_id.in_(list(document_ids)), Task.status.in_(ACTIVE))
         return list(self._session.scalars(query.order_by(Task.create_time)))
+
+    def of_dataset(self, dataset_id: str, kind: str) -> list[Task]:
+        """The tasks of ``kind`` over the whole dataset (no document), newest first."""
+        query = select(Task).where(Task.dataset_id == dataset_id, Task.kind == kind, Task.document_id.is_(None))
+        return list(self._session.scalars(query.order_by(Task.create_time.desc(), Task.id.desc())))
 
     def history(self, query: TaskHistoryQuery) -> tuple[list[tuple[Task, Document]], int]:
         """One page of the dataset's tasks with their documents, and how many match in all."""
@@ -104,6 +110,10 @@ class TaskRepository:
         for task_id, document_id, _created in rows:
             latest[document_id] = task_id  # two tasks in one millisecond: the last by id (stable)
         return set(latest.values())
+
+    def graph_tasks(self, dataset_id: str) -> list[Task]:
+        """The dataset's knowledge-graph tasks, newest first."""
+        return self.of_dataset(dataset_id, GRAPH_KIND)
 
     def of_messages(self, memory_id: str, message_ids: Collection[int]) -> dict[int, Task]:
         """The newest task of each of those raw messages of the memory."""

@@ -16,9 +16,11 @@ A running or cancelling task is *leased*.
 
 **Claims and order.** :meth:`TaskQueue.claim` takes the oldest queued task (by enqueue time,
 then id) whose document no unexpired lease is working on (a task without a document is never
-held back), marks it running and returns it with a new :class:`Lease`. Concurrent claimers
-never get the same task; among them the order is best-effort (a claimer skips a task another
-is claiming at that instant and takes the next).
+held back, except a dataset-wide build — a kind in :data:`DATASET_WIDE_KINDS` — which waits
+while another of its kind holds an unexpired lease on the same dataset), marks it running and
+returns it with a new :class:`Lease`. Concurrent claimers never get the same task; among them
+the order is best-effort (a claimer skips a task another is claiming at that instant and takes
+the next).
 
 **Leases and expiry.** A lease lasts ``lease_ms`` from the claim or the last renewal. A lease
 that ran out is not taken away by itself: the task stays the holder's (its renewals still
@@ -67,6 +69,8 @@ class TaskStatus(StrEnum):
 
 ACTIVE = (TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.CANCELLING)
 LEASED = (TaskStatus.RUNNING, TaskStatus.CANCELLING)
+DATASET_WIDE_KINDS = ("graph", "raptor")
+"""Task kinds that build something of a whole dataset: one of a kind runs per dataset at a time."""
 
 
 class Standing(StrEnum):

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, tuple_
 
 from ragloom.ids import new_id
 from ragloom.storage.metadata import Transaction
 from ragloom.storage.metadata.tables import Task
-from ragloom.storage.queue.protocol import LEASED, Claim, Lease, Standing, TaskStatus
+from ragloom.storage.queue.protocol import DATASET_WIDE_KINDS, LEASED, Claim, Lease, Standing, TaskStatus
 
 
 class SqlTaskQueue:
@@ -29,13 +29,18 @@ class SqlTaskQueue:
         return task
 
     def _claimable(self, now: int) -> Select[tuple[Task]]:
-        """The oldest queued task whose document no live lease is working on."""
-        busy = select(Task.document_id).where(
-            Task.status.in_(LEASED), Task.lease_expires_at > now, Task.document_id.is_not(None)
-        )
+        """The oldest queued task whose document (or, a dataset-wide build, whose dataset) no live
+        lease is working on."""
+        live = (Task.status.in_(LEASED), Task.lease_expires_at > now)
+        busy = select(Task.document_id).where(*live, Task.document_id.is_not(None))
+        building = select(Task.dataset_id, Task.kind).where(*live, Task.kind.in_(DATASET_WIDE_KINDS))
         return (
             select(Task)
-            .where(Task.status == TaskStatus.QUEUED, or_(Task.document_id.is_(None), Task.document_id.not_in(busy)))
+            .where(
+                Task.status == TaskStatus.QUEUED,
+                or_(Task.document_id.is_(None), Task.document_id.not_in(busy)),
+                or_(Task.kind.not_in(DATASET_WIDE_KINDS), tuple_(Task.dataset_id, Task.kind).not_in(building)),
+            )
             .order_by(Task.create_time, Task.id)
             .limit(1)
             .with_for_update(skip_locked=True)

@@ -7,7 +7,21 @@ from ragloom.ingest.chunkers.registry import CHUNKERS, chunker_for
 from ragloom.ingest.context import IngestContext
 from ragloom.ingest.model import Block, BlockKind, ParsedDocument
 
-METHODS = ["book", "email", "laws", "manual", "naive", "one", "paper", "picture", "presentation", "qa", "table", "tag"]
+METHODS = [
+    "book",
+    "email",
+    "knowledge_graph",
+    "laws",
+    "manual",
+    "naive",
+    "one",
+    "paper",
+    "picture",
+    "presentation",
+    "qa",
+    "table",
+    "tag",
+]
 
 
 def test_every_method_is_registered() -> None:
@@ -21,7 +35,7 @@ def test_an_unknown_method_lists_the_supported_ones() -> None:
         chunker_for("resume")
 
 
-@pytest.mark.parametrize("method", ["book", "laws", "manual", "naive", "one", "paper"])
+@pytest.mark.parametrize("method", ["book", "knowledge_graph", "laws", "manual", "naive", "one", "paper"])
 def test_text_methods_report_completion(method: str) -> None:
     reports: list[float] = []
     document = ParsedDocument("a.txt", "txt", blocks=[Block(BlockKind.TEXT, "Some text.")])
