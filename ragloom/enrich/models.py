@@ -10,7 +10,7 @@ from typing import Any
 from ragloom.enrich.model_calls import EnrichmentModel
 from ragloom.enrich.model_choice import enrichment_model_id
 from ragloom.providers.catalog import ModelCatalog
-from ragloom.providers.chat import ChatModels
+from ragloom.providers.chat import ChatModel, ChatModels
 from ragloom.settings import EnrichmentSettings
 from ragloom.storage.metadata import MetadataStore
 
@@ -33,8 +33,12 @@ class EnrichmentModels:
 
     def get(self, model_id: str, tenant_id: str) -> EnrichmentModel:
         """The model, with usage counters of its own (a provider's error when it cannot be loaded)."""
+        return self.wrap(self._chat_models.get(model_id, tenant_id))
+
+    def wrap(self, model: ChatModel) -> EnrichmentModel:
+        """``model`` (already chosen and loaded) with the cache and limits of the settings."""
         return EnrichmentModel(
-            self._chat_models.get(model_id, tenant_id),
+            model,
             self._store,
             concurrency=self.settings.concurrency,
             max_tokens=self.settings.max_tokens,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ragloom.agents import ComponentRegistry, builtin_components
 from ragloom.enrich import EnricherRegistry, builtin_enrichers
+from ragloom.enrich.models import EnrichmentModels
 from ragloom.memory import MemoryService, MessageService
 from ragloom.nlp import TextAnalyzer
 from ragloom.providers.catalog import ModelCatalog
@@ -30,6 +31,7 @@ from ragloom.services.documents import DocumentService
 from ragloom.services.enrichment import EnrichmentService
 from ragloom.services.ingestion_logs import IngestionLogService
 from ragloom.services.mcp_servers import McpServerService
+from ragloom.services.mind_maps import MindMapService
 from ragloom.services.model_defaults import ModelDefaultsService
 from ragloom.services.parsing import ParsingService
 from ragloom.services.question_assist import QuestionAssistant
@@ -88,6 +90,7 @@ class Services:
     enrichment: EnrichmentService
     search_apps: SearchAppService
     related_questions: RelatedQuestionService
+    mind_maps: MindMapService
     mcp_servers: McpServerService
     memories: MemoryService
 
@@ -195,8 +198,13 @@ class Services:
             ingestion_logs=IngestionLogService(store),
             enrichment=EnrichmentService(store, index, models, queue, RaptorIndexService(store, index, queue)),
             search_apps=search_apps,
-            related_questions=RelatedQuestionService(
-                assistant, models, chat_models, search_apps, max_question_length=question_limit
+            related_questions=RelatedQuestionService(assistant, search_apps, max_question_length=question_limit),
+            mind_maps=MindMapService(
+                assistant,
+                retrieval,
+                search_apps,
+                EnrichmentModels(models, chat_models, store, settings.enrichment),
+                max_question_length=question_limit,
             ),
             mcp_servers=mcp_servers,
             memories=memories,

@@ -49,6 +49,15 @@ class QuestionAssistant:
             )
         return self._chat_models.get(model_id, caller.tenant_id)
 
+    def chosen_model(self, caller: Caller, chat_id: str, what: str) -> ChatModel:
+        """Chat model ``chat_id`` (a search app's choice) when given, else the caller's own (see
+        :meth:`model_for`); an error when the chosen one is not on this server."""
+        if not chat_id:
+            return self.model_for(caller, what)
+        if self._catalog.find(chat_id, ModelKind.CHAT, caller.tenant_id) is None:
+            raise DataError(f"Chat model {chat_id} of this search app is not available on this server.")
+        return self._chat_models.get(chat_id, caller.tenant_id)
+
     def standalone(self, model: ChatModel, history: list[ChatMessage]) -> str:
         """The last question of ``history`` rewritten to stand on its own (RAGFlow's ``refine_multiturn``).
 

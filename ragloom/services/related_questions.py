@@ -9,9 +9,7 @@ that says so, never an empty list that hides it.
 
 from __future__ import annotations
 
-from ragloom.errors import DataError, ProviderError
-from ragloom.providers.catalog import ModelCatalog, ModelKind
-from ragloom.providers.chat import ChatModel, ChatModels
+from ragloom.errors import ProviderError
 from ragloom.rag.search_prompts import RELATED_QUESTIONS_TOKENS, parse_related_questions, related_questions_messages
 from ragloom.services.question_assist import QuestionAssistant
 from ragloom.services.retrieval import check_question_length
@@ -26,15 +24,11 @@ class RelatedQuestionService:
     def __init__(
         self,
         assistant: QuestionAssistant,
-        models: ModelCatalog,
-        chat_models: ChatModels,
         search_apps: SearchAppService,
         *,
         max_question_length: int = 32_000,
     ) -> None:
         self._assistant = assistant
-        self._models = models
-        self._chat_models = chat_models
         self._search_apps = search_apps
         self._max_question_length = max_question_length
 
@@ -45,7 +39,7 @@ class RelatedQuestionService:
         config = self._search_apps.config(caller, search_id) if search_id else SearchConfig()
         if not question.strip():
             return []
-        model = self._model(caller, config)
+        model = self._assistant.chosen_model(caller, config.chat_id, "Suggesting related questions")
         options = config.related_options(RELATED_QUESTIONS_TOKENS)
         try:
             reply = "".join(delta.content for delta in model.stream(related_questions_messages(question), options))
@@ -54,10 +48,3 @@ class RelatedQuestionService:
                 f"Related questions could not use chat model {model.model_id}: {error.message}"
             ) from None
         return parse_related_questions(reply, question)
-
-    def _model(self, caller: Caller, config: SearchConfig) -> ChatModel:
-        if not config.chat_id:
-            return self._assistant.model_for(caller, "Suggesting related questions")
-        if self._models.find(config.chat_id, ModelKind.CHAT, caller.tenant_id) is None:
-            raise DataError(f"Chat model {config.chat_id} of this search app is not available on this server.")
-        return self._chat_models.get(config.chat_id, caller.tenant_id)

@@ -196,6 +196,13 @@ class SearchAppService:
 
     def answer(self, caller: Caller, config: SearchConfig, question: str, dataset_ids: list[str]) -> Turn:
         """``question`` answered with ``config``'s settings over its datasets (else ``dataset_ids``)."""
+        request = SearchQuestion(
+            question, self.grounding(caller, config, dataset_ids), config.chat_id or None, config.summary_options()
+        )
+        return self._completions.prepare_search(caller, request)
+
+    def grounding(self, caller: Caller, config: SearchConfig, dataset_ids: list[str]) -> Grounding:
+        """Where and how ``config`` retrieves: its datasets (else ``dataset_ids``, which must be the caller's)."""
         searched = config.kb_ids or dataset_ids
         if not searched:
             raise DataError("`kb_ids` is required.")
@@ -203,7 +210,7 @@ class SearchAppService:
             for dataset_id in searched:
                 if tx.datasets.owned(caller.tenant_id, dataset_id) is None:
                     raise DataError(f"You don't own the dataset {dataset_id}")
-        grounding = Grounding(
+        return Grounding(
             dataset_ids=list(searched),
             top_n=SUMMARY_TOP_N,
             similarity_threshold=config.similarity_threshold,
@@ -215,5 +222,3 @@ class SearchAppService:
             cross_languages=list(config.chat_setting_cross_languages),
             use_kg=config.use_kg,
         )
-        request = SearchQuestion(question, grounding, config.chat_id or None, config.summary_options())
-        return self._completions.prepare_search(caller, request)

@@ -3,27 +3,25 @@
 ``POST /chat/recommendation`` (also the documented typo ``/chat/recommandation`` and the
 legacy ``/sessions/related_questions``) answers ``{"question", "search_id"?}`` with a J list
 of related questions from the chat model (see :mod:`ragloom.services.related_questions`).
-Mind maps (``/chat/mindmap``) are not built: the route answers a clear error.
+``POST /chat/mindmap`` answers ``{"question", "kb_ids", "search_id"?}`` with a J mind-map tree of
+what the question retrieves (see :mod:`ragloom.services.mind_maps`).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
-from ragloom.api.inputs import LooseBody, NoBody
+from ragloom.api.inputs import LooseBody
 from ragloom.api.routing import EnvelopeRoute, envelope
-from ragloom.api.schemas.searches import RelatedQuestionsBody
-from ragloom.errors import DataError
+from ragloom.api.schemas.searches import MindMapBody, RelatedQuestionsBody
 from ragloom.services.container import Services
 from ragloom.services.tenants import Caller
 
 router = APIRouter(tags=["search apps"], route_class=EnvelopeRoute)
-
-MIND_MAPS_UNSUPPORTED = (
-    "Mind maps are not supported by ragloom yet; a search app's `query_mindmap` is stored but produces none."
-)
 
 
 @router.post("/chat/recommendation", summary="Questions related to a search, from the chat model")
@@ -53,7 +51,13 @@ def related_questions_answer(caller: Caller, services: Services, body: RelatedQu
     return success(Envelope.J, services.related_questions.suggest(caller, body.question, body.search_id))
 
 
-@router.post("/chat/mindmap", summary="A mind map of a search's results (not supported)")
-@envelope(Envelope.J)
-def mind_map(_caller: CurrentCaller, _: NoBody) -> Response:
-    raise DataError(MIND_MAPS_UNSUPPORTED)
+@router.post("/chat/mindmap", summary="A mind map of what a question retrieves, from the chat model")
+@envelope(Envelope.J, data=dict[str, Any])
+def mind_map(caller: CurrentCaller, services: ServicesDep, body: LooseBody[MindMapBody]) -> Response:
+    return mind_map_answer(caller, services, body)
+
+
+def mind_map_answer(caller: Caller, services: Services, body: MindMapBody) -> Response:
+    """The J mind-map tree of what ``body``'s ``question`` retrieves (with its ``search_id``'s settings)."""
+    tree = services.mind_maps.of_search(caller, body.question, body.kb_ids, body.search_id)
+    return success(Envelope.J, tree)

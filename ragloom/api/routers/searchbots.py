@@ -9,14 +9,13 @@ RAGFlow answers them here, D-shaped 102s rather than the 401 of other routes:
 ``Authentication error: API key is invalid!``. A ``search_id`` of another tenant is J 103
 ``Has no permission for this operation.``.
 
-``/searchbots/retrieval_test`` and ``/searchbots/mindmap`` answer a clear error: the first
-until it can share the dataset retrieval test's answer shape, the second because mind maps
-are not built.
+``/searchbots/retrieval_test`` answers a clear error until it can share the dataset retrieval
+test's answer shape; ``/searchbots/mindmap`` answers as ``/chat/mindmap`` does.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
@@ -26,10 +25,16 @@ from ragloom.api.deps import KeyCheck, ServicesDep, checks_key, limits_of
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import NoBody, loose_body_after, query_after
 from ragloom.api.params import check_parameters
-from ragloom.api.routers.search_assist import MIND_MAPS_UNSUPPORTED, related_questions_answer
+from ragloom.api.routers.search_assist import mind_map_answer, related_questions_answer
 from ragloom.api.routers.searches import search_events
 from ragloom.api.routing import EnvelopeRoute, envelope
-from ragloom.api.schemas.searches import EmbeddedQuestionBody, RelatedQuestionsBody, SearchIdQuery, search_app_detail
+from ragloom.api.schemas.searches import (
+    EmbeddedQuestionBody,
+    MindMapBody,
+    RelatedQuestionsBody,
+    SearchIdQuery,
+    search_app_detail,
+)
 from ragloom.errors import AuthenticationError, DataError
 from ragloom.services.search_config import SearchConfig
 from ragloom.services.tenants import Caller
@@ -58,6 +63,7 @@ def _widget_caller(request: Request) -> Caller:
 
 WidgetCaller = Annotated[Caller, Depends(_widget_caller)]
 EmbeddedQuestion = Annotated[EmbeddedQuestionBody, loose_body_after(WidgetCaller, EmbeddedQuestionBody)]
+MindMapQuestion = Annotated[MindMapBody, loose_body_after(WidgetCaller, MindMapBody)]
 RelatedQuestions = Annotated[RelatedQuestionsBody, loose_body_after(WidgetCaller, RelatedQuestionsBody)]
 SearchId = Annotated[SearchIdQuery, query_after(WidgetCaller, SearchIdQuery)]
 
@@ -93,7 +99,7 @@ def searchbot_retrieval_test(_caller: WidgetCaller, _: NoBody) -> Response:
     )
 
 
-@router.post("/mindmap", summary="A mind map of a search's results (not supported)")
-@envelope(Envelope.JD)
-def searchbot_mindmap(_caller: WidgetCaller, _: NoBody) -> Response:
-    raise DataError(MIND_MAPS_UNSUPPORTED)
+@router.post("/mindmap", summary="A mind map of what a question retrieves, from the chat model")
+@envelope(Envelope.JD, data=dict[str, Any])
+def searchbot_mindmap(caller: WidgetCaller, services: ServicesDep, body: MindMapQuestion) -> Response:
+    return mind_map_answer(caller, services, body)

@@ -111,6 +111,11 @@ class EmbeddedQuestionBody(SearchBody):
     search_id: str | None = None
 
 
+class MindMapBody(EmbeddedQuestionBody):
+    """``POST /chat/mindmap`` and ``/searchbots/mindmap``: a mind map of what ``question`` retrieves
+    from ``kb_ids`` (a search app's datasets instead when ``search_id`` names one that has some)."""
+
+
 class RelatedQuestionsBody(SearchBody):
     """``POST /chat/recommendation`` and ``/searchbots/related_questions``."""
 

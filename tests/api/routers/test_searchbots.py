@@ -78,10 +78,44 @@ def test_ask_streams_an_answer_over_the_given_datasets(
     assert foreign.json() == NO_PERMISSION
 
 
-def test_retrieval_tests_and_mind_maps_answer_clear_errors(client: TestClient, headers: dict[str, str]) -> None:
+def test_retrieval_tests_answer_a_clear_error(client: TestClient, headers: dict[str, str]) -> None:
     retrieval = client.post(f"{API}/retrieval_test", json={"question": "q", "kb_id": ["x"]}, headers=headers).json()
     assert retrieval["code"] == 102
     assert "POST /api/v1/retrieval" in retrieval["message"]
-    mind_map = client.post(f"{API}/mindmap", json={"question": "q", "kb_ids": ["x"]}, headers=headers).json()
-    assert mind_map["code"] == 102
-    assert "Mind maps are not supported" in mind_map["message"]
+
+
+def test_mind_map_of_the_given_datasets(
+    client: TestClient,
+    headers: dict[str, str],
+    services: Services,
+    caller: Caller,
+    other_caller: Caller,
+    chat_server: OpenAIStyleServer,
+) -> None:
+    dataset_id, _ = searchable_dataset(services, caller, "fruit")
+    chat_server.answer = "## Fruit\n- Bananas\n## Bread\n- Sourdough\n"
+    body = {"question": "bananas potassium", "kb_ids": [dataset_id]}
+    answer = client.post(f"{API}/mindmap", json=body, headers=headers).json()
+    assert answer == {
+        "code": 0,
+        "message": "success",
+        "data": {
+            "id": "root",
+            "children": [
+                {"id": "Fruit", "children": [{"id": "Bananas", "children": []}]},
+                {"id": "Bread", "children": [{"id": "Sourdough", "children": []}]},
+            ],
+        },
+    }
+    (asked,) = chat_server.chat_requests
+    assert FACT in asked["messages"][-1]["content"]
+    missing = client.post(f"{API}/mindmap", json={"question": "q"}, headers=headers).json()
+    assert missing == {"code": 101, "message": "required argument are missing: kb_ids; "}
+    theirs = services.search_apps.create(other_caller, NewSearchApp(name="theirs"))
+    foreign = client.post(
+        f"{API}/mindmap", json={"question": "q", "kb_ids": [dataset_id], "search_id": theirs}, headers=headers
+    )
+    assert foreign.json() == NO_PERMISSION
+    unauthorized = client.post(f"{API}/mindmap", json=body, headers={"Authorization": "Bearer ragflow-wrong"})
+    assert unauthorized.json() == {"code": 102, "message": "Authentication error: API key is invalid!"}
+    assert len(chat_server.chat_requests) == 1
