@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from ragloom.clock import http_date
 from ragloom.enrich.mind_map_build import FIRST_CHUNKS
 from ragloom.services.container import Services
 from ragloom.services.task_ledger import Standing
@@ -156,3 +157,42 @@ def test_another_tenant_reaches_nothing(
     answer = client.get(f"/api/v1/datasets/{dataset_id}/graph", headers=other_headers).json()
     assert answer == {"code": 109, "message": "No authorization."}
     assert mind_map(client, headers, dataset_id) == TREE
+
+
+def test_the_dataset_shows_its_newest_build_of_each_kind(
+    client: TestClient, headers: dict[str, str], services: Services, caller: Caller, model: ScriptedModel
+) -> None:
+    model.answers["mind_map"] = lambda _user: OUTLINE
+    dataset_id = parsed_dataset(services, caller, (TEXT, "nature.txt"))
+    fields = ("graphrag", "raptor", "mindmap")
+
+    def shown() -> list[dict[str, Any]]:
+        detail = client.get(f"/api/v1/datasets/{dataset_id}", headers=headers).json()["data"]
+        [listed] = client.get("/api/v1/datasets", headers=headers).json()["data"]
+        return [
+            {key: answer[key] for field in fields for key in (f"{field}_task_id", f"{field}_task_finish_at")}
+            for answer in (detail, listed)
+        ]
+
+    assert shown() == [{f"{field}_task_{what}": None for field in fields for what in ("id", "finish_at")}] * 2
+    first = index(client, headers, "POST", dataset_id)["data"]["task_id"]
+    assert run_next_task(services) is Standing.HELD
+    parse(services, caller, dataset_id, upload(services, caller, dataset_id, OCEAN, "ocean.txt"))
+    second = index(client, headers, "POST", dataset_id)["data"]["task_id"]
+    assert run_next_task(services) is Standing.HELD
+    raptor = client.post(f"/api/v1/datasets/{dataset_id}/index?type=raptor", headers=headers).json()["data"]
+    with services.store.reading() as tx:
+        done = tx.tasks.get(second)
+        assert done is not None
+        assert done.end_time is not None
+        finished = http_date(done.end_time)
+    assert first != second
+    expected = {
+        "graphrag_task_id": None,
+        "graphrag_task_finish_at": None,
+        "raptor_task_id": raptor["task_id"],
+        "raptor_task_finish_at": None,  # queued, not finished
+        "mindmap_task_id": second,
+        "mindmap_task_finish_at": finished,
+    }
+    assert shown() == [expected] * 2
