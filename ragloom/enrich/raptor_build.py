@@ -22,10 +22,12 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ragloom.enrich.errors import EnrichmentFailedError
+from ragloom.enrich.model_calls import EnrichmentModel
 from ragloom.enrich.models import EnrichmentModels
 from ragloom.enrich.raptor import (
     RaptorSettings,
@@ -46,6 +48,7 @@ from ragloom.services.task_handling import TaskResult
 from ragloom.services.task_ledger import Abandoned, ClaimedTask
 from ragloom.storage.index import ChunkIndex, ChunkRecord
 from ragloom.storage.metadata import MetadataStore
+from ragloom.storage.metadata.tables import Dataset
 
 DATASET_OWNER = "graph_raptor_x"
 """The document id of dataset-wide summaries (RAGFlow's ``GRAPH_RAPTOR_FAKE_DOC_ID``)."""
@@ -83,6 +86,31 @@ def remove_summaries(store: MetadataStore, index: ChunkIndex, dataset_id: str) -
 
 
 @dataclass(frozen=True)
+class BuildInputs:
+    """What a dataset-wide build starts from: the dataset, its documents (id, name), its enrichment
+    config, and the chat model it asks (chosen by the config, else the tenant's)."""
+
+    dataset: Dataset
+    documents: list[tuple[str, str]]
+    config: dict[str, Any]
+    model_id: str
+    model: EnrichmentModel
+
+
+def build_inputs(store: MetadataStore, models: EnrichmentModels, dataset_id: str, asked: str) -> BuildInputs:
+    """The :class:`BuildInputs` of a build of the dataset (``asked`` names it when there is no model)."""
+    with store.reading() as tx:
+        dataset = tx.datasets.get(dataset_id)
+        if dataset is None:
+            raise DataError(f"The dataset {dataset_id} no longer exists.")
+        tenant = tx.tenants.get(dataset.tenant_id)
+        documents = [(document.id, document.name) for document in tx.documents.of_dataset(dataset.id)]
+    config = enrichment_config(dict(dataset.parser_config or {}), dict(dataset.parser_config or {}))
+    model_id = models.model_id(config, tenant.chat_model if tenant else "", dataset.tenant_id, asked)
+    return BuildInputs(dataset, documents, config, model_id, models.get(model_id, dataset.tenant_id))
+
+
+@dataclass(frozen=True)
 class Owner:
     """Whose summaries a tree makes: a document, or the dataset."""
 
@@ -109,16 +137,9 @@ class RaptorBuildHandler:
 
     def run(self, task: ClaimedTask, context: IngestContext) -> TaskResult:
         started = time.perf_counter()
-        with self._store.reading() as tx:
-            dataset = tx.datasets.get(task.dataset_id)
-            if dataset is None:
-                raise DataError(f"The dataset {task.dataset_id} no longer exists.")
-            tenant = tx.tenants.get(dataset.tenant_id)
-            documents = [(document.id, document.name) for document in tx.documents.of_dataset(dataset.id)]
-        config = enrichment_config(dict(dataset.parser_config or {}), dict(dataset.parser_config or {}))
-        settings = RaptorSettings.from_config(config)
-        model_id = self._models.model_id(config, tenant.chat_model if tenant else "", dataset.tenant_id, "RAPTOR")
-        model = self._models.get(model_id, dataset.tenant_id)
+        inputs = build_inputs(self._store, self._models, task.dataset_id, "RAPTOR")
+        dataset, documents, model_id, model = inputs.dataset, inputs.documents, inputs.model_id, inputs.model
+        settings = RaptorSettings.from_config(inputs.config)
         embedder = self._embeddings.get(dataset.embedding_model, dataset.tenant_id)
 
         def embed(texts: list[str]) -> Vectors:

@@ -31,6 +31,7 @@ from ragloom.services.documents import DocumentService
 from ragloom.services.enrichment import EnrichmentService
 from ragloom.services.ingestion_logs import IngestionLogService
 from ragloom.services.mcp_servers import McpServerService
+from ragloom.services.mind_map_index import MindMapIndexService
 from ragloom.services.mind_maps import MindMapService
 from ragloom.services.model_defaults import ModelDefaultsService
 from ragloom.services.parsing import ParsingService
@@ -196,7 +197,9 @@ class Services:
             tags=TagService(store, index, max_tag_length=settings.limits.max_string_length),
             document_metadata=DocumentMetadataService(store),
             ingestion_logs=IngestionLogService(store),
-            enrichment=EnrichmentService(store, index, models, queue, RaptorIndexService(store, index, queue)),
+            enrichment=EnrichmentService(
+                store, index, models, queue, RaptorIndexService(store, index, queue), MindMapIndexService(store, queue)
+            ),
             search_apps=search_apps,
             related_questions=RelatedQuestionService(assistant, search_apps, max_question_length=question_limit),
             mind_maps=MindMapService(

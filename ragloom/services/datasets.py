@@ -16,14 +16,19 @@ from ragloom.services.blob_cleanup import remove_blobs
 from ragloom.services.names import first_free_name
 from ragloom.services.parser_config import config_for_create, config_for_update, method_defaults
 from ragloom.services.retry import retry_on_conflict
+from ragloom.services.task_ledger import TaskKind
 from ragloom.services.tenants import Caller
 from ragloom.storage.blobs import BlobStore
 from ragloom.storage.index import ChunkIndex
 from ragloom.storage.metadata import MetadataStore, Transaction
 from ragloom.storage.metadata.datasets import DatasetCounts, DatasetQuery
-from ragloom.storage.metadata.tables import Dataset, Tenant
+from ragloom.storage.metadata.tables import Dataset, Task, Tenant
 
 NAME_BYTE_LIMIT = 128
+
+
+BUILD_KINDS = (TaskKind.GRAPH.value, TaskKind.RAPTOR.value, TaskKind.MINDMAP.value)
+"""The dataset-wide builds a dataset shows its newest task of (``graphrag_task_id``, …)."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,8 @@ class DatasetView:
     record: Dataset
     counts: DatasetCounts
     owner: Tenant
+    builds: dict[str, Task] = field(default_factory=dict)
+    """The newest task of each dataset-wide build (:data:`BUILD_KINDS`) there was, by kind."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,7 @@ class DatasetService:
 
     def _view(self, tx: Transaction, datasets: list[Dataset]) -> list[DatasetView]:
         counts = tx.datasets.counts([dataset.id for dataset in datasets])
+        builds = tx.tasks.newest_of_datasets([dataset.id for dataset in datasets], BUILD_KINDS)
         owners: dict[str, Tenant] = {}
         views = []
         for dataset in datasets:
@@ -128,7 +136,8 @@ class DatasetService:
                 if owner is None:
                     raise NotFoundError("Tenant not found")
                 owners[dataset.tenant_id] = owner
-            views.append(DatasetView(dataset, counts[dataset.id], owners[dataset.tenant_id]))
+            built = {kind: builds[(dataset.id, kind)] for kind in BUILD_KINDS if (dataset.id, kind) in builds}
+            views.append(DatasetView(dataset, counts[dataset.id], owners[dataset.tenant_id], built))
         return views
 
     def create(self, caller: Caller, spec: NewDataset) -> DatasetView:

@@ -1,6 +1,6 @@
-"""Dataset-wide enrichment indexes (contract §13.3): the knowledge graph and RAPTOR summaries
-are built (RAPTOR's routes: :class:`~ragloom.services.raptor_index.RaptorIndexService`); mind
-maps are not yet.
+"""Dataset-wide enrichment indexes (contract §13.3): the knowledge graph, RAPTOR summaries
+(:class:`~ragloom.services.raptor_index.RaptorIndexService`) and the dataset's mind map
+(:class:`~ragloom.services.mind_map_index.MindMapIndexService`), each built by a task on the queue.
 
 - ``POST /index?type=graph`` queues a graph task on the durable queue (one at a time per dataset);
   the workers build and write the graph (:mod:`ragloom.workers.graph_handler`).
@@ -8,14 +8,13 @@ maps are not yet.
 - ``DELETE /index?type=graph`` stops the dataset's graph tasks and, unless ``wipe=false``, removes
   its graph; ``DELETE /graph`` does both.
 - ``GET /graph``: at most :data:`NODE_LIMIT` entities by PageRank and :data:`EDGE_LIMIT` relations
-  between them by weight (:func:`ragloom.rag.knowledge_graph.graph_view`).
+  between them by weight (:func:`ragloom.rag.knowledge_graph.graph_view`), and the mind map.
+- ``DELETE /index?type=raptor|mindmap`` likewise stops the builds and, unless ``wipe=false``,
+  removes the summaries or the tree.
 - After a parse (:func:`refresh_after_parse`) of a document chunked by ``knowledge_graph`` the
   dataset's graph is queued for a rebuild, as is that of a dataset with ``graphrag.use_graphrag``
   that has a graph already (not before: ``use_graphrag`` is on in RAGFlow's default config, and a
   first build costs a model call per batch of chunks, so it is started by ``/index?type=graph``).
-
-The mind map answers as RAGFlow does for a dataset never indexed, except that starting a build is
-refused with an error naming what is missing.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from ragloom.providers.catalog import ModelCatalog
 from ragloom.rag.knowledge_graph import EDGE_LIMIT, NODE_LIMIT, graph_view
 from ragloom.services.dataset_access import no_authorization, owned_dataset
 from ragloom.services.index_tasks import task_row
+from ragloom.services.mind_map_index import MindMapIndexService
 from ragloom.services.raptor_index import RaptorIndexService
 from ragloom.services.task_ledger import append_log, graph_task
 from ragloom.services.tenants import Caller
@@ -48,13 +48,6 @@ __all__ = ["EDGE_LIMIT", "NODE_LIMIT", "EnrichmentService", "refresh_after_parse
 
 def invalid_index_type(index_type: str) -> DataError:
     return DataError(f"Invalid index type '{index_type}'. Must be one of {sorted(INDEX_NAMES)}")
-
-
-def not_built(index_type: str) -> DataError:
-    """The refusal of a build ragloom cannot run."""
-    return DataError(
-        f"Building the {INDEX_NAMES[index_type]} (index type '{index_type}') is not supported by ragloom yet."
-    )
 
 
 def _active(tx: Transaction, dataset_id: str) -> list[Task]:
@@ -88,26 +81,28 @@ class EnrichmentService:
         models: ModelCatalog,
         queue: TaskQueue,
         raptor: RaptorIndexService,
+        mind_map: MindMapIndexService,
     ) -> None:
         self._store = store
         self._index = index
         self._models = models
         self._queue = queue
         self._raptor = raptor
+        self._mind_map = mind_map
 
     def _require(self, caller: Caller, dataset_id: str, refusal: RagloomError) -> Dataset:
         with self._store.reading() as tx:
             return owned_dataset(tx, caller, dataset_id, refusal)
 
     def run(self, caller: Caller, dataset_id: str, index_type: str) -> dict[str, Any]:
-        """Queue a build of the index (the knowledge graph or RAPTOR's; the mind map is refused)."""
+        """Queue a build of the index (the knowledge graph, RAPTOR's summaries or the mind map)."""
         if index_type not in INDEX_NAMES:
             raise invalid_index_type(index_type)
         if index_type == "raptor":
             return self._raptor.start(caller, dataset_id)
+        if index_type == "mindmap":
+            return self._mind_map.start(caller, dataset_id)
         dataset = self._require(caller, dataset_id, no_authorization())
-        if index_type != "graph":
-            raise not_built(index_type)
         with self._store.writing() as tx:
             if not tx.documents.of_dataset(dataset_id):
                 raise DataError(f"No documents in Dataset {dataset_id}")
@@ -135,22 +130,22 @@ class EnrichmentService:
             raise invalid_index_type(index_type)
         if index_type == "raptor":
             return self._raptor.trace(caller, dataset_id)
+        if index_type == "mindmap":
+            return self._mind_map.trace(caller, dataset_id)
         self._require(caller, dataset_id, no_authorization())
-        if index_type != "graph":
-            return {}
         with self._store.reading() as tx:
             tasks = tx.tasks.graph_tasks(dataset_id)
             return task_row(tasks[0], "graphrag") if tasks else {}
 
     def delete(self, caller: Caller, dataset_id: str, index_type: str, *, wipe: bool = True) -> dict[str, Any]:
-        """Stop the index's tasks and (``wipe``) remove the index (RAPTOR's summaries are always removed)."""
+        """Stop the index's tasks and, with ``wipe``, remove the index."""
         if index_type not in INDEX_NAMES:
             raise ArgumentError(f"Invalid index type '{index_type}'")
         if index_type == "raptor":
-            return self._raptor.delete(caller, dataset_id)
+            return self._raptor.delete(caller, dataset_id, wipe=wipe)
+        if index_type == "mindmap":
+            return self._mind_map.delete(caller, dataset_id, wipe=wipe)
         self._require(caller, dataset_id, no_authorization())
-        if index_type != "graph":
-            return {}
         with self._store.writing() as tx:
             now = now_ms()
             for task in _active(tx, dataset_id):
@@ -162,10 +157,10 @@ class EnrichmentService:
         return {}
 
     def graph(self, caller: Caller, dataset_id: str) -> dict[str, Any]:
-        """The dataset's knowledge graph in RAGFlow's shape, and its mind map (none is built)."""
-        self._require(caller, dataset_id, AuthorizationError("No authorization."))
+        """The dataset's knowledge graph in RAGFlow's shape, and its mind map (``{}``: none built)."""
+        dataset = self._require(caller, dataset_id, AuthorizationError("No authorization."))
         records = self._index.graph_records(dataset_id)
-        return {"graph": graph_view(records) if records else {}, "mind_map": {}}
+        return {"graph": graph_view(records) if records else {}, "mind_map": dict(dataset.mind_map or {})}
 
     def has_graph(self, dataset_id: str) -> bool:
         return bool(self._index.graph_records(dataset_id))

@@ -62,6 +62,7 @@ class TaskKind(StrEnum):
     MEMORY_EXTRACTION = "memory"  # ask a memory's chat model what one raw message teaches
     GRAPH = "graph"  # build a dataset's knowledge graph from its parsed chunks
     RAPTOR = "raptor"  # build a dataset's RAPTOR summaries (POST /datasets/{id}/index?type=raptor)
+    MINDMAP = "mindmap"  # build a dataset's mind map (POST /datasets/{id}/index?type=mindmap)
 
     @property
     def keeps_own_progress(self) -> bool:

@@ -1,7 +1,8 @@
 """The handler of each kind of task the workers run (see :mod:`ragloom.services.task_handling`):
 parsing is :class:`ParseHandler`, memory extraction :class:`~ragloom.memory.extraction.ExtractionHandler`,
 a dataset's knowledge graph :class:`~ragloom.workers.graph_handler.GraphHandler`, a dataset's
-RAPTOR build :class:`~ragloom.enrich.raptor_build.RaptorBuildHandler`.
+RAPTOR build :class:`~ragloom.enrich.raptor_build.RaptorBuildHandler`, a dataset's mind map
+:class:`~ragloom.enrich.mind_map_build.MindMapBuildHandler`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ragloom.enrich import EnrichmentModels, EnrichmentStage
 from ragloom.enrich.graph import GraphBuilder
+from ragloom.enrich.mind_map_build import MindMapBuildHandler
 from ragloom.enrich.raptor_build import RaptorBuildHandler
 from ragloom.ingest.context import IngestContext
 from ragloom.ingest.pipeline import IngestPipeline
@@ -91,4 +93,5 @@ def task_handlers(services: Services) -> dict[TaskKind, TaskHandler]:
         TaskKind.RAPTOR: RaptorBuildHandler(
             services.store, services.index, services.embeddings, services.analyzer, models
         ),
+        TaskKind.MINDMAP: MindMapBuildHandler(services.store, services.index, services.queue, models),
     }

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ragloom.enrich import keywords, metadata, questions, raptor, toc
+from ragloom.enrich import keywords, metadata, mind_map, questions, raptor, toc
 from ragloom.enrich.graph import build as graph_build
 from ragloom.enrich.graph import extraction as graph_extraction
 from ragloom.services.container import Services
@@ -41,6 +41,7 @@ SYSTEMS = {
     graph_extraction.NER_SYSTEM: "graph_ner",
     graph_build.COMMUNITY_SYSTEM: "graph_community",
     raptor.SYSTEM: "raptor",
+    mind_map.SYSTEM: "mind_map",
 }
 
 Answer = Callable[[str], str]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from ragloom.enrich.raptor_build import DATASET_OWNER, dataset_summaries
 from ragloom.errors import DataError
@@ -189,4 +190,22 @@ def test_another_tenants_dataset_is_refused_and_nothing_is_built(
             attempt()
     assert services.ledger.claim("w1") is None
     assert services.enrichment.trace(caller, dataset_id, "raptor") == {}
+    assert summaries_of(services, dataset_id, documents) == []
+
+
+def test_delete_without_wipe_keeps_the_summaries(
+    client: TestClient, headers: dict[str, str], services: Services, caller: Caller, model: ScriptedModel
+) -> None:
+    model.answers = {"raptor": summarise}
+    dataset_id, documents = dataset_with_documents(services, caller)
+    services.enrichment.run(caller, dataset_id, "raptor")
+    run_next_task(services)
+    built = {summary.id for summary in summaries_of(services, dataset_id, documents)}
+    services.enrichment.run(caller, dataset_id, "raptor")  # queued, not run: cancelled by the delete
+    path = f"/api/v1/datasets/{dataset_id}/index?type=raptor&wipe=false"
+    assert client.delete(path, headers=headers).json() == {"code": 0, "data": {}}
+    assert {summary.id for summary in summaries_of(services, dataset_id, documents)} == built
+    assert services.enrichment.trace(caller, dataset_id, "raptor")["status"] == "cancelled"
+    assert document(services, documents[0]).chunk_count == 9
+    assert client.delete(path.removesuffix("&wipe=false"), headers=headers).json() == {"code": 0, "data": {}}
     assert summaries_of(services, dataset_id, documents) == []

@@ -1,5 +1,5 @@
 """Knowledge graph, RAPTOR and mind-map indexes of a dataset (contract §13.3, with RAGFlow's
-older aliases): the graph and RAPTOR's are built, not yet the mind map (see :mod:`ragloom.services.enrichment`).
+older aliases), each built by a task on the queue (see :mod:`ragloom.services.enrichment`).
 
 ``/index`` names the index with ``?type=``; RAGFlow's older paths name it in the path, each an
 operation of its own (marked deprecated)."""
@@ -38,9 +38,7 @@ def _graph(services: Services, caller: Caller, dataset_id: str) -> Response:
 # ---- by ?type= ----------------------------------------------------------------------------------
 
 
-@router.post(
-    "/{dataset_id}/index", summary="Build a dataset's knowledge graph or RAPTOR summaries (mind maps: not yet)"
-)
+@router.post("/{dataset_id}/index", summary="Build a dataset's knowledge graph, RAPTOR summaries or mind map")
 @envelope(Envelope.R)
 def run_index(
     dataset_id: str, caller: CurrentCaller, services: ServicesDep, query: Query[IndexTypeQuery], _: NoBody
@@ -56,7 +54,7 @@ def trace_index(
     return _trace(services, caller, dataset_id, query.index_type())
 
 
-@router.delete("/{dataset_id}/index", summary="Stop an index's tasks and remove it (graph: keep it with wipe=false)")
+@router.delete("/{dataset_id}/index", summary="Stop an index's tasks and remove it (keep it with wipe=false)")
 @envelope(Envelope.R)
 def delete_index(
     dataset_id: str, caller: CurrentCaller, services: ServicesDep, query: Query[IndexTypeQuery], _: NoBody
@@ -64,7 +62,7 @@ def delete_index(
     return _delete(services, caller, dataset_id, query.index_type(), wipe=query.wiping())
 
 
-@router.get("/{dataset_id}/graph", summary="A dataset's knowledge graph (top 256 entities, 128 relations)")
+@router.get("/{dataset_id}/graph", summary="A dataset's knowledge graph (top 256 entities, 128 relations) and mind map")
 @envelope(Envelope.R)
 def knowledge_graph(dataset_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
     return _graph(services, caller, dataset_id)
@@ -109,7 +107,7 @@ def delete_raptor(dataset_id: str, caller: CurrentCaller, services: ServicesDep,
     return _delete(services, caller, dataset_id, "raptor")
 
 
-@router.delete("/{dataset_id}/mindmap", summary="Remove the mind map (there is none)", deprecated=True)
+@router.delete("/{dataset_id}/mindmap", summary="Stop building and remove the mind map", deprecated=True)
 @envelope(Envelope.R)
 def delete_mindmap(dataset_id: str, caller: CurrentCaller, services: ServicesDep, _: NoBody) -> Response:
     return _delete(services, caller, dataset_id, "mindmap")

@@ -327,12 +327,12 @@ class DatasetOut(TypedDict):
     token_num: int
     similarity_threshold: float
     vector_similarity_weight: float
-    graphrag_task_id: None
-    graphrag_task_finish_at: None
-    raptor_task_id: None
-    raptor_task_finish_at: None
-    mindmap_task_id: None
-    mindmap_task_finish_at: None
+    graphrag_task_id: str | None
+    graphrag_task_finish_at: str | None
+    raptor_task_id: str | None
+    raptor_task_finish_at: str | None
+    mindmap_task_id: str | None
+    mindmap_task_finish_at: str | None
     status: str
     create_time: int
     create_date: str | None
@@ -365,6 +365,18 @@ class DatasetListItemOut(DatasetOut):
     fail_count: NotRequired[int]
 
 
+def _build_id(view: DatasetView, kind: str) -> str | None:
+    """The id of the dataset's newest build task of ``kind`` (``None``: never built)."""
+    task = view.builds.get(kind)
+    return task.id if task is not None else None
+
+
+def _build_finish(view: DatasetView, kind: str) -> str | None:
+    """When the dataset's newest build of ``kind`` finished (``None`` unless it is done)."""
+    task = view.builds.get(kind)
+    return http_date(task.end_time) if task is not None and task.status == "done" else None
+
+
 def dataset_public(view: DatasetView) -> DatasetOut:
     """A dataset as every dataset route returns it (§2.1)."""
     record, counts = view.record, view.counts
@@ -388,12 +400,12 @@ def dataset_public(view: DatasetView) -> DatasetOut:
         "token_num": counts.token_num,
         "similarity_threshold": record.similarity_threshold,
         "vector_similarity_weight": record.vector_similarity_weight,
-        "graphrag_task_id": None,
-        "graphrag_task_finish_at": None,
-        "raptor_task_id": None,
-        "raptor_task_finish_at": None,
-        "mindmap_task_id": None,
-        "mindmap_task_finish_at": None,
+        "graphrag_task_id": _build_id(view, "graph"),
+        "graphrag_task_finish_at": _build_finish(view, "graph"),
+        "raptor_task_id": _build_id(view, "raptor"),
+        "raptor_task_finish_at": _build_finish(view, "raptor"),
+        "mindmap_task_id": _build_id(view, "mindmap"),
+        "mindmap_task_finish_at": _build_finish(view, "mindmap"),
         "status": record.status,
         "create_time": record.create_time,
         "create_date": http_date(record.create_time),

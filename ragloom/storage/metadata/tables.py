@@ -71,6 +71,8 @@ class Dataset(Base):
     similarity_threshold: Mapped[float] = mapped_column(Float, default=0.2)
     vector_similarity_weight: Mapped[float] = mapped_column(Float, default=0.3)
     status: Mapped[str] = mapped_column(String(1), default="1")
+    mind_map: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    """The tree the last finished mind-map build wrote (``None``: none, or removed)."""
     create_time: Mapped[int] = mapped_column(BigInteger, index=True)
     update_time: Mapped[int] = mapped_column(BigInteger, index=True)
 

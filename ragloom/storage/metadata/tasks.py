@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from ragloom.storage.metadata.tables import Document, Task
@@ -56,6 +56,25 @@ class TaskRepository:
         """The tasks of ``kind`` over the whole dataset (no document), newest first."""
         query = select(Task).where(Task.dataset_id == dataset_id, Task.kind == kind, Task.document_id.is_(None))
         return list(self._session.scalars(query.order_by(Task.create_time.desc(), Task.id.desc())))
+
+    def newest_of_datasets(self, dataset_ids: Collection[str], kinds: Collection[str]) -> dict[tuple[str, str], Task]:
+        """The newest task over the whole dataset (no document) of each of ``kinds``, by (dataset id, kind)."""
+        if not dataset_ids or not kinds:
+            return {}
+        whole = (Task.dataset_id.in_(list(dataset_ids)), Task.kind.in_(list(kinds)), Task.document_id.is_(None))
+        latest = (
+            select(Task.dataset_id, Task.kind, func.max(Task.create_time).label("newest"))
+            .where(*whole)
+            .group_by(Task.dataset_id, Task.kind)
+            .subquery()
+        )
+        on = and_(
+            Task.dataset_id == latest.c.dataset_id, Task.kind == latest.c.kind, Task.create_time == latest.c.newest
+        )
+        newest: dict[tuple[str, str], Task] = {}
+        for task in self._session.scalars(select(Task).join(latest, on).where(*whole).order_by(Task.id)):
+            newest[(task.dataset_id, task.kind)] = task  # of tasks created in the same ms, the greatest id
+        return newest
 
     def history(self, query: TaskHistoryQuery) -> tuple[list[tuple[Task, Document]], int]:
         """One page of the dataset's tasks with their documents, and how many match in all."""

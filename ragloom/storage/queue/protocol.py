@@ -69,7 +69,7 @@ class TaskStatus(StrEnum):
 
 ACTIVE = (TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.CANCELLING)
 LEASED = (TaskStatus.RUNNING, TaskStatus.CANCELLING)
-DATASET_WIDE_KINDS = ("graph", "raptor")
+DATASET_WIDE_KINDS = ("graph", "raptor", "mindmap")
 """Task kinds that build something of a whole dataset: one of a kind runs per dataset at a time."""
 
 

@@ -1,5 +1,5 @@
-"""Graph, RAPTOR and mind-map routes: they reach their own handler; the mind map says it is not
-built, the graph and RAPTOR refuse a dataset without documents (the builds: ``tests/enrich/``)."""
+"""Graph, RAPTOR and mind-map routes: they reach their own handler, and refuse a dataset without
+documents (the builds: ``tests/enrich/``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
-NOT_BUILT = "Building the {} (index type '{}') is not supported by ragloom yet."
 
 
 @pytest.fixture
@@ -22,7 +20,7 @@ def dataset_path(client: TestClient, headers: dict[str, str]) -> str:
     [
         ("POST", "/index?type=graph", {"code": 102, "message": "No documents in Dataset {dataset}"}),
         ("POST", "/index?type=raptor", {"code": 102, "message": "No documents in Dataset {dataset}"}),
-        ("POST", "/index?type=mindmap", {"code": 102, "message": NOT_BUILT.format("mind map", "mindmap")}),
+        ("POST", "/index?type=mindmap", {"code": 102, "message": "No documents in Dataset {dataset}"}),
         ("POST", "/run_graphrag", {"code": 102, "message": "No documents in Dataset {dataset}"}),
         ("POST", "/run_raptor", {"code": 102, "message": "No documents in Dataset {dataset}"}),
         (
@@ -38,6 +36,7 @@ def dataset_path(client: TestClient, headers: dict[str, str]) -> str:
         ("GET", "/index?type=graph", {"code": 0, "data": {}}),
         ("GET", "/trace_graphrag", {"code": 0, "data": {}}),
         ("GET", "/trace_raptor", {"code": 0, "data": {}}),
+        ("GET", "/index?type=mindmap", {"code": 0, "data": {}}),
         ("DELETE", "/index?type=raptor", {"code": 0, "data": {}}),
         ("DELETE", "/graph", {"code": 0, "data": {}}),
         ("DELETE", "/raptor", {"code": 0, "data": {}}),
@@ -62,6 +61,8 @@ def test_answers(
         ("POST", "/index?type=graph"),
         ("GET", "/index?type=raptor"),
         ("DELETE", "/index?type=mindmap"),
+        ("POST", "/index?type=mindmap"),
+        ("GET", "/index?type=mindmap"),
         ("DELETE", "/graph"),
         ("POST", "/run_raptor"),
         ("GET", "/trace_graphrag"),
