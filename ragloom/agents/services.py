@@ -28,6 +28,7 @@ class DatasetSearch:
     cross_languages: list[str] = field(default_factory=list)
     toc_enhance: bool = False
     metadata_condition: dict[str, Any] | None = None
+    use_kg: bool = False  # the datasets' knowledge graph adds its piece at the top
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ class TenantAgentServices:
             toc_enhance=search.toc_enhance,
             cross_languages=list(search.cross_languages),
             metadata_condition=search.metadata_condition,
+            use_kg=search.use_kg,
         )
         result = self._retrieval.retrieve(self._caller, query)
         aggregates = [{"doc_name": doc.name, "doc_id": doc.document_id, "count": doc.count} for doc in result.documents]

@@ -4,6 +4,7 @@ across documents, ranked by PageRank, written whole, and used by ``use_kg`` retr
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 
 from ragloom.services.container import Services
 from ragloom.services.retrieval import RetrievalQuery
@@ -102,6 +103,35 @@ def test_use_kg_answers_what_only_the_graph_connects(services: Services, caller:
     assert "Alice Martin" in text
     assert "ACME Rockets,Falcon engine" in text  # reached through the graph, two documents apart
     assert "---- Relations ----\nFrom Entity,To Entity,Score,Description\n" in text
+
+
+def test_an_agents_retrieval_with_use_kg_gets_the_graphs_piece_first(
+    client: TestClient, headers: dict[str, str], services: Services, caller: Caller, model: ScriptedModel
+) -> None:
+    dataset_id = graph_dataset(services, caller, model)
+    build_graph(services, caller, dataset_id)
+    params = {"kb_ids": [dataset_id], "similarity_threshold": 0.0, "use_kg": True}
+    dsl = {
+        "components": {
+            "begin": {"obj": {"component_name": "Begin", "params": {}}, "downstream": ["Retrieval:0"]},
+            "Retrieval:0": {
+                "obj": {"component_name": "Retrieval", "params": params},
+                "downstream": ["Message:0"],
+                "upstream": ["begin"],
+            },
+            "Message:0": {
+                "obj": {"component_name": "Message", "params": {"content": ["{Retrieval:0@formalized_content}"]}},
+                "upstream": ["Retrieval:0"],
+            },
+        }
+    }
+    agent = client.post("/api/v1/agents", json={"title": "graph", "dsl": dsl}, headers=headers).json()
+    assert agent["code"] == 0, agent
+    turn = {"agent_id": agent["data"]["id"], "query": "Which engine comes from the company Alice Martin founded?"}
+    answer = client.post("/api/v1/agents/chat/completions", json={**turn, "stream": False}, headers=headers).json()
+    content = answer["data"]["data"]["content"]
+    assert "ACME Rockets,Falcon engine" in content  # reached through the graph, two documents apart
+    assert content.index("---- Entities ----") < content.index("Falcon")
 
 
 def test_without_a_graph_use_kg_adds_nothing(services: Services, caller: Caller, model: ScriptedModel) -> None:

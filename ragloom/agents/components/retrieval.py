@@ -11,8 +11,8 @@ them) and ``formalized_content`` lists them numbered by their place there, the `
 cites as ``[ID:n]``; ``json`` holds them as objects. Nothing found: ``formalized_content`` is
 ``empty_response``.
 
-``use_kg`` is not applied by this component yet (``/retrieval``, chats and search apps apply
-it). With ``retrieval_from: memory`` (or ``memory_ids`` and no datasets) it searches the tenant's
+With ``use_kg`` the datasets' knowledge graph adds its piece first, as on ``/retrieval``. With
+``retrieval_from: memory`` (or ``memory_ids`` and no datasets) it searches the tenant's
 memories instead, and its output is their messages' contents, best first.
 """
 
@@ -106,6 +106,7 @@ class Retrieval(Component):
                 cross_languages=list(params.cross_languages),
                 toc_enhance=params.toc_enhance,
                 metadata_condition=self._metadata_condition(run),
+                use_kg=params.use_kg,
             )
         )
         if not found.chunks:
