@@ -1,4 +1,6 @@
-"""Clustering vectors for RAPTOR: reduce their dimension, fit Gaussian mixtures, keep the best by BIC.
+"""Clustering vectors for RAPTOR, two ways (``raptor.clustering_method``, as RAGFlow v0.27 names them).
+
+``"gmm"`` (the default) reduces their dimension, fits Gaussian mixtures and keeps the best by BIC:
 
 1. Vectors are scaled to unit length and reduced with PCA to at most :data:`DIMENSIONS`
    components, and fewer than the number of vectors minus one: a Gaussian mixture estimates a
@@ -14,6 +16,14 @@
    probable cluster when none reaches it. Clusters with the same members are kept once.
 4. Clusters are listed by their first member, each member list in input order.
 
+``"ahc"`` (agglomerative hierarchical clustering) joins the unit vectors pairwise by average cosine
+distance — no reduction: the linkage works on the original space — and cuts the dendrogram at its
+largest gap between successive merge distances, the natural number of groups, kept between 2 and
+``max_clusters`` (and below the number of vectors). Membership is hard (``threshold`` plays no
+part): each vector feeds one summary. Unlike a mixture it has no seed and no preferred cluster
+shape, so groups of very different sizes survive (the "uniform effect" that makes a mixture split
+big topics and merge small ones is why RAGFlow added it).
+
 The same vectors, settings and seed give the same clusters.
 
 Why PCA and not UMAP (which RAGFlow uses): umap-learn pulls in numba and llvmlite (a JIT
@@ -28,9 +38,11 @@ summarise — does not depend on the reduction being non-linear.
 from __future__ import annotations
 
 import warnings
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
@@ -43,9 +55,12 @@ SAME = 1e-6
 """Vectors closer than this (after scaling) are one point: there is nothing to split."""
 
 Vectors = npt.NDArray[np.float32]
+Method = Literal["gmm", "ahc"]
 
 
-def cluster(vectors: Vectors, *, max_clusters: int, threshold: float, seed: int) -> list[list[int]]:
+def cluster(
+    vectors: Vectors, *, max_clusters: int, threshold: float, seed: int, method: Method = "gmm"
+) -> list[list[int]]:
     """Clusters of the rows of ``vectors`` as lists of row numbers; see the module docstring."""
     count = len(vectors)
     if count == 0:
@@ -55,6 +70,8 @@ def cluster(vectors: Vectors, *, max_clusters: int, threshold: float, seed: int)
     points = _unit(np.asarray(vectors, dtype=np.float64))
     if float(np.max(np.abs(points - points[0]))) < SAME:
         return [list(range(count))]
+    if method == "ahc":
+        return _agglomerative(points, min(max_clusters, count - 1))
     reduced = _reduce(points, seed)
     mixture = _best_mixture(reduced, min(max_clusters, count - 1), seed)
     if mixture is None:
@@ -73,6 +90,24 @@ def _reduce(points: npt.NDArray[np.float64], seed: int) -> npt.NDArray[np.float6
         points
     )
     return reduced
+
+
+def _agglomerative(points: npt.NDArray[np.float64], most: int) -> list[list[int]]:
+    """Average-linkage clusters by cosine distance, cut at the largest gap (2..``most`` groups)."""
+    if most < 2:
+        return [list(range(len(points)))]
+    merges = linkage(points, method="average", metric="cosine")
+    heights = merges[:, 2]  # non-decreasing for average linkage; after merge i, count - i - 1 groups
+    count = len(points)
+    # cutting between merge i and i + 1 leaves count - i - 1 groups: keep it within 2..most
+    first, last = max(0, count - most - 1), count - 3
+    gaps = heights[first + 1 : last + 2] - heights[first : last + 1]
+    groups = count - (first + int(np.argmax(gaps))) - 1
+    labels = fcluster(merges, t=groups, criterion="maxclust")
+    members: dict[int, list[int]] = {}
+    for row, label in enumerate(labels):
+        members.setdefault(int(label), []).append(row)
+    return sorted(members.values(), key=lambda rows: rows[0])
 
 
 def _best_mixture(points: npt.NDArray[np.float64], most: int, seed: int) -> GaussianMixture | None:

@@ -14,6 +14,12 @@ Retrieval") builds, bottom up:
 4. This repeats until a level has one node: the tree's top. Every level is smaller than the one
    below it, so the tree always ends.
 
+``clustering_method: "ahc"`` clusters each level by agglomerative clustering instead (see
+:mod:`ragloom.enrich.clustering`). ``tree_builder: "psi"`` shapes the whole tree once, from the
+chunks' own similarities (:mod:`ragloom.enrich.psi`), and then summarises it bottom up, a level's
+summaries together; a summary that could not be written is skipped and its parent covers its
+children instead.
+
 Each summary is stored as a chunk (:func:`summary_record`), marked as RAGFlow marks them
 (``extra["raptor_kwd"] == "raptor"``, its level in ``raptor_layer_int``) with the ids of the nodes
 it summarises (``raptor_covers``), with terms and a vector, so normal retrieval finds it with no
@@ -27,12 +33,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from ragloom.enrich.clustering import cluster
+from ragloom.enrich import psi
+from ragloom.enrich.clustering import Method, cluster
 from ragloom.enrich.errors import EnrichmentFailedError, UnreadableReplyError
 from ragloom.enrich.job import EnrichmentJob
 from ragloom.enrich.model_calls import Ask, EnrichmentModel, Prompting
@@ -81,6 +88,8 @@ class RaptorSettings:
     random_seed: int = 0
     scope: str = "file"
     auto_disable_for_structured_data: bool = True
+    clustering_method: Method = "gmm"
+    tree_builder: Literal["raptor", "psi"] = "raptor"
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> RaptorSettings:
@@ -99,6 +108,8 @@ class RaptorSettings:
             random_seed=int(_number(section.get("random_seed"), 0, 0, 2**32 - 1)),
             scope="dataset" if section.get("scope") == "dataset" else "file",
             auto_disable_for_structured_data=section.get("auto_disable_for_structured_data") is not False,
+            clustering_method="ahc" if section.get("clustering_method") == "ahc" else "gmm",
+            tree_builder="psi" if section.get("tree_builder") == "psi" else "raptor",
         )
 
     def skips(self, document_name: str) -> bool:
@@ -150,6 +161,8 @@ class TreeBuilder:
 
     def build(self, leaves: Sequence[TreeNode], context: IngestContext) -> list[Summary]:
         """Every summary of the tree over ``leaves``, level by level (none for fewer than two)."""
+        if self._settings.tree_builder == "psi":
+            return self._build_psi(leaves, context)
         summaries: list[Summary] = []
         nodes = list(leaves)
         level = 0
@@ -162,6 +175,7 @@ class TreeBuilder:
                 max_clusters=self._settings.max_cluster,
                 threshold=self._settings.threshold,
                 seed=self._settings.random_seed,
+                method=self._settings.clustering_method,
             )
             texts = self._summarise([[nodes[row].text for row in group] for group in groups], stage)
             made = [(group, text) for group, text in zip(groups, texts, strict=True) if text]
@@ -177,6 +191,47 @@ class TreeBuilder:
             summaries.extend(layer)
             context.progress(1 - share, f"level {level}: {len(layer)} summaries of {len(nodes)} nodes.")
             nodes = [TreeNode(summary.id, summary.text, summary.vector) for summary in layer]
+        return summaries
+
+    def _build_psi(self, leaves: Sequence[TreeNode], context: IngestContext) -> list[Summary]:
+        """The Psi tree's summaries: its shape first, then each level's summaries together."""
+        if len(leaves) < 2:
+            return []
+        context.check()
+        shape = psi.plan(np.vstack([leaf.vector for leaf in leaves]))
+        made: dict[int, TreeNode] = dict(enumerate(leaves))
+        lost: dict[int, tuple[int, ...]] = {}  # a summary not written: the nodes its parent covers instead
+
+        def present(node: int) -> list[int]:
+            return [node] if node in made else [kept for child in lost[node] for kept in present(child)]
+
+        summaries: list[Summary] = []
+        top = max(inner.level for inner in shape)
+        for level in range(1, top + 1):
+            context.check()
+            stage = context.stage((level - 1) / top, level / top)
+            numbers = [len(leaves) + row for row, inner in enumerate(shape) if inner.level == level]
+            covered = [
+                [kept for child in shape[number - len(leaves)].children for kept in present(child)]
+                for number in numbers
+            ]
+            texts = self._summarise([[made[node].text for node in nodes] for nodes in covered], stage)
+            written = [
+                (number, nodes, text) for number, nodes, text in zip(numbers, covered, texts, strict=True) if text
+            ]
+            lost.update(
+                (number, tuple(nodes)) for number, nodes, text in zip(numbers, covered, texts, strict=True) if not text
+            )
+            if not written:
+                continue
+            context.check()
+            vectors = normalized(np.asarray(self._embed([text for _number, _nodes, text in written]), dtype=np.float32))
+            for (number, nodes, text), vector in zip(written, vectors, strict=True):
+                covers = tuple(made[node].id for node in nodes)
+                summary = Summary(self._identify(level, text, covers), level, text, covers, vector)
+                summaries.append(summary)
+                made[number] = TreeNode(summary.id, text, vector)
+            context.progress(level / top, f"level {level}: {len(written)} summaries (Psi tree).")
         return summaries
 
     def _summarise(self, groups: list[list[str]], context: IngestContext) -> list[str | None]:

@@ -56,3 +56,19 @@ def test_a_vector_joins_every_cluster_it_is_likely_enough_to_belong_to() -> None
 def test_there_are_always_fewer_clusters_than_vectors() -> None:
     vectors = blobs([1, 1, 1, 1, 1], spread=0.0)  # five far-apart points
     assert len(cluster(vectors, max_clusters=64, threshold=0.1, seed=0)) < 5
+
+
+def test_agglomerative_clustering_cuts_at_the_largest_gap() -> None:
+    # groups of very different sizes are kept whole (a mixture tends to even them out)
+    found = cluster(blobs([5, 7, 6, 1, 20]), max_clusters=64, threshold=0.1, seed=0, method="ahc")
+    assert found == [list(range(0, 5)), list(range(5, 12)), list(range(12, 18)), [18], list(range(19, 39))]
+    # membership is hard: every vector in exactly one cluster, whatever the threshold
+    assert sorted(row for group in found for row in group) == list(range(39))
+
+
+def test_agglomerative_clustering_keeps_within_max_clusters_and_below_the_vectors() -> None:
+    assert len(cluster(blobs([4, 4, 4, 4]), max_clusters=2, threshold=0.1, seed=0, method="ahc")) == 2
+    assert cluster(blobs([5, 7, 6]), max_clusters=1, threshold=0.1, seed=0, method="ahc") == [list(range(18))]
+    assert len(cluster(blobs([1, 1, 1, 1, 1], spread=0.0), max_clusters=64, threshold=0.1, seed=0, method="ahc")) < 5
+    same = np.ones((5, 8), dtype=np.float32)
+    assert cluster(same, max_clusters=4, threshold=0.1, seed=0, method="ahc") == [[0, 1, 2, 3, 4]]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from ragloom.enrich.raptor import RaptorSettings, is_summary
 from ragloom.services.container import Services
 from ragloom.services.retrieval import RetrievalQuery
@@ -148,3 +150,51 @@ def test_settings_take_either_name_of_the_threshold_and_bound_the_rest() -> None
     assert settings.prompt.startswith("Please summarize the following paragraphs.")
     assert RaptorSettings().skips("table.xlsx")
     assert not RaptorSettings().skips("notes.txt")
+
+
+@pytest.mark.parametrize("way", [{"clustering_method": "ahc"}, {"tree_builder": "psi"}])
+def test_the_other_ways_of_building_the_tree(
+    services: Services, caller: Caller, model: ScriptedModel, way: dict[str, str]
+) -> None:
+    """Agglomerative clustering per level, or the Psi tree from the chunks' own similarities: on two
+    clear topics both make the same tree as the mixtures — a summary per topic, then the top."""
+    model.answers = {"raptor": summarise}
+    dataset_id = new_dataset(services, caller, raptor={**RAPTOR, **way})
+    document_id = upload(services, caller, dataset_id, TEXT)
+    parse(services, caller, dataset_id, document_id)
+    listed = chunks_of(services, dataset_id, document_id)
+    ids = [chunk.id for chunk in listed if not is_summary(chunk)]
+    summaries = {chunk.content: chunk for chunk in listed if is_summary(chunk)}
+    assert sorted(summaries) == sorted([SUMMARIES["bamboo"], SUMMARIES["magma"], TOP])
+    bamboo, magma, top = (summaries[text] for text in (SUMMARIES["bamboo"], SUMMARIES["magma"], TOP))
+    assert (bamboo.extra["raptor_layer_int"], bamboo.extra["raptor_covers"]) == (1, ids[:3])
+    assert (magma.extra["raptor_layer_int"], magma.extra["raptor_covers"]) == (1, ids[3:])
+    assert top.extra["raptor_layer_int"] == 2
+    assert sorted(top.extra["raptor_covers"]) == sorted([bamboo.id, magma.id])
+    assert model.calls("raptor") == 3
+
+
+def test_settings_read_the_clustering_method_and_the_tree_builder() -> None:
+    settings = RaptorSettings.from_config({"raptor": {"clustering_method": "ahc", "tree_builder": "psi"}})
+    assert (settings.clustering_method, settings.tree_builder) == ("ahc", "psi")
+    assert (RaptorSettings().clustering_method, RaptorSettings().tree_builder) == ("gmm", "raptor")
+
+
+def test_a_psi_summary_that_cannot_be_written_leaves_its_parent_covering_its_children(
+    services: Services, caller: Caller, model: ScriptedModel
+) -> None:
+    def answer(user: str) -> str:  # nothing for the pandas alone
+        return " " if "Giant pandas" in user and "Volcanoes" not in user else summarise(user)
+
+    model.answers = {"raptor": answer}
+    dataset_id = new_dataset(services, caller, raptor={**RAPTOR, "tree_builder": "psi"})
+    document_id = upload(services, caller, dataset_id, TEXT)
+    parse(services, caller, dataset_id, document_id)
+    listed = chunks_of(services, dataset_id, document_id)
+    ids = [chunk.id for chunk in listed if not is_summary(chunk)]
+    summaries = {chunk.content: chunk for chunk in listed if is_summary(chunk)}
+    assert sorted(summaries) == sorted([SUMMARIES["magma"], "Pandas live on bamboo in Sichuan."])
+    # the top was asked over the pandas' own chunks and the volcanoes' summary: the pandas one answers
+    top = summaries["Pandas live on bamboo in Sichuan."]
+    assert sorted(top.extra["raptor_covers"]) == sorted([*ids[:3], summaries[SUMMARIES["magma"]].id])
+    assert top.extra["raptor_layer_int"] == 2
