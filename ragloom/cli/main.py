@@ -65,9 +65,14 @@ def main(context: click.Context) -> None:
 @main.command()
 @click.option("--host", default=None, help="Address to bind (default: $RAGLOOM_HOST or 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default: $RAGLOOM_PORT or 9380).")
+@click.option(
+    "--no-workers",
+    is_flag=True,
+    help="Serve the API only; `ragloom worker` processes (here or on other hosts) do the background work.",
+)
 @_data_dir
 @_config
-def serve(host: str | None, port: int | None, data_dir: Path | None, config: Path | None) -> None:
+def serve(host: str | None, port: int | None, no_workers: bool, data_dir: Path | None, config: Path | None) -> None:
     """Start the HTTP server on the embedded stores, creating the data directory if needed."""
     import uvicorn
 
@@ -75,6 +80,8 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, config: Pat
     from ragloom.cli.shutdown import CONNECTIONS_GRACE_SECONDS, WORKERS_GRACE_SECONDS, GracefulServer, Shutdown
 
     settings = _settings(config, host=host, port=port, data_dir=data_dir)
+    if no_workers:
+        settings = settings.model_copy(update={"workers": settings.workers.model_copy(update={"count": 0})})
     configure_logging(settings.log)
     services = _build(settings)
     services.sweep()
@@ -121,11 +128,12 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
 
 
 def recover_tasks(services: Services) -> None:
-    """At start no worker of this data directory is alive: take back every task one held,
-    not counted against its document (the server stopped, the document did nothing)."""
-    from ragloom.workers.process import finish_abandoned
+    """At start the workers this host ran before are dead: take back every task one of them held,
+    not counted against its document (the server stopped, the document did nothing). Tasks of
+    workers still running (``ragloom worker``, other hosts) are left to them, or to their lease."""
+    from ragloom.workers.process import finish_abandoned, worker_is_gone
 
-    finish_abandoned(services, services.ledger.recover())
+    finish_abandoned(services, services.ledger.recover(worker_is_gone))
 
 
 @main.command()

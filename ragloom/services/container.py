@@ -19,7 +19,7 @@ from ragloom.services.agent_runs import AgentRunService
 from ragloom.services.agent_sessions import AgentSessionService
 from ragloom.services.agent_toolbox import AgentTools
 from ragloom.services.agents import AgentService
-from ragloom.services.blob_cleanup import sweep_orphans
+from ragloom.services.blob_cleanup import SHARED_GRACE_SECONDS, sweep_orphans
 from ragloom.services.chats import ChatService
 from ragloom.services.chunk_tags import TagService
 from ragloom.services.chunks import ChunkService
@@ -214,8 +214,10 @@ class Services:
         )
 
     def sweep(self) -> int:
-        """Remove files left behind by a crash (call before serving)."""
-        return sweep_orphans(self.store, self.blobs)
+        """Remove files left behind by a crash (call before serving): all of them on the embedded
+        database, only older ones when servers may share the stores (see :mod:`~ragloom.services.blob_cleanup`)."""
+        grace = None if self.settings.database.backend == "sqlite" else SHARED_GRACE_SECONDS
+        return sweep_orphans(self.store, self.blobs, grace_seconds=grace)
 
     def close(self) -> None:
         self.agent_tools.close()

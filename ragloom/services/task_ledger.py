@@ -28,6 +28,7 @@ Document fields (contract §5): ``run`` "1" while queued or running, "3" done, "
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -343,15 +344,21 @@ class TaskLedger:
         """
         return self._take_back_leased(now_ms(), TakeBack.WORKER_SILENT)
 
-    def recover(self) -> list[Abandoned]:
-        """At start-up, when no worker of this data directory is alive: take back every leased
-        task without counting it against its document; cancelled ones are returned as by :meth:`reap`."""
-        return self._take_back_leased(None, TakeBack.SERVER_RESTARTED)
+    def recover(self, gone: Callable[[str], bool] = lambda _worker: True) -> list[Abandoned]:
+        """At start-up: take back every leased task whose worker is ``gone`` (by default, all: no
+        worker of this data directory is alive) without counting it against its document; cancelled
+        ones are returned as by :meth:`reap`. Tasks of workers not known to be gone (on other hosts)
+        are left to :meth:`reap` once their lease runs out."""
+        return self._take_back_leased(None, TakeBack.SERVER_RESTARTED, gone)
 
-    def _take_back_leased(self, expired_before: int | None, why: TakeBack) -> list[Abandoned]:
+    def _take_back_leased(
+        self, expired_before: int | None, why: TakeBack, gone: Callable[[str], bool] = lambda _worker: True
+    ) -> list[Abandoned]:
         abandoned = []
         with self._store.writing() as tx:
             for task in self._queue.leased(tx, expired_before=expired_before):
+                if not gone(task.worker or ""):
+                    continue
                 if task.status == TaskStatus.CANCELLING:
                     abandoned.append(
                         Abandoned(task.id, task.document_id or "", task.dataset_id, _kind(task), task.message_id or 0)

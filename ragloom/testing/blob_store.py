@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
+import time
 
 import pytest
 
@@ -165,3 +166,15 @@ class BlobStoreConformance:
         assert blob_store.get("t/d/kept") == b"kept"
         blob_store.put("t/d/new", b"whole")
         assert blob_store.get("t/d/new") == b"whole"
+
+    def test_the_age_filters_keep_what_was_written_after_the_time_given(self, blob_store: BlobStore) -> None:
+        """What several servers sharing a store need: a start-up sweep that leaves others' fresh work alone."""
+        blob_store.put("t/e/old", b"old")
+        self.leave_an_interrupted_write(blob_store, "t/e/new")
+        past, future = time.time() - 3600, time.time() + 3600
+        assert list(blob_store.iter_keys("t/e/", modified_before=past)) == []
+        assert list(blob_store.iter_keys("t/e/", modified_before=future)) == ["t/e/old"]
+        assert blob_store.discard_interrupted_writes(begun_before=past) == 0
+        assert blob_store.discard_interrupted_writes(begun_before=future) == 1
+        assert blob_store.discard_interrupted_writes() == 0
+        assert list(blob_store.iter_keys("t/e/")) == ["t/e/old"]

@@ -44,6 +44,25 @@ def worker_name(pid: int, token: str) -> str:
     return f"{socket.gethostname()}:{pid}:{token}"
 
 
+def worker_is_gone(name: str) -> bool:
+    """Whether the worker that leased under ``name`` is surely dead: it ran on this host and its
+    process is gone. A worker of another host may be alive (its lease will tell); a name not made
+    by :func:`worker_name` is taken as gone."""
+    host, _, rest = name.partition(":")
+    pid, _, token = rest.partition(":")
+    if not (pid.isdigit() and token):
+        return True
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
 def run_pool_worker(settings: Settings, token: str, parent_pid: int) -> None:
     """The entry point of a worker process that ``ragloom serve`` started."""
     stop = StopSignal.on(signal.SIGTERM, signal.SIGINT)

@@ -47,3 +47,22 @@ def test_sweep_keeps_the_chunk_images_of_existing_datasets(services: Services, c
     (image,) = [key for key in services.blobs.iter_keys() if "/images/" in key]
     assert image.startswith(f"{caller.tenant_id}/{kept}/images/")
     assert services.blobs.get(image) == b"\x89PNG"
+
+
+def test_a_sweep_with_a_grace_keeps_what_others_may_be_writing(services: Services, caller: Caller) -> None:
+    """Servers sharing the stores sweep with a grace: a fresh orphan may be an upload whose row
+    another server is about to commit; an old one is debris."""
+    import os
+    import time
+
+    from ragloom.services.blob_cleanup import SHARED_GRACE_SECONDS, sweep_orphans
+
+    dataset_id = services.datasets.create(caller, NewDataset(name="kb")).record.id
+    fresh, old = f"{caller.tenant_id}/{dataset_id}/in-flight", f"{caller.tenant_id}/{dataset_id}/crashed"
+    services.blobs.put(fresh, b"being committed elsewhere")
+    services.blobs.put(old, b"left by a crash")
+    assert isinstance(services.blobs, LocalBlobStore)
+    hours_ago = time.time() - 2 * SHARED_GRACE_SECONDS
+    os.utime(services.blobs.root / old, (hours_ago, hours_ago))
+    assert sweep_orphans(services.store, services.blobs, grace_seconds=SHARED_GRACE_SECONDS) == 1
+    assert sorted(services.blobs.iter_keys()) == [fresh]

@@ -229,3 +229,35 @@ def test_a_stale_lease_cannot_write_even_when_its_worker_claimed_the_task_again(
     assert services.ledger.report(fresh.lease, 0.5, "real progress") is Standing.HELD
     assert services.ledger.complete(fresh.lease, 1, 10, "Task done.") is Standing.HELD
     assert read(services, document_id).run == "3"
+
+
+def test_a_restarting_server_takes_back_only_the_tasks_of_workers_that_are_gone(
+    services: Services, caller: Caller
+) -> None:
+    """Servers and workers on several hosts share the queue: a server starting takes back what its
+    own dead workers held, never the task of a worker alive here or running on another host."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from ragloom.workers.process import worker_is_gone, worker_name
+
+    dataset_id = services.datasets.create(caller, NewDataset(name="kb")).record.id
+    files = [IncomingFile(f"{number}.txt", io.BytesIO(b"hello"), 5) for number in range(3)]
+    document_ids = [document.id for document in services.documents.upload(caller, dataset_id, files)]
+    services.parsing.start(caller, dataset_id, document_ids, refuse_running=True)
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True)
+    dead = worker_name(int(finished.stdout), "dead0001")
+    alive = worker_name(os.getpid(), "alive001")
+    elsewhere = f"{socket.gethostname()}-other:{os.getpid()}:remote01"
+    claimed = {name: services.ledger.claim(name) for name in (dead, alive, elsewhere)}
+    assert [worker_is_gone(name) for name in claimed] == [True, False, False]
+    services.ledger.recover(worker_is_gone)
+    with services.store.reading() as tx:
+        held = {name: tx.tasks.get(task.id) for name, task in claimed.items() if task is not None}
+    assert {name: (task.status, task.worker) for name, task in held.items() if task is not None} == {
+        dead: ("queued", None),
+        alive: ("running", alive),
+        elsewhere: ("running", elsewhere),
+    }

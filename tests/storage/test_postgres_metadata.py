@@ -61,6 +61,20 @@ def test_migrations_reach_the_head_on_postgresql(services: Services) -> None:
     assert services.store.engine.dialect.name == "postgresql"
 
 
+def test_servers_starting_together_on_a_new_database_migrate_it_once(postgres_url: str) -> None:
+    """Several API servers and workers started at once on an empty database: one migrates, the
+    others wait for it and find the schema at the head."""
+    from ragloom.storage.metadata import MetadataStore
+
+    stores = [MetadataStore(postgres_url) for _ in range(4)]
+    try:
+        all_at_once(lambda number: stores[number].migrate(), count=len(stores))
+        assert {store.schema_version() for store in stores} == {SCHEMA_HEAD}
+    finally:
+        for store in stores:
+            store.close()
+
+
 def test_concurrent_dataset_creates_with_one_name_get_distinct_names(services: Services, caller: Caller) -> None:
     created = all_at_once(lambda _number: services.datasets.create(caller, NewDataset(name="kb")).record.name)
     assert sorted(created) == sorted(["kb", *(f"kb({number})" for number in range(1, THREADS))])

@@ -86,22 +86,26 @@ class LocalBlobStore:
         self._prune_empty_parents(path.parent)
         return True
 
-    def iter_keys(self, prefix: str = "") -> Iterator[str]:
+    def iter_keys(self, prefix: str = "", *, modified_before: float | None = None) -> Iterator[str]:
         for directory, _folders, files in os.walk(self.root):
             for name in files:
                 if name.startswith(_TEMP_PREFIX):
                     continue
-                key = Path(directory, name).relative_to(self.root).as_posix()
-                if key.startswith(prefix):
+                path = Path(directory, name)
+                key = path.relative_to(self.root).as_posix()
+                if key.startswith(prefix) and _written_before(path, modified_before):
                     yield key
 
-    def discard_interrupted_writes(self) -> int:
+    def discard_interrupted_writes(self, *, begun_before: float | None = None) -> int:
         partials = [
             Path(directory, name)
             for directory, _folders, files in os.walk(self.root)
             for name in files
             if name.startswith(_TEMP_PREFIX)
         ]
+        # a partial file is written to as its put goes on: one untouched since ``begun_before`` was
+        # begun before it too, and its put has stopped (a stricter test than the put's start)
+        partials = [partial for partial in partials if _written_before(partial, begun_before)]
         for partial in partials:
             partial.unlink(missing_ok=True)
             self._prune_empty_parents(partial.parent)
@@ -114,6 +118,16 @@ class LocalBlobStore:
             except OSError:
                 return
             directory = directory.parent
+
+
+def _written_before(path: Path, when: float | None) -> bool:
+    """Whether ``path`` was last written before ``when`` (always, without a time; never, once gone)."""
+    if when is None:
+        return True
+    try:
+        return path.stat().st_mtime < when
+    except FileNotFoundError:
+        return False
 
 
 def _read_in_chunks(handle: BinaryIO, chunk_size: int) -> Iterator[bytes]:

@@ -49,10 +49,12 @@ class BlobStore(Protocol):
     - A ``put`` interrupted by a crash leaves nothing any method shows (no key, no bytes);
       whatever it did leave behind (a temporary file, an unfinished upload) is removed by
       ``discard_interrupted_writes``, which is only safe while no ``put`` is in flight (at
-      start-up).
+      start-up), unless it is told to keep writes begun after a time (``begun_before``): then
+      it is safe while other processes write, if none takes longer than that.
     - ``get``/``iter_chunks``/``size`` of a missing key raise :class:`BlobNotFoundError`.
     - ``delete`` is idempotent and says whether something was removed.
-    - ``iter_keys(prefix)`` lists every stored key starting with ``prefix``, in no set order.
+    - ``iter_keys(prefix)`` lists every stored key starting with ``prefix``, in no set order;
+      with ``modified_before`` (a Unix time), only those last written before it.
     - An invalid key raises ``ValueError`` on every method.
     """
 
@@ -80,10 +82,11 @@ class BlobStore(Protocol):
         """Remove the blob; ``False`` if there was none."""
         ...
 
-    def iter_keys(self, prefix: str = "") -> Iterator[str]:
-        """Every key that starts with ``prefix``."""
+    def iter_keys(self, prefix: str = "", *, modified_before: float | None = None) -> Iterator[str]:
+        """Every key that starts with ``prefix`` (last written before ``modified_before``, when given)."""
         ...
 
-    def discard_interrupted_writes(self) -> int:
-        """Remove what interrupted ``put`` calls left behind; returns how many were removed."""
+    def discard_interrupted_writes(self, *, begun_before: float | None = None) -> int:
+        """Remove what interrupted ``put`` calls left behind (those begun before ``begun_before``, a
+        Unix time, when given); returns how many were removed."""
         ...

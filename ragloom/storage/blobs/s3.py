@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from datetime import datetime
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 import boto3
@@ -234,21 +235,34 @@ class S3BlobStore:
             self.client.delete_object(Bucket=self.bucket, Key=name)
         return True
 
-    def iter_keys(self, prefix: str = "") -> Iterator[str]:
+    def iter_keys(self, prefix: str = "", *, modified_before: float | None = None) -> Iterator[str]:
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix + prefix)
         with self._errors("list blobs"):
             for page in pages:
                 for entry in page.get("Contents", []):
-                    yield entry["Key"][len(self.prefix) :]
+                    if _before(entry.get("LastModified"), modified_before):
+                        yield entry["Key"][len(self.prefix) :]
 
-    def discard_interrupted_writes(self) -> int:
+    def discard_interrupted_writes(self, *, begun_before: float | None = None) -> int:
         pages = self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=self.prefix)
         with self._errors("list unfinished uploads"):
-            unfinished = [(upload["Key"], upload["UploadId"]) for page in pages for upload in page.get("Uploads", [])]
+            unfinished = [
+                (upload["Key"], upload["UploadId"])
+                for page in pages
+                for upload in page.get("Uploads", [])
+                if _before(upload.get("Initiated"), begun_before)
+            ]
         for name, upload in unfinished:
             with self._errors("abort an unfinished upload"):
                 self.client.abort_multipart_upload(Bucket=self.bucket, Key=name, UploadId=upload)
         return len(unfinished)
+
+
+def _before(moment: datetime | None, when: float | None) -> bool:
+    """Whether the server's ``moment`` is before ``when`` (always, without a time; never, without a moment)."""
+    if when is None:
+        return True
+    return moment is not None and moment.timestamp() < when
 
 
 class _Readable(Protocol):

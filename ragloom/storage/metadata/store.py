@@ -46,6 +46,9 @@ class Transaction:
         self.enrichment = EnrichmentRepository(session)
 
 
+MIGRATION_LOCK = 0x7261676C6F6F6D  # "ragloom": the advisory lock PostgreSQL migrations hold
+
+
 class MetadataStore:
     """Opens read and write transactions on the metadata database."""
 
@@ -84,6 +87,10 @@ class MetadataStore:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.execution_options(writing=True).begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # servers starting together on one database migrate one after the other (SQLite's
+                # writing transactions already do): the second finds the schema at head, does nothing
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
