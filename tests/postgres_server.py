@@ -90,10 +90,12 @@ class PostgresServer:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def start_postgres() -> PostgresServer:
+def start_postgres(*, also_listen: str = "", trust: str = "") -> PostgresServer:
     """``initdb`` into a new temporary directory and start PostgreSQL on a free port; returns once it
     answers. The directory is made directly in the system's temporary directory, not pytest's, which is
-    private to root: the unprivileged server must reach its data."""
+    private to root: the unprivileged server must reach its data. ``also_listen`` is another address
+    to listen on and ``trust`` a network (CIDR) whose clients are trusted, for clients in other
+    network namespaces."""
     binaries = postgres_binaries()
     drop = _as_unprivileged()
     directory = Path(tempfile.mkdtemp(prefix="ragloom-postgres-"))
@@ -109,13 +111,16 @@ def start_postgres() -> PostgresServer:
     if initdb.returncode != 0:
         shutil.rmtree(directory, ignore_errors=True)
         raise RuntimeError(f"initdb failed ({initdb.returncode}): {initdb.stderr.decode(errors='replace')}")
+    if trust:
+        with (data / "pg_hba.conf").open("a") as rules:
+            rules.write(f"host all all {trust} trust\n")
     port = _free_port()
     arguments = [
         str(binaries / "postgres"),
         "-D",
         str(data),
         "-h",
-        "127.0.0.1",
+        ",".join(["127.0.0.1", *([also_listen] if also_listen else [])]),
         "-p",
         str(port),
         "-k",

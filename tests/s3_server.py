@@ -137,8 +137,9 @@ class SeaweedS3:
                 socket_file.unlink(missing_ok=True)
 
 
-def start_seaweedfs(directory: Path) -> SeaweedS3:
-    """Start SeaweedFS with its data and sockets under ``directory``; returns once S3 answers."""
+def start_seaweedfs(directory: Path, *, bind: str = "127.0.0.1") -> SeaweedS3:
+    """Start SeaweedFS with its data and sockets under ``directory``; returns once S3 answers.
+    ``bind="0.0.0.0"`` also serves other network namespaces (through their bridge)."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "data").mkdir(exist_ok=True)
     access_key, secret_key = f"ragloom-{secrets.token_hex(4)}", secrets.token_urlsafe(24)
@@ -155,7 +156,7 @@ def start_seaweedfs(directory: Path) -> SeaweedS3:
         "server",
         f"-dir={directory / 'data'}",
         "-ip=127.0.0.1",
-        "-ip.bind=127.0.0.1",
+        f"-ip.bind={bind}",
         "-filer",
         "-s3",
         f"-s3.config={config}",
