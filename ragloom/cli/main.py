@@ -148,6 +148,54 @@ def worker(data_dir: Path | None, config: Path | None) -> None:
     run_worker(settings, StopSignal.on(signal.SIGINT, signal.SIGTERM))
 
 
+@main.command()
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="TOML settings of the stores to copy into (e.g. [database] postgresql, [blobs] s3).",
+)
+@_data_dir
+@_config
+def copy(target: Path, data_dir: Path | None, config: Path | None) -> None:
+    """Copy everything of a stopped ragloom (default: the embedded data directory) into the stores
+    --to names, which must be empty, and check that every count matches."""
+    from ragloom.storage.backends import StorageBackends
+    from ragloom.storage.copy import Stores, copy_all
+
+    def opened(settings: Settings) -> Stores:
+        registries = StorageBackends.builtin()
+        try:
+            registries.check(settings)
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            return Stores(
+                registries.metadata.create(settings.database.backend, settings),
+                registries.blobs.create(settings.blobs.backend, settings),
+                registries.index.create(settings.index.backend, settings),
+            )
+        except RagloomError as error:
+            raise click.ClickException(error.message) from None
+
+    source_settings = _settings(config, data_dir=data_dir)
+    configure_logging(source_settings.log)
+    source, destination = opened(source_settings), opened(_settings(target))
+    try:
+        report = copy_all(source, destination, progress=lambda line: click.echo(line, err=True))
+    except RagloomError as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        for stores in (source, destination):
+            stores.index.close()
+            stores.metadata.close()
+    click.echo("table\trows")
+    for name, count in report.rows.items():
+        click.echo(f"{name}\t{count}")
+    click.echo(f"files\t{report.blobs}")
+    click.echo(f"index records\t{report.total_records} (of {len(report.records)} datasets and memories)")
+    click.echo("Copied; every count matches the source.", err=True)
+
+
 @main.group()
 def apikey() -> None:
     """Create, list and revoke API keys."""

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from ragloom.storage.index import Capability, ChunkIndex
+from ragloom.testing.index_export import ExportConformance
 from ragloom.testing.index_graph import GraphConformance
 from ragloom.testing.index_messages import MessageConformance
 from ragloom.testing.index_records import ANALYZER, chunk, unit
@@ -24,7 +25,7 @@ from ragloom.testing.index_records import ANALYZER, chunk, unit
 __all__ = ["ANALYZER", "ChunkIndexConformance", "chunk", "unit"]
 
 
-class ChunkIndexConformance(MessageConformance, GraphConformance):
+class ChunkIndexConformance(MessageConformance, GraphConformance, ExportConformance):
     """The semantics stated in the :mod:`ragloom.storage.index.protocol` docstring, as tests
     (those of memory messages in :class:`~ragloom.testing.index_messages.MessageConformance`, of
     knowledge graphs in :class:`~ragloom.testing.index_graph.GraphConformance`)."""

@@ -425,6 +425,14 @@ class SqliteChunkIndex:
             ).fetchall()
         return [self._record(row) for row in rows]
 
+    def export(self, dataset_id: str, *, after: str = "", limit: int = 1000) -> list[ChunkRecord]:
+        with self._reading() as connection:
+            rows = connection.execute(
+                f"SELECT {_READ_COLUMNS}, vector FROM chunk WHERE dataset_id = ? AND id > ? ORDER BY id LIMIT ?",
+                (dataset_id, after, max(0, limit)),
+            ).fetchall()
+        return [self._record(row[:-1], row[-1]) for row in rows]
+
     def page(
         self,
         dataset_id: str,
