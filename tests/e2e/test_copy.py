@@ -46,6 +46,12 @@ def answers(api: str, key: str, dataset_id: str) -> list[list[tuple[str, float]]
     return found
 
 
+def copy(source: Path, config: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``ragloom copy`` of ``source`` into the stores of ``config``."""
+    argv = [sys.executable, "-m", "ragloom", "copy", "--data-dir", str(source), "--to", str(config)]
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600, check=False)
+
+
 def target_config(path: Path, postgres_url: str, s3: SeaweedS3, prefix: str) -> Path:
     path.write_text(
         f"""data_dir = "{path.parent / "target-data"}"
@@ -99,14 +105,7 @@ def test_an_embedded_directory_copied_to_postgresql_and_s3_answers_the_same(
     assert all(before), before
 
     config = target_config(tmp_path / "target.toml", postgres_url, s3_server, f"copy-{uuid.uuid4().hex[:8]}/")
-    done = subprocess.run(
-        [sys.executable, "-m", "ragloom", "copy", "--data-dir", str(source), "--to", str(config)],
-        env=server_env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    done = copy(source, config, server_env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     table = dict(line.split("\t", 1) for line in done.stdout.splitlines())
@@ -115,14 +114,7 @@ def test_an_embedded_directory_copied_to_postgresql_and_s3_answers_the_same(
     assert "every count matches the source" in done.stderr
 
     # a second copy into the same (now full) target is refused and changes nothing
-    again = subprocess.run(
-        [sys.executable, "-m", "ragloom", "copy", "--data-dir", str(source), "--to", str(config)],
-        env=server_env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    again = copy(source, config, server_env)
     assert again.returncode == 1
     assert "the target database is not empty" in again.stderr
     assert "Traceback" not in again.stderr
