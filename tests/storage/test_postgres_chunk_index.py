@@ -30,6 +30,7 @@ def shared_index(postgres_server: PostgresServer) -> Iterator[PostgresChunkIndex
 @pytest.fixture
 def empty_index(shared_index: PostgresChunkIndex) -> PostgresChunkIndex:
     """``shared_index`` with no records (its tables emptied: far quicker than a new database per test)."""
+    shared_index.wait_for_vector_indexes(60)  # a build in progress and TRUNCATE would wait on each other
     url = shared_index.url
     with psycopg.connect(libpq_url(url), autocommit=True) as connection:
         connection.execute("TRUNCATE index_record, index_word_total RESTART IDENTITY")
@@ -189,6 +190,7 @@ def test_large_scopes_use_the_dimensions_hnsw_index_and_find_the_same_nearest(
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         records = [chunk(f"v{number}", "text", vector=list(vector)) for number, vector in enumerate(vectors)]
         index.upsert(records)
+        index.wait_for_vector_indexes(60)
         with psycopg.connect(libpq_url(postgres_url)) as connection:
             valid = connection.execute(
                 "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('index_record_embedding_8')"

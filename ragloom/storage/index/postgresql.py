@@ -31,9 +31,10 @@ from ragloom.storage.index import postgresql_messages
 from ragloom.storage.index.candidates import unit_vector
 from ragloom.storage.index.postgresql_connections import Connection, ConnectionPool
 from ragloom.storage.index.postgresql_match import Scope, match, nearest, vector_text
-from ragloom.storage.index.postgresql_schema import create_schema, create_vector_index, indexed_dimensions
+from ragloom.storage.index.postgresql_schema import create_schema
 from ragloom.storage.index.postgresql_tags import remove_tags, replace_tag, tag_counts
 from ragloom.storage.index.postgresql_text import IndexStatistics, any_query, phrase_query, rank, word_vector
+from ragloom.storage.index.postgresql_vectors import VectorIndexes
 from ragloom.storage.index.protocol import Capability
 from ragloom.storage.index.records import (
     Admission,
@@ -98,7 +99,7 @@ class PostgresChunkIndex:
         self.url = url
         self._pool = ConnectionPool(url)
         create_schema(self._pool)
-        self._indexed = indexed_dimensions(self._pool)
+        self._vector_indexes = VectorIndexes(self._pool)
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -117,11 +118,14 @@ class PostgresChunkIndex:
             cursor.executemany(_INSERT, [_row(record) for record in records])
 
     def _index_vectors(self, records: Sequence[ChunkRecord]) -> None:
-        """Make sure each dimension just written has its HNSW index (built once, after the write committed)."""
-        dimensions = {int(np.asarray(record.vector).size) for record in records if record.vector is not None}
-        for dimension in sorted(dimensions - self._indexed - {0}):
-            create_vector_index(self._pool, dimension)
-            self._indexed.add(dimension)
+        """Have each dimension just written get its HNSW index (built in the background, once)."""
+        self._vector_indexes.ensure(
+            int(np.asarray(record.vector).size) for record in records if record.vector is not None
+        )
+
+    def wait_for_vector_indexes(self, timeout: float | None = None) -> None:
+        """Wait for the HNSW index builds under way (see :mod:`~ragloom.storage.index.postgresql_vectors`)."""
+        self._vector_indexes.wait(timeout)
 
     def upsert(self, chunks: Sequence[ChunkRecord]) -> None:
         if not chunks:

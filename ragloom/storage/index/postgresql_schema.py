@@ -17,7 +17,8 @@ words have a GIN index.
 
 Vectors: HNSW needs a fixed dimension, so each dimension in use gets its own partial expression
 index, ``hnsw ((embedding::vector(384)) vector_ip_ops) WHERE dimension = 384``, created (concurrently,
-so writers are not blocked) the first time vectors of that dimension are written. pgvector's HNSW
+so writers are not blocked) the first time vectors of that dimension are written
+(:mod:`~ragloom.storage.index.postgresql_vectors`). pgvector's HNSW
 takes at most 2,000 dimensions; larger vectors are only ever scanned exactly.
 
 Opening creates what is missing in one transaction under ``pg_advisory_xact_lock``, so processes
@@ -35,6 +36,7 @@ SCHEMA_VERSION = 1
 HNSW_MAX_DIMENSION = 2_000
 _SCHEMA_LOCK = "ragloom.index.schema"
 _VECTOR_INDEX_LOCK = "ragloom.index.vectors"
+_VECTOR_INDEX_WAIT = "60s"
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS index_schema_version (version integer NOT NULL);
@@ -162,11 +164,14 @@ def indexed_dimensions(pool: ConnectionPool) -> set[int]:
 
 def create_vector_index(pool: ConnectionPool, dimension: int) -> None:
     """Build the HNSW index of ``dimension`` if it has none (an invalid one, left by a failed build, is
-    built again). Concurrently: writers go on meanwhile; one process builds, the others wait for it."""
+    built again). Concurrently: writers go on meanwhile; one process builds, the others wait for it.
+    Raises ``psycopg.errors.LockNotAvailable`` when other transactions stay open too long."""
     if not 0 < dimension <= HNSW_MAX_DIMENSION:
         return
     name = vector_index_name(dimension)
     with pool.connection() as connection:
+        # Bounds CONCURRENTLY's waits for other transactions (the caller tries again later); reset below.
+        connection.execute(f"SET lock_timeout = '{_VECTOR_INDEX_WAIT}'")
         connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (_VECTOR_INDEX_LOCK,))
         try:
             row = connection.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", (name,))
@@ -181,3 +186,4 @@ def create_vector_index(pool: ConnectionPool, dimension: int) -> None:
             )
         finally:
             connection.execute("SELECT pg_advisory_unlock(hashtext(%s))", (_VECTOR_INDEX_LOCK,))
+            connection.execute("RESET lock_timeout")
