@@ -265,11 +265,22 @@ class SqliteIndexSettings(_Section):
     busy_timeout_ms: int = Field(default=30_000, ge=0, description="How long a writer waits for SQLite's lock.")
 
 
+class PostgresIndexSettings(_Section):
+    """The chunk index on a PostgreSQL server with pgvector (shared by every server and worker)."""
+
+    url: SecretStr | None = Field(
+        default=None,
+        description="e.g. `postgresql://ragloom:…@db.internal/ragloom`; default: `database.postgresql.url` "
+        "when the metadata database is PostgreSQL.",
+    )
+
+
 class IndexSettings(_Section):
     """The chunk index: which backend, and each backend's own section."""
 
-    backend: str = Field(default="sqlite", min_length=1, description="`sqlite`.")
+    backend: str = Field(default="sqlite", min_length=1, description="`sqlite` or `postgresql`.")
     sqlite: SqliteIndexSettings = Field(default_factory=SqliteIndexSettings)
+    postgresql: PostgresIndexSettings = Field(default_factory=PostgresIndexSettings)
 
 
 class QueueSettings(_Section):

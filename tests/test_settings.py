@@ -15,6 +15,7 @@ from ragloom.settings import (
     LimitSettings,
     LocalBlobSettings,
     PostgresDatabaseSettings,
+    PostgresIndexSettings,
     S3BlobSettings,
     SandboxSettings,
     SqliteDatabaseSettings,
@@ -144,7 +145,7 @@ def test_the_readme_documents_every_storage_setting() -> None:
     names = ["database.backend", "blobs.backend", "index.backend"]
     names += fields("database.sqlite", SqliteDatabaseSettings) + fields("database.postgresql", PostgresDatabaseSettings)
     names += fields("blobs.local", LocalBlobSettings) + fields("blobs.s3", S3BlobSettings)
-    names += fields("index.sqlite", SqliteIndexSettings)
+    names += fields("index.sqlite", SqliteIndexSettings) + fields("index.postgresql", PostgresIndexSettings)
     assert undocumented(names) == []
 
 
@@ -153,6 +154,7 @@ def test_secrets_of_storage_settings_are_never_shown(tmp_path: Path) -> None:
     config.write_text(
         '[blobs]\nbackend = "s3"\n[blobs.s3]\nbucket = "b"\naccess_key = "AKIA-visible"\nsecret_key = "s3-hidden"\n'
         '[database.postgresql]\nurl = "postgresql+psycopg://ragloom:pg-hidden@db/ragloom"\n'
+        '[index.postgresql]\nurl = "postgresql://ragloom:index-hidden@db/ragloom"\n'
     )
     settings = load_settings(config, data_dir=tmp_path)
     assert settings.blobs.s3.secret_key is not None
@@ -160,6 +162,7 @@ def test_secrets_of_storage_settings_are_never_shown(tmp_path: Path) -> None:
     for shown in (repr(settings), str(settings), settings.model_dump_json()):
         assert "s3-hidden" not in shown
         assert "pg-hidden" not in shown
+        assert "index-hidden" not in shown
     assert "AKIA-visible" in settings.model_dump_json()
 
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import ragloom, start_server, stop_server
-from tests.e2e.test_s3_blobs import FAST_MODEL, TIMEOUT, parsed
+from tests.e2e.test_s3_blobs import FAST_MODEL, TIMEOUT, upload_and_parse
 from tests.postgres_server import PostgresServer
 
 pytestmark = pytest.mark.integration
@@ -27,19 +27,7 @@ def test_serve_on_postgresql_parses_a_document_end_to_end(
     text = "\n".join(f"Paragraph {n}: PostgreSQL keeps the metadata and the task queue." for n in range(20))
     try:
         body = {"name": "on-postgres", "embedding_model": FAST_MODEL}
-        dataset_id = requests.post(f"{api}/datasets", json=body, headers=auth, timeout=TIMEOUT).json()["data"]["id"]
-        uploaded = requests.post(
-            f"{api}/datasets/{dataset_id}/documents",
-            files=[("file", ("guide.txt", text.encode()))],
-            headers=auth,
-            timeout=TIMEOUT,
-        ).json()["data"]
-        document_id = uploaded[0]["id"]
-        started = requests.post(
-            f"{api}/datasets/{dataset_id}/chunks", json={"document_ids": [document_id]}, headers=auth, timeout=TIMEOUT
-        ).json()
-        assert started["code"] == 0, started
-        document = parsed(api, auth, dataset_id, document_id)
+        dataset_id, document = upload_and_parse(api, auth, body, "guide.txt", text)
         assert document["run"] == "DONE", document
         assert document["chunk_count"] > 0
         found = requests.post(

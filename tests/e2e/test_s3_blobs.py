@@ -56,6 +56,22 @@ def parsed(api: str, auth: dict[str, str], dataset_id: str, document_id: str, li
         time.sleep(0.2)
 
 
+def upload_and_parse(
+    api: str, auth: dict[str, str], dataset_body: dict[str, Any], name: str, text: str
+) -> tuple[str, dict[str, Any]]:
+    """A new dataset holding one uploaded text file, parsed to the end: its id and the document's JSON."""
+    dataset_id = requests.post(f"{api}/datasets", json=dataset_body, headers=auth, timeout=TIMEOUT).json()["data"]["id"]
+    uploaded = requests.post(
+        f"{api}/datasets/{dataset_id}/documents", files=[("file", (name, text.encode()))], headers=auth, timeout=TIMEOUT
+    ).json()["data"]
+    document_id = uploaded[0]["id"]
+    started = requests.post(
+        f"{api}/datasets/{dataset_id}/chunks", json={"document_ids": [document_id]}, headers=auth, timeout=TIMEOUT
+    ).json()
+    assert started["code"] == 0, started
+    return dataset_id, parsed(api, auth, dataset_id, document_id)
+
+
 def test_documents_live_in_the_bucket_from_upload_to_delete(
     tmp_path: Path, server_env: dict[str, str], s3_server: SeaweedS3
 ) -> None:

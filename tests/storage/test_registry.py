@@ -7,13 +7,21 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from ragloom.errors import ConfigError
 from ragloom.services.container import Services
-from ragloom.settings import Settings
+from ragloom.settings import (
+    DatabaseSettings,
+    IndexSettings,
+    PostgresDatabaseSettings,
+    PostgresIndexSettings,
+    Settings,
+)
 from ragloom.storage.backends import StorageBackends
 from ragloom.storage.blobs import BlobStore, LocalBlobStore
 from ragloom.storage.index import SqliteChunkIndex
+from ragloom.storage.index.backends import postgres_index_url
 from ragloom.storage.metadata import MetadataStore
 from ragloom.storage.registry import Registry, UnknownBackendError
 
@@ -22,7 +30,7 @@ def test_the_builtin_backends_of_each_role() -> None:
     backends = StorageBackends.builtin()
     assert backends.metadata.names() == ["postgresql", "sqlite"]
     assert backends.blobs.names() == ["local", "s3"]
-    assert backends.index.names() == ["sqlite"]
+    assert backends.index.names() == ["postgresql", "sqlite"]
 
 
 def test_an_unknown_name_is_refused_listing_the_valid_ones(settings: Settings) -> None:
@@ -46,7 +54,7 @@ def test_a_name_is_registered_once(settings: Settings) -> None:
     [
         ("database", "database.backend", "postgresql, sqlite"),
         ("blobs", "blobs.backend", "local, s3"),
-        ("index", "index.backend", "sqlite"),
+        ("index", "index.backend", "postgresql, sqlite"),
     ],
 )
 def test_services_refuse_an_unknown_backend_before_opening_anything(
@@ -114,3 +122,39 @@ def test_s3_without_its_client_library_says_what_to_install(
     chosen = settings.model_copy(update={"blobs": settings.blobs.model_copy(update={"backend": "s3"})})
     with pytest.raises(ConfigError, match=r"its client library is missing \(boto3\): pip install 'ragloom\[s3\]'"):
         Services.build(chosen)
+
+
+def test_the_postgresql_index_needs_a_url_and_defaults_to_the_metadata_database(settings: Settings) -> None:
+    index = settings.model_copy(update={"index": settings.index.model_copy(update={"backend": "postgresql"})})
+    with pytest.raises(ConfigError, match="index.backend is 'postgresql' but index.postgresql.url is not set"):
+        Services.build(index)
+    shared = index.model_copy(
+        update={
+            "database": DatabaseSettings(
+                backend="postgresql",
+                postgresql=PostgresDatabaseSettings(url=SecretStr("postgresql+psycopg://ragloom@db/meta")),
+            )
+        }
+    )
+    assert postgres_index_url(shared) == "postgresql+psycopg://ragloom@db/meta"
+    own = shared.model_copy(
+        update={
+            "index": IndexSettings(
+                backend="postgresql", postgresql=PostgresIndexSettings(url=SecretStr("postgresql://x@h/i"))
+            )
+        }
+    )
+    assert postgres_index_url(own) == "postgresql://x@h/i"
+
+
+def test_the_postgresql_index_without_its_client_library_says_what_to_install(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # what an installation without the `postgresql` extra has
+    for module in [name for name in sys.modules if name.startswith("ragloom.storage.index.postgresql")]:
+        monkeypatch.delitem(sys.modules, module)
+    section = IndexSettings(backend="postgresql", postgresql=PostgresIndexSettings(url=SecretStr("postgresql://h/i")))
+    with pytest.raises(
+        ConfigError, match=r"client library is missing \(psycopg\): pip install 'ragloom\[postgresql\]'"
+    ):
+        Services.build(settings.model_copy(update={"index": section}))

@@ -230,15 +230,6 @@ def match_expression(terms: Sequence[str]) -> str:
     return " OR ".join(quoted)
 
 
-def unit_vector(vector: npt.NDArray[np.float32] | None) -> npt.NDArray[np.float32] | None:
-    """``vector`` flattened and scaled to unit length; ``None`` for none or a zero vector."""
-    if vector is None:
-        return None
-    query = np.asarray(vector, dtype=np.float32).ravel()
-    norm = float(np.linalg.norm(query))
-    return query / norm if norm > 0 else None
-
-
 def eligible_rows(
     snapshot: DatasetSnapshot,
     document_ids: Collection[str],

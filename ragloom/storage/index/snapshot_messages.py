@@ -4,7 +4,7 @@ A snapshot that holds messages keeps, aligned with its rows, each one's type, so
 session, user and whether it is forgotten (chunk rows get empty values). Forgetting a message
 bumps its memory's version like any rewrite, so these arrays are never stale. :func:`message_mask`
 applies a :class:`~ragloom.storage.index.records.MessageFilter` with the same meaning as the SQL
-of :func:`ragloom.storage.index.sqlite_messages.filter_sql` (the conformance tests hold both).
+of :func:`ragloom.storage.index.sql_messages.filter_sql` (the conformance tests hold both).
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ version (bumped by every write in the same transaction) has moved.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Collection, Iterator, Sequence
@@ -23,20 +22,20 @@ import numpy as np
 import numpy.typing as npt
 
 from ragloom.storage.index import sqlite_graph, sqlite_messages
+from ragloom.storage.index.candidates import unit_vector
 from ragloom.storage.index.protocol import Capability
 from ragloom.storage.index.records import (
     Admission,
     ChunkRecord,
     DocumentStats,
-    GraphFields,
     GraphPart,
     Matches,
-    MessageFields,
     MessageFilter,
     MessageStats,
     RecordKind,
     ScoredChunk,
 )
+from ragloom.storage.index.rows import COLUMNS, GRAPH_COLUMN, TERM_COLUMNS, TERM_WEIGHTS, record_of, row_values
 from ragloom.storage.index.snapshot import (
     DatasetSnapshot,
     bump_versions,
@@ -45,41 +44,14 @@ from ragloom.storage.index.snapshot import (
     load,
     match_expression,
     read_versions,
-    unit_vector,
 )
 from ragloom.storage.index.sqlite_match import MatchScope, match_snapshots
 from ragloom.storage.index.sqlite_messages import MESSAGE_COLUMN_TYPES, MESSAGE_COLUMNS, MESSAGE_INDEX
 from ragloom.storage.index.sqlite_tags import remove_tags, replace_tag, tag_counts
 
 SCHEMA_VERSION = 4
-TERM_COLUMNS = ("content_terms", "content_fine_terms", "title_terms", "important_terms", "question_terms")
-# RAGFlow's field boosts: content_ltks^2, content_sm_ltks^1, title_tks^10, important_tks^20, question_tks^20
-TERM_WEIGHTS = (2.0, 1.0, 10.0, 20.0, 20.0)
-_COLUMNS = (
-    "id",
-    "dataset_id",
-    "document_id",
-    "document_name",
-    "content",
-    "ord",
-    "available",
-    *TERM_COLUMNS,
-    "important_keywords",
-    "questions",
-    "tag_keywords",
-    "tag_features",
-    "positions",
-    "image_id",
-    "doc_type",
-    "parent_id",
-    "token_count",
-    "created_at",
-    "extra",
-    *MESSAGE_COLUMNS,
-    sqlite_graph.GRAPH_COLUMN,
-    "vector",
-)
-_READ_COLUMNS = ", ".join(column for column in _COLUMNS if column != "vector")
+_COLUMNS = (*COLUMNS, "vector")
+_READ_COLUMNS = ", ".join(COLUMNS)
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS chunk (
@@ -108,7 +80,7 @@ CREATE TABLE IF NOT EXISTS chunk (
     created_at REAL NOT NULL,
     extra TEXT NOT NULL,
     {",".join(f"{column} {MESSAGE_COLUMN_TYPES[column]}" for column in MESSAGE_COLUMNS)},
-    {sqlite_graph.GRAPH_COLUMN} {sqlite_graph.GRAPH_COLUMN_TYPE},
+    {GRAPH_COLUMN} {sqlite_graph.GRAPH_COLUMN_TYPE},
     vector BLOB,
     UNIQUE (dataset_id, id)
 );
@@ -166,10 +138,8 @@ class SqliteChunkIndex:
                     if column not in present:
                         writing.execute(f"ALTER TABLE chunk ADD COLUMN {column} {MESSAGE_COLUMN_TYPES[column]}")
                 writing.execute(MESSAGE_INDEX)
-                if sqlite_graph.GRAPH_COLUMN not in present:  # version 4: knowledge graphs
-                    writing.execute(
-                        f"ALTER TABLE chunk ADD COLUMN {sqlite_graph.GRAPH_COLUMN} {sqlite_graph.GRAPH_COLUMN_TYPE}"
-                    )
+                if GRAPH_COLUMN not in present:  # version 4: knowledge graphs
+                    writing.execute(f"ALTER TABLE chunk ADD COLUMN {GRAPH_COLUMN} {sqlite_graph.GRAPH_COLUMN_TYPE}")
                 writing.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @property
@@ -229,87 +199,11 @@ class SqliteChunkIndex:
     @staticmethod
     def _row(record: ChunkRecord) -> tuple[Any, ...]:
         vector = None if record.vector is None else np.asarray(record.vector, dtype=np.float32).tobytes()
-        message = record.message
-        return (
-            record.id,
-            record.dataset_id,
-            record.document_id,
-            record.document_name,
-            record.content,
-            record.order,
-            int(record.available),
-            record.content_terms,
-            record.content_fine_terms,
-            record.title_terms,
-            record.important_terms,
-            record.question_terms,
-            json.dumps(record.important_keywords, ensure_ascii=False),
-            json.dumps(record.questions, ensure_ascii=False),
-            json.dumps(record.tag_keywords, ensure_ascii=False),
-            json.dumps(record.tag_features, ensure_ascii=False),
-            json.dumps(record.positions),
-            record.image_id,
-            record.doc_type,
-            record.parent_id,
-            record.token_count,
-            record.created_at,
-            json.dumps(record.extra, ensure_ascii=False),
-            record.kind.value,
-            *(
-                (None,) * 9 + (0,)
-                if message is None
-                else (
-                    message.message_id,
-                    message.message_type,
-                    message.source_id,
-                    message.agent_id,
-                    message.session_id,
-                    message.user_id,
-                    message.valid_at,
-                    message.invalid_at,
-                    message.forget_at,
-                    message.size,
-                )
-            ),
-            None if record.graph is None else json.dumps(record.graph.as_json(), ensure_ascii=False),
-            vector,
-        )
+        return (*row_values(record), vector)
 
     @staticmethod
     def _record(row: Sequence[Any], vector: bytes | None = None) -> ChunkRecord:
-        values = dict(zip([column for column in _COLUMNS if column != "vector"], row, strict=True))
-        return ChunkRecord(
-            id=values["id"],
-            dataset_id=values["dataset_id"],
-            document_id=values["document_id"],
-            document_name=values["document_name"],
-            content=values["content"],
-            order=values["ord"],
-            available=bool(values["available"]),
-            content_terms=values["content_terms"],
-            content_fine_terms=values["content_fine_terms"],
-            title_terms=values["title_terms"],
-            important_keywords=json.loads(values["important_keywords"]),
-            important_terms=values["important_terms"],
-            questions=json.loads(values["questions"]),
-            question_terms=values["question_terms"],
-            tag_keywords=json.loads(values["tag_keywords"]),
-            tag_features=json.loads(values["tag_features"]),
-            positions=json.loads(values["positions"]),
-            image_id=values["image_id"],
-            doc_type=values["doc_type"],
-            parent_id=values["parent_id"],
-            token_count=values["token_count"],
-            created_at=values["created_at"],
-            extra=json.loads(values["extra"]),
-            vector=None if vector is None else np.frombuffer(vector, dtype=np.float32).copy(),
-            message=_message_fields(values) if values["kind"] == RecordKind.MESSAGE else None,
-            graph=(
-                GraphFields.from_json(json.loads(values[sqlite_graph.GRAPH_COLUMN]))
-                if values["kind"] == RecordKind.GRAPH
-                else None
-            ),
-        )
+        return record_of(row, None if vector is None else np.frombuffer(vector, dtype=np.float32).copy())
 
     # ---- writes -------------------------------------------------------------------------------
 
@@ -639,18 +533,3 @@ class SqliteChunkIndex:
     def message_stats(self, memory_id: str) -> MessageStats:
         with self._reading() as connection:
             return sqlite_messages.stats(connection, memory_id)
-
-
-def _message_fields(values: dict[str, Any]) -> MessageFields:
-    return MessageFields(
-        message_id=int(values["message_id"]),
-        message_type=values["message_type"],
-        source_id=int(values["message_source"] or 0),
-        agent_id=values["message_agent"] or "",
-        session_id=values["message_session"] or "",
-        user_id=values["message_user"] or "",
-        valid_at=float(values["valid_at"] or 0.0),
-        invalid_at=values["invalid_at"],
-        forget_at=values["forget_at"],
-        size=int(values["message_size"]),
-    )

@@ -12,9 +12,9 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from ragloom.storage.index.records import ChunkRecord, GraphPart
+from ragloom.storage.index.rows import GRAPH_COLUMN
 from ragloom.storage.index.snapshot import bump_versions
 
-GRAPH_COLUMN = "graph_fields"
 GRAPH_COLUMN_TYPE = "TEXT"
 
 Writer = Callable[[sqlite3.Connection, Sequence[ChunkRecord]], None]
@@ -47,6 +47,6 @@ def rows(
     where, parameters = "dataset_id = ? AND kind = 'graph'", [dataset_id]
     wanted = [part.value for part in parts]
     if wanted:
-        where += f" AND json_extract(graph_fields, '$.part') IN ({', '.join('?' for _ in wanted)})"
+        where += f" AND json_extract({GRAPH_COLUMN}, '$.part') IN ({', '.join('?' for _ in wanted)})"
         parameters.extend(wanted)
     return connection.execute(f"SELECT {columns} FROM chunk WHERE {where} ORDER BY rowid", parameters).fetchall()

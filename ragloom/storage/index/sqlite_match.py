@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from ragloom.storage.index.candidates import term_weights, unit_vector
 from ragloom.storage.index.records import Matches, MessageFilter, RecordKind
-from ragloom.storage.index.snapshot import DatasetSnapshot, eligible_rows, postings, unit_vector
+from ragloom.storage.index.snapshot import DatasetSnapshot, eligible_rows, postings
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def match_snapshots(
     similarity = np.concatenate([part.vector_similarity for part in parts])
     eligible = int(hits.shape[0])
     frequency = hits.sum(axis=0).astype(np.int64)
-    weights = np.log1p((eligible - frequency + 0.5) / (frequency + 0.5))
+    weights = term_weights(eligible, frequency)
     text_relevance = (hits @ weights).astype(np.float32)
     with_vector = np.concatenate([part.has_vector for part in parts])
     nearest = np.flatnonzero(with_vector)

@@ -1,34 +1,27 @@
 """Memory messages in the SQLite index: filters, listing, forgetting and FIFO admission.
 
-Messages are rows of the ``chunk`` table with ``kind = 'message'`` and the ``message_*``,
-``valid_at``, ``invalid_at`` and ``forget_at`` columns set; their ``dataset_id`` is the
-memory's id. A memory's size is the sum of its rows' ``message_size``, read in the write
-transaction that admits new messages (``BEGIN IMMEDIATE`` serialises writers of every
-process), so the capacity holds under concurrent writers and after restarts with no cache.
+Messages are rows of the ``chunk`` table with ``kind = 'message'`` (see
+:mod:`ragloom.storage.index.sql_messages`). A memory's size is the sum of its rows'
+``message_size``, read in the write transaction that admits new messages (``BEGIN IMMEDIATE``
+serialises writers of every process), so the capacity holds under concurrent writers and after
+restarts with no cache.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Generator, Sequence
 from typing import Any
 
 from ragloom.storage.index.records import Admission, ChunkRecord, MessageFilter, MessageStats
+from ragloom.storage.index.rows import MESSAGE_COLUMNS
 from ragloom.storage.index.snapshot import bump_versions
+from ragloom.storage.index.sql_messages import SQLITE
+from ragloom.storage.index.sql_messages import admit as admit_messages
+from ragloom.storage.index.sql_messages import filter_sql as dialect_filter_sql
 
-MESSAGE_COLUMNS = (
-    "kind",
-    "message_id",
-    "message_type",
-    "message_source",
-    "message_agent",
-    "message_session",
-    "message_user",
-    "valid_at",
-    "invalid_at",
-    "forget_at",
-    "message_size",
-)
+__all__ = ["MESSAGE_COLUMNS", "MESSAGE_COLUMN_TYPES", "MESSAGE_INDEX", "admit", "filter_sql", "forget", "page", "stats"]
+
 MESSAGE_COLUMN_TYPES = {
     "kind": "TEXT NOT NULL DEFAULT 'chunk'",
     "message_id": "INTEGER",
@@ -43,48 +36,14 @@ MESSAGE_COLUMN_TYPES = {
     "message_size": "INTEGER NOT NULL DEFAULT 0",
 }
 MESSAGE_INDEX = "CREATE INDEX IF NOT EXISTS chunk_kind ON chunk (dataset_id, kind, valid_at, message_id, message_size)"
-# Forgotten messages first, by the time they were forgotten; then the rest, oldest first (the
-# second read walks the index above and stops as soon as enough room is found).
-EVICTION_ORDER = (
-    "forget_at IS NOT NULL ORDER BY forget_at, valid_at, message_id",
-    "forget_at IS NULL ORDER BY valid_at, message_id",
-)
 _DELETE_BATCH = 500
 
 Writer = Callable[[sqlite3.Connection, Sequence[ChunkRecord]], None]
 
 
-def _placeholders(values: Collection[Any]) -> str:
-    return ", ".join("?" for _ in values)
-
-
 def filter_sql(where: MessageFilter) -> tuple[str, list[Any]]:
     """The SQL condition (on unqualified ``chunk`` columns) of messages passing ``where``."""
-    clauses = ["kind = 'message'"]
-    parameters: list[Any] = []
-    for column, values in (
-        ("message_type", where.message_types),
-        ("message_agent", where.agent_ids),
-        ("message_source", where.source_ids),
-    ):
-        if values:
-            clauses.append(f"{column} IN ({_placeholders(values)})")
-            parameters.extend(values)
-    if where.session_id is not None:
-        clauses.append("message_session = ?")
-        parameters.append(where.session_id)
-    if where.session_contains:
-        clauses.append("instr(message_session, ?) > 0")
-        parameters.append(where.session_contains)
-    if where.user_id is not None:
-        clauses.append("message_user = ?")
-        parameters.append(where.user_id)
-    if where.forgotten is not None:
-        clauses.append("forget_at IS NOT NULL" if where.forgotten else "forget_at IS NULL")
-    if where.available is not None:
-        clauses.append("available = ?")
-        parameters.append(int(where.available))
-    return " AND ".join(clauses), parameters
+    return dialect_filter_sql(where, SQLITE)
 
 
 def stats(connection: sqlite3.Connection, memory_id: str) -> MessageStats:
@@ -95,68 +54,54 @@ def stats(connection: sqlite3.Connection, memory_id: str) -> MessageStats:
     return MessageStats(int(count), int(size))
 
 
-def _eviction(
-    connection: sqlite3.Connection, memory_id: str, excess: int, keep: set[str]
-) -> list[tuple[int, int, int]]:
-    """The oldest messages (``rowid``, message id, size) whose removal frees ``excess`` bytes,
-    never one of ``keep`` (ids of the messages being added)."""
-    chosen: list[tuple[int, int, int]] = []
-    freed = 0
-    for order in EVICTION_ORDER:
-        cursor = connection.execute(
+class _Steps:
+    """:class:`~ragloom.storage.index.sql_messages.AdmissionSteps` on a write transaction."""
+
+    def __init__(self, connection: sqlite3.Connection, memory_id: str, write: Writer) -> None:
+        self._connection = connection
+        self._memory_id = memory_id
+        self._write = write
+
+    def size(self) -> int:
+        return stats(self._connection, self._memory_id).size
+
+    def replaced(self, keys: Collection[str]) -> tuple[int, int]:
+        count, size = self._connection.execute(
+            "SELECT count(*), coalesce(sum(message_size), 0) FROM chunk "
+            f"WHERE dataset_id = ? AND kind = 'message' AND id IN ({SQLITE.placeholders(keys)})",
+            [self._memory_id, *keys],
+        ).fetchone()
+        return int(count), int(size)
+
+    def oldest(self, order: str) -> Generator[tuple[Any, str, int, int]]:
+        cursor = self._connection.execute(
             "SELECT rowid, id, message_id, message_size FROM chunk "
             f"WHERE dataset_id = ? AND kind = 'message' AND {order}",
-            (memory_id,),
+            (self._memory_id,),
         )
         try:
-            while freed < excess and (batch := cursor.fetchmany(256)):
-                for rowid, record_id, message_id, size in batch:
-                    if record_id in keep:
-                        continue
-                    chosen.append((int(rowid), int(message_id), int(size)))
-                    freed += int(size)
-                    if freed >= excess:
-                        break
+            while batch := cursor.fetchmany(256):
+                yield from batch
         finally:
             cursor.close()
-        if freed >= excess:
-            break
-    return chosen
+
+    def delete(self, rows: Sequence[Any]) -> None:
+        for start in range(0, len(rows), _DELETE_BATCH):
+            batch = rows[start : start + _DELETE_BATCH]
+            self._connection.execute(f"DELETE FROM chunk WHERE rowid IN ({SQLITE.placeholders(batch)})", batch)
+
+    def write(self, records: Sequence[ChunkRecord]) -> None:
+        self._write(self._connection, records)
+
+    def changed(self, rewrite: bool) -> None:
+        bump_versions(self._connection, [self._memory_id], rewrite=rewrite)
 
 
 def admit(
     connection: sqlite3.Connection, memory_id: str, records: Sequence[ChunkRecord], capacity: int, write: Writer
 ) -> Admission:
     """See :meth:`ragloom.storage.index.protocol.ChunkIndex.add_messages` (call in a write transaction)."""
-    for record in records:
-        if record.message is None or record.dataset_id != memory_id:
-            raise ValueError(f"record {record.id!r} is not a message of memory {memory_id!r}")
-    incoming = sum(record.message.size for record in records if record.message is not None)
-    current = stats(connection, memory_id).size
-    if incoming > capacity:
-        return Admission(False, (), current)
-    keys = {record.id for record in records}
-    replaced_count, replaced = (0, 0)
-    if keys:
-        replaced_count, replaced = connection.execute(
-            "SELECT count(*), coalesce(sum(message_size), 0) FROM chunk "
-            f"WHERE dataset_id = ? AND kind = 'message' AND id IN ({_placeholders(keys)})",
-            [memory_id, *keys],
-        ).fetchone()
-    excess = current - int(replaced) + incoming - capacity
-    evicted = _eviction(connection, memory_id, excess, keys) if excess > 0 else []
-    rowids = [rowid for rowid, _message_id, _size in evicted]
-    for start in range(0, len(rowids), _DELETE_BATCH):
-        batch = rowids[start : start + _DELETE_BATCH]
-        connection.execute(f"DELETE FROM chunk WHERE rowid IN ({_placeholders(batch)})", batch)
-    if records:
-        write(connection, records)
-    if records or evicted:
-        bump_versions(connection, [memory_id], rewrite=bool(evicted or replaced_count))
-    freed = sum(size for _rowid, _message_id, size in evicted)
-    return Admission(
-        True, tuple(message_id for _rowid, message_id, _size in evicted), current - replaced - freed + incoming
-    )
+    return admit_messages(_Steps(connection, memory_id, write), memory_id, records, capacity)
 
 
 def page(
@@ -172,7 +117,7 @@ def page(
     if not memories:
         return [], 0
     clause, parameters = filter_sql(where)
-    scope = f"dataset_id IN ({_placeholders(memories)}) AND {clause}"
+    scope = f"dataset_id IN ({SQLITE.placeholders(memories)}) AND {clause}"
     total = connection.execute(f"SELECT count(*) FROM chunk WHERE {scope}", [*memories, *parameters]).fetchone()[0]
     rows = connection.execute(
         f"SELECT {columns} FROM chunk WHERE {scope} "
@@ -188,7 +133,7 @@ def forget(connection: sqlite3.Connection, memory_id: str, message_ids: Collecti
         return 0
     cursor = connection.execute(
         "UPDATE chunk SET forget_at = ? WHERE dataset_id = ? AND kind = 'message' AND forget_at IS NULL "
-        f"AND message_id IN ({_placeholders(ids)})",
+        f"AND message_id IN ({SQLITE.placeholders(ids)})",
         [at, memory_id, *ids],
     )
     if cursor.rowcount:

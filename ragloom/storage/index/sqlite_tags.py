@@ -7,9 +7,10 @@ so changing them does not bump the dataset's version.
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Callable, Collection
+from collections.abc import Collection
+
+from ragloom.storage.index.tag_edits import TagChange, removing, renaming, rewritten
 
 
 def _placeholders(values: Collection[object]) -> str:
@@ -31,12 +32,7 @@ def tag_counts(connection: sqlite3.Connection, dataset_ids: Collection[str]) -> 
     return [(str(tag), int(count)) for tag, count in rows]
 
 
-def _rewrite(
-    connection: sqlite3.Connection,
-    dataset_id: str,
-    tags: Collection[str],
-    change: Callable[[list[str]], list[str]],
-) -> int:
+def _rewrite(connection: sqlite3.Connection, dataset_id: str, tags: Collection[str], change: TagChange) -> int:
     """Apply ``change`` to the tag list of every chunk of the dataset carrying one of ``tags``."""
     wanted = list(tags)
     if not wanted:
@@ -46,30 +42,16 @@ def _rewrite(
         f"(SELECT 1 FROM json_each(chunk.tag_keywords) WHERE value IN ({_placeholders(wanted)}))",
         [dataset_id, *wanted],
     ).fetchall()
-    updates = []
-    for rowid, stored in rows:
-        before = json.loads(stored)
-        after = change(before)
-        if after != before:
-            updates.append((json.dumps(after, ensure_ascii=False), rowid))
+    updates = rewritten(rows, change)
     connection.executemany("UPDATE chunk SET tag_keywords = ? WHERE rowid = ?", updates)
     return len(updates)
 
 
 def replace_tag(connection: sqlite3.Connection, dataset_id: str, old: str, new: str) -> int:
     """``new`` in place of ``old`` (once per chunk) in every chunk carrying ``old``."""
-
-    def renamed(tags: list[str]) -> list[str]:
-        return list(dict.fromkeys(new if tag == old else tag for tag in tags))
-
-    return _rewrite(connection, dataset_id, [old], renamed)
+    return _rewrite(connection, dataset_id, [old], renaming(old, new))
 
 
 def remove_tags(connection: sqlite3.Connection, dataset_id: str, tags: Collection[str]) -> int:
     """The tags taken out of every chunk carrying one of them."""
-    removed = set(tags)
-
-    def kept(current: list[str]) -> list[str]:
-        return [tag for tag in current if tag not in removed]
-
-    return _rewrite(connection, dataset_id, removed, kept)
+    return _rewrite(connection, dataset_id, set(tags), removing(tags))

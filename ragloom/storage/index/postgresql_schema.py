@@ -1,0 +1,189 @@
+"""The PostgreSQL index's tables, created on open, and its per-dimension HNSW indexes.
+
+Tables (prefixed ``index_`` so they can share the metadata database):
+
+- ``index_record``: one row per record (chunk, memory message, graph record) with the columns of
+  :data:`~ragloom.storage.index.rows.COLUMNS`, the ``words`` tsvector and ``word_counts`` of
+  :mod:`~ragloom.storage.index.postgresql_text`, and ``embedding`` (pgvector's ``vector`` with no
+  fixed dimension) beside its ``dimension`` (0: none).
+- ``index_word_total``: per dataset, how many rows and words it holds, kept by a trigger; summed,
+  the whole index's statistics for BM25.
+- ``index_schema_version``: one row, the schema's version.
+
+Every filter a read or delete uses is a B-tree prefix: ``(dataset_id, id)`` (unique),
+``(dataset_id, document_id, ord, id)``, ``(dataset_id, parent_id)``, ``(dataset_id, kind, available,
+dimension)`` and the messages' ``(dataset_id, kind, valid_at, message_id, message_size)``; the
+words have a GIN index.
+
+Vectors: HNSW needs a fixed dimension, so each dimension in use gets its own partial expression
+index, ``hnsw ((embedding::vector(384)) vector_ip_ops) WHERE dimension = 384``, created (concurrently,
+so writers are not blocked) the first time vectors of that dimension are written
+(:mod:`~ragloom.storage.index.postgresql_vectors`). pgvector's HNSW
+takes at most 2,000 dimensions; larger vectors are only ever scanned exactly.
+
+Opening creates what is missing in one transaction under ``pg_advisory_xact_lock``, so processes
+starting together neither race nor fail.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+from ragloom.errors import StorageError
+from ragloom.storage.index.postgresql_connections import Connection, ConnectionPool
+
+SCHEMA_VERSION = 1
+HNSW_MAX_DIMENSION = 2_000
+_SCHEMA_LOCK = "ragloom.index.schema"
+_VECTOR_INDEX_LOCK = "ragloom.index.vectors"
+_VECTOR_INDEX_WAIT = "60s"
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS index_schema_version (version integer NOT NULL);
+CREATE TABLE IF NOT EXISTS index_record (
+    rowid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id text COLLATE "C" NOT NULL,
+    dataset_id text COLLATE "C" NOT NULL,
+    document_id text COLLATE "C" NOT NULL,
+    document_name text NOT NULL,
+    content text NOT NULL,
+    ord bigint NOT NULL,
+    available boolean NOT NULL,
+    content_terms text NOT NULL,
+    content_fine_terms text NOT NULL,
+    title_terms text NOT NULL,
+    important_terms text NOT NULL,
+    question_terms text NOT NULL,
+    important_keywords text NOT NULL,
+    questions text NOT NULL,
+    tag_keywords text NOT NULL,
+    tag_features text NOT NULL,
+    positions text NOT NULL,
+    image_id text NOT NULL,
+    doc_type text NOT NULL,
+    parent_id text COLLATE "C" NOT NULL,
+    token_count bigint NOT NULL,
+    created_at double precision NOT NULL,
+    extra text NOT NULL,
+    kind text COLLATE "C" NOT NULL,
+    message_id bigint,
+    message_type text COLLATE "C",
+    message_source bigint,
+    message_agent text COLLATE "C",
+    message_session text COLLATE "C",
+    message_user text COLLATE "C",
+    valid_at double precision,
+    invalid_at double precision,
+    forget_at double precision,
+    message_size bigint NOT NULL DEFAULT 0,
+    graph_fields text,
+    words tsvector NOT NULL,
+    word_counts integer[] NOT NULL,
+    word_count integer NOT NULL,
+    dimension integer NOT NULL DEFAULT 0,
+    embedding vector,
+    UNIQUE (dataset_id, id)
+);
+CREATE INDEX IF NOT EXISTS index_record_document ON index_record (dataset_id, document_id, ord, id);
+CREATE INDEX IF NOT EXISTS index_record_parent ON index_record (dataset_id, parent_id) WHERE parent_id <> '';
+CREATE INDEX IF NOT EXISTS index_record_scope ON index_record (dataset_id, kind, available, dimension);
+CREATE INDEX IF NOT EXISTS index_record_message
+    ON index_record (dataset_id, kind, valid_at, message_id, message_size);
+CREATE INDEX IF NOT EXISTS index_record_words ON index_record USING gin (words);
+CREATE TABLE IF NOT EXISTS index_word_total (
+    dataset_id text COLLATE "C" PRIMARY KEY,
+    records bigint NOT NULL,
+    words bigint NOT NULL
+);
+CREATE OR REPLACE FUNCTION index_record_word_total() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE index_word_total SET records = records - 1, words = words - OLD.word_count
+        WHERE dataset_id = OLD.dataset_id;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO index_word_total AS total (dataset_id, records, words)
+        VALUES (NEW.dataset_id, 1, NEW.word_count)
+        ON CONFLICT (dataset_id) DO UPDATE SET records = total.records + 1, words = total.words + EXCLUDED.words;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER index_record_word_total
+    AFTER INSERT OR DELETE OR UPDATE OF word_count, dataset_id ON index_record
+    FOR EACH ROW EXECUTE FUNCTION index_record_word_total();
+"""
+
+
+def create_schema(pool: ConnectionPool) -> None:
+    """Create the tables if they are missing (once, whichever process gets there first)."""
+    with pool.transaction() as connection:
+        connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_SCHEMA_LOCK,))
+        if connection.execute("SELECT to_regclass('index_schema_version')").fetchone() == (None,):
+            _create(connection)
+            return
+        row = connection.execute("SELECT max(version) FROM index_schema_version").fetchone()
+        version = int(row[0]) if row and row[0] is not None else 0
+        if version > SCHEMA_VERSION:
+            raise StorageError(
+                f"the chunk index's schema is version {version}, newer than this ragloom knows ({SCHEMA_VERSION})"
+            )
+        if version < SCHEMA_VERSION:
+            _create(connection)
+
+
+def _create(connection: Connection) -> None:
+    if connection.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone() is None:
+        try:
+            with connection.transaction():
+                connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        except psycopg.Error as error:
+            raise StorageError(
+                "the chunk index needs the pgvector extension: install it on the server and run "
+                f"CREATE EXTENSION vector in this database as a superuser ({error})"
+            ) from error
+    connection.execute(_TABLES)
+    connection.execute("DELETE FROM index_schema_version")
+    connection.execute("INSERT INTO index_schema_version (version) VALUES (%s)", (SCHEMA_VERSION,))
+
+
+def vector_index_name(dimension: int) -> str:
+    return f"index_record_embedding_{int(dimension)}"
+
+
+def indexed_dimensions(pool: ConnectionPool) -> set[int]:
+    """The dimensions that have a valid HNSW index."""
+    with pool.connection() as connection:
+        rows = connection.execute(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = to_regclass('index_record') AND i.indisvalid AND c.relname LIKE %s",
+            ("index_record_embedding_%",),
+        ).fetchall()
+    return {int(name.rsplit("_", 1)[1]) for (name,) in rows}
+
+
+def create_vector_index(pool: ConnectionPool, dimension: int) -> None:
+    """Build the HNSW index of ``dimension`` if it has none (an invalid one, left by a failed build, is
+    built again). Concurrently: writers go on meanwhile; one process builds, the others wait for it.
+    Raises ``psycopg.errors.LockNotAvailable`` when other transactions stay open too long."""
+    if not 0 < dimension <= HNSW_MAX_DIMENSION:
+        return
+    name = vector_index_name(dimension)
+    with pool.connection() as connection:
+        # Bounds CONCURRENTLY's waits for other transactions (the caller tries again later); reset below.
+        connection.execute(f"SET lock_timeout = '{_VECTOR_INDEX_WAIT}'")
+        connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (_VECTOR_INDEX_LOCK,))
+        try:
+            row = connection.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", (name,))
+            state = row.fetchone()
+            if state is not None and state[0]:
+                return
+            if state is not None:
+                connection.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+            connection.execute(
+                f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON index_record "
+                f"USING hnsw ((embedding::vector({int(dimension)})) vector_ip_ops) WHERE dimension = {int(dimension)}"
+            )
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(hashtext(%s))", (_VECTOR_INDEX_LOCK,))
+            connection.execute("RESET lock_timeout")
