@@ -4,7 +4,6 @@ the same keys, chats and sessions."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import uuid
@@ -22,7 +21,7 @@ from tests.s3_server import REGION, SeaweedS3
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-INDEX_BACKEND = os.environ.get("RAGLOOM_TEST_COPY_INDEX", "sqlite")
+
 QUESTIONS = ("Which river runs through the capital?", "What do the bees make?", "granite mountains")
 TEXTS = {
     "rivers.txt": "\n\n".join(f"River {n}: the great river runs through the capital city {n}." for n in range(30)),
@@ -72,7 +71,7 @@ secret_key = "{s3.secret_key}"
 prefix = "{prefix}"
 
 [index]
-backend = "{INDEX_BACKEND}"
+backend = "postgresql"
 """
     )
     return path

@@ -32,7 +32,6 @@ DOCUMENTS = 16
 PARAGRAPHS = 120
 PORT = 9380
 TIMEOUT = 30
-INDEX_BACKEND = os.environ.get("RAGLOOM_TEST_MANY_HOSTS_INDEX", "sqlite")
 
 
 @dataclass
@@ -62,8 +61,7 @@ def cluster(tmp_path: Path, server_env: dict[str, str]) -> Iterator[Cluster]:
                     **server_env,
                     "RAGLOOM_DATABASE__BACKEND": "postgresql",
                     "RAGLOOM_DATABASE__POSTGRESQL__URL": url,
-                    "RAGLOOM_INDEX__BACKEND": INDEX_BACKEND,
-                    "RAGLOOM_INDEX__SQLITE__PATH": str(tmp_path / "shared-index.sqlite"),
+                    "RAGLOOM_INDEX__BACKEND": "postgresql",
                     "RAGLOOM_BLOBS__BACKEND": "s3",
                     "RAGLOOM_BLOBS__S3__ENDPOINT": f"http://{network.gateway}:{s3.port}",
                     "RAGLOOM_BLOBS__S3__BUCKET": S3_BUCKET,
