@@ -1,56 +1,29 @@
-"""The ``ragloom`` command: ``serve`` (the default) and ``apikey create|list|revoke``."""
+"""The ``ragloom`` command: ``serve`` (the default), ``worker``, ``apikey create|list|revoke``, and
+``ingest`` and ``status`` (:mod:`ragloom.cli.ingest`, :mod:`ragloom.cli.status`)."""
 
 from __future__ import annotations
 
 import signal
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from ragloom import __version__
+from ragloom.cli.ingest import ingest
+from ragloom.cli.options import build_services, cli_settings, config_option, data_dir_option, open_services
+from ragloom.cli.status import status
 from ragloom.clock import http_date
 from ragloom.errors import RagloomError
 from ragloom.logs import configure_logging
 from ragloom.services.container import Services
-from ragloom.settings import Settings, load_settings
 from ragloom.workers.pool import WorkerPool
 
-_config = click.option(
-    "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="TOML settings file (default: $RAGLOOM_CONFIG).",
-)
-_data_dir = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where ragloom keeps its data (default: $RAGLOOM_DATA_DIR or ~/.local/share/ragloom).",
-)
-
-
-def _settings(config: Path | None, **overrides: Any) -> Settings:
-    try:
-        return load_settings(config, **overrides)
-    except RagloomError as error:
-        raise click.ClickException(error.message) from None
-
-
-def _services(config: Path | None, data_dir: Path | None) -> Services:
-    settings = _settings(config, data_dir=data_dir)
-    configure_logging(settings.log)
-    return _build(settings)
-
-
-def _build(settings: Settings) -> Services:
-    """The services, or a one-line error (no traceback) when a store cannot be opened: an unknown
-    backend, a bucket refusing the credentials, a missing client library."""
-    try:
-        return Services.build(settings)
-    except RagloomError as error:
-        raise click.ClickException(error.message) from None
+_config = config_option
+_data_dir = data_dir_option
+_settings = cli_settings
+_build = build_services
+_services = open_services
 
 
 @click.group(invoke_without_command=True)
@@ -60,6 +33,10 @@ def main(context: click.Context) -> None:
     """ragloom: a RAG engine that speaks RAGFlow's API. Without a command, runs `serve`."""
     if context.invoked_subcommand is None:
         context.invoke(serve)
+
+
+main.add_command(ingest)
+main.add_command(status)
 
 
 @main.command()

@@ -44,6 +44,23 @@ def worker_name(pid: int, token: str) -> str:
     return f"{socket.gethostname()}:{pid}:{token}"
 
 
+def is_gone(worker: str) -> bool:
+    """Whether ``worker`` (a :func:`worker_name`) was a process of this host that no longer exists.
+
+    A worker of another host, or a name of another shape, is never known to be gone: its lease
+    runs out instead."""
+    parts = worker.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    try:
+        os.kill(int(parts[1]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, and someone else's
+        return False
+    return False
+
+
 def run_pool_worker(settings: Settings, token: str, parent_pid: int) -> None:
     """The entry point of a worker process that ``ragloom serve`` started."""
     stop = StopSignal.on(signal.SIGTERM, signal.SIGINT)
