@@ -61,7 +61,9 @@ def run_workload(model_id: str, files: list[tuple[str, bytes]], queue: Any) -> N
 
     with tempfile.TemporaryDirectory() as scratch:
         settings = load_settings(data_dir=Path(scratch))
-        services = Services.build(settings)
+        # Built-in models inline, as a parse worker runs them (workers/process.py): measured
+        # through a model process instead, embedding cost several times what workers pay.
+        services = Services.build(settings, isolate_models=False)
         issued = services.tenants.issue_key(new_tenant=True)
         caller = Caller(issued.tenant_id, issued.id)
         dataset = services.datasets.create(caller, NewDataset(name="bench", embedding_model=model_id)).record

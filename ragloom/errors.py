@@ -17,7 +17,8 @@ Families, caught by callers by family::
     ├── AuthorizationError     109: the object exists but is not the caller's
     ├── StorageError           500: a storage backend failed
     ├── ProviderError          400: a model provider failed
-    └── IngestError            500: a document could not be ingested
+    ├── IngestError            500: a document could not be ingested
+    └── RemoteError            a server a client command talks to refused a request or was unreachable
 """
 
 from __future__ import annotations
@@ -120,3 +121,10 @@ class UnsupportedFileTypeError(ArgumentError):
     """An uploaded file's extension is not one ragloom accepts (RAGFlow answers code 500)."""
 
     code = RetCode.SERVER_ERROR
+
+
+class RemoteError(RagloomError):
+    """A server that a client command (``ragloom ingest --server``) talks to refused a request
+    or could not be reached; ``code`` is the code it answered with, if any."""
+
+    code = RetCode.CONNECTION_ERROR

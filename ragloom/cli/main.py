@@ -1,56 +1,24 @@
-"""The ``ragloom`` command: ``serve`` (the default) and ``apikey create|list|revoke``."""
+"""The ``ragloom`` command: ``serve`` (the default), ``worker``, ``apikey create|list|revoke``, and
+``ingest`` and ``status`` (:mod:`ragloom.cli.ingest`, :mod:`ragloom.cli.status`)."""
 
 from __future__ import annotations
 
 import signal
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from ragloom import __version__
+from ragloom.cli.ingest import ingest
+from ragloom.cli.options import build_services, cli_settings, config_option, data_dir_option, open_services
+from ragloom.cli.status import status
 from ragloom.clock import http_date
 from ragloom.errors import RagloomError
 from ragloom.logs import configure_logging
 from ragloom.services.container import Services
-from ragloom.settings import Settings, load_settings
+from ragloom.settings import Settings
 from ragloom.workers.pool import WorkerPool
-
-_config = click.option(
-    "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="TOML settings file (default: $RAGLOOM_CONFIG).",
-)
-_data_dir = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where ragloom keeps its data (default: $RAGLOOM_DATA_DIR or ~/.local/share/ragloom).",
-)
-
-
-def _settings(config: Path | None, **overrides: Any) -> Settings:
-    try:
-        return load_settings(config, **overrides)
-    except RagloomError as error:
-        raise click.ClickException(error.message) from None
-
-
-def _services(config: Path | None, data_dir: Path | None) -> Services:
-    settings = _settings(config, data_dir=data_dir)
-    configure_logging(settings.log)
-    return _build(settings)
-
-
-def _build(settings: Settings) -> Services:
-    """The services, or a one-line error (no traceback) when a store cannot be opened: an unknown
-    backend, a bucket refusing the credentials, a missing client library."""
-    try:
-        return Services.build(settings)
-    except RagloomError as error:
-        raise click.ClickException(error.message) from None
 
 
 @click.group(invoke_without_command=True)
@@ -62,6 +30,10 @@ def main(context: click.Context) -> None:
         context.invoke(serve)
 
 
+main.add_command(ingest)
+main.add_command(status)
+
+
 @main.command()
 @click.option("--host", default=None, help="Address to bind (default: $RAGLOOM_HOST or 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default: $RAGLOOM_PORT or 9380).")
@@ -70,8 +42,8 @@ def main(context: click.Context) -> None:
     is_flag=True,
     help="Serve the API only; `ragloom worker` processes (here or on other hosts) do the background work.",
 )
-@_data_dir
-@_config
+@data_dir_option
+@config_option
 def serve(host: str | None, port: int | None, no_workers: bool, data_dir: Path | None, config: Path | None) -> None:
     """Start the HTTP server on the embedded stores, creating the data directory if needed."""
     import uvicorn
@@ -79,11 +51,11 @@ def serve(host: str | None, port: int | None, no_workers: bool, data_dir: Path |
     from ragloom.api.app import create_app
     from ragloom.cli.shutdown import CONNECTIONS_GRACE_SECONDS, WORKERS_GRACE_SECONDS, GracefulServer, Shutdown
 
-    settings = _settings(config, host=host, port=port, data_dir=data_dir)
+    settings = cli_settings(config, host=host, port=port, data_dir=data_dir)
     if no_workers:
         settings = settings.model_copy(update={"workers": settings.workers.model_copy(update={"count": 0})})
     configure_logging(settings.log)
-    services = _build(settings)
+    services = build_services(settings)
     services.sweep()
     recover_tasks(services)
     issued = services.tenants.ensure_first_key()
@@ -137,14 +109,14 @@ def recover_tasks(services: Services) -> None:
 
 
 @main.command()
-@_data_dir
-@_config
+@data_dir_option
+@config_option
 def worker(data_dir: Path | None, config: Path | None) -> None:
     """Run one worker in the foreground (parse tasks from the same database), until interrupted."""
     from ragloom.workers.process import run_worker
     from ragloom.workers.stop_signal import StopSignal
 
-    settings = _settings(config, data_dir=data_dir)
+    settings = cli_settings(config, data_dir=data_dir)
     run_worker(settings, StopSignal.on(signal.SIGINT, signal.SIGTERM))
 
 
@@ -156,8 +128,8 @@ def worker(data_dir: Path | None, config: Path | None) -> None:
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="TOML settings of the stores to copy into (e.g. [database] postgresql, [blobs] s3).",
 )
-@_data_dir
-@_config
+@data_dir_option
+@config_option
 def copy(target: Path, data_dir: Path | None, config: Path | None) -> None:
     """Copy everything of a stopped ragloom (default: the embedded data directory) into the stores
     --to names, which must be empty, and check that every count matches."""
@@ -177,9 +149,9 @@ def copy(target: Path, data_dir: Path | None, config: Path | None) -> None:
         except RagloomError as error:
             raise click.ClickException(error.message) from None
 
-    source_settings = _settings(config, data_dir=data_dir)
+    source_settings = cli_settings(config, data_dir=data_dir)
     configure_logging(source_settings.log)
-    source, destination = opened(source_settings), opened(_settings(target))
+    source, destination = opened(source_settings), opened(cli_settings(target))
     try:
         report = copy_all(source, destination, progress=lambda line: click.echo(line, err=True))
     except RagloomError as error:
@@ -206,8 +178,8 @@ def apikey() -> None:
 @click.option("--new-tenant", is_flag=True, help="Create a new tenant for the key.")
 @click.option("--name", "tenant_name", default="", help="Display name of a new tenant.")
 @click.option("--label", default="", help="A note to tell keys apart.")
-@_data_dir
-@_config
+@data_dir_option
+@config_option
 def apikey_create(
     tenant_id: str | None, new_tenant: bool, tenant_name: str, label: str, data_dir: Path | None, config: Path | None
 ) -> None:
@@ -215,7 +187,7 @@ def apikey_create(
     key is for the only tenant (one is created if there is none)."""
     if tenant_id and new_tenant:
         raise click.UsageError("--tenant and --new-tenant exclude each other")
-    services = _services(config, data_dir)
+    services = open_services(config, data_dir)
     try:
         issued = services.tenants.issue_key(
             tenant_id=tenant_id, new_tenant=new_tenant, tenant_name=tenant_name, label=label
@@ -229,11 +201,11 @@ def apikey_create(
 
 @apikey.command("list")
 @click.option("--tenant", "tenant_id", default=None, help="Only this tenant's keys.")
-@_data_dir
-@_config
+@data_dir_option
+@config_option
 def apikey_list(tenant_id: str | None, data_dir: Path | None, config: Path | None) -> None:
     """List keys (the secrets themselves are not stored; a hint is shown)."""
-    services = _services(config, data_dir)
+    services = open_services(config, data_dir)
     try:
         keys = services.tenants.list_keys(tenant_id)
     finally:
@@ -246,11 +218,11 @@ def apikey_list(tenant_id: str | None, data_dir: Path | None, config: Path | Non
 
 @apikey.command("revoke")
 @click.argument("key")
-@_data_dir
-@_config
+@data_dir_option
+@config_option
 def apikey_revoke(key: str, data_dir: Path | None, config: Path | None) -> None:
     """Revoke KEY, given as its id, its hint or the key itself."""
-    services = _services(config, data_dir)
+    services = open_services(config, data_dir)
     try:
         revoked = services.tenants.revoke(key)
     except RagloomError as error:

@@ -383,6 +383,13 @@ class DocumentService:
         with self._store.reading() as tx:
             return _document_to_update(tx, caller, dataset_id, document_id)
 
+    def present(self, caller: Caller, dataset_id: str, document_ids: list[str]) -> list[Document]:
+        """Those of ``document_ids`` still in the caller's dataset (a client watching them parse)."""
+        with self._store.reading() as tx:
+            if tx.datasets.owned(caller.tenant_id, dataset_id) is None:
+                raise dataset_not_owned(dataset_id)
+            return tx.documents.many_in_dataset(dataset_id, document_ids)
+
     def download(self, caller: Caller, dataset_id: str | None, document_id: str, *, preview: bool = False) -> Download:
         """The stored bytes; refuses other tenants' documents and empty files.
 

@@ -37,11 +37,12 @@ from ragloom.ids import new_id
 from ragloom.settings import WorkerSettings
 from ragloom.storage.metadata import MetadataStore, Transaction
 from ragloom.storage.metadata.tables import Document, Task
-from ragloom.storage.queue import Lease, Standing, TaskQueue, TaskStatus
+from ragloom.storage.queue import LEASED, Lease, Standing, TaskQueue, TaskStatus
 
 __all__ = [
     "Abandoned",
     "ClaimedTask",
+    "HeldTask",
     "Lease",
     "Standing",
     "TakeBack",
@@ -164,6 +165,18 @@ def graph_task(dataset_id: str, tenant_id: str) -> Task:
 
 def _kind(task: Task) -> TaskKind:
     return TaskKind(task.kind) if task.kind in TaskKind._value2member_map_ else TaskKind.PARSE
+
+
+@dataclass(frozen=True)
+class HeldTask:
+    """A task a worker holds now: which worker, until when (epoch ms), on what."""
+
+    task_id: str
+    kind: TaskKind
+    subject: str  # the document's id, or the dataset's / memory's for a task without a document
+    tenant_id: str
+    worker: str
+    lease_expires_at: int | None
 
 
 @dataclass(frozen=True)
@@ -308,6 +321,27 @@ class TaskLedger:
         """A cancelled task's chunks are gone: the task is finished."""
         with self._store.writing() as tx:
             self._queue.acknowledge_cancel(tx, task_id, now=now_ms())
+
+    def held(self) -> list[HeldTask]:
+        """The tasks workers hold now, oldest first."""
+        with self._store.reading() as tx:
+            tasks = self._queue.list_tasks(tx, statuses=LEASED)
+        return [
+            HeldTask(
+                task.id,
+                _kind(task),
+                task.document_id or task.dataset_id,
+                task.tenant_id,
+                task.worker or "",
+                task.lease_expires_at,
+            )
+            for task in tasks
+        ]
+
+    def queued_count(self) -> int:
+        """How many tasks wait for a worker."""
+        with self._store.reading() as tx:
+            return len(self._queue.list_tasks(tx, statuses=(TaskStatus.QUEUED,)))
 
     def release(self, lease: Lease) -> Standing:
         """The worker is stopping: put its task back in the queue, not counted against the document.

@@ -114,16 +114,32 @@ class TenantService:
         with self._store.writing() as tx:
             if new_tenant:
                 return self._new_key(tx, self._new_tenant(tx, tenant_name).id, label)
-            if tenant_id is not None:
-                if tx.tenants.get(tenant_id) is None:
-                    raise NotFoundError(f"Tenant not found: {tenant_id}")
-                return self._new_key(tx, tenant_id, label)
-            tenants = tx.tenants.all()
-            if not tenants:
-                return self._new_key(tx, self._new_tenant(tx, tenant_name).id, label)
-            if len(tenants) > 1:
-                raise DataError("Several tenants exist; name one with --tenant or create one with --new-tenant")
-            return self._new_key(tx, tenants[0].id, label)
+            tenant = self._named_or_only(
+                tx,
+                tenant_id,
+                tenant_name,
+                "Several tenants exist; name one with --tenant or create one with --new-tenant",
+            )
+            return self._new_key(tx, tenant.id, label)
+
+    def acting_tenant(self, tenant_id: str | None = None) -> Tenant:
+        """The tenant a command run on the data directory itself acts for: ``tenant_id``, or the
+        only tenant (created, as the first API key's would be, when there is none)."""
+        with self._store.writing() as tx:
+            return self._named_or_only(tx, tenant_id, "admin", "Several tenants exist; name one with --tenant")
+
+    def _named_or_only(self, tx: Transaction, tenant_id: str | None, new_name: str, several: str) -> Tenant:
+        if tenant_id is not None:
+            tenant = tx.tenants.get(tenant_id)
+            if tenant is None:
+                raise NotFoundError(f"Tenant not found: {tenant_id}")
+            return tenant
+        tenants = tx.tenants.all()
+        if not tenants:
+            return self._new_tenant(tx, new_name)
+        if len(tenants) > 1:
+            raise DataError(several)
+        return tenants[0]
 
     def list_keys(self, tenant_id: str | None = None) -> list[ApiKey]:
         with self._store.reading() as tx:

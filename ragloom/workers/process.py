@@ -44,21 +44,19 @@ def worker_name(pid: int, token: str) -> str:
     return f"{socket.gethostname()}:{pid}:{token}"
 
 
-def worker_is_gone(name: str) -> bool:
-    """Whether the worker that leased under ``name`` is surely dead: it ran on this host and its
-    process is gone. A worker of another host may be alive (its lease will tell); a name not made
-    by :func:`worker_name` is taken as gone."""
-    host, _, rest = name.partition(":")
-    pid, _, token = rest.partition(":")
-    if not (pid.isdigit() and token):
-        return True
-    if host != socket.gethostname():
+def worker_is_gone(worker: str) -> bool:
+    """Whether ``worker`` (a :func:`worker_name`) was a process of this host that no longer exists.
+
+    A worker of another host, or a name of another shape, is never known to be gone: its lease
+    runs out instead."""
+    parts = worker.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
         return False
     try:
-        os.kill(int(pid), 0)
+        os.kill(int(parts[1]), 0)
     except ProcessLookupError:
         return True
-    except PermissionError:  # alive, another user's
+    except PermissionError:  # alive, and someone else's
         return False
     return False
 

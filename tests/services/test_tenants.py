@@ -61,3 +61,15 @@ def test_revoke_by_id_hint_or_secret(services: Services) -> None:
             services.tenants.authenticate(key.secret)
     with pytest.raises(NotFoundError):
         services.tenants.revoke(keys[0].id)
+
+
+def test_acting_tenant_is_the_named_or_only_one(services: Services) -> None:
+    first = services.tenants.acting_tenant()
+    assert first.name == "admin"
+    assert services.tenants.acting_tenant().id == first.id
+    assert services.tenants.acting_tenant(first.id).id == first.id
+    with pytest.raises(NotFoundError):
+        services.tenants.acting_tenant("nope")
+    services.tenants.issue_key(new_tenant=True, tenant_name="bob")
+    with pytest.raises(DataError, match="--tenant"):
+        services.tenants.acting_tenant()

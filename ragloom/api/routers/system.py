@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -83,7 +84,7 @@ def _since(started: float) -> str:
 
 @router.get("/status", summary="Status of the database, the chunk index and the file store")
 @envelope(Envelope.J)
-def status(_caller: CurrentCaller, services: ServicesDep) -> Response:
+def status(caller: CurrentCaller, services: ServicesDep) -> Response:
     database = services.store.engine.dialect.name
     chosen = services.settings
     return success(
@@ -96,9 +97,28 @@ def status(_caller: CurrentCaller, services: ServicesDep) -> Response:
             "database": _timed(services.store.ping, {"database": database}),
             # RAGFlow needs Redis; ragloom does not, so there is nothing to fail.
             "redis": {"status": "green", "elapsed": "0.0"},
-            "task_executor_heartbeats": {},
+            "task_executor_heartbeats": _heartbeats(services, caller.tenant_id),
         },
     )
+
+
+def _heartbeats(services: Services, tenant_id: str) -> dict[str, list[dict[str, Any]]]:
+    """RAGFlow's shape (executor name → its reports, newest last) for the workers holding the
+    caller's tasks: idle workers and other tenants' work leave no trace here. ``pending`` counts
+    every queued task."""
+    pending = services.ledger.queued_count()
+    now = datetime.now(UTC).isoformat()
+    beats: dict[str, list[dict[str, Any]]] = {}
+    for task in services.ledger.held():
+        if task.tenant_id != tenant_id:
+            continue
+        report = beats.setdefault(task.worker, [{"name": task.worker, "now": now, "pending": pending, "current": {}}])
+        report[0]["current"][task.task_id] = {
+            "kind": task.kind.value,
+            "subject": task.subject,
+            "lease_expires_at": task.lease_expires_at,
+        }
+    return beats
 
 
 @router.get("/config", summary="Server configuration a client may need")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from ragloom.services.container import Services
+
 UNAUTHORIZED = {"code": 401, "message": "<Unauthorized '401: Unauthorized'>", "data": None}
 
 
@@ -71,3 +73,24 @@ def test_token_routes_need_a_key(client: TestClient) -> None:
         answer = client.request(method, f"/api/v1/system/tokens{path}")
         assert answer.status_code == 401
         assert answer.json() == UNAUTHORIZED
+
+
+def test_status_shows_the_workers_holding_the_callers_tasks(
+    client: TestClient, headers: dict[str, str], other_headers: dict[str, str], services: Services
+) -> None:
+    dataset_id = client.post("/api/v1/datasets", json={"name": "kb"}, headers=headers).json()["data"]["id"]
+    files = [("file", ("a.txt", b"alpha")), ("file", ("b.txt", b"beta"))]
+    uploaded = client.post(f"/api/v1/datasets/{dataset_id}/documents", files=files, headers=headers).json()["data"]
+    ids = [item["id"] for item in uploaded]
+    client.post(f"/api/v1/datasets/{dataset_id}/chunks", json={"document_ids": ids}, headers=headers)
+    claimed = services.ledger.claim("host:7:token")
+    assert claimed is not None
+
+    beats = client.get("/api/v1/system/status", headers=headers).json()["data"]["task_executor_heartbeats"]
+    assert list(beats) == ["host:7:token"]
+    (report,) = beats["host:7:token"]
+    assert report["pending"] == 1
+    assert report["current"][claimed.id]["kind"] == "parse"
+    assert report["current"][claimed.id]["subject"] == claimed.document_id
+    other = client.get("/api/v1/system/status", headers=other_headers).json()["data"]
+    assert other["task_executor_heartbeats"] == {}
