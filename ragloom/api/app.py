@@ -50,8 +50,13 @@ WORKER_THREADS = 256
 def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
     """Build the application. Services are built (and the schema migrated) unless given;
     services built here are closed when the application shuts down."""
+    # Imported here, not above: the MCP tools read their arguments with this package's readers,
+    # so ragloom.mcp imports ragloom.api, whose __init__ imports this module.
+    from ragloom.mcp.http import McpEndpoint
+
     owned = services is None
     active = services if services is not None else Services.build(settings)
+    mcp = McpEndpoint(active)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -60,7 +65,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         # chats stall every other request; waiting threads cost little, so allow many.
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = max(limiter.total_tokens, WORKER_THREADS)
-        yield
+        async with mcp.running():
+            yield
         if owned:
             active.close()
 
@@ -108,6 +114,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(system.legacy_router)
+    app.router.routes.append(mcp.route())  # MCP over streamable HTTP (not an OpenAPI operation)
     add_docs(app)
 
     app.add_middleware(AccessLog)

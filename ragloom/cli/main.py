@@ -1,5 +1,5 @@
-"""The ``ragloom`` command: ``serve`` (the default), ``worker``, ``apikey create|list|revoke``, and
-``ingest`` and ``status`` (:mod:`ragloom.cli.ingest`, :mod:`ragloom.cli.status`)."""
+"""The ``ragloom`` command: ``serve`` (the default), ``worker``, ``copy``, ``apikey create|list|revoke``,
+``mcp``, and ``ingest`` and ``status`` (:mod:`ragloom.cli.ingest`, :mod:`ragloom.cli.status`)."""
 
 from __future__ import annotations
 
@@ -230,3 +230,30 @@ def apikey_revoke(key: str, data_dir: Path | None, config: Path | None) -> None:
     finally:
         services.close()
     click.echo(f"revoked {revoked.id} ({revoked.hint})", err=True)
+
+
+@main.command("mcp")
+@click.option(
+    "--api-key",
+    envvar="RAGLOOM_API_KEY",
+    required=True,
+    show_envvar=True,
+    help="The API key whose tenant the tools act for.",
+)
+@data_dir_option
+@config_option
+def mcp_command(api_key: str, data_dir: Path | None, config: Path | None) -> None:
+    """Serve MCP on stdin/stdout (the tools of `serve`'s /mcp), on the data directory's stores
+    in this process. Logs go to stderr."""
+    from ragloom.mcp import serve_stdio
+
+    services = open_services(config, data_dir)
+    try:
+        caller = services.tenants.authenticate(api_key)
+    except RagloomError:
+        services.close()
+        raise click.ClickException("the API key is not valid for this data directory") from None
+    try:
+        serve_stdio(services, caller)
+    finally:
+        services.close()

@@ -14,10 +14,9 @@ from fastapi import APIRouter, Response
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, EnvelopeResponse, success
 from ragloom.api.inputs import LooseBody, NoBody, Query
-from ragloom.api.params import MAX_PAGE_SIZE, page_and_size
 from ragloom.api.routing import EnvelopeRoute, envelope
 from ragloom.api.schemas.chats import ChatRequest, DeleteChatsRequest, ListChatsQuery, chat_list_item, chat_public
-from ragloom.services.chats import ChatListing, ChatView, Deletion, requested_ids
+from ragloom.services.chats import ChatView, Deletion, requested_ids
 
 router = APIRouter(prefix="/chats", tags=["chats"], route_class=EnvelopeRoute)
 
@@ -47,23 +46,7 @@ def create_chat(caller: CurrentCaller, services: ServicesDep, body: LooseBody[Ch
 @router.get("", summary="List chat assistants")
 @envelope(Envelope.JD)
 def list_chats(caller: CurrentCaller, services: ServicesDep, query: Query[ListChatsQuery]) -> Response:
-    params = query.given()
-    page, page_size = page_and_size(params, page=0, page_size=0)
-    if page <= 0 or page_size <= 0:
-        # RAGFlow lists every chat unless both are given. The first 100 is the same answer for
-        # a tenant with up to 100 chats and keeps the 100-row cap for larger ones.
-        page, page_size = 1, MAX_PAGE_SIZE
-    listing = ChatListing(
-        chat_id=params.get("id") or None,
-        name=params.get("name") or None,
-        keywords=params.get("keywords") or None,
-        owner_ids=[owner for owner in params.get("owner_ids") or () if owner] or None,
-        page=page,
-        page_size=page_size,
-        orderby=query.orderby_or("create_time"),
-        desc=query.descending(),
-    )
-    views, total = services.chats.list_page(caller, listing)
+    views, total = services.chats.list_page(caller, query.listing())
     items = [chat_list_item(view.record, view.dataset_names, view.owner) for view in views]
     return success(Envelope.J, {"chats": items, "total": total})
 

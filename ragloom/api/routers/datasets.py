@@ -23,7 +23,7 @@ from ragloom.api.schemas.datasets import (
 from ragloom.api.schemas.parser_config import AutoMetadataConfig
 from ragloom.errors import DataError
 from ragloom.ids import parse_uuid
-from ragloom.services.datasets import DatasetChanges, DatasetListing, NewDataset
+from ragloom.services.datasets import DatasetChanges, NewDataset
 
 router = APIRouter(prefix="/datasets", tags=["datasets"], route_class=EnvelopeRoute)
 
@@ -51,20 +51,7 @@ def create_dataset(caller: CurrentCaller, services: ServicesDep, body: StrictBod
 @router.get("", summary="List datasets")
 @envelope(Envelope.R, data=list[DatasetListItemOut])
 def list_datasets(caller: CurrentCaller, services: ServicesDep, query: Query[ListDatasetsQuery]) -> Response:
-    owner_ids = query.ext.get("owner_ids")
-    listing = DatasetListing(
-        dataset_id=query.id,
-        dataset_ids=tuple(query.ids or ()),
-        name=query.name or None,  # an empty name filters nothing, as in RAGFlow
-        name_contains=query.ext.get("keywords") or None,
-        chunk_method=query.ext.get("parser_id") or None,
-        owner_ids=list(owner_ids) if isinstance(owner_ids, list) and owner_ids else None,
-        page=query.page,
-        page_size=query.page_size,
-        orderby=query.orderby,
-        desc=query.desc,
-    )
-    views, total = services.datasets.list_page(caller, listing)
+    views, total = services.datasets.list_page(caller, query.listing())
     items = [dataset_list_item(view, parsing_status=query.include_parsing_status) for view in views]
     return success(Envelope.R, items, total_datasets=total)
 

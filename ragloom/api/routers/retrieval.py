@@ -10,40 +10,9 @@ from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import LooseBody
 from ragloom.api.routing import EnvelopeRoute
-from ragloom.api.schemas.retrieval import RetrievalRequest
-from ragloom.services.retrieval import Hit
+from ragloom.api.schemas.retrieval import RetrievalRequest, retrieval_hit
 
 router = APIRouter(tags=["retrieval"], route_class=EnvelopeRoute)
-
-
-def retrieval_hit(hit: Hit, *, with_highlight: bool) -> dict[str, Any]:
-    """A chunk as ``/retrieval`` returns it (§2.3d)."""
-    record = hit.record
-    item: dict[str, Any] = {
-        "id": record.id,
-        "content": record.content,
-        "content_ltks": record.content_terms,
-        "document_id": record.document_id,
-        "document_keyword": record.document_name,
-        "dataset_id": record.dataset_id,
-        "important_keywords": record.important_keywords,
-        "tag_kwd": record.tag_keywords,
-        "image_id": record.image_id,
-        "positions": record.positions,
-        "similarity": hit.similarity,
-        "vector_similarity": hit.vector_similarity,
-        "term_similarity": hit.term_similarity,
-        "doc_type_kwd": record.doc_type,
-        "mom_id": record.parent_id,
-        "row_id": None,
-    }
-    if record.questions:
-        item["questions"] = record.questions
-    if with_highlight:
-        item["highlight"] = hit.highlight
-    if hit.document_metadata:
-        item["document_metadata"] = hit.document_metadata
-    return item
 
 
 def server_timing(timings: dict[str, float]) -> dict[str, str]:

@@ -14,9 +14,11 @@ from typing import Any
 
 from pydantic import Field
 
+from ragloom.api.params import MAX_PAGE_SIZE, page_and_size
 from ragloom.api.schemas.chat_legacy import modern
 from ragloom.api.schemas.loose import LooseModel, Sent, SortedPageQuery
 from ragloom.clock import http_date
+from ragloom.services.chats import ChatListing
 from ragloom.storage.metadata.tables import Chat, ChatSession, Tenant
 
 
@@ -221,6 +223,25 @@ class ListChatsQuery(SortedPageQuery):
     name: Sent[str] = None
     keywords: Sent[str] = None
     owner_ids: Sent[list[str]] = None
+
+    def listing(self) -> ChatListing:
+        """The list request the query makes (RAGFlow's checks of ``page`` and ``page_size``)."""
+        params = self.given()
+        page, page_size = page_and_size(params, page=0, page_size=0)
+        if page <= 0 or page_size <= 0:
+            # RAGFlow lists every chat unless both are given. The first 100 is the same answer for
+            # a tenant with up to 100 chats and keeps the 100-row cap for larger ones.
+            page, page_size = 1, MAX_PAGE_SIZE
+        return ChatListing(
+            chat_id=params.get("id") or None,
+            name=params.get("name") or None,
+            keywords=params.get("keywords") or None,
+            owner_ids=[owner for owner in params.get("owner_ids") or () if owner] or None,
+            page=page,
+            page_size=page_size,
+            orderby=self.orderby_or("create_time"),
+            desc=self.descending(),
+        )
 
 
 class SessionRequest(LooseModel):

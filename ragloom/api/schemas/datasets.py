@@ -27,7 +27,7 @@ from ragloom.api.schemas.parser_config import AutoMetadataConfig, ParserConfig, 
 from ragloom.clock import http_date
 from ragloom.ids import parse_uuid
 from ragloom.integers import MAX_PAGE
-from ragloom.services.datasets import DatasetView
+from ragloom.services.datasets import DatasetListing, DatasetView
 from ragloom.services.parser_config import DATASET_CHUNK_METHODS
 
 DATASET_NAME_LIMIT = 128
@@ -303,6 +303,22 @@ class ListDatasetsQuery(BaseModel):
         if value > 100:
             raise ValueError("page_size must be less than or equal to 100")
         return value
+
+    def listing(self) -> DatasetListing:
+        """The list request the query makes (``ext`` may add keywords, a chunk method and owners)."""
+        owner_ids = self.ext.get("owner_ids")
+        return DatasetListing(
+            dataset_id=self.id,
+            dataset_ids=tuple(self.ids or ()),
+            name=self.name or None,  # an empty name filters nothing, as in RAGFlow
+            name_contains=self.ext.get("keywords") or None,
+            chunk_method=self.ext.get("parser_id") or None,
+            owner_ids=list(owner_ids) if isinstance(owner_ids, list) and owner_ids else None,
+            page=self.page,
+            page_size=self.page_size,
+            orderby=self.orderby,
+            desc=self.desc,
+        )
 
 
 class DatasetOut(TypedDict):

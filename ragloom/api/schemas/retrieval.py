@@ -11,7 +11,7 @@ from ragloom.api.params import in_range, refuse_large_page_size, sane_page
 from ragloom.api.schemas.loose import CheckedBody, RequestContext, Sent
 from ragloom.errors import ArgumentError, DataError, RagloomError, RetCode
 from ragloom.integers import INT64_MAX, MAX_PAGE
-from ragloom.services.retrieval import RetrievalQuery, check_question_length
+from ragloom.services.retrieval import Hit, RetrievalQuery, check_question_length
 from ragloom.settings import LimitSettings
 
 
@@ -124,3 +124,33 @@ def retrieval_query(body: dict[str, Any], limits: LimitSettings) -> RetrievalQue
         metadata_fields=list(fields) if isinstance(fields, list) and fields else None,
         use_kg=body.get("use_kg") is not None and _flag(body["use_kg"], "`use_kg` should be a boolean"),
     )
+
+
+def retrieval_hit(hit: Hit, *, with_highlight: bool) -> dict[str, Any]:
+    """A chunk as ``/retrieval`` returns it (§2.3d)."""
+    record = hit.record
+    item: dict[str, Any] = {
+        "id": record.id,
+        "content": record.content,
+        "content_ltks": record.content_terms,
+        "document_id": record.document_id,
+        "document_keyword": record.document_name,
+        "dataset_id": record.dataset_id,
+        "important_keywords": record.important_keywords,
+        "tag_kwd": record.tag_keywords,
+        "image_id": record.image_id,
+        "positions": record.positions,
+        "similarity": hit.similarity,
+        "vector_similarity": hit.vector_similarity,
+        "term_similarity": hit.term_similarity,
+        "doc_type_kwd": record.doc_type,
+        "mom_id": record.parent_id,
+        "row_id": None,
+    }
+    if record.questions:
+        item["questions"] = record.questions
+    if with_highlight:
+        item["highlight"] = hit.highlight
+    if hit.document_metadata:
+        item["document_metadata"] = hit.document_metadata
+    return item
