@@ -28,7 +28,7 @@ Document fields (contract §5): ``run`` "1" while queued or running, "3" done, "
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -193,11 +193,13 @@ def log_line(message: str) -> str:
     return f"{time.strftime('%H:%M:%S', time.gmtime())} {message}"
 
 
-def append_log(document: Document | Task, message: str) -> None:
-    """Add a line to the progress log of a document (or of a memory task)."""
-    if not message:
+def append_log(document: Document | Task, message: str, earlier: Sequence[str] = ()) -> None:
+    """Add a line to the progress log of a document (or of a memory task), after ``earlier`` lines
+    (already made by :func:`log_line` when they happened)."""
+    lines = [*earlier, log_line(message)] if message else list(earlier)
+    if not lines:
         return
-    log = f"{document.progress_msg}\n{log_line(message)}" if document.progress_msg else log_line(message)
+    log = "\n".join([document.progress_msg, *lines] if document.progress_msg else lines)
     document.progress_msg = log[-MAX_PROGRESS_LOG:]
 
 
@@ -259,8 +261,9 @@ class TaskLedger:
         with self._store.writing() as tx:
             return self._queue.renew(tx, lease, now=now_ms(), lease_ms=self._lease_ms)
 
-    def report(self, lease: Lease, progress: float, message: str = "") -> Standing:
-        """Record progress (never backwards) and a log line, if the lease still holds the task."""
+    def report(self, lease: Lease, progress: float, message: str = "", *, earlier: Sequence[str] = ()) -> Standing:
+        """Record progress (never backwards) and a log line (after the ``earlier`` lines a worker kept
+        back, see :func:`append_log`), if the lease still holds the task."""
         with self._store.writing() as tx:
             now = now_ms()
             standing = self._queue.renew(tx, lease, now=now, lease_ms=self._lease_ms)
@@ -270,12 +273,14 @@ class TaskLedger:
             holder = _progress_of(tx, task)
             if holder is not None:
                 holder.progress = max(holder.progress, min(progress, 0.99))
-                append_log(holder, message)
+                append_log(holder, message, earlier)
                 holder.update_time = now
             return standing
 
-    def complete(self, lease: Lease, chunk_count: int, token_count: int, message: str) -> Standing:
-        """Mark the task done and its document DONE with its counts."""
+    def complete(
+        self, lease: Lease, chunk_count: int, token_count: int, message: str, *, earlier: Sequence[str] = ()
+    ) -> Standing:
+        """Mark the task done and its document DONE with its counts (the log gets ``earlier``, then ``message``)."""
         with self._store.writing() as tx:
             now = now_ms()
             standing = self._queue.complete(tx, lease, now=now)
@@ -285,37 +290,37 @@ class TaskLedger:
             document = _progress_of(tx, task)
             if isinstance(document, Task):
                 document.progress = 1.0
-                append_log(document, message)
+                append_log(document, message, earlier)
             elif document is not None:
                 document.run, document.progress = "3", 1.0
                 document.chunk_count, document.token_count = chunk_count, token_count
                 document.process_duration = round((now - (document.process_begin_at or now)) / 1000, 3)
                 document.update_time = now
-                append_log(document, message)
+                append_log(document, message, earlier)
             return standing
 
-    def fail(self, lease: Lease, reason: str) -> Standing:
-        """Mark the task failed and its document FAIL, keeping the reason in its log."""
+    def fail(self, lease: Lease, reason: str, *, earlier: Sequence[str] = ()) -> Standing:
+        """Mark the task failed and its document FAIL, keeping the reason in its log (after ``earlier``)."""
         with self._store.writing() as tx:
             standing, task = self._queue.hold(tx, lease)
             if standing is not Standing.HELD or task is None:
                 return standing
-            self._fail(tx, task, reason)
+            self._fail(tx, task, reason, earlier)
             return standing
 
-    def _fail(self, tx: Transaction, task: Task, reason: str) -> None:
+    def _fail(self, tx: Transaction, task: Task, reason: str, earlier: Sequence[str] = ()) -> None:
         now = now_ms()
         self._queue.give_up(tx, task, reason, now=now)
         document = _progress_of(tx, task)
         if isinstance(document, Task):
             document.progress = -1.0
-            append_log(document, f"[ERROR] {reason}")
+            append_log(document, f"[ERROR] {reason}", earlier)
         elif document is not None:
             document.run, document.progress = "4", -1.0
             document.chunk_count = document.token_count = 0
             document.process_duration = round((now - (document.process_begin_at or now)) / 1000, 3)
             document.update_time = now
-            append_log(document, f"[ERROR] {reason}")
+            append_log(document, f"[ERROR] {reason}", earlier)
 
     def acknowledge_cancel(self, task_id: str) -> None:
         """A cancelled task's chunks are gone: the task is finished."""

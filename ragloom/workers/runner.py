@@ -10,12 +10,15 @@ from collections.abc import Callable
 from ragloom.errors import RagloomError
 from ragloom.ingest.context import IngestCancelledError, IngestContext
 from ragloom.services.task_handling import TaskHandlers
-from ragloom.services.task_ledger import ClaimedTask, Standing, TaskLedger
+from ragloom.services.task_ledger import ClaimedTask, Standing, TaskLedger, log_line
 
 log = logging.getLogger(__name__)
 
 CHECK_INTERVAL_SECONDS = 0.5
 REPORT_INTERVAL_SECONDS = 1.0
+"""Progress reaches the database at most this often; log lines in between are kept back (each with
+the time it happened) and written with the next report or the outcome: a document parsed in a
+fraction of a second costs one write for its outcome, not one per line."""
 
 
 class TaskRunner:
@@ -44,7 +47,7 @@ class TaskRunner:
         """Run ``task`` to an outcome; returns how the worker stood with it at the end."""
         standing = Standing.HELD
         finished = threading.Event()
-        last_report = 0.0
+        progress = _Progress(self._ledger, task)
 
         def watch() -> None:
             nonlocal standing
@@ -54,17 +57,15 @@ class TaskRunner:
                 current = self._ledger.heartbeat(task.lease) if renew else self._ledger.standing(task.lease)
                 if renew:
                     last_renewal = time.monotonic()
+                if current is Standing.HELD:
+                    current = progress.flush()
                 if current is not Standing.HELD:
                     standing = current
                     return
 
         def report(fraction: float, message: str) -> None:
-            nonlocal standing, last_report
-            now = time.monotonic()
-            if not message and now - last_report < REPORT_INTERVAL_SECONDS:
-                return
-            last_report = now
-            current = self._ledger.report(task.lease, fraction, message)
+            nonlocal standing
+            current = progress.report(fraction, message)
             if current is not Standing.HELD:
                 standing = current
 
@@ -76,17 +77,20 @@ class TaskRunner:
             if handler is None:
                 raise RagloomError(f"This worker cannot run tasks of kind {task.kind!r}.")
             result = handler.run(task, context)
-            standing = self._ledger.complete(task.lease, result.chunk_count, result.token_count, result.message)
+            standing = self._ledger.complete(
+                task.lease, result.chunk_count, result.token_count, result.message, earlier=progress.take()
+            )
         except IngestCancelledError:
             if standing is Standing.HELD and self._stopping():
                 standing = self._ledger.release(task.lease)
             elif standing is Standing.HELD:
                 standing = self._ledger.heartbeat(task.lease)
         except RagloomError as error:
-            standing = self._ledger.fail(task.lease, error.message)
+            standing = self._ledger.fail(task.lease, error.message, earlier=progress.take())
         except Exception as error:  # a task must never take the worker down
             log.exception("task %s failed unexpectedly", task.id)
-            standing = self._ledger.fail(task.lease, f"Unexpected error while processing: {error!r}")
+            reason = f"Unexpected error while processing: {error!r}"
+            standing = self._ledger.fail(task.lease, reason, earlier=progress.take())
         finally:
             finished.set()
             watcher.join()
@@ -100,3 +104,43 @@ class TaskRunner:
             handler.discard(task)
         if standing is Standing.CANCELLED:
             self._ledger.acknowledge_cancel(task.id)
+
+
+class _Progress:
+    """A task's progress and log lines on their way to the database, at most every
+    :data:`REPORT_INTERVAL_SECONDS`: by the task's own reports, or by the lease watcher when lines
+    have waited that long (a long step between two reports still shows its first line in time)."""
+
+    def __init__(self, ledger: TaskLedger, task: ClaimedTask) -> None:
+        self._ledger = ledger
+        self._task = task
+        self._lock = threading.Lock()
+        self._kept: list[str] = []
+        self._fraction = self._written = 0.0
+        self._last = time.monotonic()  # the claim itself has just shown the task running
+        self._closed = False
+
+    def report(self, fraction: float, message: str) -> Standing:
+        with self._lock:
+            self._fraction = max(self._fraction, fraction)
+            if message:
+                self._kept.append(log_line(message))
+        return self.flush()
+
+    def flush(self) -> Standing:
+        """Write what waits, once it is due; how the worker stands with the task."""
+        with self._lock:
+            due = time.monotonic() - self._last >= REPORT_INTERVAL_SECONDS
+            news = bool(self._kept) or self._fraction > self._written
+            if self._closed or not news or not due:
+                return Standing.HELD
+            self._last, self._written = time.monotonic(), self._fraction
+            lines, self._kept = self._kept, []
+            return self._ledger.report(self._task.lease, self._fraction, earlier=lines)
+
+    def take(self) -> list[str]:
+        """The lines not written yet, for the task's outcome; nothing is written after this."""
+        with self._lock:
+            self._closed = True
+            lines, self._kept = self._kept, []
+            return lines

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import io
+import re
 import threading
 import time
 from collections.abc import Callable
 
 import pytest
 
+from ragloom.ingest.context import IngestContext
 from ragloom.services.container import Services
 from ragloom.services.datasets import NewDataset
 from ragloom.services.documents import IncomingFile
-from ragloom.services.task_ledger import ClaimedTask, Standing
+from ragloom.services.task_handling import TaskResult
+from ragloom.services.task_ledger import ClaimedTask, Standing, TaskKind
 from ragloom.services.tenants import Caller
 from ragloom.workers.handlers import task_handlers
 from ragloom.workers.runner import TaskRunner
@@ -144,3 +147,42 @@ def test_a_stopping_worker_interrupts_its_task_and_gives_it_back(services: Servi
     again = services.ledger.claim("w2")
     assert again is not None
     assert (again.id, again.attempt) == (task.id, 2)
+
+
+class _Steps:
+    """A task handler that logs ``lines`` quickly, then one more line before a long step."""
+
+    def __init__(self, lines: list[str], long_step: float, seen_during: list[str], services: Services) -> None:
+        self.lines, self.long_step, self.seen_during, self.services = lines, long_step, seen_during, services
+
+    def run(self, task: ClaimedTask, context: IngestContext) -> TaskResult:
+        for number, line in enumerate(self.lines):
+            context.progress(number / 10, line)
+        context.progress(0.5, "A long step begins.")
+        deadline = time.monotonic() + self.long_step
+        while time.monotonic() < deadline:  # what a client polling the document sees meanwhile
+            time.sleep(0.1)
+        self.seen_during.append(state(self.services, task.document_id or "").progress_msg)
+        return TaskResult("Task done.", chunk_count=1, token_count=1)
+
+    def discard(self, task: object) -> None:
+        pass
+
+
+def test_log_lines_are_written_together_yet_none_is_held_back_long(services: Services, caller: Caller) -> None:
+    """A quick run writes its lines with its outcome (one write, not one per line), each line with the
+    time it was logged; a line before a long step still shows within about a second."""
+    _dataset_id, document_id = upload(services, caller, "a.txt", b"hello")
+    task = services.ledger.claim("w1")
+    assert task is not None
+    seen: list[str] = []
+    lines = [f"Step {number} done." for number in range(5)]
+    handler = _Steps(lines, long_step=2.5, seen_during=seen, services=services)
+    runner = TaskRunner(services.ledger, {TaskKind.PARSE: handler}, "w1", lease_seconds=30)
+    assert runner.run(task) is Standing.HELD
+    (during,) = seen
+    assert "A long step begins." in during  # written by the watcher while the step ran
+    log = state(services, document_id).progress_msg.splitlines()
+    logged = [line.split(" ", 1)[1] for line in log]
+    assert logged[-7:] == [*lines, "A long step begins.", "Task done."]
+    assert all(re.fullmatch(r"\d\d:\d\d:\d\d .+", line) for line in log)
