@@ -135,9 +135,9 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 3
         if process.poll() is not None:
             raise RuntimeError(death_report(process.returncode, log))
         try:
-            if requests.get(f"{url}/api/v1/system/ping", timeout=1).text == "pong":
+            if requests.get(f"{url}/api/v1/system/ping", timeout=5).text == "pong":
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or busy starting
             time.sleep(0.05)
     raise TimeoutError(f"server at {url} did not answer within {timeout}s")
 

@@ -103,9 +103,9 @@ class Process:
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text(errors="replace")[-3000:]
             try:
-                if requests.get(f"{self.api}/system/ping", timeout=1).text == "pong":
+                if requests.get(f"{self.api}/system/ping", timeout=5).text == "pong":
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.1)
         raise TimeoutError(f"{self.name} did not answer: {self.log.read_text(errors='replace')[-3000:]}")
 
