@@ -32,12 +32,15 @@ MODELS = {
 PEAK_RSS_LIMIT_MB = 1536
 
 
-def corpus(count: int) -> list[tuple[str, bytes]]:
-    """``count`` short text documents of a few paragraphs each."""
+def corpus(count: int, paragraphs: int = 3) -> list[tuple[str, bytes]]:
+    """``count`` text documents of ``paragraphs`` paragraphs each (about 370 bytes a paragraph)."""
     from tests.samples import finding_text
 
     return [
-        (f"note-{number:04d}.txt", "\n\n".join(finding_text(number * 3 + k) for k in range(3)).encode())
+        (
+            f"note-{number:04d}.txt",
+            "\n\n".join(finding_text(number * paragraphs + k) for k in range(paragraphs)).encode(),
+        )
         for number in range(count)
     ]
 

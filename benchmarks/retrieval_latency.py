@@ -26,14 +26,20 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.retrieval_quality import DEFAULT_COLLECTION, Server
+from ragloom.ingest.model import ChunkDraft
+from ragloom.ingest.records import Target, build_records
+from ragloom.nlp import TextAnalyzer
+from ragloom.storage.index import ChunkRecord
 
 DIMENSION = 384
 BATCH = 2000
@@ -52,12 +58,33 @@ def questions(collection: Path, count: int) -> list[str]:
     return texts[:count]
 
 
+def chunk_batches(
+    target: Target,
+    analyzer: TextAnalyzer,
+    pool: list[str],
+    vectors: Callable[[int], npt.NDArray[np.float32]],
+    *,
+    start: int,
+    stop: int,
+    chooser: random.Random,
+) -> Iterator[list[ChunkRecord]]:
+    """Chunks ``start`` to ``stop`` of one document, :data:`BATCH` at a time: each chunk's text is four
+    sentences of ``pool`` picked by ``chooser``, analysed exactly as ingestion analyses it; its id is its
+    number (16 hex digits), its vector the next of ``vectors(count)``."""
+    for first in range(start, stop, BATCH):
+        drafts = [ChunkDraft(" ".join(chooser.sample(pool, 4))) for _ in range(min(BATCH, stop - first))]
+        records = build_records(target, drafts, analyzer)
+        for offset, (record, vector) in enumerate(zip(records, vectors(len(records)), strict=True)):
+            record.order = first + offset
+            record.id = f"{first + offset:016x}"
+            record.vector = vector
+        yield records
+
+
 def fill(data_dir: Path, size: int, pool: list[str]) -> None:
     """A tenant, one dataset, one document and ``size`` chunks in the index."""
     import io
 
-    from ragloom.ingest.model import ChunkDraft
-    from ragloom.ingest.records import Target, build_records
     from ragloom.services.container import Services
     from ragloom.services.datasets import NewDataset
     from ragloom.services.documents import IncomingFile
@@ -70,18 +97,15 @@ def fill(data_dir: Path, size: int, pool: list[str]) -> None:
     caller = Caller(issued.tenant_id, issued.id)
     dataset = services.datasets.create(caller, NewDataset(name="latency")).record
     (document,) = services.documents.upload(caller, dataset.id, [IncomingFile("corpus.txt", io.BytesIO(b"x"), 1)])
-    random.seed(7)
     generator = np.random.default_rng(7)
+
+    def unit_vectors(count: int) -> npt.NDArray[np.float32]:
+        vectors = generator.standard_normal((count, DIMENSION)).astype(np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
     target = Target(dataset.id, document.id, "corpus.txt")
-    for start in range(0, size, BATCH):
-        drafts = [ChunkDraft(" ".join(random.sample(pool, 4))) for _ in range(min(BATCH, size - start))]
-        records = build_records(target, drafts, services.analyzer)
-        vectors = generator.standard_normal((len(records), DIMENSION)).astype(np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        for offset, (record, vector) in enumerate(zip(records, vectors, strict=True)):
-            record.order = start + offset
-            record.id = f"{start + offset:016x}"
-            record.vector = vector
+    chooser = random.Random(7)
+    for records in chunk_batches(target, services.analyzer, pool, unit_vectors, start=0, stop=size, chooser=chooser):
         services.index.upsert(records)
     services.close()
     (data_dir / "dataset-id").write_text(dataset.id)

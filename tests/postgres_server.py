@@ -19,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,12 +91,15 @@ class PostgresServer:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def start_postgres(*, also_listen: str = "", trust: str = "") -> PostgresServer:
+def start_postgres(
+    *, also_listen: str = "", trust: str = "", settings: Mapping[str, str] | None = None
+) -> PostgresServer:
     """``initdb`` into a new temporary directory and start PostgreSQL on a free port; returns once it
     answers. The directory is made directly in the system's temporary directory, not pytest's, which is
     private to root: the unprivileged server must reach its data. ``also_listen`` is another address
     to listen on and ``trust`` a network (CIDR) whose clients are trusted, for clients in other
-    network namespaces."""
+    network namespaces. ``settings`` are more server settings (``-c name=value``), e.g. larger memory for
+    a benchmark."""
     binaries = postgres_binaries()
     drop = _as_unprivileged()
     directory = Path(tempfile.mkdtemp(prefix="ragloom-postgres-"))
@@ -133,6 +137,7 @@ def start_postgres(*, also_listen: str = "", trust: str = "") -> PostgresServer:
         "full_page_writes=off",
         "-c",
         "max_connections=200",
+        *(option for name, value in (settings or {}).items() for option in ("-c", f"{name}={value}")),
     ]
     with (directory / "postgres.log").open("wb") as log:
         if drop:
