@@ -137,7 +137,7 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 3
         try:
             if requests.get(f"{url}/api/v1/system/ping", timeout=1).text == "pong":
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or too busy starting to answer
             time.sleep(0.05)
     raise TimeoutError(f"server at {url} did not answer within {timeout}s")
 
