@@ -138,6 +138,7 @@ export async function render(main, [chatId], query) {
     "select",
     {
       "aria-label": t("chat.session"),
+      hidden: !sessions.length,
       onchange: (event) => {
         location.hash = `#/chats/${chat.id}?session=${event.target.value}`;
       },
@@ -232,6 +233,7 @@ export async function render(main, [chatId], query) {
     }
     if (sessionId && ![...sessionPicker.options].some((option) => option.value === sessionId)) {
       sessionPicker.prepend(h("option", { value: sessionId, ".selected": true }, t("chat.newSession")));
+      sessionPicker.hidden = false;
     }
     if (sessionId && query.get("session") !== sessionId) history.replaceState(null, "", `#/chats/${chat.id}?session=${sessionId}`);
   }

@@ -48,116 +48,119 @@ function editForm(datasetId, doc, done) {
 }
 
 export async function render(main, [datasetId]) {
-const [dataset] = (await api.requestEnvelope("GET", "/datasets", { query: { id: datasetId } })).data;
-const state = { page: 1, keywords: "", run: "", suffix: "" };
-const selected = new Set();
-const rows = new Map(); // document id → function(doc) that refreshes its row in place
-let timer = null;
-let gone = false;
+  const [dataset] = (await api.requestEnvelope("GET", "/datasets", { query: { id: datasetId } })).data;
+  const state = { page: 1, keywords: "", run: "", suffix: "" };
+  const selected = new Set();
+  const rows = new Map(); // document id → function(doc) that refreshes its row in place
+  let timer = null;
+  let gone = false;
 
-const uploads = h("ul", { class: "uploads", id: "uploads" });
-const parseAfter = h("input", { type: "checkbox", name: "parse_after", ".checked": true });
-const fileInput = h("input", { type: "file", multiple: true, id: "file-input", class: "visually-hidden", onchange: () => uploadFiles([...fileInput.files]) });
-const dropZone = h(
-  "div",
-  { class: "drop-zone", id: "drop-zone", tabindex: 0, role: "button", onclick: () => fileInput.click(), onkeydown: (event) => (event.key === "Enter" || event.key === " ") && fileInput.click() },
-  h("strong", {}, t("documents.drop")),
-  h("span", { class: "muted" }, t("documents.dropHint")),
-);
-dropZone.addEventListener("dragover", (event) => {
-  event.preventDefault();
-  dropZone.classList.add("over");
-});
-dropZone.addEventListener("dragleave", () => dropZone.classList.remove("over"));
-dropZone.addEventListener("drop", (event) => {
-  event.preventDefault();
-  dropZone.classList.remove("over");
-  uploadFiles([...event.dataTransfer.files]);
-});
-
-const keywords = h("input", { type: "search", name: "keywords", placeholder: t("documents.search"), "aria-label": t("documents.search") });
-let typing = null;
-keywords.addEventListener("input", () => {
-  clearTimeout(typing);
-  typing = setTimeout(() => {
-    state.keywords = keywords.value.trim();
-    state.page = 1;
-    load().catch(fail);
-  }, 250);
-});
-const runFilter = select("run", ["", ...RUN_STATES], "", (run) => (run ? t(`run.${run}`) : t("documents.anyState")), {
-  "aria-label": t("documents.state"),
-  onchange: (event) => {
-    state.run = event.target.value;
-    state.page = 1;
-    load().catch(fail);
-  },
-});
-const suffixFilter = h("input", {
-  name: "suffix",
-  placeholder: t("documents.suffix"),
-  "aria-label": t("documents.suffix"),
-  size: 6,
-  onchange: (event) => {
-    state.suffix = event.target.value.trim().replace(/^\./, "").toLowerCase();
-    state.page = 1;
-    load().catch(fail);
-  },
-});
-const bulk = h(
-  "div",
-  { class: "row bulk" },
-  h("button", { onclick: () => act("parse", [...selected]) }, t("documents.parseSelected")),
-  h("button", { onclick: () => act("stop", [...selected]) }, t("documents.stopSelected")),
-  h("button", { class: "danger", onclick: () => removeDocuments([...selected]) }, t("documents.deleteSelected")),
-);
-const list = h("section", { id: "document-list" });
-
-replace(
-  main,
-  h("nav", { class: "crumbs" }, h("a", { href: "#/datasets" }, t("nav.datasets")), " › ", h("span", {}, dataset.name)),
-  h("div", { class: "heading" }, h("h1", {}, dataset.name), h("a", { class: "button", href: `#/retrieval?dataset=${dataset.id}` }, t("nav.retrieval"))),
-  h("section", { class: "card" }, dropZone, fileInput, h("label", { class: "inline" }, parseAfter, t("documents.parseAfter")), uploads),
-  h("div", { class: "row filters" }, keywords, runFilter, suffixFilter, bulk),
-  list,
-);
-
-async function uploadFiles(files) {
-  if (!files.length) return;
-  const queue = files.map((file) => {
-    const bar = h("progress", { max: 1, value: 0 });
-    const status = h("span", { class: "status" }, t("documents.waiting"));
-    const item = h("li", { "data-file": file.name }, h("span", { class: "name" }, file.name), h("span", { class: "muted" }, bytes(file.size)), bar, status);
-    uploads.append(item);
-    return { file, bar, status, item };
+  const uploads = h("ul", { class: "uploads", id: "uploads" });
+  const parseAfter = h("input", { type: "checkbox", name: "parse_after", ".checked": true });
+  const fileInput = h("input", { type: "file", multiple: true, id: "file-input", class: "visually-hidden", onchange: () => uploadFiles([...fileInput.files]) });
+  const dropZone = h(
+    "div",
+    { class: "drop-zone", id: "drop-zone", tabindex: 0, role: "button", onclick: () => fileInput.click(), onkeydown: (event) => (event.key === "Enter" || event.key === " ") && fileInput.click() },
+    h("strong", {}, t("documents.drop")),
+    h("span", { class: "muted" }, t("documents.dropHint")),
+  );
+  dropZone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    dropZone.classList.add("over");
   });
-  const created = [];
-  const next = async () => {
-    for (let entry = queue.shift(); entry; entry = queue.shift()) {
-      replace(entry.status, t("documents.uploading"));
-      try {
-        const documents = await api.upload(datasetId, entry.file, (fraction) => (entry.bar.value = fraction));
-        entry.bar.value = 1;
-        replace(entry.status, t("documents.uploaded"));
-        entry.item.classList.add("done");
-        created.push(...documents.map((doc) => doc.id));
-      } catch (error) {
-        replace(entry.status, error.message);
-        entry.item.classList.add("failed");
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: PARALLEL_UPLOADS }, next));
-  fileInput.value = "";
-  if (created.length && parseAfter.checked) await act("parse", created);
-  else await load().catch(fail);
-}
+  dropZone.addEventListener("dragleave", () => dropZone.classList.remove("over"));
+  dropZone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    dropZone.classList.remove("over");
+    uploadFiles([...event.dataTransfer.files]);
+  });
 
-async function act(action, ids) {
-  if (!ids.length) return;
-  try {
-    if (action === "parse") await api.post(`/datasets/${datasetId}/chunks`, { document_ids: ids });
-    else await api.del(`/datasets/${datasetId}/chunks`, { document_ids: ids });
+  const keywords = h("input", { type: "search", name: "keywords", placeholder: t("documents.search"), "aria-label": t("documents.search") });
+  let typing = null;
+  keywords.addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => {
+      state.keywords = keywords.value.trim();
+      state.page = 1;
+      load().catch(fail);
+    }, 250);
+  });
+  const runFilter = select("run", ["", ...RUN_STATES], "", (run) => (run ? t(`run.${run}`) : t("documents.anyState")), {
+    "aria-label": t("documents.state"),
+    onchange: (event) => {
+      state.run = event.target.value;
+      state.page = 1;
+      load().catch(fail);
+    },
+  });
+  const suffixFilter = h("input", {
+    name: "suffix",
+    placeholder: t("documents.suffix"),
+    "aria-label": t("documents.suffix"),
+    size: 6,
+    onchange: (event) => {
+      state.suffix = event.target.value.trim().replace(/^\./, "").toLowerCase();
+      state.page = 1;
+      load().catch(fail);
+    },
+  });
+  const bulk = h(
+    "div",
+    { class: "row bulk" },
+    h("button", { onclick: () => act("parse", [...selected]) }, t("documents.parseSelected")),
+    h("button", { onclick: () => act("stop", [...selected]) }, t("documents.stopSelected")),
+    h("button", { class: "danger", onclick: () => removeDocuments([...selected]) }, t("documents.deleteSelected")),
+  );
+  const list = h("section", { id: "document-list" });
+
+  replace(
+    main,
+    h("nav", { class: "crumbs" }, h("a", { href: "#/datasets" }, t("nav.datasets")), " › ", h("span", {}, dataset.name)),
+    h("div", { class: "heading" }, h("h1", {}, dataset.name), h("a", { class: "button", href: `#/retrieval?dataset=${dataset.id}` }, t("nav.retrieval"))),
+    h("section", { class: "card" }, dropZone, fileInput, h("label", { class: "inline" }, parseAfter, t("documents.parseAfter")), uploads),
+    h("div", { class: "row filters" }, keywords, runFilter, suffixFilter, bulk),
+    list,
+  );
+
+  async function uploadFiles(files) {
+    if (!files.length) return;
+    const queue = files.map((file) => {
+      const bar = h("progress", { max: 1, value: 0 });
+      const status = h("span", { class: "status" }, t("documents.waiting"));
+      const item = h("li", { "data-file": file.name }, h("span", { class: "name" }, file.name), h("span", { class: "muted" }, bytes(file.size)), bar, status);
+      uploads.append(item);
+      return { file, bar, status, item };
+    });
+    const created = [];
+    const next = async () => {
+      for (let entry = queue.shift(); entry; entry = queue.shift()) {
+        replace(entry.status, t("documents.uploading"));
+        try {
+          const documents = await api.upload(datasetId, entry.file, (fraction) => (entry.bar.value = fraction));
+          entry.bar.value = 1;
+          replace(entry.status, t("documents.uploaded"));
+          entry.item.classList.add("done");
+          created.push(...documents.map((doc) => doc.id));
+        } catch (error) {
+          replace(entry.status, error.message);
+          entry.item.classList.add("failed");
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: PARALLEL_UPLOADS }, next));
+    fileInput.value = "";
+    if (created.length && parseAfter.checked) await act("parse", created);
+    else await load().catch(fail);
+  }
+
+  async function act(action, ids) {
+    if (!ids.length) return;
+    try {
+      if (action === "parse") await api.post(`/datasets/${datasetId}/chunks`, { document_ids: ids });
+      else await api.del(`/datasets/${datasetId}/chunks`, { document_ids: ids });
+    } catch (error) {
+      fail(error);
+    }
     await load().catch(fail);
   }
 
