@@ -5,6 +5,7 @@ import { apiKey, requestEnvelope, signIn, signOut } from "./api.js";
 import { h, replace } from "./dom.js";
 import { LANGUAGES, currentLanguage, loadLanguage, t } from "./i18n.js";
 import { describe, fail } from "./messages.js";
+import * as agents from "./pages/agents.js";
 import * as chat from "./pages/chat.js";
 import * as chunks from "./pages/chunks.js";
 import * as datasets from "./pages/datasets.js";
@@ -19,12 +20,15 @@ const ROUTES = [
   { pattern: /^\/retrieval$/, page: retrieval, nav: "retrieval" },
   { pattern: /^\/chats$/, page: chat, nav: "chats" },
   { pattern: /^\/chats\/([^/]+)$/, page: chat, nav: "chats" },
+  { pattern: /^\/agents$/, page: agents, nav: "agents" },
+  { pattern: /^\/agents\/([^/]+)$/, page: agents, nav: "agents" },
   { pattern: /^\/settings$/, page: settings, nav: "settings" },
 ];
 const NAVIGATION = [
   ["datasets", "#/datasets"],
   ["retrieval", "#/retrieval"],
   ["chats", "#/chats"],
+  ["agents", "#/agents"],
   ["settings", "#/settings"],
 ];
 
