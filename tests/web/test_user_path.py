@@ -51,6 +51,16 @@ def sign_in(page: Any, server: WebServer) -> None:
     page.wait_for_selector("#dataset-list")
 
 
+def create_through_form(page: Any, form: str, name: str, model_select: str, ready: str) -> str:
+    """Fill a create form's name, choose the quick embedding model, submit; the new item's id (from
+    the address it opens) once ``ready`` shows."""
+    page.fill(f"{form} input[name=name]", name)
+    page.select_option(f"{form} select[name={model_select}]", FAST_EMBEDDING)
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_selector(ready)
+    return str(page.url.rsplit("/", 1)[1])
+
+
 def api(server: WebServer, method: str, route: str, **options: Any) -> Any:
     body = requests.request(method, server.api_url + route, headers=server.headers(), timeout=30, **options).json()
     assert body["code"] == 0, body
@@ -69,12 +79,9 @@ def test_a_new_user_from_sign_in_to_a_cited_answer(
     assert page.evaluate("Object.keys(sessionStorage)") == ["ragloom.apiKey"]
 
     # create a dataset with the quick embedding model
-    name = f"Handbook {time.time_ns()}"
-    page.fill("#create-dataset input[name=name]", name)
-    page.select_option("#create-dataset select[name=embedding_model]", FAST_EMBEDDING)
-    page.click("#create-dataset button[type=submit]")
-    page.wait_for_selector("#drop-zone")
-    dataset_id = page.url.rsplit("/", 1)[1]
+    dataset_id = create_through_form(
+        page, "#create-dataset", f"Handbook {time.time_ns()}", "embedding_model", ready="#drop-zone"
+    )
 
     # upload a PDF and a DOCX (parsed on upload): per-file progress, then both reach DONE
     page.set_input_files(

@@ -10,6 +10,7 @@ import * as chat from "./pages/chat.js";
 import * as chunks from "./pages/chunks.js";
 import * as datasets from "./pages/datasets.js";
 import * as documents from "./pages/documents.js";
+import * as memories from "./pages/memories.js";
 import * as retrieval from "./pages/retrieval.js";
 import * as settings from "./pages/settings.js";
 
@@ -22,6 +23,8 @@ const ROUTES = [
   { pattern: /^\/chats\/([^/]+)$/, page: chat, nav: "chats" },
   { pattern: /^\/agents$/, page: agents, nav: "agents" },
   { pattern: /^\/agents\/([^/]+)$/, page: agents, nav: "agents" },
+  { pattern: /^\/memories$/, page: memories, nav: "memories" },
+  { pattern: /^\/memories\/([^/]+)$/, page: memories, nav: "memories" },
   { pattern: /^\/settings$/, page: settings, nav: "settings" },
 ];
 const NAVIGATION = [
@@ -29,6 +32,7 @@ const NAVIGATION = [
   ["retrieval", "#/retrieval"],
   ["chats", "#/chats"],
   ["agents", "#/agents"],
+  ["memories", "#/memories"],
   ["settings", "#/settings"],
 ];
 

@@ -78,3 +78,28 @@ export function submitForm(attributes, onValues, ...children) {
   });
   return form;
 }
+
+/**
+ * The breadcrumb and heading of one item's page (an agent, a memory) with a Delete button that
+ * asks first, then awaits remove() and goes back to the list.
+ */
+export function itemHeading(listLabel, listHref, title, confirmMessage, remove) {
+  const onclick = async () => {
+    if (!(await confirmAction(confirmMessage))) return;
+    try {
+      await remove();
+      location.hash = listHref;
+    } catch (error) {
+      fail(error);
+    }
+  };
+  return [
+    h("nav", { class: "crumbs" }, h("a", { href: listHref }, listLabel), " › ", h("span", {}, title)),
+    h("div", { class: "heading" }, h("h1", {}, title), h("button", { class: "danger", onclick }, t("common.delete"))),
+  ];
+}
+
+/** A "New …" button that folds open the form creating one. */
+export function creator(label, form, buttonClass = "button primary") {
+  return h("details", { class: "creator" }, h("summary", { class: buttonClass }, label), form);
+}

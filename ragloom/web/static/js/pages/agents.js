@@ -6,7 +6,7 @@ import * as api from "../api.js";
 import { h, replace } from "../dom.js";
 import { currentLanguage, t } from "../i18n.js";
 import { describe, fail, notify } from "../messages.js";
-import { confirmAction, field, pager, submitForm } from "../widgets.js";
+import { creator, field, itemHeading, pager, submitForm } from "../widgets.js";
 
 const PAGE_SIZE = 30;
 
@@ -20,8 +20,8 @@ async function list(main) {
   let page = 1;
   const templates = await api.get("/agents/templates");
   const section = h("section", { id: "agent-list" });
-  const creator = h("details", { class: "creator" }, h("summary", { class: "button primary" }, t("agents.new")));
-  creator.append(
+  const adder = creator(
+    t("agents.new"),
     submitForm(
       { class: "card grid", id: "create-agent" },
       async (values) => {
@@ -41,7 +41,7 @@ async function list(main) {
       h("div", { class: "row" }, h("button", { class: "primary", type: "submit" }, t("chat.create"))),
     ),
   );
-  replace(main, h("div", { class: "heading" }, h("h1", {}, t("nav.agents")), creator), section);
+  replace(main, h("div", { class: "heading" }, h("h1", {}, t("nav.agents")), adder), section);
 
   async function load() {
     const data = await api.get("/agents", { page, page_size: PAGE_SIZE, orderby: "update_time", desc: true });
@@ -151,19 +151,9 @@ async function editor(main, agentId) {
     h("div", { class: "row" }, h("button", { class: "primary", type: "submit" }, t("common.save"))),
   );
   const run = runPanel(agentId);
-  const remove = async () => {
-    if (!(await confirmAction(t("agents.confirmDelete", { name: agent.title })))) return;
-    try {
-      await api.del(`/agents/${agentId}`);
-      location.hash = "#/agents";
-    } catch (error) {
-      fail(error);
-    }
-  };
   replace(
     main,
-    h("nav", { class: "crumbs" }, h("a", { href: "#/agents" }, t("nav.agents")), " › ", h("span", {}, agent.title)),
-    h("div", { class: "heading" }, h("h1", {}, agent.title), h("button", { class: "danger", onclick: remove }, t("common.delete"))),
+    itemHeading(t("nav.agents"), "#/agents", agent.title, t("agents.confirmDelete", { name: agent.title }), () => api.del(`/agents/${agentId}`)),
     h("div", { class: "split wide" }, form, run.element),
   );
   return run.stop;

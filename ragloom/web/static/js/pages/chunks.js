@@ -6,7 +6,7 @@ import * as api from "../api.js";
 import { h, highlighted, replace } from "../dom.js";
 import { t } from "../i18n.js";
 import { fail, notify } from "../messages.js";
-import { confirmAction, field, pager, submitForm } from "../widgets.js";
+import { confirmAction, creator, field, pager, submitForm } from "../widgets.js";
 
 const PAGE_SIZE = 20;
 
@@ -164,8 +164,7 @@ export async function render(main, [datasetId, documentId], query) {
     h("option", { value: "true" }, t("chunks.enabled")),
     h("option", { value: "false" }, t("chunks.disabled")),
   );
-  const adder = h("details", { class: "creator" }, h("summary", { class: "button" }, t("chunks.new")));
-  adder.append(h("div", { class: "card" }, editor({ content: "", important_keywords: [], questions: [] }, refresh)));
+  const adder = creator(t("chunks.new"), h("div", { class: "card" }, editor({ content: "", important_keywords: [], questions: [] }, refresh)), "button");
 
   replace(
     main,

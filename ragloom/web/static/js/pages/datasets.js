@@ -4,7 +4,7 @@ import * as api from "../api.js";
 import { h, replace } from "../dom.js";
 import { t } from "../i18n.js";
 import { fail, notify } from "../messages.js";
-import { DATASET_CHUNK_METHODS, confirmAction, field, pager, select, submitForm } from "../widgets.js";
+import { DATASET_CHUNK_METHODS, confirmAction, creator, field, pager, select, submitForm } from "../widgets.js";
 
 const PAGE_SIZE = 30;
 
@@ -77,16 +77,15 @@ export async function render(main) {
   let page = 1;
   const models = await embeddingModels();
   const list = h("section", { id: "dataset-list" });
-  const creator = h("details", { class: "creator" }, h("summary", { class: "button primary" }, t("datasets.new")));
-  creator.append(createForm(models, (created) => (location.hash = `#/datasets/${created.id}`)));
-  replace(main, h("div", { class: "heading" }, h("h1", {}, t("nav.datasets")), creator), list);
+  const adder = creator(t("datasets.new"), createForm(models, (created) => (location.hash = `#/datasets/${created.id}`)));
+  replace(main, h("div", { class: "heading" }, h("h1", {}, t("nav.datasets")), adder), list);
 
   async function load() {
     const envelope = await api.requestEnvelope("GET", "/datasets", { query: { page, page_size: PAGE_SIZE, orderby: "create_time", desc: true } });
     const datasets = envelope.data;
     if (!datasets.length && page === 1) {
       replace(list, h("p", { class: "empty" }, t("datasets.none")));
-      creator.open = true;
+      adder.open = true;
       return;
     }
     const rows = datasets.map((dataset) => {
