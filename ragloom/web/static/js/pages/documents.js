@@ -182,6 +182,7 @@ export async function render(main, [datasetId]) {
     const message = h("div", { class: "progress-message" });
     const log = h("pre", { class: "log" });
     const chunkCount = h("td", { class: "number" });
+    const nameCell = h("td", {});
     const actions = h("td", { class: "actions" });
     const editRow = h("tr", { hidden: true, class: "edit-row" }, h("td", { colspan: 5 }));
     const check = h("input", {
@@ -194,12 +195,7 @@ export async function render(main, [datasetId]) {
       "tr",
       { "data-document": doc.id },
       h("td", {}, check),
-      h(
-        "td",
-        {},
-        h("a", { href: `#/datasets/${datasetId}/documents/${doc.id}`, class: "strong doc-name" }, doc.name),
-        h("div", { class: "muted" }, `${bytes(doc.size)} · ${t(`method.${doc.chunk_method}`)}`),
-      ),
+      nameCell,
       h("td", { class: "state" }, badge, bar, message, h("details", { class: "log-details" }, h("summary", {}, t("documents.log")), log)),
       chunkCount,
       actions,
@@ -208,6 +204,11 @@ export async function render(main, [datasetId]) {
     const update = (fresh) => {
       current = fresh;
       tr.dataset.run = fresh.run;
+      replace(
+        nameCell,
+        h("a", { href: `#/datasets/${datasetId}/documents/${fresh.id}`, class: "strong doc-name" }, fresh.name),
+        h("div", { class: "muted" }, `${bytes(fresh.size)} · ${t(`method.${fresh.chunk_method}`)}`),
+      );
       replace(badge, runBadge(fresh.run));
       bar.hidden = fresh.run !== "RUNNING";
       bar.value = Math.max(0, fresh.progress || 0);
@@ -228,7 +229,10 @@ export async function render(main, [datasetId]) {
           {
             onclick: () => {
               editRow.hidden = !editRow.hidden;
-              replace(editRow.firstChild, editForm(datasetId, current, () => load().catch(fail)));
+              replace(editRow.firstChild, editForm(datasetId, current, () => {
+                editRow.hidden = true;
+                load().catch(fail);
+              }));
             },
           },
           t("common.edit"),
