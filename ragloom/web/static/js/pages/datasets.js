@@ -50,6 +50,9 @@ function settingsForm(dataset, models, done) {
         if (values[key] !== "" && Number(values[key]) !== config[key]) parser[key] = Number(values[key]);
       }
       if (values.delimiter && values.delimiter !== config.delimiter) parser.delimiter = values.delimiter;
+      if (values.html4excel !== Boolean(config.html4excel)) parser.html4excel = values.html4excel;
+      if (values.use_raptor !== Boolean(config.raptor?.use_raptor)) parser.raptor = { use_raptor: values.use_raptor };
+      if (values.use_graphrag !== Boolean(config.graphrag?.use_graphrag)) parser.graphrag = { use_graphrag: values.use_graphrag };
       if (Object.keys(parser).length) changes.parser_config = parser;
       if (!Object.keys(changes).length) {
         notify(t("common.nothingChanged"), "info");
@@ -69,6 +72,13 @@ function settingsForm(dataset, models, done) {
     field(t("datasets.delimiter"), h("input", { name: "delimiter", value: config.delimiter ?? "" })),
     field(t("datasets.autoKeywords"), h("input", { name: "auto_keywords", type: "number", min: 0, max: 32, value: config.auto_keywords ?? 0 })),
     field(t("datasets.autoQuestions"), h("input", { name: "auto_questions", type: "number", min: 0, max: 10, value: config.auto_questions ?? 0 })),
+    h(
+      "div",
+      { class: "row" },
+      h("label", { class: "inline" }, h("input", { type: "checkbox", name: "html4excel", ".checked": Boolean(config.html4excel) }), t("datasets.html4excel")),
+      h("label", { class: "inline" }, h("input", { type: "checkbox", name: "use_raptor", ".checked": Boolean(config.raptor?.use_raptor) }), t("datasets.raptor")),
+      h("label", { class: "inline" }, h("input", { type: "checkbox", name: "use_graphrag", ".checked": Boolean(config.graphrag?.use_graphrag) }), t("datasets.graphrag")),
+    ),
     h("div", { class: "row" }, h("button", { class: "primary", type: "submit" }, t("common.save"))),
   );
 }
