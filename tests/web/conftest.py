@@ -75,7 +75,7 @@ def browser() -> Iterator[Any]:
 
 @dataclass
 class WebServer:
-    """A live server with one fresh tenant's key."""
+    """A live server with one tenant's key, shared by the browser tests (each names what it creates uniquely)."""
 
     base_url: str
     api_url: str
@@ -86,7 +86,7 @@ class WebServer:
         return {"Authorization": f"Bearer {self.key}"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def web_server(tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, str]) -> Iterator[WebServer]:
     data_dir = tmp_path_factory.mktemp("web") / "data"
     key = ragloom("apikey", "create", "--data-dir", str(data_dir), env=server_env).strip()

@@ -16,7 +16,6 @@ def test_a_memory_created_read_searched_and_forgotten(
 ) -> None:
     sign_in(page, web_server)
     page.click("header nav a[href='#/memories']")
-    page.click("summary:has-text('New memory')")
     memory_id = create_through_form(
         page, "#create-memory", f"Preferences {time.time_ns()}", "embd_id", ready="#memory-settings"
     )

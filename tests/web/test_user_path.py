@@ -48,12 +48,14 @@ def sign_in(page: Any, server: WebServer) -> None:
     page.goto(server.base_url + "/")
     page.fill("#api-key", server.key)
     page.click("form.sign-in button[type=submit]")
-    page.wait_for_selector("#dataset-list")
+    page.wait_for_selector("#dataset-list table, #dataset-list .empty")  # the list has loaded
 
 
 def create_through_form(page: Any, form: str, name: str, model_select: str, ready: str) -> str:
     """Fill a create form's name, choose the quick embedding model, submit; the new item's id (from
     the address it opens) once ``ready`` shows."""
+    if not page.locator(form).is_visible():  # folded away under its "New …" button
+        page.click(f"details.creator:has({form}) > summary")
     page.fill(f"{form} input[name=name]", name)
     page.select_option(f"{form} select[name={model_select}]", FAST_EMBEDDING)
     page.click(f"{form} button[type=submit]")
