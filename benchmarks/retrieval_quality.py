@@ -98,7 +98,7 @@ class Server:
             try:
                 requests.get(f"{self.api}/system/ping", timeout=1)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or too busy starting
                 time.sleep(0.1)
         raise RuntimeError("server did not start")
 

@@ -41,6 +41,7 @@ from ragloom.api.routers import (
     tokens,
 )
 from ragloom.api.routing import not_found_or_not_allowed
+from ragloom.api.web_ui import add_web_ui
 from ragloom.services.container import Services
 from ragloom.settings import Settings
 
@@ -116,6 +117,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.include_router(system.legacy_router)
     app.router.routes.append(mcp.route())  # MCP over streamable HTTP (not an OpenAPI operation)
     add_docs(app)
+    add_web_ui(app)  # the browser interface at / (a client of /api/v1, outside the OpenAPI document)
 
     app.add_middleware(AccessLog)
     app.add_middleware(SecurityHeaders)
