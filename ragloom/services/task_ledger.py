@@ -35,7 +35,7 @@ from enum import StrEnum
 from ragloom.clock import now_ms
 from ragloom.ids import new_id
 from ragloom.settings import WorkerSettings
-from ragloom.storage.metadata import MetadataStore, Transaction
+from ragloom.storage.metadata import MetadataStore, Transaction, retried
 from ragloom.storage.metadata.tables import Document, Task
 from ragloom.storage.queue import Lease, Standing, TaskQueue, TaskStatus
 
@@ -209,6 +209,7 @@ class TaskLedger:
         """The task queue the ledger works on."""
         return self._queue
 
+    @retried
     def claim(self, worker: str) -> ClaimedTask | None:
         """Take the oldest runnable task, or ``None`` when there is nothing to do."""
         now = now_ms()
@@ -241,11 +242,13 @@ class TaskLedger:
         with self._store.reading() as tx:  # a read on SQLite: a worker asks twice a second
             return self._queue.hold(tx, lease)[0]
 
+    @retried
     def heartbeat(self, lease: Lease) -> Standing:
         """Renew the lease; says whether the worker should go on."""
         with self._store.writing() as tx:
             return self._queue.renew(tx, lease, now=now_ms(), lease_ms=self._lease_ms)
 
+    @retried
     def report(self, lease: Lease, progress: float, message: str = "") -> Standing:
         """Record progress (never backwards) and a log line, if the lease still holds the task."""
         with self._store.writing() as tx:
@@ -261,6 +264,7 @@ class TaskLedger:
                 holder.update_time = now
             return standing
 
+    @retried
     def complete(self, lease: Lease, chunk_count: int, token_count: int, message: str) -> Standing:
         """Mark the task done and its document DONE with its counts."""
         with self._store.writing() as tx:
@@ -281,6 +285,7 @@ class TaskLedger:
                 append_log(document, message)
             return standing
 
+    @retried
     def fail(self, lease: Lease, reason: str) -> Standing:
         """Mark the task failed and its document FAIL, keeping the reason in its log."""
         with self._store.writing() as tx:
@@ -304,11 +309,13 @@ class TaskLedger:
             document.update_time = now
             append_log(document, f"[ERROR] {reason}")
 
+    @retried
     def acknowledge_cancel(self, task_id: str) -> None:
         """A cancelled task's chunks are gone: the task is finished."""
         with self._store.writing() as tx:
             self._queue.acknowledge_cancel(tx, task_id, now=now_ms())
 
+    @retried
     def release(self, lease: Lease) -> Standing:
         """The worker is stopping: put its task back in the queue, not counted against the document.
 
@@ -321,6 +328,7 @@ class TaskLedger:
             self._take_back(tx, task, TakeBack.WORKER_STOPPED, "")
             return Standing.RELEASED
 
+    @retried
     def take_back_from(self, worker: str, why: TakeBack, cause: str = "") -> list[TakenBack]:
         """Take back the running task(s) of one worker that is gone (the pool saw it die, or killed it).
 
@@ -351,6 +359,7 @@ class TaskLedger:
         are left to :meth:`reap` once their lease runs out."""
         return self._take_back_leased(None, TakeBack.SERVER_RESTARTED, gone)
 
+    @retried
     def _take_back_leased(
         self, expired_before: int | None, why: TakeBack, gone: Callable[[str], bool] = lambda _worker: True
     ) -> list[Abandoned]:

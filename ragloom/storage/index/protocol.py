@@ -231,8 +231,9 @@ class ChunkIndex(Protocol):
 
     def export(self, dataset_id: str, *, after: str = "", limit: int = 1000) -> list[ChunkRecord]:
         """Records of every kind of one dataset (or memory), with vectors, in id order (the backend's
-        order of strings): the first ``limit`` whose id sorts after ``after``. Paging on with the last id read yields each record
-        once, so a whole index can be copied to another backend by :meth:`upsert`."""
+        order of strings): the first ``limit`` whose id sorts after ``after``. Paging on with the last
+        id read yields each record once, so a whole index can be copied to another backend by
+        :meth:`upsert`."""
         ...
 
     def close(self) -> None:
