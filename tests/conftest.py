@@ -30,6 +30,16 @@ SCRIPTED_EMBEDDING_MODEL = "hashbow@OpenAI-API-Compatible"
 S3_BUCKET = "ragloom-tests"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--stores",
+        choices=("embedded", "scaleout"),
+        default="embedded",
+        help="the stores of the servers tests/e2e starts: embedded (SQLite, local files; the default) "
+        "or scaleout (PostgreSQL + pgvector and S3, servers started for the session)",
+    )
+
+
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     for variable in ("RAGLOOM_CONFIG", "RAGLOOM_HOST", "RAGLOOM_PORT", "RAGLOOM_DATA_DIR"):

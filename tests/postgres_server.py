@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from sqlalchemy.engine import make_url
 
 _START_TIMEOUT_SECONDS = 30.0
 _UNPRIVILEGED_USER = "nobody"
@@ -69,12 +70,7 @@ class PostgresServer:
 
     def create_database(self) -> str:
         """A new empty database with the ``vector`` extension created; returns its SQLAlchemy URL."""
-        name = f"test_{secrets.token_hex(6)}"
-        with self.connect() as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        with self.connect(name) as connection:
-            connection.execute("CREATE EXTENSION vector")
-        return self.url(name)
+        return database_of(self.url(), f"test_{secrets.token_hex(6)}")
 
     def log_tail(self, lines: int = 20) -> str:
         log = self.directory / "postgres.log"
@@ -89,6 +85,26 @@ class PostgresServer:
             self.process.kill()
             self.process.wait()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def database_of(server_url: str, name: str) -> str:
+    """The SQLAlchemy URL of the database ``name`` of the server ``server_url`` (any of its databases)
+    reaches as its superuser; created empty, with the ``vector`` extension, if it does not exist yet."""
+    server = make_url(server_url)
+
+    def connect(database: str) -> psycopg.Connection[tuple[object, ...]]:
+        return psycopg.connect(
+            host=server.host, port=server.port, user=server.username, dbname=database, autocommit=True
+        )
+
+    with connect(server.database or "postgres") as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists is None:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    if exists is None:
+        with connect(name) as connection:
+            connection.execute("CREATE EXTENSION vector")
+    return server.set(database=name).render_as_string(hide_password=False)
 
 
 def start_postgres(

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import Message
 
 from ragloom.api.json_input import decode_json
+from ragloom.api.params import NUL, nul_refusal
 from ragloom.errors import ArgumentError, RagloomError, RetCode
 from ragloom.settings import LimitSettings
 
@@ -114,9 +115,13 @@ async def _form_fields(request: Request, body: bytes) -> dict[str, Any]:
 
     try:
         async with Request(request.scope, replay).form() as form:
-            return {key: value for key, value in form.items() if isinstance(value, str)}
+            fields = {key: value for key, value in form.items() if isinstance(value, str)}
     except HTTPException as error:
         raise ArgumentError(str(error.detail)) from None
+    for key, value in fields.items():
+        if NUL in key + value:  # no PostgreSQL text can hold it (see ragloom.api.params)
+            raise nul_refusal(key.replace(NUL, "\\x00"))
+    return fields
 
 
 def validation_message(error: ValidationError) -> str:

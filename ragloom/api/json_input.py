@@ -11,7 +11,9 @@ Three checks, each an :class:`~ragloom.errors.ArgumentError` (101) that leaves n
 2. While parsing, integers outside 64 bits and numbers that are not finite (``NaN``,
    ``Infinity``, ``1e999``) are refused: no column can store them and no code expects them.
 3. After parsing, strings holding an unpaired surrogate (``"\\ud800"``) are refused: they
-   cannot be encoded as UTF-8, so storing or answering with them would fail later.
+   cannot be encoded as UTF-8, so storing or answering with them would fail later. So are
+   strings holding NUL (``"\\u0000"``): no PostgreSQL text can hold it, and refusing it on every
+   backend keeps their answers alike.
 
 Text that is not JSON at all raises ``ValueError``, so each body regime words it its own way.
 """
@@ -32,6 +34,7 @@ _NOT_STRUCTURE = bytes(sorted(set(range(256)) - set(b"[]{},")))
 _OPENERS = frozenset(b"[{")
 _COMMA = ord(",")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_NUL = "\x00"
 # "-9223372036854775808" is the longest literal that can fit (JSON forbids leading zeros).
 _LONGEST_INT64 = len(str(INT64_MIN))
 
@@ -93,14 +96,16 @@ def _constant(literal: str) -> float:
     raise ArgumentError(f"Numbers must be finite: {literal} is not accepted.")
 
 
-def _refuse_lone_surrogates(value: Any) -> None:
-    """Walk ``value`` without recursion; raise at the first string holding a lone surrogate."""
+def _refuse_unstorable_strings(value: Any) -> None:
+    """Walk ``value`` without recursion; raise at the first string holding a lone surrogate or NUL."""
     pending = [value]
     while pending:
         item = pending.pop()
         if isinstance(item, str):
             if not item.isascii() and _SURROGATE.search(item):
                 raise ArgumentError("Strings must not contain unpaired surrogates (\\ud800 to \\udfff).")
+            if _NUL in item:
+                raise ArgumentError("Strings must not contain the NUL character (\\u0000).")
         elif isinstance(item, dict):
             pending.extend(item)
             pending.extend(item.values())
@@ -119,5 +124,5 @@ def decode_json(raw: bytes | str, limits: LimitSettings) -> Any:
     check_structure(data, limits)
     value = json.loads(text, parse_int=_integer, parse_float=_finite, parse_constant=_constant)
     if "\\u" in text or _SURROGATE.search(text):  # escaped, or in text that was never UTF-8
-        _refuse_lone_surrogates(value)
+        _refuse_unstorable_strings(value)
     return value

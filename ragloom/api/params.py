@@ -1,6 +1,7 @@
 """Query-string and path values: parsed the way RAGFlow parses them (``int()``; a value
 that is not a number is code 100), and refused (101) when longer, more numerous or
-larger than the limits allow."""
+larger than the limits allow, or holding the NUL character (no PostgreSQL text can hold it:
+refused on every backend, so that each answers alike)."""
 
 from __future__ import annotations
 
@@ -16,21 +17,30 @@ from ragloom.settings import LimitSettings
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 30
+NUL = "\x00"
+
+
+def nul_refusal(key: str) -> ArgumentError:
+    return ArgumentError(f"`{key}` must not contain the NUL character.")
 
 
 def check_parameters(request: Request, limits: LimitSettings) -> None:
     """Refuse a path parameter or query-string value longer than ``max_string_length``
-    characters, and a query-string parameter sent more than ``max_json_items`` times."""
+    characters or holding NUL, and a query-string parameter sent more than ``max_json_items`` times."""
     longest = limits.max_string_length
     for key, value in request.path_params.items():
         if isinstance(value, str) and len(value) > longest:
             raise ArgumentError(f"`{key}` is longer than the limit of {longest} characters.")
+        if isinstance(value, str) and NUL in value:
+            raise nul_refusal(key)
     sent: Counter[str] = Counter()
     for key, value in request.query_params.multi_items():
         if len(key) > longest:
             raise ArgumentError(f"A query-string parameter name is longer than the limit of {longest} characters.")
         if len(value) > longest:
             raise ArgumentError(f"`{key}` is longer than the limit of {longest} characters.")
+        if NUL in key + value:
+            raise nul_refusal(key.replace(NUL, "\\x00"))
         sent[key] += 1
         if sent[key] > limits.max_json_items:
             raise ArgumentError(f"`{key}` is given more than the limit of {limits.max_json_items} times.")

@@ -31,7 +31,7 @@ from ragloom.services.tenants import Caller
 from ragloom.settings import UploadSettings
 from ragloom.storage.blobs import BlobStore
 from ragloom.storage.index import ChunkIndex
-from ragloom.storage.metadata import MetadataStore, Transaction
+from ragloom.storage.metadata import MetadataStore, Transaction, retried
 from ragloom.storage.metadata.documents import SORTABLE_COLUMNS, DocumentQuery
 from ragloom.storage.metadata.tables import Dataset, Document, Tenant
 from ragloom.storage.queue import TaskQueue
@@ -422,6 +422,7 @@ class DocumentService:
 
     # ---- update -------------------------------------------------------------------------------
 
+    @retried
     def update(self, caller: Caller, dataset_id: str, document_id: str, values: dict[str, Any]) -> Document:
         """Apply validated, sent keys (contract §4.3 steps 3–5 and effects)."""
         with self._store.writing() as tx:

@@ -16,7 +16,7 @@ from ragloom.ids import new_id
 from ragloom.services.task_ledger import TaskKind, append_log
 from ragloom.services.tenants import Caller
 from ragloom.storage.index import ChunkIndex
-from ragloom.storage.metadata import MetadataStore, Transaction
+from ragloom.storage.metadata import MetadataStore, Transaction, retried
 from ragloom.storage.metadata.tables import Document, Task
 from ragloom.storage.queue import ACTIVE, TaskQueue
 
@@ -88,6 +88,7 @@ class ParsingService:
             raise DataError(f"Documents not found: {missing}")
         return outcome
 
+    @retried
     def _enqueue(self, document: Document) -> None:
         with self._store.reading() as tx:
             busy = bool(self._queue.list_tasks(tx, document_ids=[document.id], statuses=ACTIVE))
@@ -143,6 +144,7 @@ class ParsingService:
             raise DataError(STOP_INVALID_STATE, data={"error_code": "DOC_STOP_PARSING_INVALID_STATE"})
         return outcome
 
+    @retried
     def _cancel(self, document: Document) -> bool:
         with self._store.writing() as tx:
             locked = tx.documents.lock(document.id)

@@ -35,7 +35,7 @@ from enum import StrEnum
 from ragloom.clock import now_ms
 from ragloom.ids import new_id
 from ragloom.settings import WorkerSettings
-from ragloom.storage.metadata import MetadataStore, Transaction
+from ragloom.storage.metadata import MetadataStore, Transaction, retried
 from ragloom.storage.metadata.tables import Document, Task
 from ragloom.storage.queue import LEASED, Lease, Standing, TaskQueue, TaskStatus
 
@@ -224,6 +224,7 @@ class TaskLedger:
         """The task queue the ledger works on."""
         return self._queue
 
+    @retried
     def claim(self, worker: str) -> ClaimedTask | None:
         """Take the oldest runnable task, or ``None`` when there is nothing to do."""
         now = now_ms()
@@ -256,11 +257,13 @@ class TaskLedger:
         with self._store.reading() as tx:  # a read on SQLite: a worker asks twice a second
             return self._queue.hold(tx, lease)[0]
 
+    @retried
     def heartbeat(self, lease: Lease) -> Standing:
         """Renew the lease; says whether the worker should go on."""
         with self._store.writing() as tx:
             return self._queue.renew(tx, lease, now=now_ms(), lease_ms=self._lease_ms)
 
+    @retried
     def report(self, lease: Lease, progress: float, message: str = "", *, earlier: Sequence[str] = ()) -> Standing:
         """Record progress (never backwards) and a log line (after the ``earlier`` lines a worker kept
         back, see :func:`append_log`), if the lease still holds the task."""
@@ -277,6 +280,7 @@ class TaskLedger:
                 holder.update_time = now
             return standing
 
+    @retried
     def complete(
         self, lease: Lease, chunk_count: int, token_count: int, message: str, *, earlier: Sequence[str] = ()
     ) -> Standing:
@@ -299,6 +303,7 @@ class TaskLedger:
                 append_log(document, message, earlier)
             return standing
 
+    @retried
     def fail(self, lease: Lease, reason: str, *, earlier: Sequence[str] = ()) -> Standing:
         """Mark the task failed and its document FAIL, keeping the reason in its log (after ``earlier``)."""
         with self._store.writing() as tx:
@@ -322,6 +327,7 @@ class TaskLedger:
             document.update_time = now
             append_log(document, f"[ERROR] {reason}", earlier)
 
+    @retried
     def acknowledge_cancel(self, task_id: str) -> None:
         """A cancelled task's chunks are gone: the task is finished."""
         with self._store.writing() as tx:
@@ -348,6 +354,7 @@ class TaskLedger:
         with self._store.reading() as tx:
             return len(self._queue.list_tasks(tx, statuses=(TaskStatus.QUEUED,)))
 
+    @retried
     def release(self, lease: Lease) -> Standing:
         """The worker is stopping: put its task back in the queue, not counted against the document.
 
@@ -360,6 +367,7 @@ class TaskLedger:
             self._take_back(tx, task, TakeBack.WORKER_STOPPED, "")
             return Standing.RELEASED
 
+    @retried
     def take_back_from(self, worker: str, why: TakeBack, cause: str = "") -> list[TakenBack]:
         """Take back the running task(s) of one worker that is gone (the pool saw it die, or killed it).
 
@@ -390,6 +398,7 @@ class TaskLedger:
         are left to :meth:`reap` once their lease runs out."""
         return self._take_back_leased(None, TakeBack.SERVER_RESTARTED, gone)
 
+    @retried
     def _take_back_leased(
         self, expired_before: int | None, why: TakeBack, gone: Callable[[str], bool] = lambda _worker: True
     ) -> list[Abandoned]:

@@ -96,6 +96,7 @@ def test_deep_json_is_refused_on_strict_and_loose_routes(client: TestClient, hea
         ("/api/v1/chats", b'{"name": "n", "top_n": -9223372036854775809}', "Integers must lie between"),
         ("/api/v1/chats", b'{"name": "n", "similarity_threshold": NaN}', "Numbers must be finite"),
         ("/api/v1/chats", b'{"name": "\\udc00"}', "Strings must not contain unpaired surrogates"),
+        ("/api/v1/datasets", b'{"name": "a\\u0000"}', "Strings must not contain the NUL character"),
     ],
 )
 def test_numbers_and_strings_that_cannot_be_stored_are_refused(
@@ -105,6 +106,12 @@ def test_numbers_and_strings_that_cannot_be_stored_are_refused(
     assert answer["code"] == 101
     assert answer["message"].startswith(message)
     assert dataset_names(client, headers) == []
+    assert client.get("/api/v1/chats", headers=headers).json()["data"]["total"] == 0
+
+
+def test_nul_in_a_form_field_is_refused(client: TestClient, headers: dict[str, str]) -> None:
+    answer = client.post("/api/v1/chats", data={"name": "a\x00"}, headers=headers).json()
+    assert (answer["code"], answer["message"]) == (101, "`name` must not contain the NUL character.")
     assert client.get("/api/v1/chats", headers=headers).json()["data"]["total"] == 0
 
 

@@ -86,6 +86,13 @@ def test_unpaired_surrogates_are_refused_and_pairs_kept() -> None:
     assert decode_json('{"code": "\\\\ud800"}', LIMITS) == {"code": "\\ud800"}  # the text, not a character
 
 
+def test_nul_is_refused_in_strings_and_keys() -> None:
+    message = "Strings must not contain the NUL character (\\u0000)."
+    assert refused('{"name": "a\\u0000b"}') == message
+    assert refused('{"a": [{"\\u0000": 1}]}') == message
+    assert decode_json('{"code": "\\\\u0000"}', LIMITS) == {"code": "\\u0000"}  # the text, not a character
+
+
 @pytest.mark.parametrize("raw", [b"{", b"", b'{"a": 1,}', "[1] [2]"])
 def test_what_is_not_json_raises_json_decode_error(raw: bytes | str) -> None:
     with pytest.raises(json.JSONDecodeError):

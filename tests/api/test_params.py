@@ -102,6 +102,20 @@ def test_an_overlong_path_parameter_or_parameter_name_is_refused(client: TestCli
     assert answer["message"] == f"A query-string parameter name is longer than the limit of {LONGEST} characters."
 
 
+def test_nul_in_a_query_value_parameter_name_or_path_parameter_is_refused(
+    client: TestClient, headers: dict[str, str], dataset_id: str
+) -> None:
+    # No PostgreSQL text can hold NUL: refused on every backend alike, before any lookup.
+    for path in ("/datasets", f"/datasets/{dataset_id}/documents", "/datasets/tags/aggregation", "/memories"):
+        answer = get(client, headers, path, id="a\x00", dataset_ids="b\x00", memory_id="c\x00")
+        assert answer["code"] == 101, path
+        assert answer["message"].endswith("` must not contain the NUL character."), path
+    answer = get(client, headers, "/datasets", **{"n\x00": "1"})
+    assert answer["message"] == "`n\\x00` must not contain the NUL character."
+    answer = get(client, headers, "/datasets/a%00b/documents")
+    assert (answer["code"], answer["message"]) == (101, "`dataset_id` must not contain the NUL character.")
+
+
 def test_a_parameter_repeated_more_than_the_item_limit_is_refused(
     client: TestClient, headers: dict[str, str], dataset_id: str, documents: list[str]
 ) -> None:

@@ -12,10 +12,9 @@ from typing import Any
 
 import requests
 
-from ragloom.settings import Settings
-from ragloom.storage.metadata.backends import sqlite_metadata_store
 from ragloom.storage.metadata.tables import ChatSession
 from tests.e2e.conftest import LiveServer
+from tests.e2e.stores import metadata_store
 
 FAST_MODEL = "universal-sentence-encoder-multilingual@Builtin"
 DEFAULT_MODEL = "multilingual-e5-small@Builtin"
@@ -158,7 +157,7 @@ def refused(body: dict[str, Any], message: str, code: int = 102) -> None:
 def store_turns(server: LiveServer, session_id: str, messages: list[Any], reference: list[Any]) -> None:
     """Write a conversation into a session as the completions route stores it (there is no
     model to hold a real one with in these tests)."""
-    store = sqlite_metadata_store(Settings(data_dir=server.data_dir))
+    store = metadata_store(server.data_dir, server.env or {})
     try:
         with store.writing() as tx:
             session = tx.session.get(ChatSession, session_id)

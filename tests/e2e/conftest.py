@@ -1,7 +1,9 @@
 """A live ``ragloom serve`` process on a free port, with two tenants' keys from the CLI.
 
 One server serves the whole e2e session (start-up costs about a second); tests create
-their own datasets with unique names so they do not depend on each other.
+their own datasets with unique names so they do not depend on each other. With
+``--stores=scaleout`` every server the suite starts — this one and those tests start themselves —
+keeps its metadata, queue and index on PostgreSQL and its files on S3 (see :mod:`tests.e2e.stores`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.conftest import S3_BUCKET
+from tests.e2e.stores import SCALE_OUT, StoredFiles, data_dir_argument, scale_out_environment, with_stores
+
 E2E_DIRECTORY = Path(__file__).parent
 
 
@@ -28,16 +33,21 @@ SDK_FIXTURES = frozenset({"rag", "other_rag"})
 SDK_AS_DRIVER_ONLY = frozenset({"test_ingestion.py"})
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test of this directory ``e2e`` so ``-m "not e2e"`` leaves them out, and those
     driving the server through the ``rag``/``other_rag`` clients ``sdk`` too (``scripts/test`` runs
-    them again under ragflow-sdk 0.27.3; a test using the SDK otherwise carries the mark itself)."""
+    them again under ragflow-sdk 0.27.3; a test using the SDK otherwise carries the mark itself).
+    With ``--stores=scaleout``, a test marked ``embedded_only`` is skipped, with its reason."""
+    scale_out = config.getoption("--stores") == SCALE_OUT
     for item in items:
         if item.path.is_relative_to(E2E_DIRECTORY):
             item.add_marker(pytest.mark.e2e)
             uses_sdk = SDK_FIXTURES.intersection(getattr(item, "fixturenames", ()))
             if uses_sdk and item.path.name not in SDK_AS_DRIVER_ONLY:
                 item.add_marker(pytest.mark.sdk)
+            embedded_only = item.get_closest_marker("embedded_only")
+            if scale_out and embedded_only is not None:
+                item.add_marker(pytest.mark.skip(reason=f"about the embedded stores: {embedded_only.args[0]}"))
 
 
 @dataclass
@@ -58,6 +68,10 @@ class LiveServer:
 
     def headers(self, key: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {key or self.key}"}
+
+    def files(self) -> StoredFiles:
+        """The files this server keeps, wherever its stores put them."""
+        return StoredFiles(self.data_dir, self.env or {})
 
     def death(self) -> str | None:
         """How the server ended, with its last log lines; ``None`` while it runs."""
@@ -100,9 +114,14 @@ def free_port() -> int:
 
 
 def ragloom(*arguments: str, env: dict[str, str]) -> str:
-    """Run the ``ragloom`` CLI of this interpreter and return its stdout."""
+    """Run the ``ragloom`` CLI of this interpreter (on the stores of its ``--data-dir``) and return its stdout."""
+    data_dir = data_dir_argument(arguments)
     done = subprocess.run(
-        [sys.executable, "-m", "ragloom", *arguments], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "ragloom", *arguments],
+        env=env if data_dir is None else with_stores(data_dir, env),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return done.stdout
 
@@ -111,7 +130,7 @@ def refused_start(data_dir: Path, env: dict[str, str]) -> str:
     """Run ``ragloom serve`` expecting it to refuse to start: exit status 1, no traceback; its stderr."""
     done = subprocess.run(
         [sys.executable, "-m", "ragloom", "serve", "--port", "9", "--data-dir", str(data_dir)],
-        env=env,
+        env=with_stores(data_dir, env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -143,11 +162,11 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 3
 
 
 def launch(data_dir: Path, env: dict[str, str], log: Path, port: int) -> subprocess.Popen[bytes]:
-    """``ragloom serve`` on ``port``, its output appended to ``log``."""
+    """``ragloom serve`` on ``port`` and the stores of ``data_dir``, its output appended to ``log``."""
     with log.open("ab") as sink:
         return subprocess.Popen(
             [sys.executable, "-m", "ragloom", "serve", "--port", str(port), "--data-dir", str(data_dir)],
-            env=env,
+            env=with_stores(data_dir, env),
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
@@ -178,13 +197,18 @@ ALLOW_PRIVATE_URLS = "RAGLOOM_MODELS__TENANT_ALLOW_PRIVATE_URLS"
 
 
 @pytest.fixture(scope="session")
-def server_env() -> dict[str, str]:
+def server_env(request: pytest.FixtureRequest) -> dict[str, str]:
     """The environment of servers the tests start. Tenants' own models may reach private
     addresses, since the fake model servers run on 127.0.0.1; ``test_tenant_ssrf`` drops
-    that setting to test the default."""
+    that setting to test the default. With ``--stores=scaleout`` it names PostgreSQL and S3
+    servers, started for the session, and the helpers here give each data directory its own
+    database and prefix on them (:func:`tests.e2e.stores.with_stores`)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("RAGLOOM_")}
     env["RAGLOOM_LOG__LEVEL"] = "WARNING"
     env[ALLOW_PRIVATE_URLS] = "true"
+    if request.config.getoption("--stores") == SCALE_OUT:
+        postgres, s3 = request.getfixturevalue("postgres_server"), request.getfixturevalue("s3_server")
+        env.update(scale_out_environment(postgres, s3, S3_BUCKET))
     return env
 
 

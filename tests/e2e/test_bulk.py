@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import LiveServer
-from tests.e2e.test_uploads import assert_nothing_stored, blob_files, create_dataset, document_count
+from tests.e2e.test_uploads import assert_nothing_stored, create_dataset, document_count
 
 pytestmark = pytest.mark.slow
 TIMEOUT = 120
@@ -20,7 +20,7 @@ def test_a_thousand_files_in_one_upload_are_stored_then_deleted_in_one_call(
     live_server: LiveServer, api: str, auth: dict[str, str], unique_name: str
 ) -> None:
     dataset = create_dataset(api, auth, unique_name)
-    before = blob_files(live_server.data_dir)
+    before = live_server.files().locations()
     # a few parts larger than the in-memory spool, to pass through the spooling path too
     sent = [*files(995), *(("file", (f"large-{i}.txt", b"x" * 200_000)) for i in range(5))]
     uploaded = requests.post(f"{api}/datasets/{dataset}/documents", files=sent, headers=auth, timeout=TIMEOUT).json()
@@ -28,7 +28,7 @@ def test_a_thousand_files_in_one_upload_are_stored_then_deleted_in_one_call(
     assert len(uploaded["data"]) == 1000
     assert document_count(api, auth, dataset) == 1000
     assert sum(document["size"] for document in uploaded["data"]) == sum(len(body) for _, (_, body) in sent)
-    assert len(blob_files(live_server.data_dir) - before) == 1000
+    assert len(live_server.files().locations() - before) == 1000
 
     deleted = requests.delete(
         f"{api}/datasets/{dataset}/documents",
@@ -37,20 +37,20 @@ def test_a_thousand_files_in_one_upload_are_stored_then_deleted_in_one_call(
         timeout=TIMEOUT,
     ).json()
     assert deleted["code"] == 0, deleted
-    assert_nothing_stored(api, auth, dataset, live_server.data_dir, before)
+    assert_nothing_stored(api, auth, dataset, live_server.files(), before)
 
 
 def test_one_file_over_the_limit_stores_nothing(
     live_server: LiveServer, api: str, auth: dict[str, str], unique_name: str
 ) -> None:
     dataset = create_dataset(api, auth, unique_name)
-    before = blob_files(live_server.data_dir)
+    before = live_server.files().locations()
     refused = requests.post(
         f"{api}/datasets/{dataset}/documents", files=files(1001), headers=auth, timeout=TIMEOUT
     ).json()
     assert refused["code"] == 101
     assert "1000" in refused["message"]
-    assert_nothing_stored(api, auth, dataset, live_server.data_dir, before)
+    assert_nothing_stored(api, auth, dataset, live_server.files(), before)
 
 
 def test_a_thousand_chunks_are_deleted_in_one_call(api: str, auth: dict[str, str], unique_name: str) -> None:

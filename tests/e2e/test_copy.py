@@ -19,7 +19,11 @@ from tests.e2e.test_s3_blobs import FAST_MODEL, TIMEOUT, parsed
 from tests.postgres_server import PostgresServer
 from tests.s3_server import REGION, SeaweedS3
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.integration,
+    pytest.mark.embedded_only("it copies an embedded data directory (SQLite, local files) to PostgreSQL and S3"),
+]
 
 
 QUESTIONS = ("Which river runs through the capital?", "What do the bees make?", "granite mountains")

@@ -707,14 +707,15 @@ def test_download_of_an_empty_virtual_document(api, auth, dataset):
 def test_delete_documents_answer(api, auth, dataset, live_server):
     first, _second = upload(api, auth, dataset, ("a.txt", b"a"), ("b.txt", b"b"))
     listed_items = list_raw(api, auth, dataset)["data"]["docs"]
-    blobs = {item["name"]: live_server.data_dir / "blobs" / item["location"] for item in listed_items}
-    assert blobs["a.txt"].read_bytes() == b"a"
+    files = live_server.files()
+    locations = {item["name"]: item["location"] for item in listed_items}
+    assert files.read(locations["a.txt"]) == b"a"
 
     assert delete_docs(api, auth, dataset, {"ids": [first["id"]]}) == {"code": 0, "data": {"deleted": 1}}
 
     assert listed(api, auth, dataset) == (1, ["b.txt"])
-    assert not blobs["a.txt"].exists()
-    assert blobs["b.txt"].read_bytes() == b"b"
+    assert files.read(locations["a.txt"]) is None
+    assert files.read(locations["b.txt"]) == b"b"
 
 
 @pytest.mark.parametrize(

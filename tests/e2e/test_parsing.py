@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import ragloom, start_server, stop_server
+from tests.e2e.stores import with_stores
 
 TIMEOUT = 30
 FAST_MODEL = "universal-sentence-encoder-multilingual@Builtin"
@@ -278,7 +279,8 @@ def test_a_separate_ragloom_worker_process_does_the_work(tmp_path: Path, server_
         time.sleep(1.5)
         assert wait_for(api, auth, dataset["id"], document_id, until=set(), limit=0)["run"] == "RUNNING"
         worker = subprocess.Popen(
-            [sys.executable, "-m", "ragloom", "worker", "--data-dir", str(data_dir)], env=server_env
+            [sys.executable, "-m", "ragloom", "worker", "--data-dir", str(data_dir)],
+            env=with_stores(data_dir, server_env),
         )
         assert wait_for(api, auth, dataset["id"], document_id, until={"DONE", "FAIL"})["run"] == "DONE"
     finally:

@@ -676,7 +676,7 @@ def rerank_server(
     data_dir = root / "data"
     key = ragloom("apikey", "create", "--data-dir", str(data_dir), env=env).strip()
     process, base_url = start_server(data_dir, env, root / "server.log")
-    yield LiveServer(base_url, f"{base_url}/api/v1", key, key, data_dir, process)
+    yield LiveServer(base_url, f"{base_url}/api/v1", key, key, data_dir, process, root / "server.log", env)
     stop_server(process)
 
 

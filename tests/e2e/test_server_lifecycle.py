@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import free_port, ragloom, refused_start, start_server, stop_server, wait_until_up
+from tests.e2e.stores import with_stores
 
 
 def test_first_start_creates_the_data_dir_and_prints_a_working_key_once(
@@ -24,7 +25,7 @@ def test_first_start_creates_the_data_dir_and_prints_a_working_key_once(
     port = free_port()
     command = [sys.executable, "-m", "ragloom", "--version"]
     assert subprocess.run(command, capture_output=True, text=True, check=True).stdout.startswith("ragloom, version")
-    env = {**server_env, "RAGLOOM_DATA_DIR": str(data_dir), "RAGLOOM_PORT": str(port)}
+    env = {**with_stores(data_dir, server_env), "RAGLOOM_DATA_DIR": str(data_dir), "RAGLOOM_PORT": str(port)}
     outputs = []
     for _ in range(2):
         with subprocess.Popen([sys.executable, "-m", "ragloom"], env=env, stdout=subprocess.PIPE) as process:
@@ -47,11 +48,12 @@ def test_first_start_creates_the_data_dir_and_prints_a_working_key_once(
         stop_server(process)
 
 
-def test_acknowledged_uploads_survive_a_kill(tmp_path: Path, server_env: dict[str, str]) -> None:
-    data_dir = tmp_path / "data"
-    key = ragloom("apikey", "create", "--data-dir", str(data_dir), env=server_env).strip()
+def upload_then_kill(data_dir: Path, env: dict[str, str], log: Path) -> tuple[dict[str, str], str, str, bytes]:
+    """A server on ``data_dir`` acknowledges an upload and is killed with SIGKILL: the key's header,
+    the dataset, the document and its bytes."""
+    key = ragloom("apikey", "create", "--data-dir", str(data_dir), env=env).strip()
     auth = {"Authorization": f"Bearer {key}"}
-    process, base_url = start_server(data_dir, server_env, tmp_path / "log")
+    process, base_url = start_server(data_dir, env, log)
     payload = os.urandom(200_000)
     try:
         dataset = requests.post(f"{base_url}/api/v1/datasets", json={"name": "durable"}, headers=auth, timeout=5)
@@ -66,6 +68,33 @@ def test_acknowledged_uploads_survive_a_kill(tmp_path: Path, server_env: dict[st
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
+    return auth, dataset_id, document_id, payload
+
+
+def assert_kept(base_url: str, auth: dict[str, str], dataset_id: str, document_id: str, payload: bytes) -> None:
+    listed = requests.get(f"{base_url}/api/v1/datasets/{dataset_id}/documents", headers=auth, timeout=5).json()
+    assert [doc["id"] for doc in listed["data"]["docs"]] == [document_id]
+    downloaded = requests.get(
+        f"{base_url}/api/v1/datasets/{dataset_id}/documents/{document_id}", headers=auth, timeout=5
+    )
+    assert downloaded.content == payload
+
+
+def test_acknowledged_uploads_survive_a_kill(tmp_path: Path, server_env: dict[str, str]) -> None:
+    data_dir = tmp_path / "data"
+    auth, dataset_id, document_id, payload = upload_then_kill(data_dir, server_env, tmp_path / "log")
+
+    process, base_url = start_server(data_dir, server_env, tmp_path / "log")
+    try:
+        assert_kept(base_url, auth, dataset_id, document_id, payload)
+    finally:
+        stop_server(process)
+
+
+@pytest.mark.embedded_only("the partial and orphan files a kill leaves under blobs/ are the local blob store's")
+def test_a_start_after_a_kill_removes_partial_and_orphan_files(tmp_path: Path, server_env: dict[str, str]) -> None:
+    data_dir = tmp_path / "data"
+    auth, dataset_id, document_id, payload = upload_then_kill(data_dir, server_env, tmp_path / "log")
     orphan = data_dir / "blobs" / "left-by-a-crash"
     orphan.write_bytes(b"x")
     kept = next(path for path in (data_dir / "blobs").rglob("*") if path.is_file() and path != orphan)
@@ -76,12 +105,7 @@ def test_acknowledged_uploads_survive_a_kill(tmp_path: Path, server_env: dict[st
 
     process, base_url = start_server(data_dir, server_env, tmp_path / "log")
     try:
-        listed = requests.get(f"{base_url}/api/v1/datasets/{dataset_id}/documents", headers=auth, timeout=5).json()
-        assert [doc["id"] for doc in listed["data"]["docs"]] == [document_id]
-        downloaded = requests.get(
-            f"{base_url}/api/v1/datasets/{dataset_id}/documents/{document_id}", headers=auth, timeout=5
-        )
-        assert downloaded.content == payload
+        assert_kept(base_url, auth, dataset_id, document_id, payload)
         assert not orphan.exists()
         assert [partial for partial in partials if partial.exists()] == []
         assert not (data_dir / "blobs" / "t").exists()

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from ragflow_sdk.modules.dataset import DataSet
 from ragflow_sdk.modules.document import Document
+
+from tests.e2e.stores import StoredFiles
 
 TIMEOUT = 10
 CONTENT = b"tenant A's confidential bytes"
@@ -27,7 +28,11 @@ class Owned:
     dataset_id: str
     document_id: str
     listing: dict[str, Any]
-    blob: Path
+    files: StoredFiles  # the server's, where A's file is at listing["location"]
+
+    def stored(self) -> bytes | None:
+        """The bytes of A's file in the server's store; ``None`` once it is gone."""
+        return self.files.read(self.listing["location"])
 
 
 def create_dataset(api: str, auth: dict[str, str], name: str) -> str:
@@ -63,9 +68,9 @@ def owned(api, auth, unique_name, live_server) -> Owned:
     patched = requests.patch(url, headers=auth, json={"meta_fields": {"owner": "alice"}}, timeout=TIMEOUT).json()
     assert patched["code"] == 0, patched
     (listing,) = documents(api, auth, dataset_id)
-    blob = live_server.data_dir / "blobs" / listing["location"]
-    assert blob.read_bytes() == CONTENT
-    return Owned(dataset_id, document_id, listing, blob)
+    owned = Owned(dataset_id, document_id, listing, live_server.files())
+    assert owned.stored() == CONTENT
+    return owned
 
 
 def assert_unchanged(api: str, auth: dict[str, str], owned: Owned) -> None:
@@ -77,7 +82,7 @@ def assert_unchanged(api: str, auth: dict[str, str], owned: Owned) -> None:
         f"{api}/datasets/{owned.dataset_id}/documents/{owned.document_id}", headers=auth, timeout=TIMEOUT
     )
     assert response.content == CONTENT
-    assert owned.blob.read_bytes() == CONTENT
+    assert owned.stored() == CONTENT
 
 
 # ---- list -----------------------------------------------------------------------------------------
@@ -277,30 +282,29 @@ def test_other_tenant_cannot_upload(api, auth, other_auth, owned):
 # ---- files of deleted datasets --------------------------------------------------------------------
 
 
-def test_deleting_a_dataset_removes_its_files(api, auth, owned, live_server):
+def test_deleting_a_dataset_removes_its_files(api, auth, owned):
     upload(api, auth, owned.dataset_id, "another.pdf", b"%PDF-1.4 second")
-    blobs = [live_server.data_dir / "blobs" / doc["location"] for doc in documents(api, auth, owned.dataset_id)]
-    assert len(blobs) == 2
-    assert all(path.is_file() for path in blobs)
+    locations = [doc["location"] for doc in documents(api, auth, owned.dataset_id)]
+    assert len(locations) == 2
+    assert all(owned.files.read(location) is not None for location in locations)
 
     answer = requests.delete(f"{api}/datasets", headers=auth, json={"ids": [owned.dataset_id]}, timeout=TIMEOUT).json()
 
     assert answer["code"] == 0, answer
-    assert [path for path in blobs if path.exists()] == []
-    stray = [p for p in (live_server.data_dir / "blobs").rglob("*") if p.is_file() and owned.dataset_id in str(p)]
+    assert [location for location in locations if owned.files.read(location) is not None] == []
+    stray = [location for location in owned.files.locations() if owned.dataset_id in location]
     assert stray == []
 
 
-def test_deleting_a_dataset_keeps_other_datasets_files(api, auth, other_auth, owned, unique_name, live_server):
+def test_deleting_a_dataset_keeps_other_datasets_files(api, auth, other_auth, owned, unique_name):
     other_dataset = create_dataset(api, other_auth, unique_name + "-b")
     upload(api, other_auth, other_dataset, "theirs.txt", b"tenant B's bytes")
     (theirs,) = documents(api, other_auth, other_dataset)
-    their_blob = live_server.data_dir / "blobs" / theirs["location"]
 
     answer = requests.delete(f"{api}/datasets", headers=auth, json={"ids": [owned.dataset_id]}, timeout=TIMEOUT).json()
 
     assert answer["code"] == 0, answer
-    assert not owned.blob.exists()
-    assert their_blob.read_bytes() == b"tenant B's bytes"
+    assert owned.stored() is None
+    assert owned.files.read(theirs["location"]) == b"tenant B's bytes"
     response = requests.get(f"{api}/documents/{theirs['id']}", headers=other_auth, timeout=TIMEOUT)
     assert response.content == b"tenant B's bytes"

@@ -67,7 +67,9 @@ def deny_server(tmp_path_factory: pytest.TempPathFactory, deny_env: dict[str, st
     data_dir = tmp_path_factory.mktemp("deny") / "data"
     key = ragloom("apikey", "create", "--data-dir", str(data_dir), env=deny_env).strip()
     process, base_url = start_server(data_dir, deny_env, data_dir.parent / "server.log")
-    yield LiveServer(base_url, f"{base_url}/api/v1", key, key, data_dir, process)
+    yield LiveServer(
+        base_url, f"{base_url}/api/v1", key, key, data_dir, process, data_dir.parent / "server.log", deny_env
+    )
     stop_server(process)
 
 

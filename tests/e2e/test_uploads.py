@@ -1,6 +1,6 @@
 """Uploading documents over raw HTTP: accepted types, refused names and types, limits (contract §4.1).
 
-Every refusal must leave no document row and no file under ``<data_dir>/blobs``.
+Every refusal must leave no document row and no file in the server's blob store.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from tests.e2e.conftest import ragloom, start_server, stop_server
+from tests.e2e.stores import StoredFiles
 
 TIMEOUT = 30
 
@@ -146,11 +146,6 @@ REAL_FILES = {
 # ---- helpers --------------------------------------------------------------------------------------
 
 
-def blob_files(data_dir: Path) -> set[Path]:
-    root = data_dir / "blobs"
-    return {path for path in root.rglob("*") if path.is_file()} if root.exists() else set()
-
-
 def create_dataset(api: str, auth: dict[str, str], name: str, **fields: Any) -> str:
     body = requests.post(f"{api}/datasets", headers=auth, json={"name": name, **fields}, timeout=TIMEOUT).json()
     assert body["code"] == 0, body
@@ -177,10 +172,12 @@ def document_count(api: str, auth: dict[str, str], dataset_id: str) -> int:
     return int(body["data"][0]["document_count"])
 
 
-def assert_nothing_stored(api: str, auth: dict[str, str], dataset_id: str, data_dir: Path, before: set[Path]) -> None:
+def assert_nothing_stored(
+    api: str, auth: dict[str, str], dataset_id: str, files: StoredFiles, before: set[str]
+) -> None:
     assert documents_of(api, auth, dataset_id) == []
     assert document_count(api, auth, dataset_id) == 0
-    assert blob_files(data_dir) == before
+    assert files.locations() == before
 
 
 @pytest.fixture
@@ -278,16 +275,16 @@ def test_name_of_exactly_255_bytes_is_accepted(api, auth, dataset):
 
 @pytest.mark.parametrize("name", ["virus.exe", "archive.zip", "image.heic", "Makefile", "trailing-dot."])
 def test_unsupported_type_is_refused_with_500(api, auth, dataset, live_server, name):
-    before = blob_files(live_server.data_dir)
+    before = live_server.files().locations()
 
     body = post_files(api, auth, dataset, [("file", (name, b"content"))])
 
     assert body == {"code": 500, "message": f"{name}: This type of file has not been supported yet!"}
-    assert_nothing_stored(api, auth, dataset, live_server.data_dir, before)
+    assert_nothing_stored(api, auth, dataset, live_server.files(), before)
 
 
 def test_mixing_valid_and_unsupported_files_stores_nothing(api, auth, dataset, live_server):
-    before = blob_files(live_server.data_dir)
+    before = live_server.files().locations()
     files = [
         ("file", ("good.txt", b"good")),
         ("file", ("bad.exe", b"MZ")),
@@ -302,11 +299,11 @@ def test_mixing_valid_and_unsupported_files_stores_nothing(api, auth, dataset, l
         "message": "bad.exe: This type of file has not been supported yet!\n"
         "README: This type of file has not been supported yet!",
     }
-    assert_nothing_stored(api, auth, dataset, live_server.data_dir, before)
+    assert_nothing_stored(api, auth, dataset, live_server.files(), before)
 
 
 def test_request_without_a_file_part(api, auth, dataset, live_server):
-    before = blob_files(live_server.data_dir)
+    before = live_server.files().locations()
     url = f"{api}/datasets/{dataset}/documents"
 
     wrong_part = requests.post(url, headers=auth, files=[("document", ("a.txt", b"a"))], timeout=TIMEOUT).json()
@@ -316,34 +313,34 @@ def test_request_without_a_file_part(api, auth, dataset, live_server):
     assert wrong_part == {"code": 101, "message": "No file part!"}
     assert form_only == {"code": 101, "message": "No file part!"}
     assert no_body == {"code": 101, "message": "No file part!"}
-    assert_nothing_stored(api, auth, dataset, live_server.data_dir, before)
+    assert_nothing_stored(api, auth, dataset, live_server.files(), before)
 
 
 def test_empty_filename_is_refused(api, auth, dataset, live_server):
-    before = blob_files(live_server.data_dir)
+    before = live_server.files().locations()
 
     alone = post_files(api, auth, dataset, [("file", ("", b"data"))])
     with_another = post_files(api, auth, dataset, [("file", ("ok.txt", b"ok")), ("file", ("", b"data"))])
 
     assert alone == {"code": 101, "message": "No file selected!"}
     assert with_another == {"code": 101, "message": "No file selected!"}
-    assert_nothing_stored(api, auth, dataset, live_server.data_dir, before)
+    assert_nothing_stored(api, auth, dataset, live_server.files(), before)
 
 
 def test_name_over_255_bytes_is_refused(api, auth, dataset, live_server):
-    before = blob_files(live_server.data_dir)
+    before = live_server.files().locations()
     name = "é" * 125 + "abc.txt"  # 132 characters, 125 * 2 + 7 = 257 bytes
     assert len(name) < 255 < len(name.encode())
 
     body = post_files(api, auth, dataset, [("file", ("fine.txt", b"ok")), ("file", (name, b"x"))])
 
     assert body == {"code": 101, "message": "File name must be 255 bytes or less."}
-    assert_nothing_stored(api, auth, dataset, live_server.data_dir, before)
+    assert_nothing_stored(api, auth, dataset, live_server.files(), before)
 
 
 @pytest.mark.parametrize("name", ["../../x.txt", "a/b.txt", "..\\x.txt", "../escape/../x.txt"])
 def test_path_like_names_are_refused_and_nothing_is_written(api, auth, dataset, live_server, name):
-    before = blob_files(live_server.data_dir)
+    before = live_server.files().locations()
     everything_before = {path for path in live_server.data_dir.parent.rglob("*") if path.is_file()}
 
     body = post_files(api, auth, dataset, [("file", ("fine.txt", b"ok")), ("file", (name, b"payload"))])
@@ -351,7 +348,7 @@ def test_path_like_names_are_refused_and_nothing_is_written(api, auth, dataset, 
     assert body["code"] == 101, body
     assert set(body) == {"code", "message"}
     assert "name" in body["message"].lower(), body["message"]
-    assert_nothing_stored(api, auth, dataset, live_server.data_dir, before)
+    assert_nothing_stored(api, auth, dataset, live_server.files(), before)
     everything_after = {path for path in live_server.data_dir.parent.rglob("*") if path.is_file()}
     new_files = {path for path in everything_after - everything_before if path.name != "server.log"}
     assert {path for path in new_files if path.name in {"x.txt", "b.txt"}} == set()
@@ -389,34 +386,34 @@ def test_type_empty_errors(api, auth, dataset):
 
 
 def test_unknown_upload_type_is_refused(api, auth, dataset, live_server):
-    before = blob_files(live_server.data_dir)
+    before = live_server.files().locations()
 
     body = post_files(api, auth, dataset, [("file", ("a.txt", b"a"))], params={"type": "bogus"})
 
     assert body == {"code": 101, "message": '`type` must be one of "local", "web", or "empty".'}
-    assert_nothing_stored(api, auth, dataset, live_server.data_dir, before)
+    assert_nothing_stored(api, auth, dataset, live_server.files(), before)
 
 
 # ---- whose dataset --------------------------------------------------------------------------------
 
 
 def test_upload_to_an_unknown_dataset(api, auth, live_server):
-    before = blob_files(live_server.data_dir)
+    before = live_server.files().locations()
     missing = uuid.uuid1().hex
 
     body = post_files(api, auth, missing, [("file", ("a.txt", b"a"))])
 
     assert body == {"code": 102, "message": f"Can't find the dataset with ID {missing}!"}
-    assert blob_files(live_server.data_dir) == before
+    assert live_server.files().locations() == before
 
 
 def test_upload_to_another_tenants_dataset(api, auth, other_auth, dataset, live_server):
-    before = blob_files(live_server.data_dir)
+    before = live_server.files().locations()
 
     body = post_files(api, other_auth, dataset, [("file", ("intruder.txt", b"a"))])
 
     assert body == {"code": 109, "message": "No authorization."}
-    assert_nothing_stored(api, auth, dataset, live_server.data_dir, before)
+    assert_nothing_stored(api, auth, dataset, live_server.files(), before)
 
 
 # ---- limits (a second server with small limits) ---------------------------------------------------
@@ -430,7 +427,7 @@ MAX_FILES = 3
 class LimitedServer:
     api: str
     auth: dict[str, str]
-    data_dir: Path
+    files: StoredFiles
 
 
 @pytest.fixture(scope="module")
@@ -445,7 +442,7 @@ def limited(tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, str]
     key = ragloom("apikey", "create", "--data-dir", str(data_dir), env=env).strip()
     process, base_url = start_server(data_dir, env, data_dir.parent / "server.log")
     try:
-        yield LimitedServer(f"{base_url}/api/v1", {"Authorization": f"Bearer {key}"}, data_dir)
+        yield LimitedServer(f"{base_url}/api/v1", {"Authorization": f"Bearer {key}"}, StoredFiles(data_dir, env))
     finally:
         stop_server(process)
 
@@ -470,7 +467,7 @@ def test_file_at_the_size_limit_is_accepted(limited, limited_dataset):
 
 
 def test_oversized_file_is_refused(limited, limited_dataset):
-    before = blob_files(limited.data_dir)
+    before = limited.files.locations()
     files = [("file", ("small.txt", b"ok")), ("file", ("big.txt", b"x" * (MAX_FILE_SIZE + 1)))]
 
     body = post_files(limited.api, limited.auth, limited_dataset, files)
@@ -479,22 +476,22 @@ def test_oversized_file_is_refused(limited, limited_dataset):
     assert set(body) == {"code", "message"}
     assert "big.txt" in body["message"]
     assert str(MAX_FILE_SIZE) in body["message"]
-    assert_nothing_stored(limited.api, limited.auth, limited_dataset, limited.data_dir, before)
+    assert_nothing_stored(limited.api, limited.auth, limited_dataset, limited.files, before)
 
 
 def test_oversized_request_is_refused(limited, limited_dataset):
-    before = blob_files(limited.data_dir)
+    before = limited.files.locations()
     files = [("file", (f"part{i}.txt", b"y" * (MAX_FILE_SIZE - 100))) for i in range(MAX_FILES)]
 
     body = post_files(limited.api, limited.auth, limited_dataset, files)
 
     assert body["code"] == 101, body
     assert str(MAX_REQUEST_SIZE) in body["message"]
-    assert_nothing_stored(limited.api, limited.auth, limited_dataset, limited.data_dir, before)
+    assert_nothing_stored(limited.api, limited.auth, limited_dataset, limited.files, before)
 
 
 def test_oversized_request_without_content_length_is_refused(limited, limited_dataset):
-    before = blob_files(limited.data_dir)
+    before = limited.files.locations()
     boundary = uuid.uuid4().hex
     part = (
         (
@@ -520,11 +517,11 @@ def test_oversized_request_without_content_length_is_refused(limited, limited_da
     body = response.json()
     assert body["code"] == 101, body
     assert str(MAX_REQUEST_SIZE) in body["message"]
-    assert_nothing_stored(limited.api, limited.auth, limited_dataset, limited.data_dir, before)
+    assert_nothing_stored(limited.api, limited.auth, limited_dataset, limited.files, before)
 
 
 def test_too_many_files_are_refused(limited, limited_dataset):
-    before = blob_files(limited.data_dir)
+    before = limited.files.locations()
     files = [("file", (f"f{i}.txt", b"x")) for i in range(MAX_FILES + 1)]
 
     body = post_files(limited.api, limited.auth, limited_dataset, files)
@@ -532,7 +529,7 @@ def test_too_many_files_are_refused(limited, limited_dataset):
     assert body["code"] == 101, body
     assert "files" in body["message"].lower()
     assert re.search(rf"\b{MAX_FILES}\b", body["message"]), body["message"]
-    assert_nothing_stored(limited.api, limited.auth, limited_dataset, limited.data_dir, before)
+    assert_nothing_stored(limited.api, limited.auth, limited_dataset, limited.files, before)
 
 
 def test_as_many_files_as_allowed_are_accepted(limited, limited_dataset):

@@ -10,12 +10,14 @@ from typing import TypeVar
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import text
 
 from ragloom.services.container import Services
 from ragloom.services.datasets import NewDataset
 from ragloom.services.documents import IncomingFile
 from ragloom.services.tenants import Caller
 from ragloom.settings import DatabaseSettings, PostgresDatabaseSettings, Settings
+from ragloom.storage.metadata import retried
 from ragloom.storage.metadata.migrations import SCHEMA_HEAD
 
 pytestmark = pytest.mark.integration
@@ -106,3 +108,29 @@ def test_concurrent_deletes_leave_the_counters_right(services: Services, caller:
     )
     assert sum(removed) == 2 * THREADS
     assert services.datasets.get(caller, dataset_id).counts.document_count == 0
+
+
+def test_transactions_aborted_to_break_a_deadlock_run_again(services: Services) -> None:
+    # Two units of work lock two rows in opposite orders, each waiting for the other to hold its
+    # first row: PostgreSQL aborts one of them, which `retried` runs again; both end committed.
+    tenants = [services.tenants.issue_key(new_tenant=True, tenant_name=name).tenant_id for name in ("a", "b")]
+    both_hold_one = threading.Barrier(2)
+    attempts: list[int] = []
+
+    @retried
+    def lock_in_order(number: int) -> int:
+        attempts.append(number)
+        first, second = tenants if number == 0 else tenants[::-1]
+        with services.store.writing() as tx:
+            lock = text("SELECT id FROM tenant WHERE id = :id FOR UPDATE")
+            tx.session.execute(lock, {"id": first})
+            if attempts.count(number) == 1:
+                both_hold_one.wait(10)
+            tx.session.execute(lock, {"id": second})
+            tx.session.execute(
+                text("UPDATE tenant SET name = :name WHERE id = :id"), {"name": f"by {number}", "id": second}
+            )
+        return number
+
+    assert sorted(all_at_once(lock_in_order, count=2)) == [0, 1]
+    assert len(attempts) == 3  # one of the two ran twice

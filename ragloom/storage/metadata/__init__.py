@@ -1,5 +1,5 @@
 """The metadata store: SQLAlchemy models, repositories and migrations."""
 
-from ragloom.storage.metadata.store import MetadataStore, Transaction
+from ragloom.storage.metadata.store import MetadataStore, Transaction, retried
 
-__all__ = ["MetadataStore", "Transaction"]
+__all__ = ["MetadataStore", "Transaction", "retried"]

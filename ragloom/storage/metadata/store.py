@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ragloom.storage.metadata.agents import AgentRepository
@@ -47,6 +52,32 @@ class Transaction:
 
 
 MIGRATION_LOCK = 0x7261676C6F6F6D  # "ragloom": the advisory lock PostgreSQL migrations hold
+# SQLSTATEs of a transaction PostgreSQL aborted to let others go on: run it again and it succeeds.
+_RETRYABLE = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
+_ATTEMPTS = 5
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def retried(work: Callable[P, R]) -> Callable[P, R]:
+    """Run ``work`` — one unit of work in a write transaction, safe to run again from the start —
+    again when PostgreSQL aborted its transaction to break a deadlock (two transactions locking
+    the same rows in opposite orders: a worker's task-then-document against a request's
+    document-then-task) or a serialization failure; the fifth failure propagates. The aborted
+    transaction was rolled back, so nothing of it remains. SQLite serializes writers: no retries."""
+
+    @functools.wraps(work)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(1, _ATTEMPTS):
+            try:
+                return work(*args, **kwargs)
+            except OperationalError as error:
+                if getattr(error.orig, "sqlstate", None) not in _RETRYABLE:
+                    raise
+            time.sleep(random.uniform(0.01, 0.05) * attempt)  # apart, so that the two do not meet again
+        return work(*args, **kwargs)
+
+    return run
 
 
 class MetadataStore:
