@@ -217,6 +217,8 @@ class PostgresChunkIndex:
             _lock_totals(connection, ids)
             deleted = connection.execute("DELETE FROM index_record WHERE dataset_id = ANY(%s)", (ids,)).rowcount
             connection.execute("DELETE FROM index_word_total WHERE dataset_id = ANY(%s)", (ids,))
+            for table in ("index_term_count", "index_record_count"):  # counted down to zero by the trigger
+                connection.execute(f"DELETE FROM {table} WHERE dataset_id = ANY(%s)", (ids,))
         return int(deleted)
 
     # ---- reads --------------------------------------------------------------------------------
