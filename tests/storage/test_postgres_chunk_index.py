@@ -228,3 +228,70 @@ def test_processes_opening_a_new_database_at_once_create_the_schema_once(postgre
     assert [hit.chunk_id for hit in opened[1].search_vector(["ds1"], np.asarray([1.0, 0.0], dtype=np.float32))] == ["a"]
     for index in opened:
         index.close()
+
+
+def _counts(url: str) -> tuple[set[tuple[object, ...]], set[tuple[object, ...]]]:
+    """The non-zero rows of both count tables, and what counting the records afresh gives."""
+    with psycopg.connect(libpq_url(url)) as connection:
+        kept = set(connection.execute("SELECT * FROM index_term_count WHERE records <> 0").fetchall())
+        kept |= {
+            ("dimension", *row) for row in connection.execute("SELECT * FROM index_record_count WHERE records <> 0")
+        }
+        fresh = set(
+            connection.execute(
+                "SELECT dataset_id, kind, lexeme, count(*) FROM index_record, unnest(words) "
+                "WHERE available GROUP BY 1, 2, 3"
+            ).fetchall()
+        )
+        fresh |= {
+            ("dimension", *row)
+            for row in connection.execute(
+                "SELECT dataset_id, kind, dimension, count(*) FROM index_record WHERE available GROUP BY 1, 2, 3"
+            )
+        }
+    return kept, fresh
+
+
+def test_word_counts_follow_every_write(postgres_url: str) -> None:
+    index = PostgresChunkIndex(postgres_url)
+    try:
+        records = corpus()
+        steps = [
+            lambda: index.upsert(records),
+            lambda: index.upsert([*records[:5], chunk("c001", "pandas rivers", dataset_id="ds1"), records[7]]),
+            lambda: index.set_available("ds1", False, document_id="doc1"),
+            lambda: index.set_available("ds1", True, chunk_ids=["c005", "c006"]),
+            lambda: index.rename_document("ds1", "doc2", "new name", ANALYZER.joined("bamboo rivers")),
+            lambda: index.replace_tag("ds1", "nothing", "else"),
+            lambda: index.delete("ds1", chunk_ids=["c002", "c003"]),
+            lambda: index.delete("ds1", document_ids=["doc0"]),
+            lambda: index.delete_datasets(["ds2"]),
+        ]
+        for step in steps:
+            step()
+            kept, fresh = _counts(postgres_url)
+            assert kept == fresh
+    finally:
+        index.close()
+
+
+@pytest.mark.parametrize("first_postings", [1, 8])
+def test_text_candidates_are_the_top_k_by_weight(
+    both: tuple[ChunkIndex, ChunkIndex], monkeypatch: pytest.MonkeyPatch, first_postings: int
+) -> None:
+    from ragloom.storage.index import postgresql_terms
+    from ragloom.storage.index.candidates import term_weights
+
+    monkeypatch.setattr(postgresql_terms, "FIRST_POSTINGS", first_postings)
+    _embedded, scaled = both
+    for terms in QUERIES:
+        every = scaled.match(["ds1", "ds2"], terms, None, top_k=1000)
+        weights = term_weights(every.eligible, every.document_frequency)
+        score = dict(zip(zip(every.dataset_ids, every.chunk_ids, strict=True), every.term_hits @ weights, strict=True))
+        ranked = sorted(score.values(), reverse=True)
+        for top_k in (1, 5, 20):
+            found = scaled.match(["ds1", "ds2"], terms, None, top_k=top_k)
+            assert len(found.chunk_ids) == min(top_k, len(ranked))
+            if ranked:
+                kept = [score[key] for key in zip(found.dataset_ids, found.chunk_ids, strict=True)]
+                assert min(kept) >= ranked[len(kept) - 1] - 1e-9

@@ -53,12 +53,14 @@ from ragloom.storage.index.words import words
 _GRAPH_LOCK = "ragloom.index.graph"
 _READ_COLUMNS = ", ".join(COLUMNS)
 _WRITE_COLUMNS = (*COLUMNS, "words", "word_counts", "word_count", "dimension", "embedding")
-_INSERT = (
-    f"INSERT INTO index_record ({', '.join(_WRITE_COLUMNS)}) "
-    f"VALUES ({', '.join(['%s'] * len(COLUMNS))}, %s::tsvector, %s, %s, %s, %s::vector) "
-    f"ON CONFLICT (dataset_id, id) DO UPDATE SET "
+_INSERT_ROW = f"({', '.join(['%s'] * len(COLUMNS))}, %s::tsvector, %s::integer[], %s, %s, %s::vector)"
+_INSERT_CONFLICT = (
+    f" ON CONFLICT (dataset_id, id) DO UPDATE SET "
     f"{', '.join(f'{column} = EXCLUDED.{column}' for column in _WRITE_COLUMNS[2:])}"
 )
+_WRITE_BATCH = 1000
+"""Records per INSERT (each a statement, so the count triggers run once per batch, not once per record;
+46 parameters a record stay within PostgreSQL's 65,535)."""
 
 
 def _row(record: ChunkRecord) -> tuple[Any, ...]:
@@ -112,10 +114,20 @@ class PostgresChunkIndex:
 
     @staticmethod
     def _write(connection: Connection, records: Sequence[ChunkRecord]) -> None:
-        """Insert or replace ``records`` in their order (row ids follow it, as the embedded index's do);
-        the caller has locked their datasets' totals (:func:`_lock_totals`)."""
-        with connection.cursor() as cursor:
-            cursor.executemany(_INSERT, [_row(record) for record in records])
+        """Insert or replace ``records`` in their order (row ids follow it, as the embedded index's do; a key
+        given twice takes the place of its first and the values of its last); the caller has locked their
+        datasets' totals (:func:`_lock_totals`)."""
+        latest: dict[tuple[str, str], ChunkRecord] = {}
+        for record in records:
+            latest[(record.dataset_id, record.id)] = record  # one row per key: ON CONFLICT updates a row once
+        rows = [_row(record) for record in latest.values()]
+        for first in range(0, len(rows), _WRITE_BATCH):
+            batch = rows[first : first + _WRITE_BATCH]
+            connection.execute(
+                f"INSERT INTO index_record ({', '.join(_WRITE_COLUMNS)}) VALUES "
+                f"{', '.join([_INSERT_ROW] * len(batch))}{_INSERT_CONFLICT}",
+                [value for row in batch for value in row],
+            )
 
     def _index_vectors(self, records: Sequence[ChunkRecord]) -> None:
         """Have each dimension just written get its HNSW index (built in the background, once)."""
@@ -146,6 +158,7 @@ class PostgresChunkIndex:
         else:
             return 0
         with self._pool.transaction() as connection:
+            _lock_totals(connection, [dataset_id])  # availability changes the term counts
             connection.execute(f"UPDATE index_record SET available = %s WHERE {where}", [available, *parameters])
             row = connection.execute(
                 f"SELECT count(*) FROM index_record WHERE {where} AND parent_id = ''", parameters
@@ -162,17 +175,22 @@ class PostgresChunkIndex:
                 "ORDER BY rowid FOR UPDATE",
                 (dataset_id, document_id),
             ).fetchall()
-            updates = []
+            rowids, vectors, counts = [], [], []
             for rowid, *terms in rows:
                 terms[title] = title_terms
-                words_text, counts = word_vector(terms)
-                updates.append((name, title_terms, words_text, counts, sum(counts), rowid))
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    "UPDATE index_record SET document_name = %s, title_terms = %s, words = %s::tsvector, "
-                    "word_counts = %s, word_count = %s WHERE rowid = %s",
-                    updates,
-                )
+                words_text, column_counts = word_vector(terms)
+                rowids.append(rowid)
+                vectors.append(words_text)
+                counts.append("{" + ",".join(map(str, column_counts)) + "}")
+            # One statement: the count triggers then run once, not once per chunk.
+            connection.execute(
+                "UPDATE index_record AS record SET document_name = %s, title_terms = %s, words = new.words::tsvector, "
+                "word_counts = new.counts::integer[], "
+                "word_count = (SELECT coalesce(sum(count), 0) FROM unnest(new.counts::integer[]) AS count) "
+                "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS new (rowid, words, counts) "
+                "WHERE record.rowid = new.rowid",
+                (name, title_terms, rowids, vectors, counts),
+            )
 
     def delete(self, dataset_id: str, *, document_ids: Collection[str] = (), chunk_ids: Collection[str] = ()) -> int:
         if chunk_ids:
@@ -199,6 +217,8 @@ class PostgresChunkIndex:
             _lock_totals(connection, ids)
             deleted = connection.execute("DELETE FROM index_record WHERE dataset_id = ANY(%s)", (ids,)).rowcount
             connection.execute("DELETE FROM index_word_total WHERE dataset_id = ANY(%s)", (ids,))
+            for table in ("index_term_count", "index_record_count"):  # counted down to zero by the trigger
+                connection.execute(f"DELETE FROM {table} WHERE dataset_id = ANY(%s)", (ids,))
         return int(deleted)
 
     # ---- reads --------------------------------------------------------------------------------

@@ -40,7 +40,11 @@ class ConnectionPool:
 
     def _open(self) -> Connection:
         # Autocommit: transactions are explicit (``transaction``), so an idle connection holds no snapshot.
-        return psycopg.connect(self._url, autocommit=True)
+        connection = psycopg.connect(self._url, autocommit=True)
+        # The index's queries are short; once a plan's cost passes jit_above_cost (a scan of a large
+        # dataset) compiling it took longer than running it.
+        connection.execute("SET jit = off")
+        return connection
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:

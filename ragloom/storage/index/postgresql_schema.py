@@ -8,7 +8,18 @@ Tables (prefixed ``index_`` so they can share the metadata database):
   fixed dimension) beside its ``dimension`` (0: none).
 - ``index_word_total``: per dataset, how many rows and words it holds, kept by a trigger; summed,
   the whole index's statistics for BM25.
+- ``index_term_count`` and ``index_record_count``: per dataset and record kind, how many *available*
+  records contain each word, and how many there are of each vector dimension (0: none), kept by
+  statement-level triggers (:data:`_COUNTS`) in the writing transaction, so ``match`` reads how common
+  a word is, and how many records a query may see, with one index lookup instead of counting
+  matching rows (which grows with the index). Every writer that changes them holds its datasets'
+  ``index_word_total`` rows (locked in key order), so concurrent writers queue per dataset instead
+  of deadlocking on word rows; ``TRUNCATE index_record`` empties them too.
 - ``index_schema_version``: one row, the schema's version.
+
+``words`` is stored ``MAIN``: inline in the row (compressed if that pays), moved to the TOAST table only
+when the row would not fit a page. Left ``EXTENDED`` (the default) a tsvector of a few hundred words
+went out of line, and every ``@@`` on a row read it back from TOAST again — once per query term.
 
 Every filter a read or delete uses is a B-tree prefix: ``(dataset_id, id)`` (unique),
 ``(dataset_id, document_id, ord, id)``, ``(dataset_id, parent_id)``, ``(dataset_id, kind, available,
@@ -32,7 +43,7 @@ import psycopg
 from ragloom.errors import StorageError
 from ragloom.storage.index.postgresql_connections import Connection, ConnectionPool
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 HNSW_MAX_DIMENSION = 2_000
 _SCHEMA_LOCK = "ragloom.index.schema"
 _VECTOR_INDEX_LOCK = "ragloom.index.vectors"
@@ -112,7 +123,87 @@ $$;
 CREATE OR REPLACE TRIGGER index_record_word_total
     AFTER INSERT OR DELETE OR UPDATE OF word_count, dataset_id ON index_record
     FOR EACH ROW EXECUTE FUNCTION index_record_word_total();
+ALTER TABLE index_record ALTER COLUMN words SET STORAGE MAIN;
+CREATE TABLE IF NOT EXISTS index_term_count (
+    dataset_id text COLLATE "C" NOT NULL,
+    kind text COLLATE "C" NOT NULL,
+    term text COLLATE "C" NOT NULL,
+    records bigint NOT NULL,
+    PRIMARY KEY (dataset_id, kind, term)
+);
+CREATE TABLE IF NOT EXISTS index_record_count (
+    dataset_id text COLLATE "C" NOT NULL,
+    kind text COLLATE "C" NOT NULL,
+    dimension integer NOT NULL,
+    records bigint NOT NULL,
+    PRIMARY KEY (dataset_id, kind, dimension)
+);
 """
+
+_CHANGED = (
+    "o.available <> n.available OR o.dataset_id <> n.dataset_id OR o.kind <> n.kind "
+    "OR o.dimension <> n.dimension OR o.words <> n.words"
+)
+_DELTAS = {
+    "INSERT": "SELECT dataset_id, kind, dimension, words, 1 AS change FROM added WHERE available",
+    "DELETE": "SELECT dataset_id, kind, dimension, words, -1 AS change FROM removed WHERE available",
+    "UPDATE": (
+        "SELECT n.dataset_id, n.kind, n.dimension, n.words, 1 AS change FROM removed o JOIN added n USING (rowid) "
+        f"WHERE n.available AND ({_CHANGED}) UNION ALL "
+        "SELECT o.dataset_id, o.kind, o.dimension, o.words, -1 FROM removed o JOIN added n USING (rowid) "
+        f"WHERE o.available AND ({_CHANGED})"
+    ),
+}
+
+
+def _apply(delta: str) -> str:
+    """One statement adding the changes of ``delta`` (rows of dataset, kind, dimension, words, ±1) to both
+    count tables, in key order."""
+    return f"""
+        WITH delta AS MATERIALIZED ({delta}),
+        terms AS (
+            INSERT INTO index_term_count AS counted (dataset_id, kind, term, records)
+            SELECT dataset_id, kind, lexeme, sum(change) FROM delta, unnest(words)
+            GROUP BY 1, 2, 3 HAVING sum(change) <> 0 ORDER BY 1, 2, 3
+            ON CONFLICT (dataset_id, kind, term) DO UPDATE SET records = counted.records + EXCLUDED.records
+        )
+        INSERT INTO index_record_count AS counted (dataset_id, kind, dimension, records)
+        SELECT dataset_id, kind, dimension, sum(change) FROM delta
+        GROUP BY 1, 2, 3 HAVING sum(change) <> 0 ORDER BY 1, 2, 3
+        ON CONFLICT (dataset_id, kind, dimension) DO UPDATE SET records = counted.records + EXCLUDED.records;"""
+
+
+_COUNTS = f"""
+CREATE OR REPLACE FUNCTION index_record_counts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN {_apply(_DELTAS["INSERT"])}
+    ELSIF TG_OP = 'DELETE' THEN {_apply(_DELTAS["DELETE"])}
+    ELSIF TG_OP = 'UPDATE' THEN {_apply(_DELTAS["UPDATE"])}
+    ELSE
+        DELETE FROM index_term_count;
+        DELETE FROM index_record_count;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER index_record_counts_insert AFTER INSERT ON index_record
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION index_record_counts();
+CREATE OR REPLACE TRIGGER index_record_counts_update AFTER UPDATE ON index_record
+    REFERENCING OLD TABLE AS removed NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION index_record_counts();
+CREATE OR REPLACE TRIGGER index_record_counts_delete AFTER DELETE ON index_record
+    REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION index_record_counts();
+CREATE OR REPLACE TRIGGER index_record_counts_truncate AFTER TRUNCATE ON index_record
+    FOR EACH STATEMENT EXECUTE FUNCTION index_record_counts();
+"""
+_RECOUNT = (
+    "LOCK TABLE index_record IN SHARE MODE",
+    "DELETE FROM index_term_count",
+    "DELETE FROM index_record_count",
+    "INSERT INTO index_term_count (dataset_id, kind, term, records) "
+    "SELECT dataset_id, kind, lexeme, count(*) FROM index_record, unnest(words) WHERE available GROUP BY 1, 2, 3",
+    "INSERT INTO index_record_count (dataset_id, kind, dimension, records) "
+    "SELECT dataset_id, kind, dimension, count(*) FROM index_record WHERE available GROUP BY 1, 2, 3",
+)
 
 
 def create_schema(pool: ConnectionPool) -> None:
@@ -143,6 +234,11 @@ def _create(connection: Connection) -> None:
                 f"CREATE EXTENSION vector in this database as a superuser ({error})"
             ) from error
     connection.execute(_TABLES)
+    connection.execute(_COUNTS)
+    # Version 1 had no counts: count what is there (writers wait; the triggers keep them from now on).
+    # Rows written before ``words`` was MAIN keep it out of line until they are written again.
+    for statement in _RECOUNT:
+        connection.execute(statement)
     connection.execute("DELETE FROM index_schema_version")
     connection.execute("INSERT INTO index_schema_version (version) VALUES (%s)", (SCHEMA_VERSION,))
 
