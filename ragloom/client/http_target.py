@@ -110,14 +110,25 @@ class HttpTarget:
                 raise
             found = []
         if found:
-            return DatasetRef(found[0]["id"], found[0]["name"], found[0].get("chunk_method", ""))
+            return DatasetRef(
+                found[0]["id"],
+                found[0]["name"],
+                found[0].get("chunk_method", ""),
+                embedding_model=found[0].get("embedding_model", ""),
+            )
         body: dict[str, Any] = {"name": name}
         if chunk_method is not None:
             body["chunk_method"] = chunk_method
         if embedding_model is not None:
             body["embedding_model"] = embedding_model
         created = self._call("POST", "/datasets", json=body)
-        return DatasetRef(created["id"], created["name"], created.get("chunk_method", ""), created=True)
+        return DatasetRef(
+            created["id"],
+            created["name"],
+            created.get("chunk_method", ""),
+            created=True,
+            embedding_model=created.get("embedding_model", ""),
+        )
 
     def documents(self, dataset_id: str) -> list[RemoteDocument]:
         return self._listed(dataset_id, {})
@@ -195,7 +206,7 @@ class HttpTarget:
     def delete(self, dataset_id: str, document_ids: Sequence[str]) -> None:
         self._call("DELETE", f"/datasets/{dataset_id}/documents", json={"ids": list(document_ids)})
 
-    def ready_to_parse(self) -> None:
+    def ready_to_parse(self, embedding_model: str = "") -> None:
         """The server's workers parse."""
 
     def parse(self, dataset_id: str, document_ids: Sequence[str]) -> None:

@@ -193,7 +193,7 @@ class Ingestion:
         report.dataset = dataset
         inventory = Inventory(self._target.documents(dataset.id))
         if options.parse:
-            self._target.ready_to_parse()
+            self._target.ready_to_parse(dataset.embedding_model)
         self._observer.upload_started(len(walk.files), sum(file.size for file in walk.files))
         started = self._clock()
         for batch in batches(walk.files, options.batch_files, options.batch_bytes):

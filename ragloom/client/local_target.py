@@ -88,10 +88,12 @@ class LocalTarget:
             views = []
         if views:
             record = views[0].record
-            return DatasetRef(record.id, record.name, record.chunk_method)
+            return DatasetRef(record.id, record.name, record.chunk_method, embedding_model=record.embedding_model)
         spec = NewDataset(name=name, embedding_model=embedding_model, chunk_method=chunk_method or "naive")
         record = self._services.datasets.create(self._caller, spec).record
-        return DatasetRef(record.id, record.name, record.chunk_method, created=True)
+        return DatasetRef(
+            record.id, record.name, record.chunk_method, created=True, embedding_model=record.embedding_model
+        )
 
     def documents(self, dataset_id: str) -> list[RemoteDocument]:
         views, _total = self._services.documents.list_page(
@@ -129,13 +131,13 @@ class LocalTarget:
     def delete(self, dataset_id: str, document_ids: Sequence[str]) -> None:
         self._services.documents.delete(self._caller, dataset_id, list(document_ids), False)
 
-    def ready_to_parse(self) -> None:
+    def ready_to_parse(self, embedding_model: str = "") -> None:
         if self._pool is not None:
             return
         ledger = self._services.ledger
         for worker in sorted({task.worker for task in ledger.held() if worker_is_gone(task.worker)}):
             ledger.take_back_from(worker, TakeBack.WORKER_STOPPED)
-        self._pool = WorkerPool(self._services.settings, ledger)
+        self._pool = WorkerPool(self._services.settings, ledger, warm=(embedding_model,) if embedding_model else ())
         self._pool.start()
 
     def parse(self, dataset_id: str, document_ids: Sequence[str]) -> None:

@@ -72,6 +72,7 @@ class DatasetRef:
     name: str
     chunk_method: str
     created: bool = False
+    embedding_model: str = ""
 
 
 @dataclass(frozen=True)
@@ -204,9 +205,10 @@ class IngestTarget(Protocol):
         """Delete documents of the dataset."""
         ...
 
-    def ready_to_parse(self) -> None:
+    def ready_to_parse(self, embedding_model: str = "") -> None:
         """Make sure something parses queued documents: a server's own workers do; the local
-        target starts its worker pool (and takes back tasks of workers that died with an earlier run)."""
+        target starts its worker pool (and takes back tasks of workers that died with an earlier run),
+        whose workers load ``embedding_model`` while the files are uploaded."""
         ...
 
     def parse(self, dataset_id: str, document_ids: Sequence[str]) -> None:

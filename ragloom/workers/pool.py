@@ -20,6 +20,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.context import SpawnProcess
 
@@ -56,9 +57,10 @@ class _Worker:
 class WorkerPool:
     """``settings.workers.count`` worker processes; see the module docstring."""
 
-    def __init__(self, settings: Settings, ledger: TaskLedger) -> None:
+    def __init__(self, settings: Settings, ledger: TaskLedger, *, warm: Sequence[str] = ()) -> None:
         self._settings = settings
         self._ledger = ledger
+        self._warm = tuple(warm)  # embedding models each worker loads as it starts
         self._context = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
         self._watcher: threading.Thread | None = None
@@ -73,7 +75,7 @@ class WorkerPool:
         token = new_id()[:8]
         process = self._context.Process(
             target=run_pool_worker,
-            args=(self._settings, token, os.getpid()),
+            args=(self._settings, token, os.getpid(), self._warm),
             name="ragloom-worker",
             daemon=True,
         )

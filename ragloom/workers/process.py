@@ -13,7 +13,11 @@ import logging
 import os
 import signal
 import socket
+import threading
+import time
+from collections.abc import Sequence
 
+from ragloom.errors import RagloomError
 from ragloom.ids import new_id
 from ragloom.lifetime import die_with_parent
 from ragloom.logs import configure_logging
@@ -44,6 +48,16 @@ def worker_name(pid: int, token: str) -> str:
     return f"{socket.gethostname()}:{pid}:{token}"
 
 
+def _load(services: Services, models: Sequence[str]) -> None:
+    """Load embedding models ahead of the tasks that need them (a model that cannot load is the
+    tasks' error to report, not this thread's)."""
+    for model in models:
+        try:
+            services.embeddings.get(model)
+        except RagloomError as error:
+            log.warning("could not load %s ahead of the tasks: %s", model, error.message)
+
+
 def worker_is_gone(worker: str) -> bool:
     """Whether ``worker`` (a :func:`worker_name`) was a process of this host that no longer exists.
 
@@ -61,14 +75,17 @@ def worker_is_gone(worker: str) -> bool:
     return False
 
 
-def run_pool_worker(settings: Settings, token: str, parent_pid: int) -> None:
-    """The entry point of a worker process that ``ragloom serve`` started."""
+def run_pool_worker(settings: Settings, token: str, parent_pid: int, warm: Sequence[str] = ()) -> None:
+    """The entry point of a worker process that ``ragloom serve`` (or ``ragloom ingest``) started."""
     stop = StopSignal.on(signal.SIGTERM, signal.SIGINT)
-    run_worker(settings, stop, token=token, parent_pid=parent_pid)
+    run_worker(settings, stop, token=token, parent_pid=parent_pid, warm=warm)
 
 
-def run_worker(settings: Settings, stop: StopFlag, *, token: str = "", parent_pid: int | None = None) -> None:
-    """The worker loop: reap, claim, run, repeat; returns when ``stop`` is set."""
+def run_worker(
+    settings: Settings, stop: StopFlag, *, token: str = "", parent_pid: int | None = None, warm: Sequence[str] = ()
+) -> None:
+    """The worker loop: reap, claim, run, repeat; returns when ``stop`` is set. The embedding models
+    in ``warm`` are loaded on a thread meanwhile, so the first document does not wait for them."""
     configure_logging(settings.log)
     if parent_pid is not None:
         die_with_parent(parent_pid)
@@ -76,12 +93,20 @@ def run_worker(settings: Settings, stop: StopFlag, *, token: str = "", parent_pi
     services = Services.build(settings, isolate_models=False)  # this process is the isolation
     handlers = task_handlers(services)
     runner = TaskRunner(services.ledger, handlers, worker, settings.workers.lease_seconds, stopping=stop.is_set)
+    if warm:
+        threading.Thread(target=_load, args=(services, warm), name="warm-models", daemon=True).start()
     log.info("worker %s started", worker)
+    # a lease runs out only after lease_seconds: looking for expired ones a few times per lease is
+    # as good as before every claim, and spares a write per task when tasks are small
+    reap_every = max(settings.workers.poll_interval_seconds, settings.workers.lease_seconds / 8)
+    reaped_at = -reap_every
     try:
         while not stop.is_set():
             if parent_pid is not None and os.getppid() != parent_pid:
                 break
-            finish_abandoned(services, services.ledger.reap(), handlers)
+            if time.monotonic() - reaped_at >= reap_every:
+                finish_abandoned(services, services.ledger.reap(), handlers)
+                reaped_at = time.monotonic()
             task = services.ledger.claim(worker)
             if task is None:
                 stop.wait(settings.workers.poll_interval_seconds)

@@ -108,7 +108,7 @@ class FakeTarget:
         for document_id in document_ids:
             del self.stored[document_id]
 
-    def ready_to_parse(self) -> None:
+    def ready_to_parse(self, embedding_model: str = "") -> None:
         pass
 
     def parse(self, dataset_id: str, document_ids: Sequence[str]) -> None:
