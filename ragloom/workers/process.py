@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from ragloom.errors import RagloomError
 from ragloom.ids import new_id
@@ -66,13 +67,38 @@ def worker_is_gone(worker: str) -> bool:
     parts = worker.rsplit(":", 2)
     if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
         return False
+    pid = int(parts[1])
     try:
-        os.kill(int(parts[1]), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except PermissionError:  # alive, and someone else's
         return False
-    return False
+    return _is_ending(pid)
+
+
+_PF_EXITING = 0x4  # the kernel's per-task flag: the process has begun to exit
+_SIGKILL_BIT = 1 << (signal.SIGKILL - 1)
+
+
+def _is_ending(pid: int) -> bool:
+    """Whether a process that still has a pid can never run its own code again: a zombie, one
+    already exiting, or one with SIGKILL pending. A server's worker is in that state for a moment
+    after its server was killed (``PR_SET_PDEATHSIG``), and a zombie stays until its new parent
+    reaps it, which some containers' first process never does."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:  # no /proc (not Linux), or the process just went
+        return not Path(f"/proc/{pid}").exists() and Path("/proc/self").exists()
+    fields = stat[stat.rfind(")") + 2 :].split()  # after "pid (command) ": state, ppid, …
+    if fields[0] in {"Z", "X", "x"} or int(fields[6]) & _PF_EXITING:
+        return True
+    pending = 0
+    for line in status.splitlines():
+        if line.startswith(("SigPnd:", "ShdPnd:")):
+            pending |= int(line.split(":", 1)[1], 16)
+    return bool(pending & _SIGKILL_BIT)
 
 
 def run_pool_worker(settings: Settings, token: str, parent_pid: int, warm: Sequence[str] = ()) -> None:
