@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -165,7 +165,7 @@ def preview_document(document_id: str, caller: CurrentCaller, services: Services
 def page_image(
     dataset_id: str,
     document_id: str,
-    page: str,
+    page: Annotated[str, Path(description="The page number, from 1.")],
     caller: CurrentCaller,
     services: ServicesDep,
     query: Query[PageImageQuery],
