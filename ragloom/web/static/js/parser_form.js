@@ -84,7 +84,9 @@ function control(key, spec, current, tagDatasets) {
     }
     case "choice": {
       const chosen = current ?? "";
-      const select = h("select", { name }, spec.choices.map((value) => h("option", { value, ".selected": value === chosen }, value || t("parser.unset"))));
+      // a value set by another client (say a layout model ragloom does not name) stays choosable, so saving keeps it
+      const choices = spec.choices.includes(chosen) ? spec.choices : [...spec.choices, chosen];
+      const select = h("select", { name }, choices.map((value) => h("option", { value, ".selected": value === chosen }, value || t("parser.unset"))));
       return { element: select, text: () => select.value, read: () => select.value || (spec.nullable ? null : undefined) };
     }
     case "text": {
