@@ -34,6 +34,7 @@ from ragloom.services.mcp_servers import McpServerService
 from ragloom.services.mind_map_index import MindMapIndexService
 from ragloom.services.mind_maps import MindMapService
 from ragloom.services.model_defaults import ModelDefaultsService
+from ragloom.services.page_images import PageImageService
 from ragloom.services.parsing import ParsingService
 from ragloom.services.question_assist import QuestionAssistant
 from ragloom.services.raptor_index import RaptorIndexService
@@ -69,6 +70,7 @@ class Services:
     tenants: TenantService
     datasets: DatasetService
     documents: DocumentService
+    page_images: PageImageService
     ledger: TaskLedger
     parsing: ParsingService
     chunks: ChunkService
@@ -129,6 +131,7 @@ class Services:
         sessions = SessionService(store)
         assistant = QuestionAssistant(model_defaults, models, chat_models)
         rerank_models = RerankModels(models)
+        documents = DocumentService(store, blobs, index, analyzer, settings.upload, queue)
         retrieval = RetrievalService(store, index, embeddings, rerank_models, analyzer, assistant)
         components = builtin_components()
         enrichers = builtin_enrichers()
@@ -162,7 +165,8 @@ class Services:
             analyzer=analyzer,
             tenants=TenantService(store, settings.models),
             datasets=DatasetService(store, blobs, index, models, enrichers),
-            documents=DocumentService(store, blobs, index, analyzer, settings.upload, queue),
+            documents=documents,
+            page_images=PageImageService(documents, blobs),
             ledger=TaskLedger(store, queue, settings.workers),
             parsing=ParsingService(store, index, queue),
             chunks=ChunkService(store, blobs, index, embeddings, analyzer),

@@ -396,6 +396,17 @@ class DocumentService:
         Without ``dataset_id`` the document is looked up by id alone (``/documents/{id}``,
         or its ``/preview``, which words a missing document differently).
         """
+        document = self.stored(caller, dataset_id, document_id, preview=preview)
+        return Download(
+            name=document.name,
+            content_type=content_type_of(document.name, document.type),
+            size=self._blobs.size(document.location),
+            chunks=self._blobs.iter_chunks(document.location),
+        )
+
+    def stored(self, caller: Caller, dataset_id: str | None, document_id: str, *, preview: bool = False) -> Document:
+        """The caller's document whose file is in storage, refused as a download refuses it:
+        another tenant's or a missing one, an empty file, a file gone from storage."""
         with self._store.reading() as tx:
             if dataset_id is None:
                 document = tx.documents.get(document_id)
@@ -413,12 +424,7 @@ class DocumentService:
             raise DataError("This file is empty.")
         if not self._blobs.exists(document.location):
             raise StorageError(f"The file of document {document.id} is missing from storage.")
-        return Download(
-            name=document.name,
-            content_type=content_type_of(document.name, document.type),
-            size=self._blobs.size(document.location),
-            chunks=self._blobs.iter_chunks(document.location),
-        )
+        return document
 
     # ---- update -------------------------------------------------------------------------------
 

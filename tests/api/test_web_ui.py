@@ -12,8 +12,12 @@ from importlib.resources import files
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
+from ragloom.api.schemas.parser_config import ParserConfig
 from ragloom.api.web_ui import CONTENT_SECURITY_POLICY
+from ragloom.services import parser_config as parser_config_defaults
 
 STATIC = Path(str(files("ragloom.web").joinpath("static")))
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -93,3 +97,52 @@ def test_api_data_never_reaches_inner_html() -> None:
         source = path.read_text(encoding="utf-8")
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
             assert sink not in source, f"{path.name} uses {sink}"
+
+
+FIELD_LINE = re.compile(r'^  "?([\w.]+)"?: \{ type: "(\w+)"(.*) \},$', re.MULTILINE)
+JS_NUMBER = {"min": re.compile(r"\bmin: (-?[\d.]+)"), "max": re.compile(r"\bmax: (-?[\d.]+)")}
+JS_DEFAULT = re.compile(r"\bdefault: (.*?), (?:ext|nullable|label|choices|min|max|step|rows)\b")
+
+
+def _server_field(key: str, *, ext: bool) -> FieldInfo | None:
+    """The ParserConfig field (nested for ``raptor.…``) a UI key names; None for an ``ext`` key."""
+    if ext:
+        return None
+    model: type[BaseModel] = ParserConfig
+    *parents, last = key.split(".")
+    for part in parents:
+        annotation = model.model_fields[part].annotation
+        assert isinstance(annotation, type), key
+        assert issubclass(annotation, BaseModel), key
+        model = annotation
+    assert last in model.model_fields, f"the settings form sends {key}, which ParserConfig refuses"
+    return model.model_fields[last]
+
+
+def test_the_parser_settings_form_sends_what_the_server_accepts_with_its_bounds_and_defaults() -> None:
+    """Every field of the settings form is a ParserConfig key (or travels in ``ext``), with the
+    server's bounds and default and a label in both languages; every chunk method has its fields."""
+    source = (STATIC / "js" / "parser_fields.js").read_text(encoding="utf-8")
+    english = json.loads((STATIC / "i18n" / "en.json").read_text(encoding="utf-8"))
+    fields = FIELD_LINE.findall(source)
+    assert len(fields) > 30
+    for key, _kind, rest in fields:
+        for text_key in re.findall(r'(?:label|hint): "([\w.]+)"', rest):
+            assert text_key in english, text_key
+        info = _server_field(key, ext="ext: true" in rest)
+        if info is None:
+            continue
+        bounds = {
+            bound: getattr(item, bound) for item in info.metadata for bound in ("ge", "le") if hasattr(item, bound)
+        }
+        for side, bound in (("min", "ge"), ("max", "le")):
+            found = JS_NUMBER[side].search(rest)
+            assert (float(found.group(1)) if found else None) == bounds.get(bound), (key, side)
+        default = JS_DEFAULT.search(rest)
+        assert default, key
+        shown = json.loads(default.group(1))
+        if shown is not None or key != "raptor.prompt":  # an empty prompt leaves the server's own
+            assert shown == info.get_default(call_default_factory=True), key
+    for methods in ("DATASET_CHUNK_METHODS", "DOCUMENT_CHUNK_METHODS"):
+        for method in getattr(parser_config_defaults, methods):
+            assert re.search(rf"^  {method}: ", source, re.MULTILINE), f"no parser fields for {method}"

@@ -1,5 +1,5 @@
-"""The documents page's other actions in the browser: rename, chunk method and metadata, download,
-filters, paging, delete with a confirmation."""
+"""The documents page's other actions in the browser: rename, chunk method with its parser settings
+and metadata, download, filters, paging, delete with a confirmation."""
 
 from __future__ import annotations
 
@@ -50,12 +50,24 @@ def test_rename_method_metadata_download_filter_page_and_delete(
     editor.locator("button[type=submit]").click()
     page.wait_for_selector("#messages .message.error:has-text('not valid JSON')")
     editor.locator("textarea[name=meta_fields]").fill(json.dumps({"author": "alice", "year": 2025}))
+    # the chunk method's own parser settings: "one" reads the PDF and enrichment ones, not chunk sizes
+    editor.locator("details.parser-settings > summary").click()
+    assert editor.locator("input[name='parser:chunk_token_num']").count() == 0
+    editor.locator("input[name='parser:pages']").fill("two to five")
+    editor.locator("button[type=submit]").click()
+    page.wait_for_selector("#messages .message.error:has-text('Pages: page ranges are numbers from 1')")
+    editor.locator("input[name='parser:pages']").fill("2-5")
+    editor.locator("select[name='parser:layout_recognize']").select_option("Plain Text")
+    editor.locator("input[name='parser:auto_questions']").fill("1")
     editor.locator("button[type=submit]").click()
     page.wait_for_selector("#document-list a.doc-name:has-text('board-minutes.md')")
     stored = api(web_server, "GET", f"/datasets/{dataset['id']}/documents", params={"id": document_id})["docs"][0]
     assert stored["name"] == "board-minutes.md"
     assert stored["chunk_method"] == "one"
     assert stored["meta_fields"] == {"author": "alice", "year": 2025}
+    config = stored["parser_config"]
+    assert (config["pages"], config["layout_recognize"], config["auto_questions"]) == ([[2, 5]], "Plain Text", 1)
+    assert "chunk_token_num" not in config  # the document holds the settings its method reads
 
     page.locator(f"#document-list tr[data-document='{document_id}'] button.danger").click()
     page.click("dialog.confirm button[value=cancel]")

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -19,6 +19,7 @@ from ragloom.api.routing import EnvelopeRoute, Success, envelope
 from ragloom.api.schemas.documents import (
     DeleteDocumentsRequest,
     ListDocumentsQuery,
+    PageImageQuery,
     UpdateDocumentRequest,
     document_list_item,
     document_patch_item,
@@ -29,6 +30,7 @@ from ragloom.api.schemas.uploads import EmptyDocumentRequest, UploadForm, Upload
 from ragloom.api.uploads import read_multipart
 from ragloom.errors import DataError
 from ragloom.services.documents import IncomingFile
+from ragloom.services.page_images import page_number
 
 router = APIRouter(tags=["documents"], route_class=EnvelopeRoute)
 
@@ -146,3 +148,33 @@ def download_by_id(document_id: str, caller: CurrentCaller, services: ServicesDe
 @envelope(Envelope.D, success=Success.FILE)
 def preview_document(document_id: str, caller: CurrentCaller, services: ServicesDep) -> Response:
     return send(services.documents.download(caller, None, document_id, preview=True), preview=True)
+
+
+@router.get(
+    "/datasets/{dataset_id}/documents/{document_id}/pages/{page}",
+    summary="A PDF document's page as a PNG picture (ragloom's own)",
+    description=(
+        "Page `page` (from 1) of a PDF document as PNG, `width` pixels wide, the page as displayed: the frame "
+        "chunk `positions` ([page, x0, x1, top, bottom], in points) are measured in. `X-Page-Width` and "
+        "`X-Page-Height` give the page's size in points, so a position maps to pixels times "
+        "`width / X-Page-Width`. Refused in the envelope: another tenant's or a missing document (as a "
+        "download is), a document that is not a PDF, a page that is not a number or past the last page."
+    ),
+)
+@envelope(Envelope.D, success=Success.FILE)
+def page_image(
+    dataset_id: str,
+    document_id: str,
+    page: Annotated[str, Path(description="The page number, from 1.")],
+    caller: CurrentCaller,
+    services: ServicesDep,
+    query: Query[PageImageQuery],
+) -> Response:
+    picture = services.page_images.page(caller, dataset_id, document_id, page_number(page), query.width)
+    headers = {
+        "Cache-Control": "private, max-age=86400",
+        "Vary": "Authorization",
+        "X-Page-Width": f"{picture.page_width:g}",
+        "X-Page-Height": f"{picture.page_height:g}",
+    }
+    return Response(picture.png, media_type="image/png", headers=headers)

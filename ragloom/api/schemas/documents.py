@@ -18,6 +18,7 @@ from ragloom.api.schemas.parser_config import ParserConfig, StrictModel
 from ragloom.clock import http_date
 from ragloom.errors import DataError
 from ragloom.services.documents import DocumentListing, DocumentView, run_word
+from ragloom.services.page_images import DEFAULT_WIDTH, MAX_SIDE, MAX_WIDTH, MIN_WIDTH
 from ragloom.services.parser_config import DOCUMENT_CHUNK_METHODS
 from ragloom.settings import LimitSettings
 from ragloom.storage.metadata.tables import Document
@@ -87,6 +88,22 @@ class DeleteDocumentsRequest(StrictModel):
     @classmethod
     def _distinct(cls, value: list[str] | None) -> list[str] | None:
         return refuse_duplicates(value) if value else value
+
+
+class PageImageQuery(BaseModel):
+    """``GET /datasets/{ds}/documents/{doc}/pages/{page}`` (ragloom's own): the picture's width
+    (lax types, unknown keys rejected)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    width: Annotated[
+        int,
+        Field(
+            ge=MIN_WIDTH,
+            le=MAX_WIDTH,
+            description=f"Pixels; less when the page is so tall that its height would pass {MAX_SIDE}.",
+        ),
+    ] = DEFAULT_WIDTH
 
 
 class ListDocumentsQuery(SortedPageQuery):

@@ -137,6 +137,40 @@ export async function download(datasetId, documentId, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+const pictures = new Map(); // "key/dataset/document/page/width" → Promise of a page picture
+
+/**
+ * A PDF page as a picture: {url (a blob: URL), pageWidth, pageHeight (points)}. The route needs the
+ * key, so an <img> cannot load it itself; each page and width is fetched once per tab.
+ */
+export function pagePicture(datasetId, documentId, page, width) {
+  const key = `${apiKey()}/${datasetId}/${documentId}/${page}/${width}`; // one key never sees another's
+  if (!pictures.has(key)) {
+    const route = `/datasets/${encodeURIComponent(datasetId)}/documents/${encodeURIComponent(documentId)}/pages/${page}`;
+    const loading = (async () => {
+      let response;
+      try {
+        response = await fetch(BASE + path(route, { width }), { headers: headers() });
+      } catch (error) {
+        throw new ApiError(error.message || "network error", { status: 0 });
+      }
+      const type = response.headers.get("content-type") || "";
+      if (!response.ok || !type.startsWith("image/")) {
+        await parse(response);
+        throw new ApiError(`HTTP ${response.status}`, { status: response.status });
+      }
+      return {
+        url: URL.createObjectURL(await response.blob()),
+        pageWidth: Number(response.headers.get("X-Page-Width")),
+        pageHeight: Number(response.headers.get("X-Page-Height")),
+      };
+    })();
+    loading.catch(() => pictures.delete(key)); // a failure is not remembered: the next look tries again
+    pictures.set(key, loading);
+  }
+  return pictures.get(key);
+}
+
 /**
  * POST a route that answers with server-sent events and call onEvent(payload) for each `data:`
  * line's JSON envelope as it arrives. Errors before the stream starts are ordinary envelopes

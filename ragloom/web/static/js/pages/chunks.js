@@ -1,11 +1,12 @@
 // Chunks of one document: browse and search, edit content / keywords / questions, enable or
-// disable, add, delete. #/datasets/<ds>/documents/<doc>?chunk=<id> opens one chunk (a citation's
-// link lands here).
+// disable, add, delete; a PDF chunk shows its page with the chunk outlined.
+// #/datasets/<ds>/documents/<doc>?chunk=<id> opens one chunk (a citation's link lands here).
 
 import * as api from "../api.js";
 import { h, highlighted, replace } from "../dom.js";
 import { t } from "../i18n.js";
 import { fail, notify } from "../messages.js";
+import { pagePictures } from "../page_picture.js";
 import { confirmAction, creator, field, pager, submitForm } from "../widgets.js";
 
 const PAGE_SIZE = 20;
@@ -22,6 +23,11 @@ function lines(text) {
 function pages(positions) {
   const numbers = [...new Set((positions || []).map((position) => position[0]).filter((page) => page > 0))];
   return numbers.length ? t("chunks.pages", { pages: numbers.join(", ") }) : "";
+}
+
+/** Whether the document is a PDF, whose pages can be shown as pictures. */
+function isPdf(doc) {
+  return doc?.type === "pdf" || /\.pdf$/i.test(doc?.name || "");
 }
 
 export async function render(main, [datasetId, documentId], query) {
@@ -53,8 +59,10 @@ export async function render(main, [datasetId, documentId], query) {
     );
   };
 
-  const card = (chunk, { open = false } = {}) => {
-    const body = h("div", { class: "chunk-content" }, state.keywords ? highlighted(chunk.content) : chunk.content);
+  const card = (chunk, { open = false, pdf = false } = {}) => {
+    const text = h("div", { class: "chunk-content" }, state.keywords ? highlighted(chunk.content) : chunk.content);
+    const pictures = pdf ? pagePictures(datasetId, documentId, chunk.positions) : null;
+    const body = pictures ? h("div", { class: "chunk-body" }, text, pictures) : text;
     const panel = h("div", { class: "chunk-edit", hidden: !open });
     if (open) panel.append(editor(chunk, refresh));
     const toggle = h("input", {
@@ -121,7 +129,8 @@ export async function render(main, [datasetId, documentId], query) {
     if (!focusId) return;
     const data = await api.get(base, { id: focusId });
     const [chunk] = data.chunks;
-    replace(focused, h("h2", {}, t("chunks.cited")), chunk ? card(chunk, { open: true }) : h("p", {}, t("chunks.missing")));
+    const pdf = isPdf(data.doc);
+    replace(focused, h("h2", {}, t("chunks.cited")), chunk ? card(chunk, { open: true, pdf }) : h("p", {}, t("chunks.missing")));
     focused.scrollIntoView({ block: "start" });
   }
 
@@ -131,7 +140,7 @@ export async function render(main, [datasetId, documentId], query) {
     replace(heading, data.doc?.name || documentId);
     replace(
       list,
-      data.chunks.length ? data.chunks.map((chunk) => card(chunk)) : h("p", { class: "empty" }, t("chunks.none")),
+      data.chunks.length ? data.chunks.map((chunk) => card(chunk, { pdf: isPdf(data.doc) })) : h("p", { class: "empty" }, t("chunks.none")),
       pager(state.page, PAGE_SIZE, data.total, (page) => {
         state.page = page;
         load().catch(fail);

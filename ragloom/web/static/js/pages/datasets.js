@@ -1,9 +1,11 @@
-// Datasets: list, create, settings and delete (POST/GET/PUT/DELETE /datasets).
+// Datasets: list, create, settings and delete (POST/GET/PUT/DELETE /datasets); the parser settings
+// of the chosen chunk method (parser_form.js).
 
 import * as api from "../api.js";
 import { h, replace } from "../dom.js";
 import { t } from "../i18n.js";
 import { fail, notify } from "../messages.js";
+import { parserSection, tagDatasets } from "../parser_form.js";
 import { DATASET_CHUNK_METHODS, confirmAction, creator, field, pager, select, submitForm } from "../widgets.js";
 
 const PAGE_SIZE = 30;
@@ -13,31 +15,47 @@ async function embeddingModels() {
   return { ids: models.filter((model) => model.model_type === "embedding").map((model) => model.id), current: defaults.embd_id };
 }
 
-function createForm(models, done) {
+/** The chunk method select, switching the parser fields below it to that method's. */
+function methodSelect(current, section) {
+  return select("chunk_method", DATASET_CHUNK_METHODS, current, (method) => t(`method.${method}`), {
+    onchange: (event) => section.show(event.target.value),
+  });
+}
+
+function createForm(models, tags, done) {
+  const section = parserSection({}, "naive", { tagDatasets: tags });
   return submitForm(
     { class: "card grid", id: "create-dataset" },
     async (values) => {
-      const created = await api.post("/datasets", {
-        name: values.name,
-        description: values.description || null,
-        embedding_model: values.embedding_model,
-        chunk_method: values.chunk_method,
-        permission: values.permission,
-      });
-      done(created);
+      // every shown setting is sent, so the new dataset holds what the form showed
+      const parser = section.config();
+      try {
+        const created = await api.post("/datasets", {
+          name: values.name,
+          description: values.description || null,
+          embedding_model: values.embedding_model,
+          chunk_method: values.chunk_method,
+          permission: values.permission,
+          parser_config: parser,
+        });
+        done(created);
+      } catch (error) {
+        throw section.explain(error);
+      }
     },
     h("h2", {}, t("datasets.create")),
     field(t("datasets.name"), h("input", { name: "name", required: true, maxlength: 128 })),
     field(t("datasets.description"), h("input", { name: "description" })),
     field(t("datasets.embeddingModel"), select("embedding_model", models.ids, models.current)),
-    field(t("datasets.chunkMethod"), select("chunk_method", DATASET_CHUNK_METHODS, "naive", (method) => t(`method.${method}`))),
+    field(t("datasets.chunkMethod"), methodSelect("naive", section)),
     field(t("datasets.permission"), select("permission", ["me", "team"], "me", (value) => t(`permission.${value}`))),
+    h("details", { class: "parser-settings" }, h("summary", {}, t("datasets.parserSettings")), section.element),
     h("div", { class: "row" }, h("button", { class: "primary", type: "submit" }, t("datasets.createButton"))),
   );
 }
 
-function settingsForm(dataset, models, done) {
-  const config = dataset.parser_config || {};
+function settingsForm(dataset, models, tags, done) {
+  const section = parserSection(dataset.parser_config || {}, dataset.chunk_method, { tagDatasets: tags.filter((tag) => tag.id !== dataset.id) });
   return submitForm(
     { class: "card grid settings" },
     async (values) => {
@@ -45,20 +63,18 @@ function settingsForm(dataset, models, done) {
       for (const key of ["name", "description", "embedding_model", "chunk_method", "permission"]) {
         if ((values[key] || null) !== (dataset[key] || null)) changes[key] = values[key];
       }
-      const parser = {};
-      for (const key of ["chunk_token_num", "auto_keywords", "auto_questions"]) {
-        if (values[key] !== "" && Number(values[key]) !== config[key]) parser[key] = Number(values[key]);
-      }
-      if (values.delimiter && values.delimiter !== config.delimiter) parser.delimiter = values.delimiter;
-      if (values.html4excel !== Boolean(config.html4excel)) parser.html4excel = values.html4excel;
-      if (values.use_raptor !== Boolean(config.raptor?.use_raptor)) parser.raptor = { use_raptor: values.use_raptor };
-      if (values.use_graphrag !== Boolean(config.graphrag?.use_graphrag)) parser.graphrag = { use_graphrag: values.use_graphrag };
+      // only what changed: the server merges it into the stored config
+      const parser = section.config({ changedOnly: true });
       if (Object.keys(parser).length) changes.parser_config = parser;
       if (!Object.keys(changes).length) {
         notify(t("common.nothingChanged"), "info");
         return;
       }
-      await api.put(`/datasets/${dataset.id}`, changes);
+      try {
+        await api.put(`/datasets/${dataset.id}`, changes);
+      } catch (error) {
+        throw section.explain(error);
+      }
       notify(t("common.saved"), "info");
       done();
     },
@@ -66,28 +82,18 @@ function settingsForm(dataset, models, done) {
     field(t("datasets.name"), h("input", { name: "name", required: true, value: dataset.name })),
     field(t("datasets.description"), h("input", { name: "description", value: dataset.description || "" })),
     field(t("datasets.embeddingModel"), select("embedding_model", models.ids, dataset.embedding_model)),
-    field(t("datasets.chunkMethod"), select("chunk_method", DATASET_CHUNK_METHODS, dataset.chunk_method, (method) => t(`method.${method}`))),
+    field(t("datasets.chunkMethod"), methodSelect(dataset.chunk_method, section), t("datasets.chunkMethodHint")),
     field(t("datasets.permission"), select("permission", ["me", "team"], dataset.permission, (value) => t(`permission.${value}`))),
-    field(t("datasets.chunkTokens"), h("input", { name: "chunk_token_num", type: "number", min: 1, max: 2048, value: config.chunk_token_num ?? "" })),
-    field(t("datasets.delimiter"), h("input", { name: "delimiter", value: config.delimiter ?? "" })),
-    field(t("datasets.autoKeywords"), h("input", { name: "auto_keywords", type: "number", min: 0, max: 32, value: config.auto_keywords ?? 0 })),
-    field(t("datasets.autoQuestions"), h("input", { name: "auto_questions", type: "number", min: 0, max: 10, value: config.auto_questions ?? 0 })),
-    h(
-      "div",
-      { class: "row" },
-      h("label", { class: "inline" }, h("input", { type: "checkbox", name: "html4excel", ".checked": Boolean(config.html4excel) }), t("datasets.html4excel")),
-      h("label", { class: "inline" }, h("input", { type: "checkbox", name: "use_raptor", ".checked": Boolean(config.raptor?.use_raptor) }), t("datasets.raptor")),
-      h("label", { class: "inline" }, h("input", { type: "checkbox", name: "use_graphrag", ".checked": Boolean(config.graphrag?.use_graphrag) }), t("datasets.graphrag")),
-    ),
+    section.element,
     h("div", { class: "row" }, h("button", { class: "primary", type: "submit" }, t("common.save"))),
   );
 }
 
 export async function render(main) {
   let page = 1;
-  const models = await embeddingModels();
+  const [models, tags] = await Promise.all([embeddingModels(), tagDatasets()]);
   const list = h("section", { id: "dataset-list" });
-  const adder = creator(t("datasets.new"), createForm(models, (created) => (location.hash = `#/datasets/${created.id}`)));
+  const adder = creator(t("datasets.new"), createForm(models, tags, (created) => (location.hash = `#/datasets/${created.id}`)));
   replace(main, h("div", { class: "heading" }, h("h1", {}, t("nav.datasets")), adder), list);
 
   async function load() {
@@ -102,7 +108,7 @@ export async function render(main) {
       const settingsRow = h("tr", { hidden: true }, h("td", { colspan: 6 }));
       const openSettings = () => {
         settingsRow.hidden = !settingsRow.hidden;
-        replace(settingsRow.firstChild, settingsForm(dataset, models, () => load().catch(fail)));
+        replace(settingsRow.firstChild, settingsForm(dataset, models, tags, () => load().catch(fail)));
       };
       const remove = async () => {
         if (!(await confirmAction(t("datasets.confirmDelete", { name: dataset.name })))) return;

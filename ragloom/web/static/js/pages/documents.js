@@ -1,11 +1,13 @@
 // Documents of one dataset: drag-and-drop upload with per-file progress, parse / stop /
-// re-parse with live run state, progress and log, download, rename, chunk method, metadata,
-// delete; paged and filtered on the server, so 10,000 documents cost one page of rows.
+// re-parse with live run state, progress and log, download, rename, chunk method and its parser
+// settings, metadata, delete; paged and filtered on the server, so 10,000 documents cost one page
+// of rows.
 
 import * as api from "../api.js";
 import { bytes, h, replace } from "../dom.js";
 import { t } from "../i18n.js";
 import { fail, notify } from "../messages.js";
+import { parserSection, tagDatasets } from "../parser_form.js";
 import { DOCUMENT_CHUNK_METHODS, RUN_STATES, confirmAction, field, pager, runBadge, select, submitForm } from "../widgets.js";
 
 const PAGE_SIZE = 30;
@@ -17,7 +19,8 @@ function lastLine(text) {
   return lines[lines.length - 1] || "";
 }
 
-function editForm(datasetId, doc, done) {
+function editForm(datasetId, doc, tags, done) {
+  const section = parserSection(doc.parser_config || {}, doc.chunk_method, { tagDatasets: tags });
   return submitForm(
     { class: "card grid" },
     async (values) => {
@@ -32,16 +35,26 @@ function editForm(datasetId, doc, done) {
         return;
       }
       if (JSON.stringify(meta) !== JSON.stringify(doc.meta_fields || {})) changes.meta_fields = meta;
+      // a document stores its parser_config as sent: every shown setting goes, so it holds what the form shows
+      if (changes.chunk_method || Object.keys(section.config({ changedOnly: true })).length) changes.parser_config = section.config();
       if (!Object.keys(changes).length) {
         notify(t("common.nothingChanged"), "info");
         return;
       }
-      await api.patch(`/datasets/${datasetId}/documents/${doc.id}`, changes);
+      try {
+        await api.patch(`/datasets/${datasetId}/documents/${doc.id}`, changes);
+      } catch (error) {
+        throw section.explain(error);
+      }
       notify(t("common.saved"), "info");
       done();
     },
     field(t("documents.name"), h("input", { name: "name", required: true, value: doc.name })),
-    field(t("datasets.chunkMethod"), select("chunk_method", DOCUMENT_CHUNK_METHODS, doc.chunk_method, (method) => t(`method.${method}`))),
+    field(
+      t("datasets.chunkMethod"),
+      select("chunk_method", DOCUMENT_CHUNK_METHODS, doc.chunk_method, (method) => t(`method.${method}`), { onchange: (event) => section.show(event.target.value) }),
+    ),
+    h("details", { class: "parser-settings" }, h("summary", {}, t("datasets.parserSettings")), section.element),
     field(t("documents.metadata"), h("textarea", { name: "meta_fields", rows: 4, spellcheck: "false" }, JSON.stringify(doc.meta_fields || {}, null, 2)), t("documents.metadataHint")),
     h("div", { class: "row" }, h("button", { class: "primary", type: "submit" }, t("common.save"))),
   );
@@ -227,9 +240,11 @@ export async function render(main, [datasetId]) {
         h(
           "button",
           {
-            onclick: () => {
+            onclick: async () => {
               editRow.hidden = !editRow.hidden;
-              replace(editRow.firstChild, editForm(datasetId, current, () => {
+              if (editRow.hidden) return;
+              const tags = await tagDatasets(datasetId).catch(() => []);
+              replace(editRow.firstChild, editForm(datasetId, current, tags, () => {
                 editRow.hidden = true;
                 load().catch(fail);
               }));
