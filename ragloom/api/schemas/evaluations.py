@@ -33,7 +33,6 @@ from ragloom.services.evaluations import (
     EvaluationRun,
     NewEvaluation,
 )
-from ragloom.services.ordering import check_orderby
 from ragloom.services.retrieval import RetrievalQuery, check_question_length
 from ragloom.settings import LimitSettings
 from ragloom.storage.metadata.evaluations import SORTABLE_EVALUATION_COLUMNS
@@ -240,7 +239,8 @@ class ListEvaluationsQuery(SortedPageQuery):
         params = self.given()
         page, page_size = sane_page(*page_and_size(params, page=1, page_size=30))
         orderby = self.orderby_or("create_time")
-        check_orderby(orderby, SORTABLE_EVALUATION_COLUMNS)
+        if orderby not in SORTABLE_EVALUATION_COLUMNS:
+            raise ArgumentError(f"`orderby` must be one of {', '.join(SORTABLE_EVALUATION_COLUMNS)}.")
         dataset_id = params.get("dataset_id")
         return EvaluationListing(page, page_size, orderby, self.descending(), str(dataset_id) if dataset_id else None)
 

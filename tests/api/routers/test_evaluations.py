@@ -120,7 +120,8 @@ def test_created_evaluations_are_listed_paged_and_ordered(
     assert page["total"] == 3
     assert listed(client, headers, dataset_id="other")["total"] == 0
     refused = client.get(PATH, params={"orderby": "status"}, headers=headers).json()
-    assert refused["code"] == 102
+    assert (refused["code"], refused["message"]) == (101, "`orderby` must be one of create_time, update_time, name.")
+    assert client.get(PATH, params={"page_size": 101}, headers=headers).json()["code"] != 0
     one = client.get(f"{PATH}/{created['id']}", headers=headers).json()["data"]
     assert one["questions"] == [
         {
