@@ -7,7 +7,7 @@ every test query through ``POST /api/v1/retrieval`` with ``vector_similarity_wei
 recall@100 at document level, for each built-in embedding model.
 
 By default the figures are computed by the server's evaluation API (``POST /api/v1/evaluations``,
-the three weights as three runs of one evaluation). ``--direct`` computes them here instead, from
+the three weights as three runs of an evaluation of up to 1,000 queries). ``--direct`` computes them here instead, from
 ``POST /api/v1/retrieval``'s chunks (with the per-query timings); ``--compare`` does both and
 fails unless they agree. Both use :mod:`ragloom.rag.metrics`: a document ranks at its best chunk
 among the best 100.
@@ -38,6 +38,7 @@ from typing import Any
 import requests
 
 from ragloom.rag.metrics import document_ranking, ndcg_at, recall_at
+from ragloom.services.evaluations import MAX_QUESTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_COLLECTION = ROOT.parent / "shared" / "benchmarks" / "data" / "scifact"
@@ -180,41 +181,49 @@ def evaluate_directly(
 def evaluate_through_api(
     server: Any, dataset_id: str, queries: dict[str, str], relevant: dict[str, set[str]], *, poll: float = 2.0
 ) -> dict[str, dict[str, float]]:
-    """Each weight's figures from the server's evaluation API: one evaluation, a run per weight,
-    the relevant documents named by file name; the evaluation is deleted once read."""
+    """Each weight's figures from the server's evaluation API: a run per weight, the relevant
+    documents named by file name, as many evaluations as the API's question limit asks for (their
+    means weighted by their sizes); each evaluation is deleted once read."""
+    started = time.perf_counter()
+    sums: dict[str, dict[str, float]] = {label: {"ndcg@10": 0.0, "recall@100": 0.0} for label in WEIGHTS}
+    query_ids = list(queries)
+    for first in range(0, len(query_ids), MAX_QUESTIONS):
+        batch = query_ids[first : first + MAX_QUESTIONS]
+        for run in _evaluated(server, dataset_id, [(queries[key], relevant[key]) for key in batch], poll):
+            sums[run["name"]]["ndcg@10"] += run["metrics"]["ndcg@10"] * len(batch)
+            sums[run["name"]]["recall@100"] += run["metrics"][f"recall@{DEPTH}"] * len(batch)
+    seconds = time.perf_counter() - started
+    return {
+        label: {figure: total / len(query_ids) for figure, total in figures.items()} | {"seconds": seconds}
+        for label, figures in sums.items()
+    }
+
+
+def _evaluated(server: Any, dataset_id: str, questions: list[tuple[str, set[str]]], poll: float) -> list[Any]:
+    """The runs of one evaluation of ``questions``, once it is done."""
     body = {
         "dataset_id": dataset_id,
         "name": "retrieval_quality benchmark",
         "k": [10, DEPTH],
         "similarity_threshold": 0.0,
         "questions": [
-            {"question": text, "documents": sorted(f"{doc_id}.txt" for doc_id in relevant[query_id])}
-            for query_id, text in queries.items()
+            {"question": text, "documents": sorted(f"{doc_id}.txt" for doc_id in documents)}
+            for text, documents in questions
         ],
         "runs": [{"name": label, "vector_similarity_weight": weight} for label, weight in WEIGHTS.items()],
     }
     created, _ = server.call("POST", "/evaluations", json=body)
-    evaluation_id = created["id"]
-    started = time.perf_counter()
     try:
         while True:
-            evaluation, _ = server.call("GET", f"/evaluations/{evaluation_id}")
+            listed, _ = server.call("GET", "/evaluations", params={"dataset_id": dataset_id, "page_size": 100})
+            evaluation = next(item for item in listed["evaluations"] if item["id"] == created["id"])
             if evaluation["status"] == "done":
-                break
+                return list(evaluation["runs"])
             if evaluation["status"] not in ("queued", "running"):
                 raise RuntimeError(f"evaluation {evaluation['status']}: {evaluation['progress_msg']}")
             time.sleep(poll)
     finally:
-        server.call("DELETE", "/evaluations", json={"ids": [evaluation_id]})
-    seconds = time.perf_counter() - started
-    return {
-        run["name"]: {
-            "ndcg@10": run["metrics"]["ndcg@10"],
-            "recall@100": run["metrics"][f"recall@{DEPTH}"],
-            "seconds": seconds,
-        }
-        for run in evaluation["runs"]
-    }
+        server.call("DELETE", "/evaluations", json={"ids": [created["id"]]})
 
 
 def compared(direct: dict[str, dict[str, float]], through_api: dict[str, dict[str, float]]) -> float:
