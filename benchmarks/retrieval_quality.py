@@ -6,11 +6,17 @@ every test query through ``POST /api/v1/retrieval`` with ``vector_similarity_wei
 (keyword only), 1 (vector only) and the default 0.3 (hybrid), and prints nDCG@10 and
 recall@100 at document level, for each built-in embedding model.
 
+By default the figures are computed by the server's evaluation API (``POST /api/v1/evaluations``,
+the three weights as three runs of an evaluation of up to 1,000 queries). ``--direct`` computes them here instead, from
+``POST /api/v1/retrieval``'s chunks (with the per-query timings); ``--compare`` does both and
+fails unless they agree. Both use :mod:`ragloom.rag.metrics`: a document ranks at its best chunk
+among the best 100.
+
 The default collection is BEIR SciFact (5,183 abstracts, 300 test queries; CC BY 4.0),
 read from ``../shared/benchmarks/data/scifact`` next to the repository. With ``--data-dir``
 the ingested data is kept, and a later run with the same directory only asks the queries.
 
-Usage: ``python benchmarks/retrieval_quality.py [--models e5,use] [--data-dir DIR] [--limit N]``
+Usage: ``python benchmarks/retrieval_quality.py [--models e5,use] [--data-dir DIR] [--limit N] [--direct | --compare]``
 """
 
 from __future__ import annotations
@@ -18,7 +24,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import math
 import os
 import re
 import socket
@@ -32,11 +37,15 @@ from typing import Any
 
 import requests
 
+from ragloom.rag.metrics import document_ranking, ndcg_at, recall_at
+from ragloom.services.evaluations import MAX_QUESTIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_COLLECTION = ROOT.parent / "shared" / "benchmarks" / "data" / "scifact"
 MODELS = {"e5": "multilingual-e5-small@Builtin", "use": "universal-sentence-encoder-multilingual@Builtin"}
 WEIGHTS = {"keyword only (w=0)": 0.0, "vector only (w=1)": 1.0, "hybrid (w=0.3, default)": 0.3}
 TIMEOUT = 120
+DEPTH = 100  # chunks a query's document ranking is drawn from (recall@100)
 
 
 def load_collection(folder: Path, limit: int | None) -> tuple[dict[str, str], dict[str, str], dict[str, set[str]]]:
@@ -61,16 +70,6 @@ def load_collection(folder: Path, limit: int | None) -> tuple[dict[str, str], di
         queries = {key: queries[key] for key in kept}
         relevant = {key: relevant[key] for key in kept}
     return documents, queries, relevant
-
-
-def ndcg_at_10(ranking: list[str], relevant: set[str]) -> float:
-    gain = sum(1 / math.log2(rank + 2) for rank, doc in enumerate(ranking[:10]) if doc in relevant)
-    ideal = sum(1 / math.log2(rank + 2) for rank in range(min(len(relevant), 10)))
-    return gain / ideal if ideal else 0.0
-
-
-def recall_at_100(ranking: list[str], relevant: set[str]) -> float:
-    return len(set(ranking[:100]) & relevant) / len(relevant)
 
 
 class Server:
@@ -147,22 +146,26 @@ def wait_for_parsing(server: Server, name: str, dataset_id: str) -> None:
         time.sleep(15)
 
 
-def evaluate(server: Server, dataset_id: str, queries: dict[str, str], relevant: dict[str, set[str]]) -> dict[str, Any]:
-    results: dict[str, Any] = {}
+def evaluate_directly(
+    server: Any, dataset_id: str, queries: dict[str, str], relevant: dict[str, set[str]]
+) -> dict[str, dict[str, float]]:
+    """Each weight's figures computed here from ``POST /retrieval`` (plus median timings)."""
+    results: dict[str, dict[str, float]] = {}
     for label, weight in WEIGHTS.items():
         ndcgs, recalls, embeds, searches = [], [], [], []
         for query_id, text in queries.items():
             body = {
                 "dataset_ids": [dataset_id],
                 "question": text,
-                "page_size": 100,
+                "page_size": DEPTH,
                 "similarity_threshold": 0.0,
                 "vector_similarity_weight": weight,
             }
             data, headers = server.call("POST", "/retrieval", json=body)
-            ranking = list(dict.fromkeys(re.sub(r"\.txt$", "", chunk["document_keyword"]) for chunk in data["chunks"]))
-            ndcgs.append(ndcg_at_10(ranking, relevant[query_id]))
-            recalls.append(recall_at_100(ranking, relevant[query_id]))
+            ranking = document_ranking(re.sub(r"\.txt$", "", chunk["document_keyword"]) for chunk in data["chunks"])
+            relevance = dict.fromkeys(relevant[query_id], 1.0)
+            ndcgs.append(ndcg_at(ranking, relevance, 10))
+            recalls.append(recall_at(ranking, relevance, DEPTH))
             timing = dict(part.split(";dur=") for part in headers.get("server-timing", "").split(", ") if part)
             embeds.append(float(timing.get("embed", 0)))
             searches.append(float(timing.get("search", 0)) + float(timing.get("fetch", 0)))
@@ -175,12 +178,82 @@ def evaluate(server: Server, dataset_id: str, queries: dict[str, str], relevant:
     return results
 
 
+def evaluate_through_api(
+    server: Any, dataset_id: str, queries: dict[str, str], relevant: dict[str, set[str]], *, poll: float = 2.0
+) -> dict[str, dict[str, float]]:
+    """Each weight's figures from the server's evaluation API: a run per weight, the relevant
+    documents named by file name, as many evaluations as the API's question limit asks for (their
+    means weighted by their sizes); each evaluation is deleted once read."""
+    started = time.perf_counter()
+    sums: dict[str, dict[str, float]] = {label: {"ndcg@10": 0.0, "recall@100": 0.0} for label in WEIGHTS}
+    query_ids = list(queries)
+    for first in range(0, len(query_ids), MAX_QUESTIONS):
+        batch = query_ids[first : first + MAX_QUESTIONS]
+        for run in _evaluated(server, dataset_id, [(queries[key], relevant[key]) for key in batch], poll):
+            sums[run["name"]]["ndcg@10"] += run["metrics"]["ndcg@10"] * len(batch)
+            sums[run["name"]]["recall@100"] += run["metrics"][f"recall@{DEPTH}"] * len(batch)
+    seconds = time.perf_counter() - started
+    return {
+        label: {figure: total / len(query_ids) for figure, total in figures.items()} | {"seconds": seconds}
+        for label, figures in sums.items()
+    }
+
+
+def _evaluated(server: Any, dataset_id: str, questions: list[tuple[str, set[str]]], poll: float) -> list[Any]:
+    """The runs of one evaluation of ``questions``, once it is done."""
+    body = {
+        "dataset_id": dataset_id,
+        "name": "retrieval_quality benchmark",
+        "k": [10, DEPTH],
+        "similarity_threshold": 0.0,
+        "questions": [
+            {"question": text, "documents": sorted(f"{doc_id}.txt" for doc_id in documents)}
+            for text, documents in questions
+        ],
+        "runs": [{"name": label, "vector_similarity_weight": weight} for label, weight in WEIGHTS.items()],
+    }
+    created, _ = server.call("POST", "/evaluations", json=body)
+    try:
+        while True:
+            listed, _ = server.call("GET", "/evaluations", params={"dataset_id": dataset_id, "page_size": 100})
+            evaluation = next(item for item in listed["evaluations"] if item["id"] == created["id"])
+            if evaluation["status"] == "done":
+                return list(evaluation["runs"])
+            if evaluation["status"] not in ("queued", "running"):
+                raise RuntimeError(f"evaluation {evaluation['status']}: {evaluation['progress_msg']}")
+            time.sleep(poll)
+    finally:
+        server.call("DELETE", "/evaluations", json={"ids": [created["id"]]})
+
+
+def compared(direct: dict[str, dict[str, float]], through_api: dict[str, dict[str, float]]) -> float:
+    """The largest difference between the two computations' figures."""
+    return max(
+        abs(direct[label][figure] - through_api[label][figure])
+        for label in WEIGHTS
+        for figure in ("ndcg@10", "recall@100")
+    )
+
+
+def report(key: str, results: dict[str, dict[str, float]]) -> None:
+    for label, figures in results.items():
+        timing = (
+            f"  median embed {figures['embed_ms']:.1f} ms, search {figures['search_ms']:.1f} ms"
+            if "embed_ms" in figures
+            else f"  (evaluation API, {figures['seconds']:.0f}s for all runs)"
+        )
+        print(f"{key:<4} {label:<26} nDCG@10 {figures['ndcg@10']:.4f}  recall@100 {figures['recall@100']:.4f}{timing}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--collection", type=Path, default=DEFAULT_COLLECTION)
     parser.add_argument("--models", default="e5,use")
     parser.add_argument("--data-dir", type=Path, default=None, help="keep the ingested data here for later runs")
     parser.add_argument("--limit", type=int, default=None, help="ask only the first N test queries")
+    how = parser.add_mutually_exclusive_group()
+    how.add_argument("--direct", action="store_true", help="compute the figures here from /retrieval's chunks")
+    how.add_argument("--compare", action="store_true", help="compute them both ways and check they agree")
     options = parser.parse_args()
     documents, queries, relevant = load_collection(options.collection, options.limit)
     print(f"collection {options.collection.name}: {len(documents)} documents, {len(queries)} test queries")
@@ -189,11 +262,17 @@ def main() -> None:
         try:
             for key in options.models.split(","):
                 dataset_id = ingest(server, f"{options.collection.name}-{key}", MODELS[key], documents)
-                for label, figures in evaluate(server, dataset_id, queries, relevant).items():
-                    print(
-                        f"{key:<4} {label:<26} nDCG@10 {figures['ndcg@10']:.4f}  recall@100 {figures['recall@100']:.4f}"
-                        f"  median embed {figures['embed_ms']:.1f} ms, search {figures['search_ms']:.1f} ms"
-                    )
+                if options.direct or options.compare:
+                    direct = evaluate_directly(server, dataset_id, queries, relevant)
+                    report(key, direct)
+                if not options.direct:
+                    through_api = evaluate_through_api(server, dataset_id, queries, relevant)
+                    report(key, through_api)
+                if options.compare:
+                    difference = compared(direct, through_api)
+                    print(f"{key:<4} largest difference between the two computations: {difference:.2e}")
+                    if difference > 1e-9:
+                        raise SystemExit("the evaluation API and the direct computation disagree")
         finally:
             server.stop()
 

@@ -61,6 +61,16 @@ class RagloomError(Exception):
         if code is not None:
             self.code = code
 
+    def prefixed(self, prefix: str) -> RagloomError:
+        """The same refusal (family, code, HTTP status, data) with ``prefix`` before its message, e.g.
+        which part of a request it is about. Built without ``__init__``: subclasses may take other
+        arguments."""
+        error = type(self).__new__(type(self))
+        error.__dict__.update(self.__dict__)
+        error.message = prefix + self.message
+        error.args = (error.message,)
+        return error
+
 
 class ConfigError(RagloomError):
     """The configuration cannot work; raised at start-up, never while serving."""

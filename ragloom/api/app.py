@@ -24,6 +24,7 @@ from ragloom.api.routers import (
     document_metadata,
     documents,
     enrichment,
+    evaluations,
     ingestion_logs,
     mcp_servers,
     memories,
@@ -111,6 +112,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         search_assist,
         memories,
         memory_messages,
+        evaluations,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -41,6 +41,11 @@ TAGS = [
     {"name": "parsing", "description": "Start and stop parsing documents into chunks."},
     {"name": "chunks", "description": "A document's chunks: list, add, update, delete, switch on or off."},
     {"name": "retrieval", "description": "Search chunks across datasets."},
+    {
+        "name": "evaluations",
+        "description": "ragloom's own: measure retrieval on a dataset (nDCG@10, recall@k, MRR, per-question "
+        "ranks) for one or several parameter sets, as a background task.",
+    },
     {"name": "tags", "description": "The tags of a dataset's chunks: counts, renaming, removal."},
     {"name": "metadata", "description": "Documents' metadata across a dataset: summary, flattened, bulk edits."},
     {"name": "ingestion", "description": "A dataset's ingestion log (its parse tasks) and summary."},

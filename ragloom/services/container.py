@@ -29,6 +29,7 @@ from ragloom.services.datasets import DatasetService
 from ragloom.services.document_metadata import DocumentMetadataService
 from ragloom.services.documents import DocumentService
 from ragloom.services.enrichment import EnrichmentService
+from ragloom.services.evaluations import EvaluationService
 from ragloom.services.ingestion_logs import IngestionLogService
 from ragloom.services.mcp_servers import McpServerService
 from ragloom.services.mind_map_index import MindMapIndexService
@@ -96,6 +97,7 @@ class Services:
     mind_maps: MindMapService
     mcp_servers: McpServerService
     memories: MemoryService
+    evaluations: EvaluationService
 
     @classmethod
     def build(
@@ -215,6 +217,7 @@ class Services:
             ),
             mcp_servers=mcp_servers,
             memories=memories,
+            evaluations=EvaluationService(store, queue, retrieval),
         )
 
     def sweep(self) -> int:

@@ -189,6 +189,16 @@ class RetrievalService:
             raise DataError(f"{what} needs a chat model, and none is configured for this tenant.")
         return self._assistant.model_for(caller, what)
 
+    def check(self, caller: Caller, query: RetrievalQuery) -> None:
+        """Refuse ``query`` as :meth:`retrieve` would before it searches — the datasets, the documents
+        and metadata condition, the models ``keyword``, ``cross_languages`` and ``rerank_id`` need —
+        without searching (an evaluation checks its runs' parameters before it is queued)."""
+        datasets = self._datasets(caller, query.dataset_ids)
+        self._allowed_documents(datasets, query)
+        self._check_assistance(caller, query)
+        if query.rerank_id:
+            self._reranks.get(query.rerank_id, caller.tenant_id)
+
     # ---- retrieval ----------------------------------------------------------------------------
 
     def retrieve(self, caller: Caller, query: RetrievalQuery) -> Retrieval:

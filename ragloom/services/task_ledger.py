@@ -1,9 +1,10 @@
 """The task ledger: every change of a task's state, together with its document's.
 
-Tasks are of four kinds (:class:`TaskKind`): parsing a document, whose progress and log are
-the document's; extracting memories from a raw message of a memory, and building a dataset's
-knowledge graph or its RAPTOR summaries, whose progress and log are kept on the task itself (the
-memory's message listing and the dataset's ``/index?type=graph|raptor`` show them). Everything
+Tasks are of several kinds (:class:`TaskKind`): parsing a document, whose progress and log are
+the document's; extracting memories from a raw message of a memory, building a dataset's
+knowledge graph, RAPTOR summaries or mind map, and evaluating retrieval on a dataset, whose
+progress and log are kept on the task itself (the memory's message listing, the dataset's
+``/index?type=graph|raptor|mindmap`` and ``/evaluations/{id}`` show them). Everything
 below holds for all; "the document" of a memory or dataset-wide task is the task.
 
 The queue itself — claims, leases, fencing — is a storage role (:mod:`ragloom.storage.queue`);
@@ -50,6 +51,7 @@ __all__ = [
     "TaskKind",
     "TaskLedger",
     "append_log",
+    "evaluation_task",
     "extraction_task",
     "log_line",
 ]
@@ -65,6 +67,7 @@ class TaskKind(StrEnum):
     GRAPH = "graph"  # build a dataset's knowledge graph from its parsed chunks
     RAPTOR = "raptor"  # build a dataset's RAPTOR summaries (POST /datasets/{id}/index?type=raptor)
     MINDMAP = "mindmap"  # build a dataset's mind map (POST /datasets/{id}/index?type=mindmap)
+    EVALUATION = "evaluation"  # measure retrieval on a dataset (POST /evaluations); the task has its id
 
     @property
     def keeps_own_progress(self) -> bool:
@@ -123,11 +126,13 @@ class Abandoned:
     message_id: int = 0
 
 
-def _queued_own_task(kind: TaskKind, dataset_id: str, tenant_id: str, **subject: str | int) -> Task:
+def _queued_own_task(
+    kind: TaskKind, dataset_id: str, tenant_id: str, *, task_id: str | None = None, **subject: str | int
+) -> Task:
     """A queued task with no document, which keeps its own progress and log."""
     now = now_ms()
     return Task(
-        id=new_id(),
+        id=task_id or new_id(),
         document_id=None,
         dataset_id=dataset_id,
         tenant_id=tenant_id,
@@ -155,6 +160,12 @@ def extraction_task(memory_id: str, tenant_id: str, message_id: int) -> Task:
 def dataset_task(dataset_id: str, tenant_id: str, kind: TaskKind) -> Task:
     """A queued task over a whole dataset (add it in the transaction that checks the dataset)."""
     return _queued_own_task(kind, dataset_id, tenant_id)
+
+
+def evaluation_task(evaluation_id: str, dataset_id: str, tenant_id: str) -> Task:
+    """A queued task computing an evaluation of a dataset; it has the evaluation's id (add it in the
+    transaction that adds the evaluation)."""
+    return _queued_own_task(TaskKind.EVALUATION, dataset_id, tenant_id, task_id=evaluation_id)
 
 
 def graph_task(dataset_id: str, tenant_id: str) -> Task:

@@ -2,7 +2,8 @@
 parsing is :class:`ParseHandler`, memory extraction :class:`~ragloom.memory.extraction.ExtractionHandler`,
 a dataset's knowledge graph :class:`~ragloom.workers.graph_handler.GraphHandler`, a dataset's
 RAPTOR build :class:`~ragloom.enrich.raptor_build.RaptorBuildHandler`, a dataset's mind map
-:class:`~ragloom.enrich.mind_map_build.MindMapBuildHandler`.
+:class:`~ragloom.enrich.mind_map_build.MindMapBuildHandler`, a retrieval evaluation
+:class:`~ragloom.services.evaluation_runs.EvaluationHandler`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ragloom.ingest.context import IngestContext
 from ragloom.ingest.pipeline import IngestPipeline
 from ragloom.memory.extraction import ExtractionHandler
 from ragloom.services.enrichment import refresh_after_parse
+from ragloom.services.evaluation_runs import EvaluationHandler
 from ragloom.services.task_handling import TaskHandler, TaskHandlers, TaskResult
 from ragloom.services.task_ledger import Abandoned, ClaimedTask, TaskKind
 from ragloom.storage.index import ChunkIndex, GraphPart
@@ -94,4 +96,5 @@ def task_handlers(services: Services) -> dict[TaskKind, TaskHandler]:
             services.store, services.index, services.embeddings, services.analyzer, models
         ),
         TaskKind.MINDMAP: MindMapBuildHandler(services.store, services.index, services.queue, models),
+        TaskKind.EVALUATION: EvaluationHandler(services.store, services.queue, services.retrieval),
     }

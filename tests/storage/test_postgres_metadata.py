@@ -134,3 +134,23 @@ def test_transactions_aborted_to_break_a_deadlock_run_again(services: Services) 
 
     assert sorted(all_at_once(lock_in_order, count=2)) == [0, 1]
     assert len(attempts) == 3  # one of the two ran twice
+
+
+def test_evaluations_are_stored_listed_cancelled_and_go_with_their_dataset(services: Services, caller: Caller) -> None:
+    from ragloom.services.evaluations import EvaluationListing, EvaluationQuestion, EvaluationRun, NewEvaluation
+    from ragloom.services.retrieval import RetrievalQuery
+
+    dataset_id = services.datasets.create(caller, NewDataset(name="evaluated")).record.id
+    services.documents.create_empty(caller, dataset_id, "fruit.txt")
+    run = EvaluationRun("default", RetrievalQuery(dataset_ids=[], question="", similarity_threshold=0.5))
+    new = NewEvaluation(dataset_id, [EvaluationQuestion("red fruit", {"fruit.txt": 2.0})], [run], name="b")
+    first = services.evaluations.create(caller, new)
+    second = services.evaluations.create(caller, NewEvaluation(dataset_id, new.questions, [run], name="a"))
+    listed, total = services.evaluations.page(caller, EvaluationListing(orderby="name", desc=False))
+    assert total == 2
+    assert [item["name"] for item in listed] == ["a", "b"]
+    assert listed[1]["runs"][0]["parameters"]["similarity_threshold"] == 0.5
+    assert services.evaluations.cancel(caller, first["id"])["status"] == "cancelled"
+    assert services.evaluations.get(caller, second["id"])["questions"][0]["relevant"][0]["relevance"] == 2.0
+    services.datasets.delete(caller, [dataset_id], delete_all=False)
+    assert services.evaluations.page(caller, EvaluationListing()) == ([], 0)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ragloom.storage.metadata.tables import Dataset, Document
+from ragloom.storage.metadata.tables import Dataset, Document, Evaluation, Task
 
 
 @dataclass(frozen=True)
@@ -146,10 +146,13 @@ class DatasetRepository:
         return result
 
     def delete(self, dataset_ids: Collection[str]) -> int:
-        """Delete datasets and (through the foreign key) their document rows."""
+        """Delete datasets and (through the foreign key) their document rows and evaluations, with
+        the evaluations' tasks (a worker computing one finds its task gone)."""
         if not dataset_ids:
             return 0
         ids = list(dataset_ids)
+        evaluations = select(Evaluation.id).where(Evaluation.dataset_id.in_(ids))
+        self._session.execute(delete(Task).where(Task.id.in_(evaluations)))
         self._session.execute(delete(Document).where(Document.dataset_id.in_(ids)))
         result = self._session.execute(delete(Dataset).where(Dataset.id.in_(ids)))
         return int(result.rowcount)  # type: ignore[attr-defined]

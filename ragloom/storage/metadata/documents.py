@@ -81,6 +81,17 @@ class DocumentRepository:
         query = select(Document).where(Document.dataset_id == dataset_id, Document.id.in_(list(document_ids)))
         return list(self._session.scalars(query))
 
+    def ids_named(self, dataset_id: str, names: Collection[str]) -> dict[str, str]:
+        """The ids of the dataset's documents that have these names, by name."""
+        wanted = list(dict.fromkeys(names))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            query = select(Document.name, Document.id).where(
+                Document.dataset_id == dataset_id, Document.name.in_(wanted[start : start + 500])
+            )
+            found.update(dict(self._session.execute(query).tuples().all()))
+        return found
+
     def many(self, document_ids: Collection[str]) -> list[Document]:
         """The documents among ``document_ids`` that exist."""
         if not document_ids:

@@ -21,6 +21,7 @@ from ragloom.storage.metadata.datasets import DatasetRepository
 from ragloom.storage.metadata.documents import DocumentRepository
 from ragloom.storage.metadata.engine import create_metadata_engine
 from ragloom.storage.metadata.enrichment import EnrichmentRepository
+from ragloom.storage.metadata.evaluations import EvaluationRepository
 from ragloom.storage.metadata.mcp_servers import McpServerRepository
 from ragloom.storage.metadata.memories import MemoryRepository
 from ragloom.storage.metadata.migrations import SCHEMA_HEAD
@@ -49,6 +50,7 @@ class Transaction:
         self.memories = MemoryRepository(session)
         self.mcp_servers = McpServerRepository(session)
         self.enrichment = EnrichmentRepository(session)
+        self.evaluations = EvaluationRepository(session)
 
 
 MIGRATION_LOCK = 0x7261676C6F6F6D  # "ragloom": the advisory lock PostgreSQL migrations hold

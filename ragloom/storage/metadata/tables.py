@@ -403,3 +403,31 @@ class DocumentToc(Base):
     model_id: Mapped[str] = mapped_column(String(255))
     entries: Mapped[list[Any]] = mapped_column(default=list)
     create_time: Mapped[int] = mapped_column(BigInteger)
+
+
+class Evaluation(Base):
+    """A retrieval-quality evaluation of a dataset (``/api/v1/evaluations``, ragloom's own): the
+    questions with their relevant documents, one or more named runs of retrieval parameters, and
+    what the task computing it has found so far.
+
+    The task running it on the queue has the evaluation's id (its status and progress are the
+    evaluation's). ``questions`` is a list of ``{"question", "relevant": {document id: grade}}``;
+    ``runs`` a list of ``{"name", "parameters"}``; ``cutoffs`` the ``k`` of recall@k; ``results``
+    maps a run's name to the results of its questions so far, in question order (a run that
+    starts again after a restart goes on from there); ``metrics`` maps a run's name to its mean
+    figures once the evaluation is done. Deleted with its dataset or tenant.
+    """
+
+    __tablename__ = "evaluation"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenant.id", ondelete="CASCADE"), index=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    questions: Mapped[list[Any]] = mapped_column(default=list)
+    runs: Mapped[list[Any]] = mapped_column(default=list)
+    cutoffs: Mapped[list[Any]] = mapped_column(default=list)
+    results: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    create_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    update_time: Mapped[int] = mapped_column(BigInteger, index=True)
