@@ -207,17 +207,19 @@ class RetrievalService:
             timings["assist"] = time.perf_counter() - mark
         terms = self._queries.analyse(question)
         mark = time.perf_counter()
-        vector = self._embeddings.get(datasets[0].embedding_model, caller.tenant_id).embed_query(question)
+        model = self._embeddings.get(datasets[0].embedding_model, caller.tenant_id)
+        vector = model.embed_query(question) if _needs_vector(query, datasets) else None
         timings["embed"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
-        matches = self._index.match(
-            [dataset.id for dataset in datasets],
-            terms.terms,
-            vector,
-            document_ids=sorted(allowed) if allowed is not None else (),
-            top_k=query.top_k,
-        )
+        dataset_ids = [dataset.id for dataset in datasets]
+        document_ids = sorted(allowed) if allowed is not None else ()
+        matches = self._index.match(dataset_ids, terms.terms, vector, document_ids=document_ids, top_k=query.top_k)
+        if vector is None and not _text_found_everything(matches, query.top_k):
+            embedding = time.perf_counter()
+            vector = model.embed_query(question)
+            timings["embed"] += time.perf_counter() - embedding
+            matches = self._index.match(dataset_ids, terms.terms, vector, document_ids=document_ids, top_k=query.top_k)
         pagerank = {dataset.id: float(dataset.pagerank or 0) for dataset in datasets}
         rank_features = np.array([pagerank[dataset_id] for dataset_id in matches.dataset_ids], dtype=np.float64)
         labels, tag_features = self._tag_features(caller, datasets, terms.words, matches)
@@ -258,7 +260,7 @@ class RetrievalService:
         return Retrieval(int(order.size), hits, documents, timings, nothing_searched=False, labels=labels)
 
     def _knowledge_graph(
-        self, dataset_ids: list[str], terms: QueryTerms, vector: np.ndarray, query: RetrievalQuery
+        self, dataset_ids: list[str], terms: QueryTerms, vector: np.ndarray | None, query: RetrievalQuery
     ) -> Hit | None:
         """The piece ``use_kg`` adds: the datasets' graph records matched like chunks, composed by
         :func:`~ragloom.rag.knowledge_graph.knowledge_text` (``None``: no graph, or nothing matched)."""
@@ -372,6 +374,27 @@ class RetrievalService:
             names = tx.documents.names(list(counts))
         ordered = sorted(counts.items(), key=lambda item: -item[1])
         return [DocumentCount(document_id, names.get(document_id, ""), count) for document_id, count in ordered]
+
+
+def _needs_vector(query: RetrievalQuery, datasets: list[Dataset]) -> bool:
+    """Whether the question's vector may change the answer, before searching. With weight 0 and
+    nothing but term similarity to rank by (no rerank, table-of-contents lift, knowledge graph,
+    page rank or tags, and a threshold above 0) a candidate found by vector alone scores 0 and is
+    dropped; :func:`_text_found_everything` then checks the rest after the search by text."""
+    if query.vector_similarity_weight != 0 or query.rerank_id or query.toc_enhance or query.use_kg:
+        return True
+    if query.similarity_threshold <= 0 or any(float(dataset.pagerank or 0) for dataset in datasets):
+        return True
+    return bool(tag_dataset_ids([dict(dataset.parser_config or {}) for dataset in datasets]))
+
+
+def _text_found_everything(matches: Matches, top_k: int) -> bool:
+    """Whether a search by text alone gave every candidate that could pass the threshold, and
+    scored them as the search with the vector would: fewer than ``top_k`` candidates (so every
+    chunk holding a term of the question is one) and none of them a child (whose parent's score
+    is the mean over its children, a term-less child found by vector included). The answer is then
+    the same, but for each hit's ``vector_similarity``, which is 0."""
+    return len(matches.chunk_ids) < top_k and not any(matches.parent_ids)
 
 
 def _documents_of(matches: Matches) -> dict[tuple[str, str], str]:
