@@ -215,7 +215,7 @@ class RetrievalService:
         dataset_ids = [dataset.id for dataset in datasets]
         document_ids = sorted(allowed) if allowed is not None else ()
         matches = self._index.match(dataset_ids, terms.terms, vector, document_ids=document_ids, top_k=query.top_k)
-        if vector is None and not _text_found_everything(matches, query.top_k):
+        if vector is None and _children_found(matches):
             embedding = time.perf_counter()
             vector = model.embed_query(question)
             timings["embed"] += time.perf_counter() - embedding
@@ -377,10 +377,13 @@ class RetrievalService:
 
 
 def _needs_vector(query: RetrievalQuery, datasets: list[Dataset]) -> bool:
-    """Whether the question's vector may change the answer, before searching. With weight 0 and
-    nothing but term similarity to rank by (no rerank, table-of-contents lift, knowledge graph,
-    page rank or tags, and a threshold above 0) a candidate found by vector alone scores 0 and is
-    dropped; :func:`_text_found_everything` then checks the rest after the search by text."""
+    """Whether to embed the question before searching. Not with weight 0 and nothing but term
+    similarity to rank by (no rerank, table-of-contents lift, knowledge graph, page rank or tags,
+    and a threshold above 0): a chunk the vector alone would bring scores 0 and is dropped, so the
+    terms alone are searched — keyword-only retrieval, each hit's ``vector_similarity`` 0. Its
+    candidates are the ``top_k`` chunks best by text; the vector's own nearest ``top_k`` would
+    have added, when more than ``top_k`` chunks hold a term, a few that rank below them by terms.
+    :func:`_children_found` then decides whether to embed after all."""
     if query.vector_similarity_weight != 0 or query.rerank_id or query.toc_enhance or query.use_kg:
         return True
     if query.similarity_threshold <= 0 or any(float(dataset.pagerank or 0) for dataset in datasets):
@@ -388,13 +391,10 @@ def _needs_vector(query: RetrievalQuery, datasets: list[Dataset]) -> bool:
     return bool(tag_dataset_ids([dict(dataset.parser_config or {}) for dataset in datasets]))
 
 
-def _text_found_everything(matches: Matches, top_k: int) -> bool:
-    """Whether a search by text alone gave every candidate that could pass the threshold, and
-    scored them as the search with the vector would: fewer than ``top_k`` candidates (so every
-    chunk holding a term of the question is one) and none of them a child (whose parent's score
-    is the mean over its children, a term-less child found by vector included). The answer is then
-    the same, but for each hit's ``vector_similarity``, which is 0."""
-    return len(matches.chunk_ids) < top_k and not any(matches.parent_ids)
+def _children_found(matches: Matches) -> bool:
+    """Whether a candidate is a parent-child child: its parent scores the mean over its children,
+    term-less ones the vector finds included, so a search by text alone could score it higher."""
+    return any(matches.parent_ids)
 
 
 def _documents_of(matches: Matches) -> dict[tuple[str, str], str]:

@@ -83,9 +83,9 @@ def test_keyword_only_retrieval_embeds_nothing_and_answers_as_with_the_vector(
     [
         {"vector_similarity_weight": 0.3},
         {"vector_similarity_weight": 0, "similarity_threshold": 0},  # chunks found by vector alone are kept
-        {"vector_similarity_weight": 0, "top_k": 1},  # text alone cannot say which chunks the vector adds
+        {"vector_similarity_weight": 0, "toc_enhance": True},  # a lift that may reach chunks found by vector
     ],
-    ids=["hybrid", "threshold-0", "top_k-reached"],
+    ids=["hybrid", "threshold-0", "toc_enhance"],
 )
 def test_the_question_is_embedded_when_the_vector_can_change_the_answer(
     client: TestClient,
@@ -100,6 +100,15 @@ def test_the_question_is_embedded_when_the_vector_can_change_the_answer(
     assert embeddings_asked(chat_server) == before + 1
     monkeypatch.setattr(retrieval, "_needs_vector", lambda query, datasets: True)
     assert retrieve(client, headers, dataset_id, **body) == answer
+
+
+def test_keyword_only_candidates_are_the_top_k_by_text(
+    client: TestClient, headers: dict[str, str], dataset_id: str, chat_server: OpenAIStyleServer
+) -> None:
+    before = embeddings_asked(chat_server)
+    answer = retrieve(client, headers, dataset_id, vector_similarity_weight=0, top_k=1, similarity_threshold=0.01)
+    assert embeddings_asked(chat_server) == before
+    assert answer["total"] == 1  # of the three chunks holding "red" or "fruit", the best by text
 
 
 def test_a_question_asked_again_is_not_embedded_again(
