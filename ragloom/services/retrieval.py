@@ -3,7 +3,8 @@
 1. The datasets must be the caller's and share one embedding model; ``document_ids``
    must belong to them; ``metadata_condition`` (without ``document_ids``, or with them when
    ``metadata_narrows_documents``) narrows to the documents whose metadata satisfies it.
-2. The question is analysed into weighted terms and embedded with the datasets' model.
+2. The question is analysed into weighted terms and embedded with the datasets' model (not when
+   keyword-only retrieval cannot use the vector: :func:`_needs_vector`).
 3. The index reports candidates (:meth:`ChunkIndex.match`); :mod:`ragloom.rag.scoring`
    scores them, with the tag features of :mod:`ragloom.rag.tags` when the datasets name tag
    datasets (the question's tags are returned as ``labels``). Children of parent-child
