@@ -75,9 +75,11 @@ def load_collection(folder: Path, limit: int | None) -> tuple[dict[str, str], di
 class Server:
     """A ``ragloom serve`` process on a free port."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, settings: dict[str, str] | None = None) -> None:
+        """``settings``: ``RAGLOOM_*`` variables to serve with (none are taken from this process)."""
         env = {key: value for key, value in os.environ.items() if not key.startswith("RAGLOOM_")}
         env["RAGLOOM_LOG__LEVEL"] = "WARNING"
+        env.update(settings or {})
         key_file = data_dir / "benchmark-key"
         if not key_file.exists():
             data_dir.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.error import URLError
 from urllib.request import urlopen
 
 BARE_APP = """
@@ -59,7 +58,7 @@ def time_to_pong(command: list[str], url: str, env: dict[str, str], idle: float)
                 with urlopen(url, timeout=1) as response:
                     if response.read() == b"pong":
                         break
-            except (URLError, ConnectionError):
+            except OSError:  # not listening yet (URLError, ConnectionError), or too busy to answer in time
                 time.sleep(0.01)
         elapsed = time.perf_counter() - started
         time.sleep(idle)

@@ -207,6 +207,16 @@ class ModelSettings(_Section):
     remote: list[RemoteModel] = Field(default_factory=list, description="`[[models.remote]]` tables in TOML.")
     embedding_threads: int = Field(default=2, ge=1, le=64, description="CPU threads of built-in embedding models.")
     chat_threads: int = Field(default=2, ge=1, le=64, description="CPU threads of the built-in local chat model.")
+    question_cache_size: int = Field(
+        default=4096, ge=0, description="Question vectors remembered per server, across models (0: none)."
+    )
+    question_batch_wait_ms: float = Field(
+        default=2.0,
+        ge=0,
+        le=1000,
+        description="How long a batch of questions that others already share waits for more before the model runs "
+        "it; a question that finds the model idle never waits.",
+    )
     isolate: bool = Field(
         default=True,
         description="Run the server's built-in models in child processes, so a crash in native code (llama.cpp, "

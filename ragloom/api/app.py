@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 from ragloom import __version__
 from ragloom.api.docs import add_docs
+from ragloom.api.mcp_mount import LazyMcpEndpoint
 from ragloom.api.middleware import AccessLog, SecurityHeaders, StripTrailingSlash
 from ragloom.api.openapi import DocumentedAPI
 from ragloom.api.routers import (
@@ -52,13 +53,9 @@ WORKER_THREADS = 256
 def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
     """Build the application. Services are built (and the schema migrated) unless given;
     services built here are closed when the application shuts down."""
-    # Imported here, not above: the MCP tools read their arguments with this package's readers,
-    # so ragloom.mcp imports ragloom.api, whose __init__ imports this module.
-    from ragloom.mcp.http import McpEndpoint
-
     owned = services is None
     active = services if services is not None else Services.build(settings)
-    mcp = McpEndpoint(active)
+    mcp = LazyMcpEndpoint(active)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -38,14 +38,13 @@ summarise — does not depend on the reduction being non-linear.
 from __future__ import annotations
 
 import warnings
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.cluster.hierarchy import fcluster, linkage
-from sklearn.decomposition import PCA
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.mixture import GaussianMixture
+
+if TYPE_CHECKING:  # scikit-learn and SciPy take a second to import: only RAPTOR's clustering needs them
+    from sklearn.mixture import GaussianMixture
 
 DIMENSIONS = 12
 """The most components vectors are reduced to before clustering."""
@@ -85,6 +84,8 @@ def _unit(points: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 
 def _reduce(points: npt.NDArray[np.float64], seed: int) -> npt.NDArray[np.float64]:
+    from sklearn.decomposition import PCA
+
     components = max(1, min(DIMENSIONS, len(points) - 2, points.shape[1]))
     reduced: npt.NDArray[np.float64] = PCA(n_components=components, svd_solver="full", random_state=seed).fit_transform(
         points
@@ -94,6 +95,8 @@ def _reduce(points: npt.NDArray[np.float64], seed: int) -> npt.NDArray[np.float6
 
 def _agglomerative(points: npt.NDArray[np.float64], most: int) -> list[list[int]]:
     """Average-linkage clusters by cosine distance, cut at the largest gap (2..``most`` groups)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
     if most < 2:
         return [list(range(len(points)))]
     merges = linkage(points, method="average", metric="cosine")
@@ -112,6 +115,9 @@ def _agglomerative(points: npt.NDArray[np.float64], most: int) -> list[list[int]
 
 def _best_mixture(points: npt.NDArray[np.float64], most: int, seed: int) -> GaussianMixture | None:
     """The mixture of 1..``most`` components with the lowest BIC (``None`` when ``most`` < 2)."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.mixture import GaussianMixture
+
     if most < 2:
         return None
     floor = max(RELATIVE_FLOOR * float(np.mean(np.var(points, axis=0))), 1e-9)

@@ -5,7 +5,8 @@
 services the REST routes call, with the REST routes' readers.
 """
 
-from ragloom.mcp.http import MCP_PATH, McpEndpoint
+from ragloom.api.mcp_mount import MCP_PATH
+from ragloom.mcp.http import McpEndpoint
 from ragloom.mcp.server import TOOLS, mcp_server
 from ragloom.mcp.stdio import serve_stdio
 from ragloom.mcp.tools import Outcome, Tool

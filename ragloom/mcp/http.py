@@ -32,12 +32,12 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from ragloom.api.auth import bearer_token
+from ragloom.api.mcp_mount import MCP_PATH
 from ragloom.errors import AuthenticationError
 from ragloom.mcp.server import mcp_server
 from ragloom.services.container import Services
 from ragloom.services.tenants import Caller
 
-MCP_PATH = "/mcp"
 UNAUTHORIZED = "No API key, or not a valid one: send `Authorization: Bearer <ragloom API key>`."
 
 

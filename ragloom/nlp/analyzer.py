@@ -19,7 +19,6 @@ import threading
 import unicodedata
 from functools import cached_property
 
-import rjieba
 import snowballstemmer
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -32,6 +31,14 @@ _STEM_CACHE_LIMIT = 200_000
 def normalize(text: str) -> str:
     """NFKC-normalised and lower-cased."""
     return unicodedata.normalize("NFKC", text).lower()
+
+
+def han_words(text: str, *, for_search: bool = False) -> list[str]:
+    """jieba's words of a run of Chinese text (with ``for_search``, long words' parts too)."""
+    import rjieba  # its dictionary loads with the first Chinese text, not when the server starts
+
+    words: list[str] = rjieba.cut_for_search(text) if for_search else rjieba.cut(text)
+    return words
 
 
 def has_han(text: str) -> bool:
@@ -73,8 +80,8 @@ class TextAnalyzer:
         fine: list[str] = []
         for piece in _PIECES.findall(normalize(text)):
             if has_han(piece):
-                coarse.extend(word for word in rjieba.cut(piece) if word.strip())
-                fine.extend(word for word in rjieba.cut_for_search(piece) if word.strip())
+                coarse.extend(word for word in han_words(piece) if word.strip())
+                fine.extend(word for word in han_words(piece, for_search=True) if word.strip())
             else:
                 word = self._word(piece)
                 coarse.append(word)
@@ -86,7 +93,7 @@ class TextAnalyzer:
         result: list[str] = []
         for piece in _PIECES.findall(normalize(text)):
             if has_han(piece):
-                result.extend(word for word in rjieba.cut(piece) if word.strip())
+                result.extend(word for word in han_words(piece) if word.strip())
             else:
                 result.append(self._word(piece))
         return result

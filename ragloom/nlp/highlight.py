@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-import rjieba
-
-from ragloom.nlp.analyzer import _HAN, TextAnalyzer, has_han
+from ragloom.nlp.analyzer import _HAN, TextAnalyzer, han_words, has_han
 
 _WORDS = re.compile(rf"[{_HAN}]+|[^\W_]+(?:[._'’-][^\W_]+)*")
 
@@ -28,7 +26,7 @@ def highlight(text: str, terms: Collection[str], analyzer: TextAnalyzer) -> str:
         parts.append(text[last : match.start()])
         word = match.group(0)
         if has_han(word):
-            parts.append("".join(f"<em>{piece}</em>" if piece in wanted else piece for piece in rjieba.cut(word)))
+            parts.append("".join(f"<em>{piece}</em>" if piece in wanted else piece for piece in han_words(word)))
         else:
             matched = any(term in wanted for term in analyzer.terms(word))
             parts.append(f"<em>{word}</em>" if matched else word)

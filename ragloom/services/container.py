@@ -126,7 +126,12 @@ class Services:
         models.read_tenant_models_with(tenant_model_reader(store))
         analyzer = TextAnalyzer()
         embeddings = EmbeddingModels(
-            models, threads=settings.models.embedding_threads, isolate=isolate, stall_seconds=stall
+            models,
+            threads=settings.models.embedding_threads,
+            isolate=isolate,
+            stall_seconds=stall,
+            question_cache_size=settings.models.question_cache_size,
+            question_wait_seconds=settings.models.question_batch_wait_ms / 1000,
         )
         chat_models = ChatModels(models, threads=settings.models.chat_threads, isolate=isolate, stall_seconds=stall)
         model_defaults = ModelDefaultsService(store, models)

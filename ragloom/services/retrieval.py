@@ -3,7 +3,8 @@
 1. The datasets must be the caller's and share one embedding model; ``document_ids``
    must belong to them; ``metadata_condition`` (without ``document_ids``, or with them when
    ``metadata_narrows_documents``) narrows to the documents whose metadata satisfies it.
-2. The question is analysed into weighted terms and embedded with the datasets' model.
+2. The question is analysed into weighted terms and embedded with the datasets' model (not when
+   keyword-only retrieval cannot use the vector: :func:`_needs_vector`).
 3. The index reports candidates (:meth:`ChunkIndex.match`); :mod:`ragloom.rag.scoring`
    scores them, with the tag features of :mod:`ragloom.rag.tags` when the datasets name tag
    datasets (the question's tags are returned as ``labels``). Children of parent-child
@@ -217,17 +218,19 @@ class RetrievalService:
             timings["assist"] = time.perf_counter() - mark
         terms = self._queries.analyse(question)
         mark = time.perf_counter()
-        vector = self._embeddings.get(datasets[0].embedding_model, caller.tenant_id).embed_query(question)
+        model = self._embeddings.get(datasets[0].embedding_model, caller.tenant_id)
+        vector = model.embed_query(question) if _needs_vector(query, datasets) else None
         timings["embed"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
-        matches = self._index.match(
-            [dataset.id for dataset in datasets],
-            terms.terms,
-            vector,
-            document_ids=sorted(allowed) if allowed is not None else (),
-            top_k=query.top_k,
-        )
+        dataset_ids = [dataset.id for dataset in datasets]
+        document_ids = sorted(allowed) if allowed is not None else ()
+        matches = self._index.match(dataset_ids, terms.terms, vector, document_ids=document_ids, top_k=query.top_k)
+        if vector is None and _children_found(matches):
+            embedding = time.perf_counter()
+            vector = model.embed_query(question)
+            timings["embed"] += time.perf_counter() - embedding
+            matches = self._index.match(dataset_ids, terms.terms, vector, document_ids=document_ids, top_k=query.top_k)
         pagerank = {dataset.id: float(dataset.pagerank or 0) for dataset in datasets}
         rank_features = np.array([pagerank[dataset_id] for dataset_id in matches.dataset_ids], dtype=np.float64)
         labels, tag_features = self._tag_features(caller, datasets, terms.words, matches)
@@ -268,7 +271,7 @@ class RetrievalService:
         return Retrieval(int(order.size), hits, documents, timings, nothing_searched=False, labels=labels)
 
     def _knowledge_graph(
-        self, dataset_ids: list[str], terms: QueryTerms, vector: np.ndarray, query: RetrievalQuery
+        self, dataset_ids: list[str], terms: QueryTerms, vector: np.ndarray | None, query: RetrievalQuery
     ) -> Hit | None:
         """The piece ``use_kg`` adds: the datasets' graph records matched like chunks, composed by
         :func:`~ragloom.rag.knowledge_graph.knowledge_text` (``None``: no graph, or nothing matched)."""
@@ -382,6 +385,27 @@ class RetrievalService:
             names = tx.documents.names(list(counts))
         ordered = sorted(counts.items(), key=lambda item: -item[1])
         return [DocumentCount(document_id, names.get(document_id, ""), count) for document_id, count in ordered]
+
+
+def _needs_vector(query: RetrievalQuery, datasets: list[Dataset]) -> bool:
+    """Whether to embed the question before searching. Not with weight 0 and nothing but term
+    similarity to rank by (no rerank, table-of-contents lift, knowledge graph, page rank or tags,
+    and a threshold above 0): a chunk the vector alone would bring scores 0 and is dropped, so the
+    terms alone are searched — keyword-only retrieval, each hit's ``vector_similarity`` 0. Its
+    candidates are the ``top_k`` chunks best by text; the vector's own nearest ``top_k`` would
+    have added, when more than ``top_k`` chunks hold a term, a few that rank below them by terms.
+    :func:`_children_found` then decides whether to embed after all."""
+    if query.vector_similarity_weight != 0 or query.rerank_id or query.toc_enhance or query.use_kg:
+        return True
+    if query.similarity_threshold <= 0 or any(float(dataset.pagerank or 0) for dataset in datasets):
+        return True
+    return bool(tag_dataset_ids([dict(dataset.parser_config or {}) for dataset in datasets]))
+
+
+def _children_found(matches: Matches) -> bool:
+    """Whether a candidate is a parent-child child: its parent scores the mean over its children,
+    term-less ones the vector finds included, so a search by text alone could score it higher."""
+    return any(matches.parent_ids)
 
 
 def _documents_of(matches: Matches) -> dict[tuple[str, str], str]:

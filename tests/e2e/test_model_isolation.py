@@ -106,8 +106,9 @@ def test_an_embedding_model_that_crashes_under_a_question_fails_that_question_on
     pid = model_process(live_server, FAST_MODEL)
     os.kill(pid, signal.SIGSTOP)  # hold the next question inside the model process
     answers: list[dict[str, Any]] = []
+    held = {**retrieve, "question": "where do pandas live"}  # not asked before: no cached vector answers it
     asking = threading.Thread(
-        target=lambda: answers.append(requests.post(f"{api}/retrieval", json=retrieve, headers=auth, timeout=60).json())
+        target=lambda: answers.append(requests.post(f"{api}/retrieval", json=held, headers=auth, timeout=60).json())
     )
     asking.start()
     time.sleep(0.5)
@@ -119,5 +120,6 @@ def test_an_embedding_model_that_crashes_under_a_question_fails_that_question_on
     assert FAST_MODEL in answers[0]["message"]
     assert "killed by signal SIGSEGV" in answers[0]["message"]
     assert_serving(live_server)
-    assert requests.post(f"{api}/retrieval", json=retrieve, headers=auth, timeout=60).json()["code"] == 0
+    again = {**retrieve, "question": "what do pandas eat"}  # a new question, so a new model process answers it
+    assert requests.post(f"{api}/retrieval", json=again, headers=auth, timeout=60).json()["code"] == 0
     assert model_process(live_server, FAST_MODEL) != pid

@@ -51,3 +51,14 @@ def test_e5_cuts_long_input_instead_of_reading_it_all(models: EmbeddingModels) -
 
 def test_models_are_loaded_once(models: EmbeddingModels) -> None:
     assert models.get(BUILTIN_E5) is models.get("MULTILINGUAL-E5-SMALL@builtin")
+
+
+@pytest.mark.parametrize("model_id", [BUILTIN_E5, BUILTIN_USE])
+def test_questions_embedded_together_equal_each_embedded_alone(models: EmbeddingModels, model_id: str) -> None:
+    model = models.get(model_id)
+    questions = ["Where is the Eiffel Tower?", "大熊猫住在哪里", "cats", "How do plants use sunlight? " * 40, ""]
+    together = model.embed_queries(questions)
+    assert together.shape == (len(questions), model.dimension)
+    for row, question in zip(together, questions, strict=True):
+        np.testing.assert_allclose(row, model.embed_query(question), atol=1e-5)
+    assert model.embed_queries([]).shape == (0, model.dimension)

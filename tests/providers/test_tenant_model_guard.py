@@ -49,7 +49,7 @@ def catalog(
 def caller(models: ModelCatalog, kind: str) -> Callable[[str, str | None], Any]:
     """Call a model of ``kind`` once, by id, as a tenant (or as nobody: the server's models only)."""
     if kind == "embedding":
-        embeddings = EmbeddingModels(models)
+        embeddings = EmbeddingModels(models, question_cache_size=0)  # every call reaches the model's address
         return lambda model_id, tenant_id: embeddings.get(model_id, tenant_id).embed_query("bananas")
     if kind == "rerank":
         reranks = RerankModels(models)

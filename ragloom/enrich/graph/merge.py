@@ -21,11 +21,14 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from ragloom.enrich.graph.extraction import Extraction, Relation
+
+if TYPE_CHECKING:  # networkx takes a tenth of a second to import: only building a graph needs it
+    import networkx as nx
 
 RESOLUTION_SIMILARITY = 0.9
 DAMPING = 0.85
@@ -82,6 +85,8 @@ class MergedGraph:
     communities: list[list[str]] = field(default_factory=list)
 
     def networkx(self) -> nx.Graph:
+        import networkx as nx
+
         graph = nx.Graph()
         graph.add_nodes_from(self.entities)
         for relation in self.relations.values():
@@ -185,6 +190,8 @@ def pagerank(graph: nx.Graph, damping: float = DAMPING, tolerance: float = 1e-10
     count = len(nodes)
     if not count:
         return {}
+    import networkx as nx
+
     matrix = nx.to_numpy_array(graph, nodelist=nodes, weight="weight", dtype=float)
     out = matrix.sum(axis=1)
     dangling = out == 0
@@ -207,6 +214,8 @@ def rank(graph: MergedGraph) -> None:
 
 def find_communities(graph: MergedGraph, seed: int) -> None:
     """Group the entities into Louvain communities of two or more, largest first."""
+    import networkx as nx
+
     found = nx.community.louvain_communities(graph.networkx(), weight="weight", seed=seed)
     groups = [sorted(group, key=lambda key: (-graph.entities[key].rank, key)) for group in found if len(group) > 1]
     graph.communities = sorted(groups, key=lambda group: (-len(group), group[0]))

@@ -11,6 +11,10 @@ import numpy as np
 from ragloom.providers.embedding.protocol import Vectors, normalized
 
 MAX_MODEL_TOKENS = 510  # 512 positions minus the special tokens
+# No character makes more tokens than this (measured over every code point to U+2FFFF, alone and after a
+# space: the worst, U+331A, normalises to five katakana), nor "query: " / "passage: " and the specials more.
+TOKENS_PER_CHARACTER = 6
+PREFIX_TOKENS = 8
 
 
 class MultilingualE5:
@@ -27,7 +31,10 @@ class MultilingualE5:
         self._lock = threading.Lock()
 
     def _fit(self, text: str, is_query: bool) -> str:
-        """Cut ``text`` to what the model reads; the engine itself would read it all, slowly."""
+        """Cut ``text`` to what the model reads; the engine itself would read it all, slowly. A text
+        too short to overflow whatever its tokens is not tokenised twice (a question, mostly)."""
+        if len(text) * TOKENS_PER_CHARACTER + PREFIX_TOKENS <= MAX_MODEL_TOKENS:
+            return text
         if self._model.token_count(text, is_query) <= MAX_MODEL_TOKENS:
             return text
         low, high = 0, len(text)
@@ -40,15 +47,22 @@ class MultilingualE5:
         return text[:low]
 
     def embed_documents(self, texts: Sequence[str]) -> Vectors:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        rows = []
-        with self._lock:
-            for start in range(0, len(texts), self._batch_size):
-                batch = [self._fit(text, False) or " " for text in texts[start : start + self._batch_size]]
-                rows.append(np.asarray(self._model.passage(batch), dtype=np.float32).reshape(len(batch), -1))
-        return normalized(np.vstack(rows))
+        return self._embed(texts, is_query=False)
 
     def embed_query(self, text: str) -> Vectors:
         with self._lock:
             return normalized(self._model.query(self._fit(text, True) or " "))
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        return self._embed(texts, is_query=True)
+
+    def _embed(self, texts: Sequence[str], *, is_query: bool) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        encode = self._model.query if is_query else self._model.passage
+        rows = []
+        with self._lock:
+            for start in range(0, len(texts), self._batch_size):
+                batch = [self._fit(text, is_query) or " " for text in texts[start : start + self._batch_size]]
+                rows.append(np.asarray(encode(batch), dtype=np.float32).reshape(len(batch), -1))
+        return normalized(np.vstack(rows))

@@ -39,3 +39,6 @@ class UniversalSentenceEncoder:
     def embed_query(self, text: str) -> Vectors:
         with self._lock:
             return normalized(self._model.encode(text[:MAX_CHARACTERS] or " "))
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        return self.embed_documents(texts)  # the encoder reads questions and passages alike

@@ -38,6 +38,11 @@ class EmbeddingModel(Protocol):
         """Shape ``(dimension,)``."""
         ...
 
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Many questions at once, in one batch where the model can: row ``i`` is what
+        ``embed_query(texts[i])`` gives, shape ``(len(texts), dimension)``."""
+        ...
+
 
 def normalized(vectors: npt.ArrayLike) -> Vectors:
     """Rows scaled to unit length (zero rows stay zero)."""

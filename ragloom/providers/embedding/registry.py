@@ -1,14 +1,22 @@
 """Embedding models by id: each is built on first use and shared by the process.
 
 Built-in models run in a supervised model process of their own when ``isolate`` is set (the
-API server), else in this process (parse workers, which are disposable themselves).
+API server), else in this process (parse workers, which are disposable themselves). Every model's
+questions are cached and batched (:mod:`ragloom.providers.embedding.questions`), the cache shared
+by all models and keyed by each one's configuration.
 """
 
 from __future__ import annotations
 
-from ragloom.providers.catalog import ModelCatalog, ModelEntry, ModelKind
+from ragloom.providers.catalog import ModelCatalog, ModelEntry, ModelKind, model_key
 from ragloom.providers.embedding.builtin import load_builtin_embedding
 from ragloom.providers.embedding.protocol import EmbeddingModel
+from ragloom.providers.embedding.questions import (
+    DEFAULT_CACHE_SIZE,
+    DEFAULT_WAIT_SECONDS,
+    QuestionBatches,
+    QuestionCache,
+)
 from ragloom.providers.loaded import LoadedModels
 
 
@@ -16,12 +24,21 @@ class EmbeddingModels:
     """Hands out embedding models named by ``name@factory`` ids."""
 
     def __init__(
-        self, catalog: ModelCatalog, *, threads: int = 2, isolate: bool = False, stall_seconds: float = 300.0
+        self,
+        catalog: ModelCatalog,
+        *,
+        threads: int = 2,
+        isolate: bool = False,
+        stall_seconds: float = 300.0,
+        question_cache_size: int = DEFAULT_CACHE_SIZE,
+        question_wait_seconds: float = DEFAULT_WAIT_SECONDS,
     ) -> None:
         self._catalog = catalog
         self._threads = threads
         self._isolate = isolate
         self._stall_seconds = stall_seconds
+        self._questions = QuestionCache(question_cache_size)
+        self._question_wait_seconds = question_wait_seconds
         self._loaded: LoadedModels[EmbeddingModel] = LoadedModels(self._build)
 
     def get(self, model_id: str, tenant_id: str | None = None) -> EmbeddingModel:
@@ -31,6 +48,10 @@ class EmbeddingModels:
         return self._loaded.get(self._catalog.require(model_id, ModelKind.EMBEDDING, tenant_id))
 
     def _build(self, entry: ModelEntry) -> EmbeddingModel:
+        model = self._model(entry)
+        return QuestionBatches(model, self._questions, model_key(entry), wait_seconds=self._question_wait_seconds)
+
+    def _model(self, entry: ModelEntry) -> EmbeddingModel:
         if entry.remote is None:
             if self._isolate and entry.dimension is not None:
                 from ragloom.providers.isolated import IsolatedEmbedding

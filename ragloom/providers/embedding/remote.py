@@ -69,5 +69,8 @@ class RemoteEmbedding:
     def embed_query(self, text: str) -> Vectors:
         return normalized(self._request([truncate_to_tokens(text, self._settings.max_tokens) or " "])[0])
 
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        return self.embed_documents(texts)  # the OpenAI and Ollama APIs take no query/passage hint
+
     def close(self) -> None:
         self._client.close()

@@ -29,6 +29,11 @@ class IsolatedEmbedding:
         row: Vectors = self._embed([text], query=True)[0]
         return row
 
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._embed(list(texts), query=True)
+
     def _embed(self, texts: list[str], *, query: bool) -> Vectors:
         exchange = self.process.call({"kind": "embed", "texts": texts, "query": query})
         try:

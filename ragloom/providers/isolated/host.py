@@ -148,10 +148,8 @@ class ModelHost:
 
     def _embed(self, frame: Frame) -> None:
         texts = [str(text) for text in frame.header["texts"]]
-        if frame.header.get("query"):
-            vectors = np.stack([self._model.embed_query(text) for text in texts])
-        else:
-            vectors = self._model.embed_documents(texts)
+        embed = self._model.embed_queries if frame.header.get("query") else self._model.embed_documents
+        vectors = embed(texts)
         rows = np.ascontiguousarray(vectors, dtype="<f4")
         self._reply(frame.id, "vectors", payload=rows.tobytes(), shape=list(rows.shape))
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from bs4 import BeautifulSoup
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ragloom.agents.components.base import Component, ComponentParams, Invocation, ToolSpec
@@ -137,6 +136,8 @@ class Invoke(Component):
 
 def page_text(html: bytes) -> str:
     """The readable text of an HTML page: one line per block, scripts and styles left out."""
+    from bs4 import BeautifulSoup  # lxml and Beautiful Soup load when a page is first read
+
     page = BeautifulSoup(html, "lxml")
     for hidden in page(HIDDEN_TAGS):
         hidden.decompose()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
-from bs4 import BeautifulSoup, Tag
-
 from ragloom.agents.toolbox import WebResult, WebSearch
 from ragloom.providers.tools.search.base import Endpoint
 
@@ -15,6 +13,8 @@ WHAT = "DuckDuckGo"
 
 def search(endpoint: Endpoint, search: WebSearch) -> list[WebResult]:
     """The page's organic results (ads left out), at most ``top_n``."""
+    from bs4 import BeautifulSoup, Tag  # lxml and Beautiful Soup load when a search is first made
+
     answer = endpoint.call(WHAT, "post", endpoint.url, form={"q": search.query, "b": ""})
     page = BeautifulSoup(answer.body, "lxml")
     found: list[WebResult] = []
