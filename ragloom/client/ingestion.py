@@ -9,16 +9,20 @@ The steps, for each batch of files (at most ``batch_files`` files or ``batch_byt
 2. Upload the new files in one request; if the request is refused, upload them one by one so
    that one bad file fails alone.
 3. Record in each new document's ``meta_fields`` its file's hash and path (what makes the next
-   run skip it), and delete documents ingested earlier from the same path whose content changed.
+   run skip it) — the local target records them with the upload itself, in the same write; over
+   HTTP they are set on each document after — and delete documents ingested earlier from the
+   same path whose content changed.
 4. With ``parse``, start parsing the batch's documents, so the server parses while the next
    batch uploads.
 
 Then wait until every document this run parses has finished. The throughput it reports is
-defined as the ingestion benchmark's (``benchmarks/ingestion.py``): documents parsed and their
-chunks divided by the time parsing took — here from the moment a worker took up the first
-document this run parsed to the end of the last one, by the server's clock (the times each
-document records; over HTTP they are given to the second). Uploading, and workers starting,
-before that are not counted; the report's ``total_seconds`` is the whole run.
+documents parsed and their chunks divided by the time parsing took: from the moment a worker took
+up the first document this run parsed to the end of the last one, by the server's clock (the times
+each document records; over HTTP they are given to the second). Uploading, and workers starting,
+before that are not counted; the report's ``total_seconds`` is the whole run. The ingestion
+benchmark (``benchmarks/ingestion.py``) divides the same counts by a narrower time: its pipeline
+alone over documents uploaded before, with the model loaded, without the queue's claims and
+outcomes or uploads running beside it.
 """
 
 from __future__ import annotations
@@ -264,7 +268,7 @@ class Ingestion:
         if not plans:
             return []
         try:
-            documents = self._target.upload(dataset.id, [_outgoing(plan.file) for plan in plans])
+            documents = self._target.upload(dataset.id, [_outgoing(plan) for plan in plans])
             uploaded = list(zip(plans, documents, strict=True))
         except RagloomError as error:
             _abort_on_unreachable(error)
@@ -277,7 +281,8 @@ class Ingestion:
             chunk_method = self._chunk_method_for(dataset, document)
             meta = {**document.meta_fields, META_SHA256: plan.sha256, META_PATH: plan.file.relative}
             try:
-                self._target.annotate(dataset.id, document.id, meta, chunk_method)
+                if chunk_method is not None or meta != document.meta_fields:  # not recorded with the upload
+                    self._target.annotate(dataset.id, document.id, meta, chunk_method)
             except RagloomError as error:
                 _abort_on_unreachable(error)
                 self._fail_file(plan.file, "upload", f"uploaded, but its hash could not be recorded: {error.message}")
@@ -369,5 +374,6 @@ class Ingestion:
             self._observer.file_done(file, FileOutcome.FAILED)
 
 
-def _outgoing(file: FoundFile) -> OutgoingFile:
-    return OutgoingFile(file.path, file.name, file.size)
+def _outgoing(plan: Planned) -> OutgoingFile:
+    file = plan.file
+    return OutgoingFile(file.path, file.name, file.size, {META_SHA256: plan.sha256, META_PATH: file.relative})

@@ -37,6 +37,7 @@ from ragloom.services.datasets import DatasetListing, NewDataset
 from ragloom.services.documents import DocumentListing, IncomingFile, run_word
 from ragloom.services.task_ledger import TakeBack
 from ragloom.services.tenants import Caller
+from ragloom.storage.metadata.documents import DocumentState
 from ragloom.storage.metadata.tables import Document
 from ragloom.workers.pool import WorkerPool
 from ragloom.workers.process import worker_is_gone
@@ -45,7 +46,7 @@ STOP_GRACE_SECONDS = 10.0
 PAGE_SIZE = 1000
 
 
-def document_from_record(document: Document) -> RemoteDocument:
+def document_from_record(document: Document | DocumentState) -> RemoteDocument:
     """A stored document as the HTTP API would describe it."""
     meta, sha256, path = recorded(document.meta_fields, document.content_hash)
     return RemoteDocument(
@@ -102,7 +103,7 @@ class LocalTarget:
         return [document_from_record(view.record) for view in views]
 
     def states(self, dataset_id: str, document_ids: Sequence[str]) -> list[RemoteDocument]:
-        present = self._services.documents.present(self._caller, dataset_id, list(document_ids))
+        present = self._services.documents.states(self._caller, dataset_id, list(document_ids))
         return [document_from_record(document) for document in present]
 
     def content_sha256(self, dataset_id: str, document_id: str) -> str:
@@ -116,7 +117,10 @@ class LocalTarget:
 
     def upload(self, dataset_id: str, files: Sequence[OutgoingFile]) -> list[RemoteDocument]:
         with ExitStack() as stack:
-            incoming = [IncomingFile(file.name, stack.enter_context(file.path.open("rb")), file.size) for file in files]
+            incoming = [
+                IncomingFile(file.name, stack.enter_context(file.path.open("rb")), file.size, dict(file.meta_fields))
+                for file in files
+            ]
             stored = self._services.documents.upload(self._caller, dataset_id, incoming)
         return [document_from_record(document) for document in stored]
 

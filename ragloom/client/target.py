@@ -10,7 +10,7 @@ cannot tell them apart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -113,11 +113,14 @@ class RemoteDocument:
 
 @dataclass(frozen=True)
 class OutgoingFile:
-    """A file to upload under ``name`` (a document name: no folders)."""
+    """A file to upload under ``name`` (a document name: no folders), and the ``meta_fields`` its
+    document should have: a target that can set them with the upload does (one write for the
+    batch), one that cannot leaves them for :meth:`IngestTarget.annotate`."""
 
     path: Path
     name: str
     size: int
+    meta_fields: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -171,7 +171,13 @@ class IngestPipeline:
 
     def _store_enrichment(self, job: EnrichmentJob) -> None:
         """The document's extracted metadata and table of contents, in one transaction. Every parse
-        replaces the table of contents: one left from an earlier parse may name chunks now gone."""
+        replaces the table of contents: one left from an earlier parse may name chunks now gone.
+        With nothing to store and no table left to drop (a read: most documents never have one),
+        nothing is written."""
+        if not job.metadata and not job.toc:
+            with self._store.reading() as tx:
+                if not tx.enrichment.has_toc(job.document_id):
+                    return
         with self._store.writing() as tx:
             if job.metadata:
                 document = tx.documents.get(job.document_id)

@@ -32,7 +32,7 @@ from ragloom.settings import UploadSettings
 from ragloom.storage.blobs import BlobStore
 from ragloom.storage.index import ChunkIndex
 from ragloom.storage.metadata import MetadataStore, Transaction, retried
-from ragloom.storage.metadata.documents import SORTABLE_COLUMNS, DocumentQuery
+from ragloom.storage.metadata.documents import SORTABLE_COLUMNS, DocumentQuery, DocumentState
 from ragloom.storage.metadata.tables import Dataset, Document, Tenant
 from ragloom.storage.queue import TaskQueue
 
@@ -86,6 +86,7 @@ class IncomingFile:
     name: str
     stream: BinaryIO
     size: int
+    meta_fields: dict[str, Any] | None = None  # the new document's (``ragloom ingest`` records its file's hash)
 
 
 @dataclass(frozen=True)
@@ -197,8 +198,10 @@ class DocumentService:
             dataset = self._upload_target(tx, caller, dataset_id)
 
         documents = [self._new_document(caller, dataset, incoming.name) for incoming in files]
-        for document in documents:
+        for document, incoming in zip(documents, files, strict=True):
             document.parser_config = {**document.parser_config, **(parser_overrides or {})}
+            if incoming.meta_fields:
+                document.meta_fields = dict(incoming.meta_fields)
         written: list[str] = []
         try:
             for document, incoming in zip(documents, files, strict=True):
@@ -389,6 +392,14 @@ class DocumentService:
             if tx.datasets.owned(caller.tenant_id, dataset_id) is None:
                 raise dataset_not_owned(dataset_id)
             return tx.documents.many_in_dataset(dataset_id, document_ids)
+
+    def states(self, caller: Caller, dataset_id: str, document_ids: list[str]) -> list[DocumentState]:
+        """How the parses of those of ``document_ids`` still in the caller's dataset stand (as
+        :meth:`present`, only the fields a client watching them needs, cheaply)."""
+        with self._store.reading() as tx:
+            if tx.datasets.owned(caller.tenant_id, dataset_id) is None:
+                raise dataset_not_owned(dataset_id)
+            return tx.documents.states_in_dataset(dataset_id, document_ids)
 
     def download(self, caller: Caller, dataset_id: str | None, document_id: str, *, preview: bool = False) -> Download:
         """The stored bytes; refuses other tenants' documents and empty files.

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ragloom.clock import now_ms
@@ -43,7 +44,7 @@ INDEX_NAMES = {"graph": "knowledge graph", "mindmap": "mind map", "raptor": "RAP
 TASK_NAMES = {"graph": "Graph", "mindmap": "Mindmap", "raptor": "RAPTOR"}
 ACTIVE = ("queued", "running", "cancelling")
 
-__all__ = ["EDGE_LIMIT", "NODE_LIMIT", "EnrichmentService", "refresh_after_parse"]
+__all__ = ["EDGE_LIMIT", "NODE_LIMIT", "EnrichmentService", "graph_refresh_wanted", "refresh_after_parse"]
 
 
 def invalid_index_type(index_type: str) -> DataError:
@@ -58,15 +59,23 @@ def _queue(tx: Transaction, queue: TaskQueue, dataset: Dataset) -> Task:
     return queue.enqueue(tx, graph_task(dataset.id, dataset.tenant_id))
 
 
+def graph_refresh_wanted(dataset: Dataset, chunk_method: str, has_graph: Callable[[], bool]) -> bool:
+    """Whether parsing a document (chunked by ``chunk_method``) of ``dataset`` calls for a rebuild of
+    its graph (see the module docstring); ``has_graph`` is asked only when the answer hangs on it."""
+    if graph_requested(chunk_method):
+        return True
+    return uses_graphrag(dict(dataset.parser_config or {})) and has_graph()
+
+
 def refresh_after_parse(
     tx: Transaction, queue: TaskQueue, dataset: Dataset, chunk_method: str, has_graph: bool
 ) -> Task | None:
     """Queue a rebuild of the dataset's graph after one of its documents (chunked by
     ``chunk_method``) was parsed, when the document or the dataset asks for one (see the module
     docstring) and none is queued already."""
-    config = dict(dataset.parser_config or {})
-    wanted = graph_requested(chunk_method) or (uses_graphrag(config) and has_graph)
-    if not wanted or any(task.status == "queued" for task in tx.tasks.graph_tasks(dataset.id)):
+    if not graph_refresh_wanted(dataset, chunk_method, lambda: has_graph) or any(
+        task.status == "queued" for task in tx.tasks.graph_tasks(dataset.id)
+    ):
         return None
     return _queue(tx, queue, dataset)
 

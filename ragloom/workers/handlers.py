@@ -18,7 +18,7 @@ from ragloom.enrich.raptor_build import RaptorBuildHandler
 from ragloom.ingest.context import IngestContext
 from ragloom.ingest.pipeline import IngestPipeline
 from ragloom.memory.extraction import ExtractionHandler
-from ragloom.services.enrichment import refresh_after_parse
+from ragloom.services.enrichment import graph_refresh_wanted, refresh_after_parse
 from ragloom.services.evaluation_runs import EvaluationHandler
 from ragloom.services.task_handling import TaskHandler, TaskHandlers, TaskResult
 from ragloom.services.task_ledger import Abandoned, ClaimedTask, TaskKind
@@ -47,13 +47,31 @@ class ParseHandler:
         self._queue = queue
 
     def _refresh_graph(self, dataset_id: str, document_id: str) -> bool:
-        """Queue the dataset's graph for a rebuild when it builds one after parsing; says whether."""
-        has_graph = bool(self._index.graph_records(dataset_id, [GraphPart.ENTITY]))
+        """Queue the dataset's graph for a rebuild when it builds one after parsing; says whether.
+
+        Decided on a read first (most datasets build no graph), and the dataset's graph is looked
+        for only when ``graphrag.use_graphrag`` makes it count: the write, and the read of the
+        graph, are for the datasets that need them."""
+        found: list[bool] = []
+
+        def has_graph() -> bool:
+            if not found:
+                found.append(bool(self._index.graph_records(dataset_id, [GraphPart.ENTITY])))
+            return found[0]
+
+        with self._store.reading() as tx:
+            dataset, document = tx.datasets.get(dataset_id), tx.documents.get(document_id)
+            if (
+                dataset is None
+                or document is None
+                or not graph_refresh_wanted(dataset, document.chunk_method, has_graph)
+            ):
+                return False
         with self._store.writing() as tx:
             dataset, document = tx.datasets.get(dataset_id), tx.documents.get(document_id)
             if dataset is None or document is None:
                 return False
-            return refresh_after_parse(tx, self._queue, dataset, document.chunk_method, has_graph) is not None
+            return refresh_after_parse(tx, self._queue, dataset, document.chunk_method, has_graph()) is not None
 
     def run(self, task: ClaimedTask, context: IngestContext) -> TaskResult:
         started = time.perf_counter()

@@ -111,7 +111,8 @@ def run_worker(
     settings: Settings, stop: StopFlag, *, token: str = "", parent_pid: int | None = None, warm: Sequence[str] = ()
 ) -> None:
     """The worker loop: reap, claim, run, repeat; returns when ``stop`` is set. The embedding models
-    in ``warm`` are loaded on a thread meanwhile, so the first document does not wait for them."""
+    in ``warm`` are loaded on a thread first (the worker claims nothing until they are), while the
+    one who started it does other things, such as uploading the files to parse."""
     configure_logging(settings.log)
     if parent_pid is not None:
         die_with_parent(parent_pid)
@@ -119,8 +120,9 @@ def run_worker(
     services = Services.build(settings, isolate_models=False)  # this process is the isolation
     handlers = task_handlers(services)
     runner = TaskRunner(services.ledger, handlers, worker, settings.workers.lease_seconds, stopping=stop.is_set)
+    warming = threading.Thread(target=_load, args=(services, warm), name="warm-models", daemon=True)
     if warm:
-        threading.Thread(target=_load, args=(services, warm), name="warm-models", daemon=True).start()
+        warming.start()
     log.info("worker %s started", worker)
     # a lease runs out only after lease_seconds: looking for expired ones a few times per lease is
     # as good as before every claim, and spares a write per task when tasks are small
@@ -130,6 +132,11 @@ def run_worker(
         while not stop.is_set():
             if parent_pid is not None and os.getppid() != parent_pid:
                 break
+            if warming.is_alive():
+                # claim once the models are loaded: a task taken now would wait for them under a
+                # lease, and another worker that is ready could have run it
+                warming.join(settings.workers.poll_interval_seconds)
+                continue
             if time.monotonic() - reaped_at >= reap_every:
                 finish_abandoned(services, services.ledger.reap(), handlers)
                 reaped_at = time.monotonic()

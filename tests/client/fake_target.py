@@ -29,12 +29,14 @@ class Killed(BaseException):
 @dataclass
 class FakeTarget:
     """``refuse`` names files an upload refuses; ``failing`` names files whose parse fails;
-    ``kill_at_annotation`` kills the run at that annotation (counting from 1)."""
+    ``kill_at_annotation`` kills the run at that annotation (counting from 1); with
+    ``meta_with_upload`` an upload sets the files' ``meta_fields``, as the local target does."""
 
     refuse: set[str] = field(default_factory=set)
     failing: set[str] = field(default_factory=set)
     kill_at_annotation: int | None = None
     chunks_per_document: int = 2
+    meta_with_upload: bool = False
     stored: dict[str, RemoteDocument] = field(default_factory=dict)
     content: dict[str, bytes] = field(default_factory=dict)
     uploads: list[list[str]] = field(default_factory=list)
@@ -83,8 +85,16 @@ class FakeTarget:
             self._next += 1
             data = file.path.read_bytes()
             name = first_free_name(file.name, lambda taken: any(d.name == taken for d in self.stored.values()))
+            meta = dict(file.meta_fields) if self.meta_with_upload else {}
+            path = meta.get("ingest_path")
             document = RemoteDocument(
-                id=f"doc{self._next}", name=name, size=len(data), run=DocumentRun.UNSTART, chunk_method="naive"
+                id=f"doc{self._next}",
+                name=name,
+                size=len(data),
+                run=DocumentRun.UNSTART,
+                chunk_method="naive",
+                meta_fields=meta,
+                path=path if isinstance(path, str) else None,
             )
             self.stored[document.id], self.content[document.id] = document, data
             made.append(replace(document, sha256=hashlib.sha256(data).hexdigest()))

@@ -77,6 +77,16 @@ def test_a_first_run_uploads_annotates_and_parses_everything(tmp_path: Path) -> 
     assert report.throughput_line().endswith(" files/s, " + report.throughput_line().rsplit(", ", 1)[1])
 
 
+def test_a_target_that_records_the_hashes_with_the_upload_is_not_asked_again(tmp_path: Path) -> None:
+    root = folder(tmp_path, 10)
+    target = FakeTarget(meta_with_upload=True)
+    report, _recorder = run(target, root)
+    assert_each_file_once_and_parsed(target, 10)
+    assert (report.uploaded, target.annotations) == (10, 0)
+    again, _ = run(target, root)
+    assert (again.uploaded, again.present, again.already_parsed, target.annotations) == (0, 10, 10, 0)
+
+
 def test_a_run_killed_between_upload_and_annotation_resumes_without_duplicates(tmp_path: Path) -> None:
     root = folder(tmp_path, 10)
     target = FakeTarget(kill_at_annotation=6)

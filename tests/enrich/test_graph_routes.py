@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from ragloom.services.container import Services
 from ragloom.services.task_ledger import Standing
 from ragloom.services.tenants import Caller
-from tests.enrich.conftest import ScriptedModel, new_dataset, parse, upload
+from tests.enrich.conftest import ScriptedModel, document, new_dataset, parse, upload
 from tests.enrich.graph_support import build_graph, graph_dataset, run_graph_task
 
 
@@ -125,6 +125,22 @@ def test_a_knowledge_graph_document_builds_the_graph_after_parsing(
         "Alice Martin"
     ]
     assert "Entity types: person\n" in model.asked[-1][1]
+
+
+def test_with_use_graphrag_a_parse_queues_a_rebuild_only_once_the_dataset_has_a_graph(
+    services: Services, caller: Caller, model: ScriptedModel
+) -> None:
+    def queued_graph_tasks() -> int:
+        with services.store.reading() as tx:
+            return sum(1 for task in tx.tasks.graph_tasks(dataset_id) if task.status == "queued")
+
+    dataset_id = graph_dataset(services, caller, model)  # two documents parsed, no graph yet
+    assert queued_graph_tasks() == 0
+    build_graph(services, caller, dataset_id)
+    document_id = upload(services, caller, dataset_id, "Carol Reed joined Acme Rockets.\n", "carol.txt")
+    assert parse(services, caller, dataset_id, document_id) is Standing.HELD
+    assert queued_graph_tasks() == 1
+    assert "knowledge graph is queued for a rebuild" in document(services, document_id).progress_msg
 
 
 ROUTES = [

@@ -38,6 +38,23 @@ class DocumentQuery:
     limit: int | None = None
 
 
+@dataclass(frozen=True)
+class DocumentState:
+    """A document's fields that tell how its parse stands (see :meth:`DocumentRepository.states_in_dataset`)."""
+
+    id: str
+    name: str
+    size: int
+    run: str
+    chunk_method: str
+    chunk_count: int
+    content_hash: str
+    meta_fields: dict[str, Any]
+    progress_msg: str
+    process_begin_at: int | None
+    process_duration: float
+
+
 class DocumentRepository:
     """Documents, in one transaction."""
 
@@ -91,6 +108,15 @@ class DocumentRepository:
             )
             found.update(dict(self._session.execute(query).tuples().all()))
         return found
+
+    def states_in_dataset(self, dataset_id: str, document_ids: Collection[str]) -> list[DocumentState]:
+        """What a client watching those of ``document_ids`` in the dataset parse needs of them:
+        read as plain columns (no parser config, no ORM objects), as it is asked for over and over."""
+        if not document_ids:
+            return []
+        columns = [getattr(Document, name) for name in DocumentState.__dataclass_fields__]
+        query = select(*columns).where(Document.dataset_id == dataset_id, Document.id.in_(list(document_ids)))
+        return [DocumentState(*row) for row in self._session.execute(query)]
 
     def many(self, document_ids: Collection[str]) -> list[Document]:
         """The documents among ``document_ids`` that exist."""

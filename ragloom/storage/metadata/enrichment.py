@@ -56,6 +56,11 @@ class EnrichmentRepository:
     def toc(self, document_id: str) -> DocumentToc | None:
         return self._session.get(DocumentToc, document_id)
 
+    def has_toc(self, document_id: str) -> bool:
+        """Whether the document has a table of contents (without reading it)."""
+        query = select(DocumentToc.document_id).where(DocumentToc.document_id == document_id)
+        return self._session.scalar(query) is not None
+
     def tocs(self, document_ids: Collection[str]) -> list[DocumentToc]:
         """The tables of contents of those documents that have one."""
         if not document_ids:

@@ -128,6 +128,8 @@ class Task(Base):
     """
 
     __tablename__ = "task"
+    # the queue's claim walks queued tasks oldest first (ragloom.storage.queue.sql)
+    __table_args__ = (Index("ix_task_claim", "status", "create_time", "id"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     document_id: Mapped[str | None] = mapped_column(
