@@ -42,6 +42,8 @@ TRAINING_POINTS_PER_LIST = 40
 """k-means trains on this many sampled vectors per list (faiss asks for at least 39)."""
 TRAINING_ROUNDS = 10
 SEED = 1234
+ADD_BLOCK = 65_536
+"""Vectors added to the lists at a time while building (bounds the build's extra memory)."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,8 @@ class VectorLists:
         index.cp.niter = TRAINING_ROUNDS
         index.cp.seed = SEED
         index.train(np.ascontiguousarray(sample))
-        index.add(np.ascontiguousarray(vectors))
+        for first in range(0, count, ADD_BLOCK):  # faiss holds a float copy of what it adds at once
+            index.add(np.ascontiguousarray(vectors[first : first + ADD_BLOCK]))
         with self._lock:
             self._index, self._count = index, count
         self._built.set()
