@@ -56,8 +56,17 @@ class _Part:
             return self.similarity[local]
         if query is None or self.snapshot.dimension != query.size:
             return np.zeros(local.size, dtype=np.float32)
-        scanned: npt.NDArray[np.float32] = (self.snapshot.vectors[self.rows[local]] @ query).astype(np.float32)
-        return scanned
+        # The vector candidates' cosines are known; only the others' rows are read (a gather from
+        # the whole matrix, slow for being scattered).
+        order = np.argsort(self.nearest)
+        known_rows, known_similarity = self.nearest[order], self.nearest_similarity[order]
+        at = np.minimum(np.searchsorted(known_rows, local), max(known_rows.size - 1, 0))
+        known = known_rows[at] == local if known_rows.size else np.zeros(local.size, dtype=bool)
+        found = np.empty(local.size, dtype=np.float32)
+        found[known] = known_similarity[at[known]]
+        rest = local[~known]
+        found[~known] = self.snapshot.vectors[self.rows[rest]] @ query
+        return found
 
     def hits(self, local: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
         """Which terms each of the rows at ``local`` (sorted) contains."""
