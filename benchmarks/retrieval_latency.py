@@ -11,6 +11,18 @@ measured in the same run is a bare numpy scan of the same vectors (matrix produc
 top-k), the floor of exact vector search.
 
 Usage: ``python benchmarks/retrieval_latency.py [--sizes 10000,100000] [--queries 300]``
+
+``--scale`` measures the search itself at larger sizes instead (:func:`search_at_scale`, default
+``--scale-sizes 100000,1000000``): one dataset grown in-process through the index's ``upsert`` (the
+fill rate is printed), SciFact questions answered by a ``RetrievalService`` whose question vectors
+are given (embedded by the dataset's model beforehand, as a cache of question vectors would hold
+them: a model process that has just run keeps the cores busy for a while), so what is timed is its
+metadata reads, ``match``, scoring and fetching of the page; then the bare numpy exact
+scan of as many vectors as the baseline in the same run, and recall@10 of ``match``'s vector
+candidates against that exact scan. Vectors are clustered as in ``benchmarks/scale.py`` (random
+ones would be an approximate index's worst case, and no embedding set has them), the chunks'
+texts are :data:`DISTINCT_TEXTS` analysed chunks used again in turn (analysing a million texts
+takes longer than indexing them).
 """
 
 from __future__ import annotations
@@ -43,6 +55,9 @@ from ragloom.storage.index import ChunkRecord
 
 DIMENSION = 384
 BATCH = 2000
+DISTINCT_TEXTS = 50_000
+SCALE_BATCH = 5_000
+RECALL_QUERIES = 100
 
 
 def sentences(collection: Path) -> list[str]:
@@ -165,6 +180,113 @@ def concurrent_rate(
     return len(done) / (time.perf_counter() - started), percentile(done, 0.5)
 
 
+class GivenVectors:
+    """Stands in for the embedding models of a ``RetrievalService``: each question's vector, computed before."""
+
+    def __init__(self, vectors: dict[str, npt.NDArray[np.float32]]) -> None:
+        self.vectors = vectors
+
+    def get(self, model_id: str, tenant_id: str | None = None) -> GivenVectors:  # noqa: ARG002 - the same for every model
+        return self
+
+    def embed_query(self, question: str) -> npt.NDArray[np.float32]:
+        return self.vectors[question]
+
+
+def search_at_scale(collection: Path, sizes: list[int], texts: list[str]) -> None:
+    """One dataset grown to each of ``sizes`` in turn; at each, the search without the query embedding
+    (see the module docstring) against a bare numpy scan in the same run, and recall@10."""
+    import dataclasses
+    import io
+
+    from benchmarks.scale import ClusteredVectors
+    from ragloom.services.container import Services
+    from ragloom.services.datasets import NewDataset
+    from ragloom.services.documents import IncomingFile
+    from ragloom.services.retrieval import RetrievalQuery, RetrievalService
+    from ragloom.services.tenants import Caller
+    from ragloom.settings import load_settings
+    from ragloom.storage.index.sqlite import SqliteChunkIndex
+
+    with tempfile.TemporaryDirectory() as scratch:
+        services = Services.build(load_settings(data_dir=Path(scratch)))
+        issued = services.tenants.issue_key(new_tenant=True)
+        caller = Caller(issued.tenant_id, issued.id)
+        dataset = services.datasets.create(caller, NewDataset(name="scale")).record
+        (document,) = services.documents.upload(caller, dataset.id, [IncomingFile("corpus.txt", io.BytesIO(b"x"), 1)])
+        index = services.index
+        assert isinstance(index, SqliteChunkIndex), "the embedded index is measured"
+        clustered = ClusteredVectors()
+        generator = np.random.default_rng(7)
+        target = Target(dataset.id, document.id, "corpus.txt")
+        started = time.perf_counter()
+        analysed = [
+            record
+            for records in chunk_batches(
+                target,
+                services.analyzer,
+                sentences(collection),
+                lambda count: np.zeros((count, DIMENSION), dtype=np.float32),
+                start=0,
+                stop=DISTINCT_TEXTS,
+                chooser=random.Random(7),
+            )
+            for record in records
+        ]
+        print(f"{len(analysed)} distinct chunk texts analysed in {time.perf_counter() - started:.0f}s")
+        model = services.embeddings.get(dataset.embedding_model, caller.tenant_id)
+        given = GivenVectors({question: model.embed_query(question) for question in texts})
+        everything = np.zeros((max(sizes), DIMENSION), dtype=np.float32)
+        written, writing = 0, 0.0
+        for size in sizes:
+            for first in range(written, size, SCALE_BATCH):
+                count = min(SCALE_BATCH, size - first)
+                everything[first : first + count] = clustered.draw(generator, count)
+                records = [
+                    dataclasses.replace(
+                        analysed[(first + offset) % len(analysed)],
+                        id=f"{first + offset:016x}",
+                        order=first + offset,
+                        vector=everything[first + offset],
+                    )
+                    for offset in range(count)
+                ]
+                mark = time.perf_counter()
+                index.upsert(records)
+                writing += time.perf_counter() - mark
+            written = size
+            mark = time.perf_counter()
+            index.warm([dataset.id], wait=True)
+            warming = time.perf_counter() - mark
+            print(f"\n{size:,} chunks: upsert {written / writing:,.0f} chunks/s ({writing:.0f}s in all)")
+            print(f"  warm: dataset read into memory and its vector lists built in {warming:.1f}s")
+            retrieval = RetrievalService(
+                services.store,
+                index,
+                given,
+                services.rerank_models,
+                services.analyzer,
+            )
+            retrieval.retrieve(caller, RetrievalQuery([dataset.id], texts[0]))
+            searching = []
+            for question in texts:
+                timings = retrieval.retrieve(caller, RetrievalQuery([dataset.id], question)).timings
+                searching.append((timings["total"] - timings["embed"]) * 1000)
+            queries = clustered.draw(np.random.default_rng(3), RECALL_QUERIES)
+            exact = np.argpartition(-(queries @ everything[:size].T), 9, axis=1)[:, :10]
+            recall = []
+            for query, best in zip(queries, exact, strict=True):
+                matches = index.match([dataset.id], [], query, top_k=RetrievalQuery([], "").top_k)
+                top = np.argsort(-matches.vector_similarity, kind="stable")[:10]
+                recall.append(len({int(matches.chunk_ids[i], 16) for i in top} & set(best.tolist())) / 10)
+            floor = numpy_floor(size)
+            p50, p95 = percentile(searching, 0.5), percentile(searching, 0.95)
+            print(f"  retrieval without embedding p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   ({len(searching)} questions)")
+            print(f"  baseline: bare numpy exact scan {floor:.1f} ms -> p50 is x{p50 / floor:.1f} of it")
+            print(f"  recall@10 of match's vector candidates against the exact scan: {statistics.mean(recall):.3f}")
+        services.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--collection", type=Path, default=DEFAULT_COLLECTION)
@@ -172,9 +294,14 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--scale", action="store_true", help="measure the search at --scale-sizes instead")
+    parser.add_argument("--scale-sizes", default="100000,1000000")
     options = parser.parse_args()
-    pool = sentences(options.collection)
     texts = questions(options.collection, options.queries)
+    if options.scale:
+        search_at_scale(options.collection, [int(value) for value in options.scale_sizes.split(",")], texts)
+        return
+    pool = sentences(options.collection)
     print(f"{len(pool)} sentences to build chunks from, {len(texts)} questions")
     for size in (int(value) for value in options.sizes.split(",")):
         with tempfile.TemporaryDirectory() as scratch:

@@ -47,7 +47,7 @@ from ragloom.services.metadata_filter import matching_ids
 from ragloom.services.question_assist import QuestionAssistant
 from ragloom.services.tenants import Caller
 from ragloom.storage.index import ChunkIndex, ChunkRecord, Matches, RecordKind
-from ragloom.storage.metadata import MetadataStore
+from ragloom.storage.metadata import MetadataStore, Transaction
 from ragloom.storage.metadata.tables import Dataset
 
 RERANK_WINDOW = 64
@@ -149,36 +149,38 @@ class RetrievalService:
 
     # ---- checks -------------------------------------------------------------------------------
 
-    def _datasets(self, caller: Caller, dataset_ids: list[str]) -> list[Dataset]:
+    def _scope(self, caller: Caller, query: RetrievalQuery) -> tuple[list[Dataset], set[str] | None]:
+        """The caller's datasets named by the query, and the documents to search in them (``None``:
+        all of them), read in one transaction."""
         with self._store.reading() as tx:
             datasets = []
-            for dataset_id in dict.fromkeys(dataset_ids):
+            for dataset_id in dict.fromkeys(query.dataset_ids):
                 dataset = tx.datasets.owned(caller.tenant_id, dataset_id)
                 if dataset is None:
                     raise DataError(f"You don't own the dataset {dataset_id}.")
                 datasets.append(dataset)
-        if len({dataset.embedding_model for dataset in datasets}) > 1:
-            raise DataError("Datasets use different embedding models.")
-        return datasets
+            if len({dataset.embedding_model for dataset in datasets}) > 1:
+                raise DataError("Datasets use different embedding models.")
+            return datasets, self._allowed_documents(tx, datasets, query)
 
-    def _allowed_documents(self, datasets: list[Dataset], query: RetrievalQuery) -> set[str] | None:
-        """The documents to search (``None``: all of them)."""
+    @staticmethod
+    def _allowed_documents(tx: Transaction, datasets: list[Dataset], query: RetrievalQuery) -> set[str] | None:
+        """The documents to search (``None``: all of them), read in ``tx``."""
         dataset_ids = [dataset.id for dataset in datasets]
         allowed: set[str] | None = None
         condition = query.metadata_condition
-        with self._store.reading() as tx:
-            if query.document_ids:
-                found = {doc.id for doc in tx.documents.many_in_datasets(dataset_ids, query.document_ids)}
-                for document_id in query.document_ids:
-                    if document_id not in found:
-                        raise DataError(f"The datasets don't own the document {document_id}")
-                allowed = set(query.document_ids)
-                if not query.metadata_narrows_documents:
-                    return allowed
-            if condition and condition.get("conditions"):
-                metas = [pair for dataset_id in dataset_ids for pair in tx.documents.metadata_of_dataset(dataset_id)]
-                matched = matching_ids(metas, condition)
-                return matched if allowed is None else allowed & matched
+        if query.document_ids:
+            found = {doc.id for doc in tx.documents.many_in_datasets(dataset_ids, query.document_ids)}
+            for document_id in query.document_ids:
+                if document_id not in found:
+                    raise DataError(f"The datasets don't own the document {document_id}")
+            allowed = set(query.document_ids)
+            if not query.metadata_narrows_documents:
+                return allowed
+        if condition and condition.get("conditions"):
+            metas = [pair for dataset_id in dataset_ids for pair in tx.documents.metadata_of_dataset(dataset_id)]
+            matched = matching_ids(metas, condition)
+            return matched if allowed is None else allowed & matched
         return allowed
 
     def _check_assistance(self, caller: Caller, query: RetrievalQuery) -> ChatModel | None:
@@ -205,8 +207,7 @@ class RetrievalService:
     def retrieve(self, caller: Caller, query: RetrievalQuery) -> Retrieval:
         """Rank, threshold and page; see the module docstring."""
         started = time.perf_counter()
-        datasets = self._datasets(caller, query.dataset_ids)
-        allowed = self._allowed_documents(datasets, query)
+        datasets, allowed = self._scope(caller, query)
         chat_model = self._check_assistance(caller, query)
         if not query.question.strip() or allowed == set():
             return Retrieval()

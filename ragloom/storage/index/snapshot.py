@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from ragloom.storage.index.records import MessageFilter, RecordKind
 from ragloom.storage.index.snapshot_messages import COLUMNS, MessageColumns, message_mask
+from ragloom.storage.index.vector_lists import VectorLists
 
 POSTINGS_LIMIT = 20_000_000  # cached posting entries per dataset before the cache starts over
 
@@ -70,6 +71,7 @@ class DatasetSnapshot:
     has_vector: npt.NDArray[np.bool_]
     kinds: npt.NDArray[np.int8]
     messages: MessageColumns | None = None  # set when the dataset holds messages (a memory)
+    vector_lists: VectorLists = field(default_factory=VectorLists)  # shared with the extensions of this view
     _postings: dict[str, npt.NDArray[np.int32]] = field(default_factory=dict)
     _posting_entries: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -197,6 +199,7 @@ def extend(
             snapshot.has_vector,
             snapshot.kinds,
             snapshot.messages,
+            snapshot.vector_lists,
         )
     vectors, present, dimension = _arrays(rows, snapshot.dimension)
     if snapshot.size and dimension != snapshot.dimension:
@@ -212,6 +215,7 @@ def extend(
         has_vector=np.concatenate([snapshot.has_vector, present]),
         kinds=np.concatenate([snapshot.kinds, _kinds(rows)]),
         messages=_joined(snapshot, rows),
+        vector_lists=snapshot.vector_lists,
     )
 
 

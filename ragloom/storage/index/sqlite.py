@@ -4,9 +4,12 @@ One database file (``index.sqlite`` in the data directory), in WAL mode, shared 
 server and its workers. Chunks, memory messages and knowledge-graph records are rows of one
 table, told apart by ``kind`` (messages: :mod:`ragloom.storage.index.sqlite_messages`, graphs:
 :mod:`ragloom.storage.index.sqlite_graph`). Full-text search is FTS5's
-BM25 over the term columns, weighted as RAGFlow boosts its fields. Vector search is exact:
-each process keeps a per-dataset matrix of the vectors and reloads it when the dataset's
-version (bumped by every write in the same transaction) has moved.
+BM25 over the term columns, weighted as RAGFlow boosts its fields. Each process keeps a
+per-dataset matrix of the vectors and reloads it when the dataset's version (bumped by every
+write in the same transaction, by any process) has moved. Vector search scans it exactly, except
+that ``match`` in a dataset of more than :data:`~ragloom.storage.index.vector_lists.APPROXIMATE_FROM`
+vectors picks its vector candidates from inverted lists and re-scores them exactly
+(:mod:`ragloom.storage.index.vector_lists`).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from ragloom.storage.index.snapshot import (
 from ragloom.storage.index.sqlite_match import MatchScope, match_snapshots
 from ragloom.storage.index.sqlite_messages import MESSAGE_COLUMN_TYPES, MESSAGE_COLUMNS, MESSAGE_INDEX
 from ragloom.storage.index.sqlite_tags import remove_tags, replace_tag, tag_counts
+from ragloom.storage.index.vector_lists import APPROXIMATE_FROM
 
 SCHEMA_VERSION = 4
 _COLUMNS = (*COLUMNS, "vector")
@@ -469,6 +473,18 @@ class SqliteChunkIndex:
             )
         hits.sort(key=lambda hit: -hit.score)
         return hits[:limit]
+
+    def warm(self, dataset_ids: Collection[str], *, wait: bool = False) -> None:
+        """Read the datasets into this process's memory now rather than at their first query, and
+        start building the vector lists of those large enough (see
+        :mod:`~ragloom.storage.index.vector_lists`); with ``wait``, until those are built."""
+        with self._reading() as connection:
+            snapshots = [self._snapshot(connection, dataset_id) for dataset_id in dict.fromkeys(dataset_ids)]
+        for snapshot in snapshots:
+            if int(np.count_nonzero(snapshot.has_vector)) >= APPROXIMATE_FROM:
+                snapshot.vector_lists.build_from(snapshot.vectors)
+                if wait:
+                    snapshot.vector_lists.wait()
 
     def match(
         self,

@@ -1,9 +1,14 @@
 """``match`` for the SQLite index: candidates from in-memory snapshots and cached FTS5 postings.
 
 Every eligible record of the datasets (chunks, or a memory's messages) is scored twice,
-cheaply: by cosine similarity (one matrix product) and by an internal text relevance (the
-IDF of the query terms it contains). The union of the ``top_k`` best of each is returned
-with the facts the scorer needs. Nothing here decides a record's final score.
+cheaply: by cosine similarity and by an internal text relevance (the IDF of the query terms it
+contains). The union of the ``top_k`` best of each is returned with the facts the scorer needs.
+Nothing here decides a record's final score.
+
+The text side works on postings (which eligible rows hold each term), never on a rows × terms
+table, so its cost follows the rows that match, not the dataset's size. The vector side scans every
+eligible vector exactly (one matrix product) unless the dataset is large enough for its inverted
+lists (:mod:`ragloom.storage.index.vector_lists`), whose candidates are re-scored exactly.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import numpy.typing as npt
 from ragloom.storage.index.candidates import term_weights, unit_vector
 from ragloom.storage.index.records import Matches, MessageFilter, RecordKind
 from ragloom.storage.index.snapshot import DatasetSnapshot, eligible_rows, postings
+from ragloom.storage.index.vector_lists import APPROXIMATE_FROM
 
 
 @dataclass(frozen=True)
@@ -32,14 +38,44 @@ class MatchScope:
 
 @dataclass
 class _Part:
-    """The eligible rows of one dataset."""
+    """The eligible rows of one dataset, and its candidates by vector."""
 
     dataset_id: str
     snapshot: DatasetSnapshot
     rows: npt.NDArray[np.intp]  # positions in the snapshot
-    vector_similarity: npt.NDArray[np.float32]
-    has_vector: npt.NDArray[np.bool_]
-    hits: npt.NDArray[np.bool_]  # rows × terms
+    term_places: list[npt.NDArray[np.intp]]  # per term: the indices into ``rows`` of those containing it, sorted
+    nearest: npt.NDArray[np.intp]  # indices into ``rows``: the best by vector (all of them when exact)
+    nearest_similarity: npt.NDArray[np.float32]
+    similarity: npt.NDArray[np.float32] | None  # of every row, when the vectors were scanned exactly
+
+    def similarity_of(
+        self, local: npt.NDArray[np.intp], query: npt.NDArray[np.float32] | None
+    ) -> npt.NDArray[np.float32]:
+        """The cosine of the rows at ``local`` (zero without a query or a vector of its size)."""
+        if self.similarity is not None:
+            return self.similarity[local]
+        if query is None or self.snapshot.dimension != query.size:
+            return np.zeros(local.size, dtype=np.float32)
+        # The vector candidates' cosines are known; only the others' rows are read (a gather from
+        # the whole matrix, slow for being scattered).
+        order = np.argsort(self.nearest)
+        known_rows, known_similarity = self.nearest[order], self.nearest_similarity[order]
+        at = np.minimum(np.searchsorted(known_rows, local), max(known_rows.size - 1, 0))
+        known = known_rows[at] == local if known_rows.size else np.zeros(local.size, dtype=bool)
+        found = np.empty(local.size, dtype=np.float32)
+        found[known] = known_similarity[at[known]]
+        rest = local[~known]
+        found[~known] = self.snapshot.vectors[self.rows[rest]] @ query
+        return found
+
+    def hits(self, local: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
+        """Which terms each of the rows at ``local`` (sorted) contains."""
+        found = np.zeros((local.size, len(self.term_places)), dtype=bool)
+        for column, places in enumerate(self.term_places):
+            if places.size:
+                at = np.minimum(np.searchsorted(places, local), places.size - 1)
+                found[:, column] = places[at] == local
+        return found
 
 
 def _top(scores: npt.NDArray[np.float32], count: int, *, positive: bool) -> npt.NDArray[np.intp]:
@@ -56,23 +92,41 @@ def _part(
     term_rows: Sequence[npt.NDArray[np.int32]],
     query: npt.NDArray[np.float32] | None,
     scope: MatchScope,
+    top_k: int,
 ) -> _Part | None:
     """The eligible rows of one dataset; ``term_rows[j]`` are its rows containing term ``j``."""
-    rows = np.flatnonzero(eligible_rows(snapshot, scope.document_ids, scope.kind, scope.messages))
+    eligible = eligible_rows(snapshot, scope.document_ids, scope.kind, scope.messages)
+    rows = np.flatnonzero(eligible)
     if not rows.size:
         return None
-    if query is not None and snapshot.dimension == query.size:
+    every = rows.size == snapshot.size
+    place: npt.NDArray[np.int64] | None = None
+    term_places = []
+    for containing in term_rows:
+        kept = containing[eligible[containing]]
+        if every:
+            term_places.append(kept.astype(np.intp))
+            continue
+        if place is None:
+            place = np.full(snapshot.size, -1, dtype=np.int64)
+            place[rows] = np.arange(rows.size)
+        term_places.append(place[kept].astype(np.intp))
+    with_vector = np.flatnonzero(snapshot.has_vector[rows])
+    empty = np.zeros(0, dtype=np.intp)
+    if query is None:
+        return _Part(dataset_id, snapshot, rows, term_places, empty, np.zeros(0, dtype=np.float32), None)
+    if snapshot.dimension == query.size and with_vector.size >= APPROXIMATE_FROM:
+        snapshot.vector_lists.build_from(snapshot.vectors)
+        found = snapshot.vector_lists.nearest(snapshot.vectors, eligible & snapshot.has_vector, query, top_k)
+        if found is not None:
+            local = np.searchsorted(rows, found.positions)
+            return _Part(dataset_id, snapshot, rows, term_places, local, found.similarity, None)
+    if snapshot.dimension == query.size:
         similarity = (snapshot.vectors @ query)[rows].astype(np.float32)
     else:
         similarity = np.zeros(rows.size, dtype=np.float32)
-    hits = np.zeros((rows.size, len(term_rows)), dtype=bool)
-    if term_rows:
-        place = np.full(snapshot.size, -1, dtype=np.int64)
-        place[rows] = np.arange(rows.size)
-        for column, containing in enumerate(term_rows):
-            found = place[containing]
-            hits[found[found >= 0], column] = True
-    return _Part(dataset_id, snapshot, rows, similarity, snapshot.has_vector[rows], hits)
+    nearest = with_vector[_top(similarity[with_vector], top_k, positive=False)]
+    return _Part(dataset_id, snapshot, rows, term_places, nearest, similarity[nearest], similarity)
 
 
 def match_snapshots(
@@ -95,34 +149,42 @@ def match_snapshots(
     parts: list[_Part] = []
     for number, (dataset_id, snapshot) in enumerate(snapshots.items()):
         term_rows = [containing[number] for containing in by_term]
-        part = _part(dataset_id, snapshot, term_rows, query, scope)
+        part = _part(dataset_id, snapshot, term_rows, query, scope, top_k)
         if part is not None:
             parts.append(part)
     if not parts:
         return Matches.empty(len(terms))
-    hits = np.vstack([part.hits for part in parts])
-    similarity = np.concatenate([part.vector_similarity for part in parts])
-    eligible = int(hits.shape[0])
-    frequency = hits.sum(axis=0).astype(np.int64)
-    weights = term_weights(eligible, frequency)
-    text_relevance = (hits @ weights).astype(np.float32)
-    with_vector = np.concatenate([part.has_vector for part in parts])
-    nearest = np.flatnonzero(with_vector)
-    chosen = np.union1d(
-        nearest[_top(similarity[nearest], top_k, positive=False)] if query is not None else np.zeros(0, dtype=np.intp),
-        _top(text_relevance, top_k, positive=True),
-    )
     starts = np.cumsum([0] + [part.rows.size for part in parts])
+    eligible = int(starts[-1])
+    frequency = np.array(
+        [sum(part.term_places[column].size for part in parts) for column in range(len(terms))], dtype=np.int64
+    )
+    weights = term_weights(eligible, frequency)
+    text_relevance = np.zeros(eligible, dtype=np.float64)
+    for start, part in zip(starts, parts, strict=False):
+        for column, places in enumerate(part.term_places):
+            text_relevance[start + places] += weights[column]
+    by_text = _top(text_relevance.astype(np.float32), top_k, positive=True)
+    if query is not None:
+        nearest = np.concatenate([start + part.nearest for start, part in zip(starts, parts, strict=False)])
+        similarity = np.concatenate([part.nearest_similarity for part in parts])
+        by_vector = nearest[_top(similarity, top_k, positive=False)]
+    else:
+        by_vector = np.zeros(0, dtype=np.intp)
+    chosen = np.union1d(by_vector, by_text)
     matches = Matches.empty(len(terms))
-    matches.vector_similarity = similarity[chosen]
-    matches.term_hits = hits[chosen]
-    matches.document_frequency = frequency
-    matches.eligible = eligible
+    found_similarity, found_hits = [], []
     for number, part in enumerate(parts):
         local = chosen[(chosen >= starts[number]) & (chosen < starts[number + 1])] - starts[number]
         positions = part.rows[local]
+        found_similarity.append(part.similarity_of(local, query))
+        found_hits.append(part.hits(local))
         matches.chunk_ids.extend(part.snapshot.ids[positions].tolist())
         matches.document_ids.extend(part.snapshot.document_ids[positions].tolist())
         matches.parent_ids.extend(part.snapshot.parent_ids[positions].tolist())
         matches.dataset_ids.extend([part.dataset_id] * positions.size)
+    matches.vector_similarity = np.concatenate(found_similarity).astype(np.float32)
+    matches.term_hits = np.vstack(found_hits)
+    matches.document_frequency = frequency
+    matches.eligible = eligible
     return matches
