@@ -196,8 +196,7 @@ class RetrievalService:
         """Refuse ``query`` as :meth:`retrieve` would before it searches — the datasets, the documents
         and metadata condition, the models ``keyword``, ``cross_languages`` and ``rerank_id`` need —
         without searching (an evaluation checks its runs' parameters before it is queued)."""
-        datasets = self._datasets(caller, query.dataset_ids)
-        self._allowed_documents(datasets, query)
+        self._scope(caller, query)
         self._check_assistance(caller, query)
         if query.rerank_id:
             self._reranks.get(query.rerank_id, caller.tenant_id)
