@@ -30,6 +30,8 @@ QUESTIONS = [
     for text, relevant in EVALUATED
 ]
 KEYWORD_ONLY = {"vector_similarity_weight": 0, "similarity_threshold": 0.1}
+# questions are embedded (keyword-only ones are not): the scripted model's delay paces them
+HYBRID = {"vector_similarity_weight": 0.3, "similarity_threshold": 0.1}
 
 
 def call(method: str, url: str, auth: dict[str, str], **options: Any) -> dict[str, Any]:
@@ -224,7 +226,7 @@ def test_cancelling_a_running_evaluation_stops_it_and_keeps_what_it_found(site: 
         dataset_id, _ = words_dataset(api, site.auth, "cancel", EMBEDDING_MODEL)
         site.models.embedding_delay = 1.0
         calls = site.models.embedding_calls
-        body = {"dataset_id": dataset_id, "questions": slow_questions(30), **KEYWORD_ONLY}
+        body = {"dataset_id": dataset_id, "questions": slow_questions(30), **HYBRID}
         evaluation_id = call("POST", f"{api}/evaluations", site.auth, json=body)["data"]["id"]
         site.models.wait_for_embedding_calls(calls + 2)
         cancelled = call("POST", f"{api}/evaluations/{evaluation_id}/cancel", site.auth)
@@ -247,7 +249,7 @@ def test_an_evaluation_cut_by_a_server_kill_goes_on_after_a_restart_without_aski
     with site.running() as (process, api):
         dataset_id, _ = words_dataset(api, site.auth, "resume", EMBEDDING_MODEL)
         site.models.embedding_delay = 1.0  # each question takes a second: each is written as it is answered
-        body = {"dataset_id": dataset_id, "questions": questions, **KEYWORD_ONLY}
+        body = {"dataset_id": dataset_id, "questions": questions, **HYBRID}
         evaluation_id = call("POST", f"{api}/evaluations", site.auth, json=body)["data"]["id"]
         cut = wait_until(api, site.auth, evaluation_id, lambda item: item["runs"][0]["questions_done"] >= 2)
         process.send_signal(signal.SIGKILL)
