@@ -13,7 +13,9 @@ Three measures, each with a baseline from the same run:
    use its HNSW index; the benchmark waits for the background build, runs ANALYZE and shows with
    EXPLAIN whether the plan uses it. Its top 10 (of ``search_vector(limit=10)`` and of ``match``'s
    candidates) is compared with the exact top 10 of a numpy brute force over the same vectors
-   (target >= 0.98); the embedded index, which scans exactly, must score 1.
+   (target >= 0.98); the embedded index, which scans exactly, must score 1. The same recall and
+   pgvector's retrieval p50/p95 are then printed for several HNSW beams (``hnsw.ef_search``,
+   :data:`BEAMS`; the setting ``index.postgresql.hnsw_ef_search``), the default marked.
 3. Ingestion throughput with 1, 2 and 4 ``ragloom worker`` processes sharing PostgreSQL (metadata,
    task queue and chunk index; files in a local directory all of them read): N text documents
    parsed, chunked, embedded with the built-in Universal Sentence Encoder and indexed, timed from
@@ -69,7 +71,7 @@ from ragloom.services.retrieval import RetrievalQuery
 from ragloom.storage.index import ChunkIndex, ChunkRecord
 from ragloom.storage.index.postgresql import PostgresChunkIndex
 from ragloom.storage.index.postgresql_connections import libpq_url
-from ragloom.storage.index.postgresql_match import EXACT_SCAN_LIMIT, Scope, nearest
+from ragloom.storage.index.postgresql_match import EF_SEARCH, EXACT_SCAN_LIMIT, Scope, nearest
 from ragloom.storage.index.postgresql_schema import vector_index_name
 from ragloom.storage.index.sqlite import SqliteChunkIndex
 from tests.postgres_server import PostgresServer, start_postgres
@@ -81,6 +83,7 @@ CLUSTERS = 1000
 SPREAD = 0.75  # length of a vector's noise before normalising: cosine about 0.8 to its centre
 RECALL_AT = 10
 RECALL_TARGET = 0.98
+BEAMS = (100, 200, 400)  # HNSW beams (hnsw.ef_search) compared at each size
 DEFAULTS = RetrievalQuery(dataset_ids=[], question="")  # /retrieval's defaults: top_k, weight, threshold
 TARGET = Target("scale", "corpus", "corpus.txt")
 QUICK = {"sizes": [30_000], "queries": 20, "documents": 20, "workers": [1, 2], "rounds": 1}
@@ -269,13 +272,40 @@ def measure_size(corpus: Corpus, queries: list[QueryTerms], vectors: Vectors, ex
         (f"embedded match(top_k={DEFAULTS.top_k})", corpus.indexes["embedded"], True),
     ]
     for label, index, through_match in rows:
-        recall = statistics.fmean(
-            exact.recall(number, nearest_ids(index, vector, through_match=through_match))
-            for number, vector in enumerate(vectors)
-        )
+        recall = mean_recall(exact, index, vectors, through_match=through_match)
         path = "HNSW" if label.startswith("pgvector") and hnsw_used[int(through_match)] else "exact scan"
         verdict = "" if path == "exact scan" else ("  met" if recall >= RECALL_TARGET else "  NOT met")
         print(f"    {label:<36} {recall:.3f}  ({path}){verdict}")
+    if any(hnsw_used):
+        beam_sweep(corpus, queries, vectors, exact)
+
+
+def mean_recall(exact: ExactTop, index: ChunkIndex, vectors: Vectors, *, through_match: bool) -> float:
+    return statistics.fmean(
+        exact.recall(number, nearest_ids(index, vector, through_match=through_match))
+        for number, vector in enumerate(vectors)
+    )
+
+
+def beam_sweep(corpus: Corpus, queries: list[QueryTerms], vectors: Vectors, exact: ExactTop) -> None:
+    """pgvector's recall@10 and retrieval latency at each of :data:`BEAMS`."""
+    postgres = corpus.indexes["pgvector"]
+    assert isinstance(postgres, PostgresChunkIndex)
+    configured = postgres.ef_search
+    print(f"  HNSW beam (hnsw.ef_search; default {EF_SEARCH}): pgvector retrieval and recall@{RECALL_AT}")
+    print(f"    {'beam':>6}{'p50 ms':>9}{'p95 ms':>9}{'search_vector':>15}{'match':>8}")
+    try:
+        for beam in BEAMS:
+            postgres.ef_search = beam
+            timings = [retrieve(postgres, query, vector) for query, vector in zip(queries, vectors, strict=True)]
+            recalls = [mean_recall(exact, postgres, vectors, through_match=through) for through in (False, True)]
+            mark = " (default)" if beam == EF_SEARCH else ""
+            print(
+                f"    {beam:>6}{percentile(timings, 0.5):>9.1f}{percentile(timings, 0.95):>9.1f}"
+                f"{recalls[0]:>15.3f}{recalls[1]:>8.3f}{mark}"
+            )
+    finally:
+        postgres.ef_search = configured
 
 
 def retrieval_part(server: PostgresServer, sizes: list[int], query_count: int) -> None:

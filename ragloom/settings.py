@@ -283,6 +283,14 @@ class PostgresIndexSettings(_Section):
         description="e.g. `postgresql://ragloom:…@db.internal/ragloom`; default: `database.postgresql.url` "
         "when the metadata database is PostgreSQL.",
     )
+    hnsw_ef_search: int = Field(
+        default=200,
+        ge=10,
+        le=1000,
+        description="The HNSW search's beam (pgvector's `hnsw.ef_search`) once a query may see more than "
+        "20,000 vectors: wider finds more of the exact nearest neighbours and takes longer "
+        "(`benchmarks/scale.py` measures both).",
+    )
 
 
 class IndexSettings(_Section):

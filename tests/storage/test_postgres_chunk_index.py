@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import psycopg
 import pytest
+from pydantic import ValidationError
 
+from ragloom.settings import load_settings
 from ragloom.storage.index import ChunkIndex, ChunkRecord, Matches, SqliteChunkIndex, postgresql_match
+from ragloom.storage.index.backends import postgres_chunk_index
 from ragloom.storage.index.postgresql import PostgresChunkIndex
 from ragloom.storage.index.postgresql_connections import libpq_url
+from ragloom.storage.index.postgresql_match import Scope
 from ragloom.testing.chunk_index import ANALYZER, ChunkIndexConformance, chunk
 from tests.postgres_server import PostgresServer
 
@@ -295,3 +300,45 @@ def test_text_candidates_are_the_top_k_by_weight(
             if ranked:
                 kept = [score[key] for key in zip(found.dataset_ids, found.chunk_ids, strict=True)]
                 assert min(kept) >= ranked[len(kept) - 1] - 1e-9
+
+
+class _BeamSeen:
+    """A connection that notes PostgreSQL's ``hnsw.ef_search`` when the nearest-neighbour query runs."""
+
+    def __init__(self, connection: psycopg.Connection[object]) -> None:
+        self.connection = connection
+        self.beams: list[str] = []
+
+    def execute(self, query: str, parameters: object = None) -> object:
+        if query.startswith("SELECT rowid"):
+            row = self.connection.execute("SELECT current_setting('hnsw.ef_search')").fetchone()
+            self.beams.append(str(row[0]) if row else "")
+        return self.connection.execute(query, parameters)  # type: ignore[arg-type]
+
+
+def test_the_configured_hnsw_beam_is_what_postgresql_searches_with(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings(data_dir=tmp_path, index={"backend": "postgresql", "postgresql": {"url": postgres_url}})
+    assert settings.index.postgresql.hnsw_ef_search == postgresql_match.EF_SEARCH  # one default
+    configured = load_settings(
+        data_dir=tmp_path,
+        index={"backend": "postgresql", "postgresql": {"url": postgres_url, "hnsw_ef_search": 37}},
+    )
+    index = postgres_chunk_index(configured)
+    assert isinstance(index, PostgresChunkIndex)
+    try:
+        assert index.ef_search == 37
+        index.upsert([chunk(f"v{n}", "text", vector=[float(np.cos(n / 20)), float(np.sin(n / 20))]) for n in range(30)])
+        index.wait_for_vector_indexes(60)
+        monkeypatch.setattr(postgresql_match, "EXACT_SCAN_LIMIT", 10)  # 30 vectors now count as many
+        query = np.asarray([1.0, 0.0], dtype=np.float32)
+        with psycopg.connect(libpq_url(postgres_url)) as connection, connection.transaction():
+            seen = _BeamSeen(connection)
+            postgresql_match.nearest(seen, Scope(["ds1"]), query, 5, candidates=30, ef_search=index.ef_search)  # type: ignore[arg-type]
+        assert seen.beams == ["37"]
+        assert [hit.chunk_id for hit in index.search_vector(["ds1"], query, limit=3)] == ["v0", "v1", "v2"]
+    finally:
+        index.close()
+    with pytest.raises(ValidationError):
+        load_settings(data_dir=tmp_path, index={"postgresql": {"hnsw_ef_search": 5}})

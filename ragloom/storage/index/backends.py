@@ -43,7 +43,7 @@ def postgres_chunk_index(settings: Settings) -> ChunkIndex:
             f"index.backend is 'postgresql' but its client library is missing ({error.name}): "
             "pip install 'ragloom[postgresql]'"
         ) from None
-    return PostgresChunkIndex(url)
+    return PostgresChunkIndex(url, ef_search=settings.index.postgresql.hnsw_ef_search)
 
 
 def builtin_chunk_indexes() -> Registry[ChunkIndex]:

@@ -30,7 +30,7 @@ import numpy.typing as npt
 from ragloom.storage.index import postgresql_messages
 from ragloom.storage.index.candidates import unit_vector
 from ragloom.storage.index.postgresql_connections import Connection, ConnectionPool
-from ragloom.storage.index.postgresql_match import Scope, match, nearest, vector_text
+from ragloom.storage.index.postgresql_match import EF_SEARCH, Scope, match, nearest, vector_text
 from ragloom.storage.index.postgresql_schema import create_schema
 from ragloom.storage.index.postgresql_tags import remove_tags, replace_tag, tag_counts
 from ragloom.storage.index.postgresql_text import IndexStatistics, any_query, phrase_query, rank, word_vector
@@ -94,11 +94,13 @@ class PostgresChunkIndex:
     """A :class:`~ragloom.storage.index.protocol.ChunkIndex` in a PostgreSQL database with pgvector.
 
     ``url`` is a libpq connection URL (``postgresql://user:password@host/database``); the tables
-    are created on open if missing.
+    are created on open if missing. ``ef_search`` is the HNSW search's beam (pgvector's
+    ``hnsw.ef_search``): wider finds more of the exact nearest neighbours and takes longer.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, ef_search: int = EF_SEARCH) -> None:
         self.url = url
+        self.ef_search = ef_search
         self._pool = ConnectionPool(url)
         create_schema(self._pool)
         self._vector_indexes = VectorIndexes(self._pool)
@@ -377,7 +379,11 @@ class PostgresChunkIndex:
                 f"SELECT count(*) FROM index_record WHERE {where} AND dimension = %s", [*parameters, int(query.size)]
             ).fetchone()
             candidates = int(row[0]) if row else 0
-            found = nearest(connection, scope, query, limit, candidates=candidates) if candidates else []
+            found = (
+                nearest(connection, scope, query, limit, candidates=candidates, ef_search=self.ef_search)
+                if candidates
+                else []
+            )
         return [ScoredChunk(chunk, dataset, document, score) for _rowid, chunk, dataset, document, score in found]
 
     def match(
@@ -393,7 +399,7 @@ class PostgresChunkIndex:
     ) -> Matches:
         scope = Scope(list(dict.fromkeys(dataset_ids)), kind, document_ids, messages)
         with self._pool.transaction(read_only=True, repeatable=True) as connection:
-            return match(connection, scope, terms, vector, top_k=top_k)
+            return match(connection, scope, terms, vector, top_k=top_k, ef_search=self.ef_search)
 
     # ---- messages of memories -----------------------------------------------------------------
 

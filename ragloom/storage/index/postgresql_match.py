@@ -17,8 +17,9 @@ model's are normalised), as the SQLite index computes it. Records with a vector 
 than the query's are never vector candidates. Among candidates tied at the ``top_k`` boundary either
 backend may keep any.
 
-The HNSW search runs with ``hnsw.ef_search`` :data:`EF_SEARCH` and a strictly ordered iterative
-scan, which goes on until ``limit`` rows pass the filters. A beam of a thousand (the old setting for
+The HNSW search runs with ``hnsw.ef_search`` (``ef_search``, default :data:`EF_SEARCH`, the setting
+``index.postgresql.hnsw_ef_search``) and a strictly ordered iterative scan, which goes on until
+``limit`` rows pass the filters. A beam of a thousand (the old setting for
 ``top_k`` 1024) took about twice as long (80–140 ms against 45–55 ms at 100,000 chunks on a busy
 machine) for a top ten that agreed with an exact search on 1.000 of the neighbours rather than 0.990
 (``benchmarks/scale.py``) — the far end of 1,024 candidates is a tail the scorer weighs little. Only
@@ -45,8 +46,10 @@ from ragloom.storage.index.sql_messages import POSTGRESQL, filter_sql
 EXACT_SCAN_LIMIT = 20_000
 """Up to this many eligible vectors, nearest neighbours are found by an exact scan; above it the
 query may use the dimension's HNSW index (the planner chooses)."""
-EF_SEARCH = 100
-"""The HNSW search's beam (candidates kept while walking the graph) before iterative scans widen it."""
+EF_SEARCH = 200
+"""The HNSW search's beam (candidates kept while walking the graph) before iterative scans widen it.
+At a million clustered 384-dimension vectors a beam of 100 found 0.967 of the exact top ten; see
+``benchmarks/scale.py``, which measures recall and latency at several beams."""
 
 
 @dataclass(frozen=True)
@@ -100,21 +103,28 @@ def _nearest_sql(scope: Scope, query: npt.NDArray[np.float32], candidates: int, 
     )
 
 
-def _prepare_hnsw(connection: Connection, query: npt.NDArray[np.float32], candidates: int) -> None:
+def _prepare_hnsw(connection: Connection, query: npt.NDArray[np.float32], candidates: int, ef_search: int) -> None:
     if candidates > EXACT_SCAN_LIMIT and query.size <= HNSW_MAX_DIMENSION:
         # Iterative scans keep going until ``limit`` rows pass the filters (pgvector >= 0.8).
         connection.execute(
             "SELECT set_config('hnsw.iterative_scan', 'strict_order', true), set_config('hnsw.ef_search', %s, true)",
-            (str(EF_SEARCH),),
+            (str(ef_search),),
         )
 
 
 def nearest(
-    connection: Connection, scope: Scope, query: npt.NDArray[np.float32], limit: int, *, candidates: int
+    connection: Connection,
+    scope: Scope,
+    query: npt.NDArray[np.float32],
+    limit: int,
+    *,
+    candidates: int,
+    ef_search: int = EF_SEARCH,
 ) -> list[tuple[int, str, str, str, float]]:
     """The ``limit`` eligible records nearest to the unit ``query`` as (rowid, id, dataset, document,
-    cosine), nearest first; ``candidates`` is how many eligible records have a vector of its dimension."""
-    _prepare_hnsw(connection, query, candidates)
+    cosine), nearest first; ``candidates`` is how many eligible records have a vector of its dimension,
+    ``ef_search`` the HNSW beam if the index is used."""
+    _prepare_hnsw(connection, query, candidates, ef_search)
     sql, parameters = _nearest_sql(
         scope, query, candidates, "rowid, id, dataset_id, document_id, -(embedding <#> %s::vector)"
     )
@@ -125,10 +135,16 @@ def nearest(
 
 
 def nearest_rows(
-    connection: Connection, scope: Scope, query: npt.NDArray[np.float32], limit: int, *, candidates: int
+    connection: Connection,
+    scope: Scope,
+    query: npt.NDArray[np.float32],
+    limit: int,
+    *,
+    candidates: int,
+    ef_search: int = EF_SEARCH,
 ) -> list[int]:
     """The rowids of :func:`nearest` (the index orders them; no vector is read back from the table)."""
-    _prepare_hnsw(connection, query, candidates)
+    _prepare_hnsw(connection, query, candidates, ef_search)
     sql, parameters = _nearest_sql(scope, query, candidates, "rowid")
     return [int(rowid) for (rowid,) in connection.execute(sql, [*parameters, limit]).fetchall()]
 
@@ -140,8 +156,10 @@ def match(
     vector: npt.NDArray[np.float32] | None,
     *,
     top_k: int,
+    ef_search: int = EF_SEARCH,
 ) -> Matches:
-    """See :meth:`ragloom.storage.index.protocol.ChunkIndex.match` (call in one REPEATABLE READ transaction)."""
+    """See :meth:`ragloom.storage.index.protocol.ChunkIndex.match` (call in one REPEATABLE READ transaction;
+    ``ef_search`` is the HNSW beam if the index is used)."""
     if not scope.dataset_ids or top_k <= 0:
         return Matches.empty(len(terms))
     # Each statement reads a few thousand rows through an index: starting parallel workers costs more
@@ -169,7 +187,7 @@ def match(
     frequency = frequencies(connection, where, parameters, terms, counted)
     chosen = best_by_text(connection, where, parameters, terms, frequency, eligible, top_k) if frequency.any() else []
     if query is not None and with_vector:
-        chosen.extend(nearest_rows(connection, scope, query, top_k, candidates=with_vector))
+        chosen.extend(nearest_rows(connection, scope, query, top_k, candidates=with_vector, ef_search=ef_search))
     matches = Matches.empty(len(terms))
     matches.document_frequency = frequency
     matches.eligible = eligible
