@@ -363,7 +363,7 @@ class TaskLedger:
     def queued_count(self) -> int:
         """How many tasks wait for a worker."""
         with self._store.reading() as tx:
-            return len(self._queue.list_tasks(tx, statuses=(TaskStatus.QUEUED,)))
+            return self._queue.count(tx, statuses=(TaskStatus.QUEUED,))
 
     @retried
     def release(self, lease: Lease) -> Standing:

@@ -305,7 +305,7 @@ class TaskQueueConformance:
         assert self.status(task_store, task_id) == TaskStatus.FAILED
         assert self.write(task_store, lambda tx: task_queue.hold(tx, lease))[0] is Standing.LOST
 
-    def test_list_filters_by_document_and_status_oldest_first(
+    def test_list_and_count_filter_by_document_and_status_oldest_first(
         self, task_store: MetadataStore, task_queue: TaskQueue
     ) -> None:
         document = self.document(task_store)
@@ -318,6 +318,12 @@ class TaskQueueConformance:
             assert [task.id for task in task_queue.list_tasks(tx, document_ids=[document])] == [first, second]
             assert task_queue.list_tasks(tx, document_ids=[]) == []
             assert task_queue.list_tasks(tx, statuses=[TaskStatus.RUNNING]) == []
+            assert task_queue.count(tx, statuses=[TaskStatus.QUEUED]) == 3
+            assert task_queue.count(tx, statuses=[TaskStatus.RUNNING, TaskStatus.DONE]) == 0
+        self.write(task_store, lambda tx: task_queue.claim(tx, "w1", now=now_ms(), lease_ms=60_000))
+        with task_store.reading() as tx:
+            assert task_queue.count(tx, statuses=[TaskStatus.QUEUED]) == 2
+            assert task_queue.count(tx, statuses=[TaskStatus.RUNNING, TaskStatus.QUEUED]) == 3
 
     def test_concurrent_claimers_never_share_a_task(self, task_store: MetadataStore, task_queue: TaskQueue) -> None:
         """At least once, never twice at once: claimers racing over the same tasks each get their own."""

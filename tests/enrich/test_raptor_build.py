@@ -209,3 +209,36 @@ def test_delete_without_wipe_keeps_the_summaries(
     assert document(services, documents[0]).chunk_count == 9
     assert client.delete(path.removesuffix("&wipe=false"), headers=headers).json() == {"code": 0, "data": {}}
     assert summaries_of(services, dataset_id, documents) == []
+
+
+def test_deleting_the_dataset_takes_its_queued_builds_with_it(
+    services: Services, caller: Caller, model: ScriptedModel
+) -> None:
+    model.answers = {"raptor": summarise}
+    dataset_id, _documents = dataset_with_documents(services, caller)
+    kept_id, _kept_documents = dataset_with_documents(services, caller)
+    services.enrichment.run(caller, dataset_id, "raptor")
+    kept = services.enrichment.run(caller, kept_id, "raptor")
+    assert services.datasets.delete(caller, [dataset_id], delete_all=False) == 1
+    with services.store.reading() as tx:
+        assert tx.tasks.of_dataset(dataset_id, "raptor") == []
+    claimed = services.ledger.claim("w1")  # only the other dataset's build is left to run
+    assert claimed is not None
+    assert claimed.id == kept["task_id"]
+
+
+def test_a_build_running_when_its_dataset_is_deleted_stops_and_leaves_nothing(
+    services: Services, caller: Caller, model: ScriptedModel
+) -> None:
+    dataset_id, documents = dataset_with_documents(services, caller)
+
+    def delete_then_answer(user: str) -> str:
+        services.datasets.delete(caller, [dataset_id], delete_all=False)  # DELETE /datasets mid-build
+        return summarise(user)
+
+    model.answers = {"raptor": delete_then_answer}
+    services.enrichment.run(caller, dataset_id, "raptor")
+    assert run_next_task(services) is Standing.GONE
+    assert services.index.page(dataset_id, DATASET_OWNER)[0] == []
+    assert summaries_of(services, dataset_id, documents) == []
+    assert services.ledger.claim("w1") is None

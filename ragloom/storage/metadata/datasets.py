@@ -147,12 +147,15 @@ class DatasetRepository:
 
     def delete(self, dataset_ids: Collection[str]) -> int:
         """Delete datasets and (through the foreign key) their document rows and evaluations, with
-        the evaluations' tasks (a worker computing one finds its task gone)."""
+        every task of theirs: parses, evaluations and the dataset-wide builds (graph, RAPTOR, mind map).
+        A worker running one finds its task gone and removes what it wrote."""
         if not dataset_ids:
             return 0
         ids = list(dataset_ids)
         evaluations = select(Evaluation.id).where(Evaluation.dataset_id.in_(ids))
         self._session.execute(delete(Task).where(Task.id.in_(evaluations)))
+        # A memory's tasks carry the memory's id in dataset_id; never one of these.
+        self._session.execute(delete(Task).where(Task.dataset_id.in_(ids), Task.memory_id.is_(None)))
         self._session.execute(delete(Document).where(Document.dataset_id.in_(ids)))
         result = self._session.execute(delete(Dataset).where(Dataset.id.in_(ids)))
         return int(result.rowcount)  # type: ignore[attr-defined]

@@ -172,3 +172,7 @@ class TaskQueue(Protocol):
     ) -> list[Task]:
         """Tasks, oldest first (enqueue time, then id), of those documents and in those states."""
         ...
+
+    def count(self, tx: Transaction, *, statuses: Collection[TaskStatus]) -> int:
+        """How many tasks are in those states (counted, not loaded)."""
+        ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import BigInteger, Select, bindparam, or_, select, tuple_
+from sqlalchemy import BigInteger, Select, bindparam, func, or_, select, tuple_
 
 from ragloom.ids import new_id
 from ragloom.storage.metadata import Transaction
@@ -157,3 +157,7 @@ class SqlTaskQueue:
         if statuses is not None:
             query = query.where(Task.status.in_([TaskStatus(status).value for status in statuses]))
         return list(tx.session.scalars(query.order_by(Task.create_time, Task.id)))
+
+    def count(self, tx: Transaction, *, statuses: Collection[TaskStatus]) -> int:
+        states = [TaskStatus(status).value for status in statuses]
+        return int(tx.session.scalar(select(func.count()).select_from(Task).where(Task.status.in_(states))) or 0)
