@@ -40,6 +40,7 @@ HEAVY = (
     "pygments",
     "jinja2",  # agents' Message templates, with the first Jinja template
     "snowballstemmer",  # English stemming, with the first English text
+    "numpy",  # vectors and scores, with the first search, embedding or write to the index
 )
 
 MIGRATING = ("alembic", "mako", "pygments")  # Alembic's, when it creates or upgrades the schema
