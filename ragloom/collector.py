@@ -1,11 +1,11 @@
 """The garbage collector paced for start-up.
 
-Importing the server builds some 200,000 objects (pydantic models, FastAPI routes, SQLAlchemy
+Importing the server builds some 190,000 objects (pydantic models, FastAPI routes, SQLAlchemy
 tables), nearly all of them kept for the life of the process. At CPython's default pace (a
 young collection every 700 new objects, a full one when the old generation has grown by a
 quarter) the collector walks them again and again: about a fifth of the start-up's CPU time.
-While starting, the command collects ten times less often; once started, the default pace
-returns.
+While starting, the command runs young collections fourteen times less often (measured: 15 %
+less CPU to build the server, 1 MiB more at its peak); once started, the default pace returns.
 """
 
 from __future__ import annotations
