@@ -3,8 +3,9 @@
 Start-up is the time from spawning the process to its first ``GET /api/v1/system/ping``
 answer. It is measured on a fresh data directory (schema migration included) and again
 on an existing one. Idle RSS is read from ``/proc/<pid>/status`` after the server has
-answered and sat idle. The baselines are a bare uvicorn app (the framework floor) and a
-bare Python interpreter.
+answered and sat idle. The baselines are a bare uvicorn app (the server floor), a FastAPI and
+SQLAlchemy app of ragloom's size doing nothing else (the floor of its frameworks: as many routes,
+pydantic models and tables, built as ragloom builds them) and a bare Python interpreter.
 
 Usage: ``python benchmarks/startup.py [--runs 5]``
 """
@@ -33,6 +34,61 @@ async def app(scope, receive, send):
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
 
+# The framework floor: FastAPI routes with a path parameter, a body and a response model each,
+# pydantic models and SQLAlchemy declarative tables in ragloom's numbers (148 routes, ~190 of its own
+# models of ~6 fields, 37 tables of ~6 columns), the SQLite engine connected, and one ping route.
+FRAMEWORK_APP = """
+import sys, uvicorn
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel, Field, create_model
+from sqlalchemy import BigInteger, String, Text, create_engine, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ROUTES, MODELS, TABLES = 148, 190, 37
+
+class Base(DeclarativeBase):
+    pass
+
+for number in range(TABLES):
+    type(f"Table{number}", (Base,), {
+        "__tablename__": f"table_{number}",
+        "__annotations__": {"id": Mapped[str], "name": Mapped[str], "body": Mapped[str | None],
+                            "owner": Mapped[str], "create_time": Mapped[int], "update_time": Mapped[int]},
+        "id": mapped_column(String(32), primary_key=True), "name": mapped_column(String(128)),
+        "body": mapped_column(Text, default=None), "owner": mapped_column(String(32), index=True),
+        "create_time": mapped_column(BigInteger), "update_time": mapped_column(BigInteger),
+    })
+engine = create_engine(f"sqlite:///{sys.argv[2]}")
+with engine.begin() as connection:
+    Base.metadata.create_all(connection)
+    connection.execute(text("SELECT 1"))
+
+models = [
+    create_model(f"Model{number}", name=(str, Field(min_length=1, max_length=128)), note=(str | None, None),
+                 size=(int, Field(default=0, ge=0)), score=(float, 0.0), tags=(list[str], []),
+                 extra=(dict[str, str], {}))
+    for number in range(MODELS)
+]
+
+def route(body_model, answer_model):
+    def handler(item_id: str, body: body_model, page: int = 1) -> answer_model:  # type: ignore[valid-type]
+        return answer_model(name=item_id)
+    return handler
+
+router = APIRouter(prefix="/api/v1")
+for number in range(ROUTES):
+    router.add_api_route(f"/things{number}/{{item_id}}", route(models[number % MODELS], models[(number + 1) % MODELS]),
+                         methods=["POST"])
+app = FastAPI()
+app.include_router(router)
+
+@app.get("/ping")
+def ping() -> str:
+    return "pong"
+
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+"""
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -56,7 +112,7 @@ def time_to_pong(command: list[str], url: str, env: dict[str, str], idle: float)
                 raise RuntimeError(f"{command} exited with {process.returncode}")
             try:
                 with urlopen(url, timeout=1) as response:
-                    if response.read() == b"pong":
+                    if response.read() in (b"pong", b'"pong"'):
                         break
             except OSError:  # not listening yet (URLError, ConnectionError), or too busy to answer in time
                 time.sleep(0.01)
@@ -95,10 +151,16 @@ def main() -> None:
             command = [sys.executable, "-c", BARE_APP, str(port)]
             return time_to_pong(command, f"http://127.0.0.1:{port}/", env, options.idle)
 
+        def framework_floor() -> tuple[float, float]:
+            port = free_port()
+            command = [sys.executable, "-c", FRAMEWORK_APP, str(port), str(Path(scratch) / "floor.sqlite3")]
+            return time_to_pong(command, f"http://127.0.0.1:{port}/ping", env, options.idle)
+
         ragloom(fresh=False)  # creates the warm data directory
         fresh_start, fresh_rss = measure(options.runs, lambda: ragloom(fresh=True))
         warm_start, warm_rss = measure(options.runs, lambda: ragloom(fresh=False))
         bare_start, bare_rss = measure(options.runs, bare_uvicorn)
+        floor_start, floor_rss = measure(options.runs, framework_floor)
 
     interpreter = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     time.sleep(1.0)
@@ -113,8 +175,10 @@ def main() -> None:
     print(f"{'ragloom serve, fresh data dir':<40}{fresh_start:>12.3f}{fresh_rss:>16.1f}")
     print(f"{'ragloom serve, existing data dir':<40}{warm_start:>12.3f}{warm_rss:>16.1f}")
     print(f"{'baseline: bare uvicorn app':<40}{bare_start:>12.3f}{bare_rss:>16.1f}")
+    print(f"{'baseline: FastAPI+SQLAlchemy, same size':<40}{floor_start:>12.3f}{floor_rss:>16.1f}")
     print(f"{'baseline: bare python interpreter':<40}{'-':>12}{python_rss:>16.1f}")
     print(f"ratio ragloom/bare uvicorn: start x{warm_start / bare_start:.2f}, idle RSS x{warm_rss / bare_rss:.2f}")
+    print(f"ratio ragloom/framework floor: start x{warm_start / floor_start:.2f}, idle RSS x{warm_rss / floor_rss:.2f}")
 
 
 if __name__ == "__main__":

@@ -12,9 +12,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment
-
 from ragloom.errors import ArgumentError
 
 _JINJA = re.compile(r"\{%|\{\{|\}\}")
@@ -34,6 +31,9 @@ def jinja_name(component_id: str) -> str:
 
 def render_jinja(text: str, variables: dict[str, Any]) -> str:
     """``text`` rendered by a sandboxed Jinja2 with ``variables``."""
+    from jinja2 import TemplateError  # with the first Jinja template, not when the server starts
+    from jinja2.sandbox import SandboxedEnvironment
+
     environment = SandboxedEnvironment(autoescape=False)
     try:
         return environment.from_string(text).render(**variables)

@@ -14,6 +14,7 @@ from ragloom.cli.ingest import ingest
 from ragloom.cli.options import build_services, cli_settings, config_option, data_dir_option, open_services
 from ragloom.cli.status import status
 from ragloom.clock import http_date
+from ragloom.collector import resume_default_pace
 from ragloom.errors import RagloomError
 from ragloom.logs import configure_logging
 from ragloom.services.container import Services
@@ -83,6 +84,7 @@ def serve(host: str | None, port: int | None, no_workers: bool, data_dir: Path |
     # uvicorn shuts down gracefully on SIGTERM and then raises the signal again; with the default
     # handler that kills the process before the cleanup below, so turn it into a normal exit.
     signal.signal(signal.SIGTERM, _exit_on_signal)
+    resume_default_pace()  # started: what is left to import or build is small
     try:
         server.run()
     except KeyboardInterrupt:  # SIGINT, raised again by uvicorn once it has shut down
@@ -117,6 +119,7 @@ def worker(data_dir: Path | None, config: Path | None) -> None:
     from ragloom.workers.stop_signal import StopSignal
 
     settings = cli_settings(config, data_dir=data_dir)
+    resume_default_pace()
     run_worker(settings, StopSignal.on(signal.SIGINT, signal.SIGTERM))
 
 

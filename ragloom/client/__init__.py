@@ -1,29 +1,6 @@
 """Client commands' logic, without a command line: ingesting folders into a dataset and
-reading a deployment's status, over HTTP or on a data directory (:mod:`ragloom.client.target`)."""
+reading a deployment's status, over HTTP (:mod:`ragloom.client.http_target`) or on a data
+directory (:mod:`ragloom.client.local_target`); see :mod:`ragloom.client.target`.
 
-from ragloom.client.http_target import HttpTarget
-from ragloom.client.ingestion import FileOutcome, Ingestion, IngestObserver, IngestOptions, IngestReport
-from ragloom.client.local_target import LocalTarget
-from ragloom.client.status import StatusReport, gather_status
-from ragloom.client.target import DocumentRun, IngestTarget, RemoteDocument
-from ragloom.client.walk import FileFilter, FoundFile, SkippedFile, Walk, walk
-
-__all__ = [
-    "DocumentRun",
-    "FileFilter",
-    "FileOutcome",
-    "FoundFile",
-    "HttpTarget",
-    "IngestObserver",
-    "IngestOptions",
-    "IngestReport",
-    "IngestTarget",
-    "Ingestion",
-    "LocalTarget",
-    "RemoteDocument",
-    "SkippedFile",
-    "StatusReport",
-    "Walk",
-    "gather_status",
-    "walk",
-]
+The package imports none of its modules: ``ragloom serve`` loads the command line that holds
+these commands, and should not load an HTTP client for them."""

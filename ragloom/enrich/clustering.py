@@ -40,11 +40,12 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-import numpy.typing as npt
-
 if TYPE_CHECKING:  # scikit-learn and SciPy take a second to import: only RAPTOR's clustering needs them
+    import numpy as np
+    import numpy.typing as npt
     from sklearn.mixture import GaussianMixture
+
+    Vectors = npt.NDArray[np.float32]
 
 DIMENSIONS = 12
 """The most components vectors are reduced to before clustering."""
@@ -53,7 +54,6 @@ RELATIVE_FLOOR = 0.03
 SAME = 1e-6
 """Vectors closer than this (after scaling) are one point: there is nothing to split."""
 
-Vectors = npt.NDArray[np.float32]
 Method = Literal["gmm", "ahc"]
 
 
@@ -61,6 +61,8 @@ def cluster(
     vectors: Vectors, *, max_clusters: int, threshold: float, seed: int, method: Method = "gmm"
 ) -> list[list[int]]:
     """Clusters of the rows of ``vectors`` as lists of row numbers; see the module docstring."""
+    import numpy as np
+
     count = len(vectors)
     if count == 0:
         return []
@@ -79,6 +81,8 @@ def cluster(
 
 
 def _unit(points: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    import numpy as np
+
     norms = np.linalg.norm(points, axis=1, keepdims=True)
     return points / np.where(norms == 0, 1.0, norms)
 
@@ -95,6 +99,7 @@ def _reduce(points: npt.NDArray[np.float64], seed: int) -> npt.NDArray[np.float6
 
 def _agglomerative(points: npt.NDArray[np.float64], most: int) -> list[list[int]]:
     """Average-linkage clusters by cosine distance, cut at the largest gap (2..``most`` groups)."""
+    import numpy as np
     from scipy.cluster.hierarchy import fcluster, linkage
 
     if most < 2:
@@ -115,6 +120,7 @@ def _agglomerative(points: npt.NDArray[np.float64], most: int) -> list[list[int]
 
 def _best_mixture(points: npt.NDArray[np.float64], most: int, seed: int) -> GaussianMixture | None:
     """The mixture of 1..``most`` components with the lowest BIC (``None`` when ``most`` < 2)."""
+    import numpy as np
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.mixture import GaussianMixture
 
@@ -138,6 +144,8 @@ def _best_mixture(points: npt.NDArray[np.float64], most: int, seed: int) -> Gaus
 def memberships(probabilities: npt.NDArray[np.float64], threshold: float) -> list[list[int]]:
     """Clusters from each row's cluster probabilities: every cluster at ``threshold`` or above, else
     the likeliest; clusters with the same members once; ordered by first member."""
+    import numpy as np
+
     members: dict[int, list[int]] = {}
     for row, chances in enumerate(probabilities):
         chosen = np.flatnonzero(chances >= threshold)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ragloom.providers.embedding import Vectors
 from ragloom.storage.index import ChunkRecord
+
+if TYPE_CHECKING:
+    from ragloom.providers.embedding import Vectors
 
 
 @dataclass(frozen=True)

@@ -31,16 +31,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy is imported where it is used: the server starts without it
+    import numpy as np
+    import numpy.typing as npt
+
+    Matrix = npt.NDArray[np.float32]
+
 
 FAN_OUT = 8
 """The most nodes one summary covers."""
 EXACT_MAX = 2048
 """The most leaves whose pairs are ranked together (a 16 MiB similarity matrix)."""
-
-Matrix = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class Inner:
 
 def plan(vectors: npt.NDArray[np.float32], *, fan_out: int = FAN_OUT, exact_max: int = EXACT_MAX) -> list[Inner]:
     """The inner nodes of the Psi tree over the rows of ``vectors``, children before parents."""
+    import numpy as np
+
     units = _unit(np.asarray(vectors, dtype=np.float32))
     inner: list[Inner] = []
     _build(units, list(range(len(units))), len(units), inner, max(2, fan_out), max(2, exact_max))
@@ -64,6 +69,8 @@ def _build(
 ) -> int | None:
     """Join ``nodes`` (numbered as in :func:`plan`, their vectors in ``units``) into one tree,
     appending to ``inner``; returns the root's number (``None`` for none)."""
+    import numpy as np
+
     if not nodes:
         return None
     if len(nodes) > exact_max:
@@ -98,6 +105,8 @@ def _level(node: int, leaves: int, inner: Sequence[Inner]) -> int:
 
 def _groups(similarity: Matrix, fan_out: int) -> list[list[int]]:
     """One level's merges and leaf collapses (see the module docstring), groups by first member."""
+    import numpy as np
+
     count = len(similarity)
     first, second = np.triu_indices(count, 1)
     ranking = np.lexsort((second, first, -similarity[first, second]))
@@ -125,11 +134,15 @@ def _groups(similarity: Matrix, fan_out: int) -> list[list[int]]:
 
 def _reduce(similarity: Matrix, groups: list[list[int]]) -> Matrix:
     """The groups' similarity: that of their two most similar members."""
+    import numpy as np
+
     rows = np.vstack([similarity[group].max(axis=0) for group in groups])
     return np.column_stack([rows[:, group].max(axis=1) for group in groups])
 
 
 def _unit(vectors: Matrix) -> Matrix:
+    import numpy as np
+
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     unit: Matrix = (vectors / np.where(norms == 0, 1.0, norms)).astype(np.float32)
     return unit

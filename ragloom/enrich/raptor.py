@@ -33,10 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any, Literal
 
 from ragloom.enrich import psi
 from ragloom.enrich.clustering import Method, cluster
@@ -49,9 +46,17 @@ from ragloom.errors import RagloomError
 from ragloom.ingest.context import IngestContext
 from ragloom.ingest.records import chunk_id
 from ragloom.providers.chat import ChatMessage, GenerationOptions
-from ragloom.providers.embedding import Vectors, normalized
+from ragloom.providers.embedding import normalized
 from ragloom.services.parser_config import RAPTOR_PROMPT
 from ragloom.storage.index import ChunkRecord
+
+if TYPE_CHECKING:  # numpy is imported where it is used: the server starts without it
+    import numpy as np
+    import numpy.typing as npt
+
+    from ragloom.providers.embedding import Vectors
+
+    Embed = Callable[[list[str]], Vectors]
 
 SETTING = "raptor"
 SYSTEM = "You summarise passages faithfully, keeping their facts and numbers and adding nothing."
@@ -64,7 +69,6 @@ MARK = "raptor"
 STRUCTURED_EXTENSIONS = (".xlsx", ".xls", ".csv")
 """Documents whose rows RAPTOR skips when ``auto_disable_for_structured_data`` is on (as RAGFlow)."""
 
-Embed = Callable[[list[str]], Vectors]
 Identify = Callable[[int, str, tuple[str, ...]], str]
 """A summary's chunk id from its level, its text and the ids of the nodes it summarises."""
 
@@ -161,6 +165,8 @@ class TreeBuilder:
 
     def build(self, leaves: Sequence[TreeNode], context: IngestContext) -> list[Summary]:
         """Every summary of the tree over ``leaves``, level by level (none for fewer than two)."""
+        import numpy as np
+
         if self._settings.tree_builder == "psi":
             return self._build_psi(leaves, context)
         summaries: list[Summary] = []
@@ -195,6 +201,8 @@ class TreeBuilder:
 
     def _build_psi(self, leaves: Sequence[TreeNode], context: IngestContext) -> list[Summary]:
         """The Psi tree's summaries: its shape first, then each level's summaries together."""
+        import numpy as np
+
         if len(leaves) < 2:
             return []
         context.check()

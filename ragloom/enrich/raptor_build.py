@@ -22,9 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ragloom.enrich.errors import EnrichmentFailedError
 from ragloom.enrich.model_calls import EnrichmentModel
@@ -43,12 +41,15 @@ from ragloom.errors import DataError
 from ragloom.ingest.context import IngestContext
 from ragloom.ingest.records import analysed
 from ragloom.nlp import TextAnalyzer
-from ragloom.providers.embedding import EmbeddingModels, Vectors
+from ragloom.providers.embedding import EmbeddingModels
 from ragloom.services.task_handling import TaskResult
 from ragloom.services.task_ledger import Abandoned, ClaimedTask
 from ragloom.storage.index import ChunkIndex, ChunkRecord
 from ragloom.storage.metadata import MetadataStore
 from ragloom.storage.metadata.tables import Dataset
+
+if TYPE_CHECKING:
+    from ragloom.providers.embedding import Vectors
 
 DATASET_OWNER = "graph_raptor_x"
 """The document id of dataset-wide summaries (RAGFlow's ``GRAPH_RAPTOR_FAKE_DOC_ID``)."""
@@ -136,6 +137,8 @@ class RaptorBuildHandler:
         self._models = models
 
     def run(self, task: ClaimedTask, context: IngestContext) -> TaskResult:
+        import numpy as np
+
         started = time.perf_counter()
         inputs = build_inputs(self._store, self._models, task.dataset_id, "RAPTOR")
         dataset, documents, model_id, model = inputs.dataset, inputs.documents, inputs.model_id, inputs.model

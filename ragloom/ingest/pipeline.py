@@ -17,8 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ragloom.clock import now_ms
 from ragloom.enrich import EnricherUsage, EnrichmentJob, EnrichmentStage, Phase, StageReport, enrichment_config
@@ -37,12 +36,15 @@ from ragloom.ingest.records import (
 )
 from ragloom.ingest.source import SourceFile
 from ragloom.nlp import TextAnalyzer
-from ragloom.providers.embedding import EmbeddingModel, EmbeddingModels, Vectors
+from ragloom.providers.embedding import EmbeddingModel, EmbeddingModels
 from ragloom.rag.tags import Tagger, tag_dataset_ids, top_tags
 from ragloom.services.names import split_extension
 from ragloom.storage.blobs import BlobStore
 from ragloom.storage.index import ChunkIndex, ChunkRecord
 from ragloom.storage.metadata import MetadataStore
+
+if TYPE_CHECKING:
+    from ragloom.providers.embedding import Vectors
 
 EMBED_BATCH = 32
 SALIENT_TERMS = 32
@@ -210,6 +212,8 @@ class IngestPipeline:
     def _embedder(self, model_id: str, tenant_id: str) -> Callable[[list[str]], Vectors]:
         """Embeds texts for enrichers (loaded at the first call: most parses never make one)."""
 
+        import numpy as np
+
         def embed(texts: list[str]) -> Vectors:
             model = self._embedding_model(model_id, tenant_id)
             return np.vstack(
@@ -229,6 +233,8 @@ class IngestPipeline:
         config: dict[str, object],
         context: IngestContext,
     ) -> None:
+        import numpy as np
+
         if not records:
             return
         model = self._embedding_model(model_id, tenant_id)

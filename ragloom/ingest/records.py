@@ -5,14 +5,18 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import xxhash
 
 from ragloom.ingest.model import ChunkDraft
 from ragloom.nlp import TextAnalyzer, count_tokens
-from ragloom.providers.embedding import Vectors, normalized
+from ragloom.providers.embedding import normalized
 from ragloom.services.names import split_extension
 from ragloom.storage.index import ChunkRecord
+
+if TYPE_CHECKING:
+    from ragloom.providers.embedding import Vectors
 
 
 def chunk_id(content: str, document_id: str) -> str:

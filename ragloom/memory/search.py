@@ -15,8 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ragloom.nlp import TextAnalyzer
 from ragloom.providers.embedding import EmbeddingModels
@@ -24,6 +23,9 @@ from ragloom.rag import scoring
 from ragloom.rag.query import QueryAnalyzer
 from ragloom.storage.index import ChunkIndex, ChunkRecord, MessageFilter, RecordKind
 from ragloom.storage.metadata.tables import Memory
+
+if TYPE_CHECKING:
+    pass
 
 CANDIDATES = 1024
 """Candidates the index reports per embedding model (a memory holds a few thousand messages)."""
@@ -80,6 +82,8 @@ class MessageSearch:
 
     def search(self, memories: Sequence[Memory], query: MessageQuery) -> SearchResult:
         """The best messages of ``memories`` (already checked to be the caller's); see the module docstring."""
+        import numpy as np
+
         started = time.perf_counter()
         timings = {"embed": 0.0, "search": 0.0}
         if not memories or not query.question.strip() or query.top_n <= 0:

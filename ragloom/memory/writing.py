@@ -12,17 +12,18 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ragloom.errors import DataError, NotFoundError, RetCode
 from ragloom.memory.kinds import BYTES_PER_DIMENSION, MessageType
 from ragloom.nlp import TextAnalyzer
 from ragloom.providers.embedding import EmbeddingModels
-from ragloom.providers.embedding.protocol import Vectors
 from ragloom.storage.index import ChunkIndex, ChunkRecord, MessageFields
 from ragloom.storage.metadata import MetadataStore
 from ragloom.storage.metadata.tables import Memory
+
+if TYPE_CHECKING:
+    from ragloom.providers.embedding.protocol import Vectors
 
 
 def memory_not_found(memory_id: str) -> NotFoundError:
@@ -112,6 +113,8 @@ class MessageWriter:
     def _record(
         self, memory_id: str, message_id: int, draft: Draft, vector: Vectors, turn: Turn, source_id: int
     ) -> ChunkRecord:
+        import numpy as np
+
         coarse, fine = self._analyzer.both(draft.content)
         vector = np.asarray(vector, dtype=np.float32)
         return ChunkRecord(

@@ -18,8 +18,10 @@ import re
 import threading
 import unicodedata
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import snowballstemmer
+if TYPE_CHECKING:
+    import snowballstemmer
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _PIECES = re.compile(rf"[{_HAN}]+|[a-z0-9]+(?:[._'’-][a-z0-9]+)*")
@@ -59,6 +61,8 @@ class TextAnalyzer:
 
     @cached_property
     def _stemmer(self) -> snowballstemmer.stemmer:
+        import snowballstemmer  # with the first English word, not when the server starts
+
         return snowballstemmer.stemmer("english")
 
     def _word(self, word: str) -> str:

@@ -19,7 +19,8 @@ of agents' Invoke components, whose URLs a DSL chooses:
   ``100.100.100.200``, ...). An IPv6 address that carries an IPv4 one (mapped
   ``::ffff:a.b.c.d``, compatible ``::a.b.c.d``, NAT64 ``64:ff9b::/96``, 6to4
   ``2002::/16``) is judged by the IPv4 address it carries.
-* **Checked at connect time, after DNS**: :class:`GuardedBackend` resolves the host once,
+* **Checked at connect time, after DNS**: the guarded transport's backend
+  (:class:`~ragloom.providers.guarded_transport.GuardedBackend`) resolves the host once,
   refuses it if *any* address it resolves to is refused, and opens the socket to one of
   those very addresses. A name that resolves to loopback, or DNS that answers differently
   between a check and the connect (rebinding), cannot get through; TLS still verifies the
@@ -42,14 +43,14 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import httpcore
-import httpx
+from typing import TYPE_CHECKING
 
 from ragloom.errors import ProviderError
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,8 @@ class AddressPolicy:
         the resolver reads as one, ``2130706433`` and ``0x7f.1`` included). Names are
         judged when connecting.
         """
+        import httpx  # with the first URL: the server starts without an HTTP client
+
         try:
             parsed = httpx.URL(url)
         except httpx.InvalidURL:
@@ -184,7 +187,9 @@ class AddressPolicy:
     def transport(self, proxy: str | None = None) -> httpx.HTTPTransport:
         """An httpx transport whose every connection this policy vets (with ``proxy``, the
         connections to that proxy: what lies behind it is the proxy's network, not ours)."""
-        return _GuardedTransport(self, proxy)
+        from ragloom.providers.guarded_transport import GuardedTransport
+
+        return GuardedTransport(self, proxy)
 
 
 def _literal_address(host: str) -> IPAddress | None:
@@ -198,40 +203,6 @@ def _literal_address(host: str) -> IPAddress | None:
         return None
 
 
-class GuardedBackend(httpcore.NetworkBackend):
-    """httpcore's network backend with :class:`AddressPolicy` applied when connecting.
-
-    The host is resolved here, every address it resolves to is vetted, and the socket is
-    opened to a vetted address given as a numeric IP — nothing resolves the name again.
-    """
-
-    def __init__(self, policy: AddressPolicy) -> None:
-        self._policy = policy
-        self._direct = httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        try:
-            addresses = resolve(host, port)
-        except (OSError, UnicodeError) as error:
-            raise httpcore.ConnectError(str(error)) from error
-        self._policy.vet(host, addresses)
-        failure: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
-        for text, _address in addresses:
-            try:
-                return self._direct.connect_tcp(text, port, timeout, local_address, socket_options)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
-                failure = error
-        assert failure is not None, "getaddrinfo answers at least one address or raises"
-        raise failure
-
-
 def resolve(host: str, port: int) -> Sequence[tuple[str, IPAddress]]:
     """Each distinct address ``host`` resolves to: as text to connect to, and parsed to vet
     (:class:`OSError` when it resolves to nothing)."""
@@ -241,28 +212,3 @@ def resolve(host: str, port: int) -> Sequence[tuple[str, IPAddress]]:
         text = str(socket_address[0])
         resolved[text] = ipaddress.ip_address(text.partition("%")[0])  # an IPv6 zone is not part of the address
     return list(resolved.items())
-
-
-class _GuardedTransport(httpx.HTTPTransport):
-    """httpx's own transport (request mapping, error mapping) over a pool on :class:`GuardedBackend`.
-
-    httpx does not take a network backend as an argument, so the pool it builds is
-    replaced by an identical one on the guarded backend; the check below fails loudly
-    should a future httpx keep its pool elsewhere.
-    """
-
-    def __init__(self, policy: AddressPolicy, proxy: str | None = None) -> None:
-        super().__init__(trust_env=False)
-        if not isinstance(getattr(self, "_pool", None), httpcore.ConnectionPool):
-            raise RuntimeError("this httpx keeps its connection pool elsewhere; the address guard cannot be fitted")
-        limits: dict[str, Any] = {  # httpx's defaults
-            "ssl_context": httpx.create_ssl_context(),
-            "max_connections": 100,
-            "max_keepalive_connections": 20,
-            "keepalive_expiry": 5.0,
-            "network_backend": GuardedBackend(policy),
-        }
-        if proxy:
-            self._pool = httpcore.HTTPProxy(proxy_url=str(httpx.URL(proxy)), **limits)
-        else:
-            self._pool = httpcore.ConnectionPool(**limits)

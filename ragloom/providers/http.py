@@ -4,6 +4,9 @@ Errors never carry what the remote side sent: a caller learns the model and the 
 failure (``HTTP 400``, ``ConnectError: Connection refused``, "an unexpected shape"), the
 server log gets an excerpt of the answer (escaped, cut to :data:`LOGGED_CHARACTERS`).
 Otherwise a model server pointed at an internal service would read it out through errors.
+
+httpx is imported by the functions that use it, so a server starts without it (its first
+outbound call imports it).
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ragloom.errors import ProviderError
 from ragloom.providers.address_guard import AddressNotAllowedError, AddressPolicy
 from ragloom.settings import RemoteModel
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,8 @@ def provider_client(
     A guarded client (a tenant's model) ignores proxy variables and ``.netrc``, see
     :mod:`ragloom.providers.address_guard`; an unguarded one (the operator's) honours them.
     """
+    import httpx
+
     sent = dict(headers or {})
     if settings.api_key is not None:
         sent["Authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
@@ -54,6 +60,8 @@ def remote_failure(what: str, problem: str, remote_text: str) -> ProviderError:
 def failure_kind(error: Exception) -> str:
     """What went wrong, in words that carry nothing the remote side sent: the exception's
     class and, for a failed connection, the operating system's reason."""
+    import httpx
+
     cause = error.__cause__ or error.__context__
     while cause is not None and not isinstance(cause, OSError):
         cause = cause.__cause__ or cause.__context__
@@ -101,6 +109,8 @@ def stream_lines(
     been yielded a broken connection raises :class:`ProviderError` (a partial answer cannot
     be retried without repeating it).
     """
+    import httpx
+
     response = _send(client, url, payload, what, headers, retries, backoff_seconds, stream=True)
     try:
         yield from response.iter_lines()
@@ -123,6 +133,8 @@ def _send(
     stream: bool,
 ) -> httpx.Response:
     """The first successful answer (its body still unread when ``stream``), retrying as documented above."""
+    import httpx
+
     attempt = 0
     while True:
         try:
@@ -155,6 +167,8 @@ def _send(
 
 def error_excerpt(response: httpx.Response) -> str:
     """The start of an error answer's body (the rest is never read), and the answer closed."""
+    import httpx
+
     taken = b""
     try:
         for piece in response.iter_bytes():

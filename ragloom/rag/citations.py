@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from ragloom.nlp import TextAnalyzer
+
+if TYPE_CHECKING:  # numpy is imported where it is used: the server starts without it
+    import numpy as np
+    import numpy.typing as npt
+
+    Embed = Callable[[str], npt.NDArray[np.float32]]
 
 _VARIANTS = (
     re.compile(r"[\[【(（]\s*ID\s*[:：]\s*(\d+)\s*[\]】)）]", re.IGNORECASE),
@@ -30,8 +34,6 @@ VECTOR_WEIGHT = 0.9
 THRESHOLDS = (0.63, 0.53, 0.43, 0.33)
 MAX_CITES_PER_SENTENCE = 4
 MAX_SENTENCES = 40
-
-Embed = Callable[[str], npt.NDArray[np.float32]]
 
 
 def normalise_markers(answer: str, chunk_count: int) -> str:
@@ -59,6 +61,8 @@ def insert_citations(
     ``embed`` turns a sentence into a unit vector comparable with ``chunk_vectors``; without
     it (or for chunks without a vector) only term overlap counts.
     """
+    import numpy as np
+
     if not chunk_texts or not answer.strip() or cited(answer):
         return answer
     pieces = _sentences(answer)
@@ -94,6 +98,8 @@ def insert_citations(
 
 
 def _choose(scores: npt.NDArray[np.float64], threshold: float) -> list[list[int]]:
+    import numpy as np
+
     chosen: list[list[int]] = []
     for row in scores:
         best = float(row.max()) if row.size else 0.0

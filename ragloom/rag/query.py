@@ -18,6 +18,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from ragloom.nlp import TextAnalyzer
 from ragloom.nlp.analyzer import has_han, normalize
@@ -65,7 +66,11 @@ class QueryAnalyzer:
 
     def __init__(self, analyzer: TextAnalyzer) -> None:
         self._analyzer = analyzer
-        self._stop = frozenset(self._analyzer.terms(" ".join(ENGLISH_STOP_WORDS))) | CHINESE_STOP_WORDS
+
+    @cached_property
+    def _stop(self) -> frozenset[str]:
+        """The noise words as terms, stemmed with the first question (not when the server starts)."""
+        return frozenset(self._analyzer.terms(" ".join(ENGLISH_STOP_WORDS))) | CHINESE_STOP_WORDS
 
     def analyse(self, question: str) -> QueryTerms:
         """The weighted-term skeleton of ``question`` (terms, their kinds, phrase structure)."""

@@ -17,16 +17,18 @@ with a higher page rank comes first.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from ragloom.rag.query import QueryTerms, TermKind
 from ragloom.storage.index import Matches
 
-PHRASE_FACTOR = 0.5
+if TYPE_CHECKING:  # numpy is imported where it is used: the server starts without it
+    import numpy as np
+    import numpy.typing as npt
 
-Floats = npt.NDArray[np.float64]
+    Floats = npt.NDArray[np.float64]
+
+PHRASE_FACTOR = 0.5
 
 
 @dataclass
@@ -40,6 +42,8 @@ class Scores:
 
 def term_weights(query: QueryTerms, matches: Matches) -> Floats:
     """Each query term's weight (inverse document frequency; phrases from their words)."""
+    import numpy as np
+
     frequency = matches.document_frequency.astype(np.float64)
     total = float(max(matches.eligible, 1))
     weights = np.log1p((total - frequency + 0.5) / (frequency + 0.5))
@@ -50,6 +54,8 @@ def term_weights(query: QueryTerms, matches: Matches) -> Floats:
 
 def term_similarity(query: QueryTerms, matches: Matches) -> Floats:
     """The weighted share of the query's terms each candidate contains (0..1)."""
+    import numpy as np
+
     if not query.terms or not len(matches.chunk_ids):
         return np.zeros(len(matches.chunk_ids), dtype=np.float64)
     weights = term_weights(query, matches)
@@ -75,6 +81,8 @@ def hybrid(
 
 def score(query: QueryTerms, matches: Matches, vector_weight: float, rank_features: Floats | None = None) -> Scores:
     """Hybrid scores of every candidate."""
+    import numpy as np
+
     terms = term_similarity(query, matches)
     vectors = matches.vector_similarity.astype(np.float64)
     return Scores(hybrid(terms, vectors, vector_weight, rank_features), terms, vectors)
@@ -82,6 +90,8 @@ def score(query: QueryTerms, matches: Matches, vector_weight: float, rank_featur
 
 def ranked(similarity: Floats, threshold: float) -> npt.NDArray[np.intp]:
     """Positions of the candidates scoring at least ``threshold``, best first (ties keep their order)."""
+    import numpy as np
+
     kept = np.flatnonzero(similarity >= threshold)
     order: npt.NDArray[np.intp] = kept[np.argsort(-similarity[kept], kind="stable")]
     return order

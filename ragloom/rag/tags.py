@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ragloom.storage.index import ChunkIndex, ChunkRecord
 from ragloom.storage.metadata import MetadataStore
+
+if TYPE_CHECKING:  # numpy is imported where it is used: the server starts without it
+    import numpy as np
 
 SMOOTHING = 1000
 MATCH_LIMIT = 256
@@ -95,6 +97,8 @@ class Tagger:
 
 def tag_scores(question_tags: Mapping[str, float], chunks: Sequence[ChunkRecord]) -> np.ndarray:
     """``10 * cosine`` of the question's tags and each chunk's ``tag_features`` (0 without tags)."""
+    import numpy as np
+
     scores = np.zeros(len(chunks), dtype=np.float64)
     norm = float(np.sqrt(sum(weight * weight for weight in question_tags.values())))
     if norm == 0:

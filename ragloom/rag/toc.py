@@ -11,9 +11,12 @@ chunks, also those that never repeat the heading's words.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy is imported where it is used: the server starts without it
+    import numpy as np
+    import numpy.typing as npt
+
 
 TOC_WEIGHT = 0.2
 """The most a heading adds to its chunks' similarity (when it holds every word of the question)."""
@@ -54,4 +57,6 @@ def section_shares(
 
 def toc_boosts(keys: Sequence[tuple[str, str]], shares: Mapping[str, float]) -> npt.NDArray[np.float64]:
     """What each candidate (``(dataset id, chunk id)``) gains."""
+    import numpy as np
+
     return np.array([TOC_WEIGHT * shares.get(chunk_id, 0.0) for _dataset, chunk_id in keys], dtype=np.float64)

@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ragloom.clock import now_ms
 from ragloom.errors import DataError
@@ -27,6 +25,9 @@ from ragloom.storage.blobs import BlobStore
 from ragloom.storage.index import ChunkIndex, ChunkRecord
 from ragloom.storage.metadata import MetadataStore
 from ragloom.storage.metadata.tables import Dataset, Document
+
+if TYPE_CHECKING:
+    pass
 
 _QA_SEPARATOR = re.compile(r"[\n\t]")
 
@@ -130,6 +131,8 @@ class ChunkService:
             document.update_time = now_ms()
 
     def _embed(self, dataset: Dataset, record: ChunkRecord) -> None:
+        import numpy as np
+
         model = self._embeddings.get(dataset.embedding_model, dataset.tenant_id)
         title = split_extension(record.document_name)[0]
         vectors = model.embed_documents([title, embedding_text(record)])

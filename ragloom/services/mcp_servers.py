@@ -20,7 +20,7 @@ from ragloom.errors import DataError, ProviderError
 from ragloom.ids import new_id
 from ragloom.providers.address_guard import AddressPolicy
 from ragloom.providers.mcp import SERVER_TYPES, McpClient, McpEndpoint
-from ragloom.providers.mcp.transport import WHAT
+from ragloom.providers.mcp.headers import WHAT
 from ragloom.services.tenants import Caller
 from ragloom.storage.metadata import MetadataStore
 from ragloom.storage.metadata.tables import McpServer

@@ -28,9 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ragloom.errors import DataError
 from ragloom.nlp import TextAnalyzer
@@ -49,6 +47,9 @@ from ragloom.services.tenants import Caller
 from ragloom.storage.index import ChunkIndex, ChunkRecord, Matches, RecordKind
 from ragloom.storage.metadata import MetadataStore, Transaction
 from ragloom.storage.metadata.tables import Dataset
+
+if TYPE_CHECKING:  # numpy is imported where it is used: the server starts without it
+    import numpy as np
 
 RERANK_WINDOW = 64
 
@@ -205,6 +206,8 @@ class RetrievalService:
 
     def retrieve(self, caller: Caller, query: RetrievalQuery) -> Retrieval:
         """Rank, threshold and page; see the module docstring."""
+        import numpy as np
+
         started = time.perf_counter()
         datasets, allowed = self._scope(caller, query)
         chat_model = self._check_assistance(caller, query)
@@ -300,6 +303,8 @@ class RetrievalService:
     ) -> tuple[dict[str, float] | None, np.ndarray]:
         """The question's tags (``None`` when the datasets name no tag dataset) and each
         candidate's tag score (zeros without tags)."""
+        import numpy as np
+
         configs = [dict(dataset.parser_config or {}) for dataset in datasets]
         tag_datasets = tag_dataset_ids(configs)
         zeros = np.zeros(len(matches.chunk_ids), dtype=np.float64)
@@ -318,6 +323,8 @@ class RetrievalService:
         return question_tags, np.array([scores.get(key, 0.0) for key in keys], dtype=np.float64)
 
     def _rerank(self, caller: Caller, query: RetrievalQuery, ranked: _Ranked, pagerank: dict[str, float]) -> _Ranked:
+        import numpy as np
+
         model = self._reranks.get(query.rerank_id or "", caller.tenant_id)
         window = max(RERANK_WINDOW, query.page * query.page_size)
         best = np.argsort(-ranked.similarity, kind="stable")[:window]
@@ -332,6 +339,8 @@ class RetrievalService:
 
     def _toc_enhanced(self, ranked: _Ranked, terms: QueryTerms, matches: Matches) -> _Ranked:
         """``ranked`` with the chunks of the sections the question names lifted (see :mod:`ragloom.rag.toc`)."""
+        import numpy as np
+
         document_of = _documents_of(matches)
         best = np.argsort(-ranked.similarity, kind="stable")[:TOC_WINDOW]
         documents = [
@@ -421,6 +430,8 @@ def _documents_of(matches: Matches) -> dict[tuple[str, str], str]:
 def _fold_children(matches: Matches, scores: scoring.Scores) -> _Ranked:
     """One entry per chunk to return: a child hit counts for its parent (mean of its children),
     and a parent that matched itself keeps the better of the two."""
+    import numpy as np
+
     if not any(matches.parent_ids):
         keys = list(zip(matches.dataset_ids, matches.chunk_ids, strict=True))
         return _Ranked(keys, scores.similarity, scores.vector_similarity, scores.term_similarity)

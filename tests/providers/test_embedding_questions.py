@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 
 from ragloom.errors import ProviderError
 from ragloom.providers.catalog import ModelCatalog
-from ragloom.providers.embedding import EmbeddingModels, Vectors
+from ragloom.providers.embedding import EmbeddingModels
 from ragloom.providers.embedding.questions import QuestionBatcher, QuestionBatches, QuestionCache
 from ragloom.settings import ModelSettings, RemoteModel
+
+if TYPE_CHECKING:
+    from ragloom.providers.embedding import Vectors
 
 DIMENSION = 4
 

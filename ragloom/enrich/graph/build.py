@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ragloom.enrich.errors import EnrichmentFailedError, UnreadableReplyError
 from ragloom.enrich.graph import extraction, merge
@@ -35,6 +33,9 @@ from ragloom.providers.chat import ChatMessage, GenerationOptions
 from ragloom.providers.embedding import EmbeddingModels
 from ragloom.storage.index import ChunkIndex, ChunkRecord, GraphFields, GraphPart
 from ragloom.storage.metadata import MetadataStore
+
+if TYPE_CHECKING:
+    pass
 
 EMBED_BATCH = 32
 REPORT_TOKENS = 1024
@@ -268,6 +269,8 @@ class GraphBuilder:
         return records
 
     def _embed(self, records: list[ChunkRecord], model_id: str, tenant_id: str, context: IngestContext) -> None:
+        import numpy as np
+
         if not records:
             return
         model = self._embeddings.get(model_id, tenant_id)

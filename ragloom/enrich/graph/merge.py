@@ -23,8 +23,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ragloom.enrich.graph.extraction import Extraction, Relation
 
 if TYPE_CHECKING:  # networkx takes a tenth of a second to import: only building a graph needs it
@@ -186,6 +184,8 @@ def pagerank(graph: nx.Graph, damping: float = DAMPING, tolerance: float = 1e-10
     """Weighted PageRank by power iteration with numpy, as networkx's ``pagerank`` defines it
     (which needs scipy, a large dependency for one sparse product): a node's rank flows to its
     neighbours in proportion to the edges' weights, a node with no edges spreads it evenly."""
+    import numpy as np
+
     nodes = list(graph.nodes)
     count = len(nodes)
     if not count:

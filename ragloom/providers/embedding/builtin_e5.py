@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ragloom.providers.embedding.protocol import Vectors, normalized
+from ragloom.providers.embedding.protocol import normalized
+
+if TYPE_CHECKING:
+    from ragloom.providers.embedding.protocol import Vectors
 
 MAX_MODEL_TOKENS = 510  # 512 positions minus the special tokens
 # No character makes more tokens than this (measured over every code point to U+2FFFF, alone and after a

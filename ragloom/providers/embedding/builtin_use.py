@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ragloom.providers.embedding.protocol import Vectors, normalized
+from ragloom.providers.embedding.protocol import normalized
+
+if TYPE_CHECKING:
+    from ragloom.providers.embedding.protocol import Vectors
 
 MAX_CHARACTERS = 4000  # the encoder averages over its input; longer text only costs time
 

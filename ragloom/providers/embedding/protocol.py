@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy is imported where it is used: the server starts without it
+    import numpy as np
+    import numpy.typing as npt
 
-Vectors = npt.NDArray[np.float32]
+    Vectors = npt.NDArray[np.float32]
 
 
 class EmbeddingModel(Protocol):
@@ -46,6 +47,8 @@ class EmbeddingModel(Protocol):
 
 def normalized(vectors: npt.ArrayLike) -> Vectors:
     """Rows scaled to unit length (zero rows stay zero)."""
+    import numpy as np
+
     array = np.asarray(vectors, dtype=np.float32)
     if array.ndim == 1:
         norm = float(np.linalg.norm(array))

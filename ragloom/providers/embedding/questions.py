@@ -23,10 +23,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
+from ragloom.providers.embedding.protocol import EmbeddingModel
 
-from ragloom.providers.embedding.protocol import EmbeddingModel, Vectors
+if TYPE_CHECKING:
+    from ragloom.providers.embedding.protocol import Vectors
 
 DEFAULT_CACHE_SIZE = 4096
 DEFAULT_MAX_BATCH = 32
@@ -178,6 +180,8 @@ class QuestionBatches:
         return vector
 
     def _embed_questions(self, texts: list[str]) -> Vectors:
+        import numpy as np
+
         vectors: Vectors = np.asarray(self.model.embed_queries(texts), dtype=np.float32)
         return vectors
 

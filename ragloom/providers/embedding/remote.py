@@ -7,16 +7,19 @@ Xinference, llama.cpp's server and TEI all answer the OpenAI form; Ollama has it
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ragloom.errors import ProviderError
 from ragloom.nlp.token_count import truncate_to_tokens
 from ragloom.providers.address_guard import AddressPolicy
-from ragloom.providers.embedding.protocol import Vectors, normalized
+from ragloom.providers.embedding.protocol import normalized
 from ragloom.providers.http import post_json, provider_client, remote_failure
 from ragloom.settings import RemoteModel
+
+if TYPE_CHECKING:
+    from ragloom.providers.embedding.protocol import Vectors
 
 
 class RemoteEmbedding:

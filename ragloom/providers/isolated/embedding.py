@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ragloom.errors import ProviderError
-from ragloom.providers.embedding.protocol import Vectors
 from ragloom.providers.isolated.spec import HostedKind, HostSpec
 from ragloom.providers.isolated.supervisor import ModelProcess
+
+if TYPE_CHECKING:
+    from ragloom.providers.embedding.protocol import Vectors
 
 
 class IsolatedEmbedding:

@@ -16,14 +16,18 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
-import httpx2
 
 from ragloom.errors import ProviderError
 from ragloom.providers.address_guard import AddressNotAllowedError, AddressPolicy
-from ragloom.providers.mcp.transport import RecordingTransport, header_problem, mcp_http_client
+from ragloom.providers.mcp.headers import header_problem
+
+if TYPE_CHECKING:
+    import httpx2
+
+    from ragloom.providers.mcp.transport import RecordingTransport
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +74,8 @@ class McpClient:
         problem = header_problem(endpoint.headers)
         if problem is not None:
             raise ProviderError(f"MCP server '{endpoint.name}' was not called: {problem}")
+        from ragloom.providers.mcp.transport import RecordingTransport  # with the first call (httpx2)
+
         transport = RecordingTransport(self._guard)
         try:
             return anyio.run(self._session, endpoint, timeout, transport, operation)
@@ -86,6 +92,8 @@ class McpClient:
         from mcp import ClientSession
         from mcp.client.sse import sse_client
         from mcp.client.streamable_http import streamable_http_client
+
+        from ragloom.providers.mcp.transport import mcp_http_client
 
         def client_factory(
             headers: dict[str, str] | None = None,
@@ -135,6 +143,8 @@ def result_text(result: Any) -> str:
 def _failure(
     endpoint: McpEndpoint, timeout: float, error: BaseException, recorded: BaseException | None
 ) -> ProviderError:
+    import httpx2
+
     where = f"MCP server '{endpoint.name}'"
     for cause in (*_leaves(error), *([recorded] if recorded is not None else [])):
         if isinstance(cause, AddressNotAllowedError):

@@ -15,13 +15,14 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ragloom.errors import ProviderError
 from ragloom.providers.address_guard import AddressNotAllowedError, AddressPolicy
 from ragloom.providers.http import LOGGED_CHARACTERS, error_excerpt, failure_kind
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ class Call:
 def send(call: Call, *, guard: AddressPolicy | None, proxy: str = "") -> Answer:
     """Make ``call`` (see the module docstring); a :class:`ProviderError` unless it answered 2xx
     with a body of at most ``max_bytes`` within ``timeout_seconds``."""
+    import httpx  # with the first call: the server starts without an HTTP client
+
     deadline = time.monotonic() + call.timeout_seconds
     timeout = httpx.Timeout(call.timeout_seconds, connect=min(10.0, call.timeout_seconds))
     if guard is None:
@@ -112,6 +115,8 @@ def _read(response: httpx.Response, call: Call, deadline: float) -> bytes:
 
 def shown(url: str) -> str:
     """``url`` as errors and logs show it: without credentials, query or fragment."""
+    import httpx
+
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL:

@@ -45,10 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ragloom.storage.index.records import (
     Admission,
@@ -61,6 +58,10 @@ from ragloom.storage.index.records import (
     RecordKind,
     ScoredChunk,
 )
+
+if TYPE_CHECKING:  # numpy is imported where it is used: the server starts without it
+    import numpy as np
+    import numpy.typing as npt
 
 
 class Capability(StrEnum):

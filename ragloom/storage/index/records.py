@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy is imported where it is used: the server starts without it
+    import numpy as np
+    import numpy.typing as npt
 
 
 class RecordKind(StrEnum):
@@ -227,6 +228,8 @@ class Matches:
 
     @classmethod
     def empty(cls, term_count: int) -> Matches:
+        import numpy as np
+
         return cls(
             [],
             [],

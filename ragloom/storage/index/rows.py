@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from ragloom.storage.index.records import ChunkRecord, GraphFields, MessageFields, RecordKind
+
+if TYPE_CHECKING:  # numpy is imported where it is used: the server starts without it
+    import numpy as np
+    import numpy.typing as npt
 
 TERM_COLUMNS = ("content_terms", "content_fine_terms", "title_terms", "important_terms", "question_terms")
 """The columns of analysed terms full-text search reads, in the order of :data:`TERM_WEIGHTS`."""

@@ -14,14 +14,15 @@ import sqlite3
 import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from ragloom.storage.index.records import MessageFilter, RecordKind
 from ragloom.storage.index.snapshot_messages import COLUMNS, MessageColumns, message_mask
 from ragloom.storage.index.vector_lists import VectorLists
+
+if TYPE_CHECKING:  # numpy is imported where it is used: the server starts without it
+    import numpy as np
+    import numpy.typing as npt
 
 POSTINGS_LIMIT = 20_000_000  # cached posting entries per dataset before the cache starts over
 
@@ -91,6 +92,8 @@ class DatasetSnapshot:
 
     def positions_of(self, rowids: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
         """Where ``rowids`` stand in this snapshot (row ids it does not hold are dropped)."""
+        import numpy as np
+
         if not rowids.size or not self.size:
             return np.zeros(0, dtype=np.int32)
         places = np.searchsorted(self.rowids, rowids)
@@ -121,6 +124,8 @@ def postings(
 ) -> list[npt.NDArray[np.int32]]:
     """Each snapshot's rows containing ``term``, from its cache, reading FTS5 at most once for all
     the snapshots that have not seen the term yet."""
+    import numpy as np
+
     found = [snapshot.cached_postings(term) for snapshot in snapshots]
     if any(positions is None for positions in found):
         row = connection.execute(
@@ -147,12 +152,16 @@ def _message_columns(rows: list[tuple[Any, ...]]) -> MessageColumns | None:
 
 
 def _kinds(rows: list[tuple[Any, ...]]) -> npt.NDArray[np.int8]:
+    import numpy as np
+
     return np.array([row[6] for row in rows], dtype=np.int8)
 
 
 def _arrays(rows: list[tuple[Any, ...]], dimension: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_], int]:
     """The rows' vectors as one matrix (zeros where a row has none, or one of another size),
     which rows have one, and the dimension."""
+    import numpy as np
+
     if dimension == 0:
         dimension = next((len(row[5]) // 4 for row in rows if row[5] is not None), 0)
     present = np.array([row[5] is not None and len(row[5]) == 4 * dimension > 0 for row in rows], dtype=bool)
@@ -165,6 +174,8 @@ def _arrays(rows: list[tuple[Any, ...]], dimension: int) -> tuple[npt.NDArray[np
 
 def load(connection: sqlite3.Connection, dataset_id: str, versions: Versions) -> DatasetSnapshot:
     """Read a dataset's chunks (call inside one read transaction, with ``versions`` read in it)."""
+    import numpy as np
+
     rows = connection.execute(f"{_SELECT} ORDER BY rowid", (dataset_id,)).fetchall()
     vectors, present, _dimension = _arrays(rows, 0)
     return DatasetSnapshot(
@@ -185,6 +196,8 @@ def extend(
     connection: sqlite3.Connection, dataset_id: str, snapshot: DatasetSnapshot, versions: Versions
 ) -> DatasetSnapshot:
     """``snapshot`` plus the chunks added since it was read (valid only when nothing was rewritten)."""
+    import numpy as np
+
     after = int(snapshot.rowids[-1]) if snapshot.size else -1
     rows = connection.execute(f"{_SELECT} AND rowid > ? ORDER BY rowid", (dataset_id, after)).fetchall()
     if not rows:
@@ -242,6 +255,8 @@ def eligible_rows(
 ) -> npt.NDArray[np.bool_]:
     """Rows a query may see: available ones of that kind, of the wanted documents if any are named,
     and (for messages) those passing ``messages``."""
+    import numpy as np
+
     eligible: npt.NDArray[np.bool_] = snapshot.available & (snapshot.kinds == KIND_CODES[kind])
     if document_ids:
         eligible &= np.isin(snapshot.document_ids, list(document_ids))

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from ragloom.storage.index.records import MessageFilter
+
+if TYPE_CHECKING:  # numpy is imported where it is used: the server starts without it
+    import numpy as np
+    import numpy.typing as npt
 
 COLUMNS = "message_type, message_source, message_agent, message_session, message_user, forget_at IS NOT NULL"
 """What a snapshot reads of each row for these arrays, in this order."""
@@ -36,6 +37,8 @@ class MessageColumns:
     @classmethod
     def of(cls, rows: Sequence[Sequence[Any]]) -> MessageColumns:
         """The arrays of ``rows``, each ending with the values of :data:`COLUMNS`."""
+        import numpy as np
+
         tails = [row[-6:] for row in rows]
         return cls(
             types=np.array([tail[0] or "" for tail in tails], dtype=object),
@@ -47,6 +50,8 @@ class MessageColumns:
         )
 
     def __add__(self, other: MessageColumns) -> MessageColumns:
+        import numpy as np
+
         return MessageColumns(
             np.concatenate([self.types, other.types]),
             np.concatenate([self.sources, other.sources]),
@@ -61,6 +66,8 @@ def message_mask(
     columns: MessageColumns, is_message: npt.NDArray[np.bool_], available: npt.NDArray[np.bool_], where: MessageFilter
 ) -> npt.NDArray[np.bool_]:
     """The rows that are messages passing ``where``."""
+    import numpy as np
+
     mask = is_message.copy()
     if where.message_types:
         mask &= np.isin(columns.types, list(where.message_types))

@@ -19,10 +19,7 @@ import threading
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from ragloom.storage.index import sqlite_graph, sqlite_messages
 from ragloom.storage.index.candidates import unit_vector
@@ -52,6 +49,10 @@ from ragloom.storage.index.sqlite_match import MatchScope, match_snapshots
 from ragloom.storage.index.sqlite_messages import MESSAGE_COLUMN_TYPES, MESSAGE_COLUMNS, MESSAGE_INDEX
 from ragloom.storage.index.sqlite_tags import remove_tags, replace_tag, tag_counts
 from ragloom.storage.index.vector_lists import APPROXIMATE_FROM
+
+if TYPE_CHECKING:  # numpy is imported where it is used: the server starts without it
+    import numpy as np
+    import numpy.typing as npt
 
 SCHEMA_VERSION = 4
 _COLUMNS = (*COLUMNS, "vector")
@@ -202,12 +203,19 @@ class SqliteChunkIndex:
 
     @staticmethod
     def _row(record: ChunkRecord) -> tuple[Any, ...]:
-        vector = None if record.vector is None else np.asarray(record.vector, dtype=np.float32).tobytes()
-        return (*row_values(record), vector)
+        if record.vector is None:
+            return (*row_values(record), None)
+        import numpy as np
+
+        return (*row_values(record), np.asarray(record.vector, dtype=np.float32).tobytes())
 
     @staticmethod
     def _record(row: Sequence[Any], vector: bytes | None = None) -> ChunkRecord:
-        return record_of(row, None if vector is None else np.frombuffer(vector, dtype=np.float32).copy())
+        if vector is None:
+            return record_of(row, None)
+        import numpy as np
+
+        return record_of(row, np.frombuffer(vector, dtype=np.float32).copy())
 
     # ---- writes -------------------------------------------------------------------------------
 
@@ -445,6 +453,8 @@ class SqliteChunkIndex:
         document_ids: Collection[str] = (),
         limit: int = 1024,
     ) -> list[ScoredChunk]:
+        import numpy as np
+
         query = unit_vector(vector)
         if query is None or limit <= 0:
             return []
@@ -478,6 +488,8 @@ class SqliteChunkIndex:
         """Read the datasets into this process's memory now rather than at their first query, and
         start building the vector lists of those large enough (see
         :mod:`~ragloom.storage.index.vector_lists`); with ``wait``, until those are built."""
+        import numpy as np
+
         with self._reading() as connection:
             snapshots = [self._snapshot(connection, dataset_id) for dataset_id in dict.fromkeys(dataset_ids)]
         for snapshot in snapshots:

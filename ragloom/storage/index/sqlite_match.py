@@ -16,14 +16,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from ragloom.storage.index.candidates import term_weights, unit_vector
 from ragloom.storage.index.records import Matches, MessageFilter, RecordKind
 from ragloom.storage.index.snapshot import DatasetSnapshot, eligible_rows, postings
 from ragloom.storage.index.vector_lists import APPROXIMATE_FROM
+
+if TYPE_CHECKING:  # numpy is imported where it is used: the server starts without it
+    import numpy as np
+    import numpy.typing as npt
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class _Part:
         self, local: npt.NDArray[np.intp], query: npt.NDArray[np.float32] | None
     ) -> npt.NDArray[np.float32]:
         """The cosine of the rows at ``local`` (zero without a query or a vector of its size)."""
+        import numpy as np
+
         if self.similarity is not None:
             return self.similarity[local]
         if query is None or self.snapshot.dimension != query.size:
@@ -70,6 +74,8 @@ class _Part:
 
     def hits(self, local: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
         """Which terms each of the rows at ``local`` (sorted) contains."""
+        import numpy as np
+
         found = np.zeros((local.size, len(self.term_places)), dtype=bool)
         for column, places in enumerate(self.term_places):
             if places.size:
@@ -79,6 +85,8 @@ class _Part:
 
 
 def _top(scores: npt.NDArray[np.float32], count: int, *, positive: bool) -> npt.NDArray[np.intp]:
+    import numpy as np
+
     candidates = np.flatnonzero(scores > 0) if positive else np.arange(scores.size)
     if candidates.size <= count:
         return candidates
@@ -95,6 +103,8 @@ def _part(
     top_k: int,
 ) -> _Part | None:
     """The eligible rows of one dataset; ``term_rows[j]`` are its rows containing term ``j``."""
+    import numpy as np
+
     eligible = eligible_rows(snapshot, scope.document_ids, scope.kind, scope.messages)
     rows = np.flatnonzero(eligible)
     if not rows.size:
@@ -141,6 +151,8 @@ def match_snapshots(
 ) -> Matches:
     """See :meth:`ragloom.storage.index.protocol.ChunkIndex.match` (call inside one read
     transaction on ``connection``; ``snapshot_of`` gives a dataset's up-to-date snapshot in it)."""
+    import numpy as np
+
     if not dataset_ids or top_k <= 0:
         return Matches.empty(len(terms))
     query = unit_vector(vector)

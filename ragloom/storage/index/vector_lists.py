@@ -27,11 +27,11 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy is imported where it is used: the server starts without it
     from collections.abc import Callable
+
+    import numpy as np
+    import numpy.typing as npt
 
 APPROXIMATE_FROM = 200_000
 """Eligible vectors in one dataset from which a query uses the inverted lists (once built)."""
@@ -86,6 +86,8 @@ class VectorLists:
         self._start(lambda: self._build(vectors))
 
     def _build(self, vectors: npt.NDArray[np.float32]) -> None:
+        import numpy as np
+
         faiss = _faiss()
         count, dimension = vectors.shape
         lists = list_count(count)
@@ -117,6 +119,8 @@ class VectorLists:
         """The ``limit`` eligible rows nearest to the unit ``query`` by the lists, re-scored exactly
         with ``vectors`` (the snapshot's); ``None`` until the index is built, or when the lists hold
         fewer than ``limit`` eligible rows near enough (the caller scans exactly instead)."""
+        import numpy as np
+
         faiss = _faiss()
         with self._lock:
             index = self._index
