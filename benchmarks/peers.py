@@ -14,6 +14,11 @@ Each engine runs in a process of its own (its peak RSS is its own) and, in that 
   p50/p95, and nDCG@10 against SciFact's judgments (:mod:`ragloom.rag.metrics`);
 - answers questions from ``--clients`` threads for ``--seconds``: requests/s.
 
+Each phase also counts the process's CPU time per question: on a machine shared with other jobs the
+scheduler gives a process more of the cores the more of its threads are runnable, so an engine
+whose search releases the GIL gets a bigger share under 16 clients; CPU per question does not
+depend on that share.
+
 The engines, each as its documentation sets it up:
 
 - **ragloom**: its own path without HTTP: the chunks analysed as ingestion analyses them
@@ -263,29 +268,47 @@ def run_engine(name: str, inputs: Path, clients: int, seconds: float) -> dict[st
         search = BUILDERS[name](texts, vectors, by_question, Path(scratch), ready)
         build = time.perf_counter() - ready[0]
         search(questions[0], question_vectors[0])  # first question: lazy state a user's first query would pay
-        latencies, ndcgs = [], []
+        latencies, ndcgs, answers = [], [], []
+        cpu = cpu_seconds()
         for question, vector, documents in zip(questions, question_vectors, relevant, strict=True):
             mark = time.perf_counter()
             numbers = search(question, vector)
             latencies.append((time.perf_counter() - mark) * 1000)
+            answers.append(numbers)
             ranking = document_ranking(document_ids[number] for number in numbers)
             ndcgs.append(ndcg_at(ranking, dict.fromkeys(documents, 1.0), 10))
-        rate = concurrent_rate(search, questions, question_vectors, clients, seconds)
+        cpu_single = (cpu_seconds() - cpu) / len(questions) * 1000
+        cpu = cpu_seconds()
+        rate, answered, differing = concurrent_rate(search, questions, question_vectors, answers, clients, seconds)
+        cpu_concurrent = (cpu_seconds() - cpu) / answered * 1000
     return {
         "setup_s": ready[0] - started,
         "build_s": build,
         "p50_ms": percentile(latencies, 0.5),
         "p95_ms": percentile(latencies, 0.95),
         "rate": rate,
+        "cpu_ms": cpu_single,
+        "cpu_16_ms": cpu_concurrent,
+        "differing": differing / answered,
         "ndcg@10": statistics.mean(ndcgs),
         "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "rss_before_mib": rss_before,
     }
 
 
-def concurrent_rate(search: Search, questions: list[str], vectors: Vectors, clients: int, seconds: float) -> float:
-    """Questions answered per second by ``clients`` threads asking in turn for ``seconds``."""
+def cpu_seconds() -> float:
+    """CPU time this process has used (all its threads, user and system)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def concurrent_rate(
+    search: Search, questions: list[str], vectors: Vectors, answers: list[list[int]], clients: int, seconds: float
+) -> tuple[float, int, int]:
+    """Questions answered per second by ``clients`` threads asking in turn for ``seconds``, how many, and
+    how many of those answers differ from the one-client ``answers``."""
     done = [0] * clients
+    differing = [0] * clients
     failures: list[BaseException] = []
     deadline = time.perf_counter() + seconds
 
@@ -293,7 +316,8 @@ def concurrent_rate(search: Search, questions: list[str], vectors: Vectors, clie
         position = number
         try:
             while time.perf_counter() < deadline:
-                search(questions[position % len(questions)], vectors[position % len(questions)])
+                asked = position % len(questions)
+                differing[number] += search(questions[asked], vectors[asked]) != answers[asked]
                 done[number] += 1
                 position += clients
         except BaseException as error:  # reported after the run
@@ -307,7 +331,7 @@ def concurrent_rate(search: Search, questions: list[str], vectors: Vectors, clie
         thread.join()
     if failures:
         raise RuntimeError(f"{len(failures)} clients failed: {failures[0]!r}") from failures[0]
-    return sum(done) / (time.perf_counter() - started)
+    return sum(done) / (time.perf_counter() - started), sum(done), sum(differing)
 
 
 # ---- the comparison ------------------------------------------------------------------------------
@@ -330,7 +354,10 @@ COLUMNS = (
     ("p50_ms", "p50 ms", "{:7.2f}"),
     ("p95_ms", "p95 ms", "{:7.2f}"),
     ("rate", "req/s", "{:7.1f}"),
+    ("cpu_ms", "CPU ms/q", "{:7.1f}"),
+    ("cpu_16_ms", "CPU16 ms", "{:7.1f}"),
     ("ndcg@10", "nDCG@10", "{:7.4f}"),
+    ("differing", "differ16", "{:7.1%}"),
     ("rss_mib", "RSS MiB", "{:7.0f}"),
 )
 
@@ -339,7 +366,9 @@ def report(results: dict[str, dict[str, float]], clients: int) -> None:
     print(f"\n{'engine':<9}" + "".join(f"{title:>10}" for _key, title, _format in COLUMNS))
     for name, figures in results.items():
         print(f"{name:<9}" + "".join(f"{form.format(figures[key]):>10}" for key, _title, form in COLUMNS))
-    print(f"(req/s: {clients} client threads; RSS: peak of the engine's process, data and question vectors loaded")
+    print(f"(req/s: {clients} client threads; CPU ms/q: the process's CPU time per question, one client and {clients};")
+    print(f" differ16: share of the {clients} clients' answers unlike the one-client answer to the same question;")
+    print(" RSS: peak of the engine's process, data and question vectors loaded")
     print(" before the engine: " + ", ".join(f"{n} {f['rss_before_mib']:.0f} MiB" for n, f in results.items()) + ")")
     if "ragloom" not in results:
         return
@@ -350,7 +379,9 @@ def report(results: dict[str, dict[str, float]], clients: int) -> None:
         print(
             f"ragloom against {name}: build x{ours['build_s'] / theirs['build_s']:.2f}, "
             f"p50 x{ours['p50_ms'] / theirs['p50_ms']:.2f}, p95 x{ours['p95_ms'] / theirs['p95_ms']:.2f}, "
-            f"req/s x{ours['rate'] / theirs['rate']:.2f}, nDCG@10 {ours['ndcg@10'] - theirs['ndcg@10']:+.4f}, "
+            f"req/s x{ours['rate'] / theirs['rate']:.2f}, CPU/q x{ours['cpu_ms'] / theirs['cpu_ms']:.2f} "
+            f"(16 clients x{ours['cpu_16_ms'] / theirs['cpu_16_ms']:.2f}), "
+            f"nDCG@10 {ours['ndcg@10'] - theirs['ndcg@10']:+.4f}, "
             f"RSS x{ours['rss_mib'] / theirs['rss_mib']:.2f}  (times: < 1 is ragloom faster; req/s: > 1)"
         )
 
@@ -381,7 +412,8 @@ def main() -> None:
         for name in names:
             figures = measured(name, inputs, options.clients, options.seconds)
             rounds[name].append(figures)
-            print(f"  round {number + 1} {name}: " + ", ".join(f"{key} {value:.4g}" for key, value in figures.items()))
+            figures_line = ", ".join(f"{key} {value:.4g}" for key, value in figures.items())
+            print(f"  round {number + 1} {name}: {figures_line}", flush=True)
     report(
         {name: {key: statistics.median(run[key] for run in runs) for key in runs[0]} for name, runs in rounds.items()},
         options.clients,
