@@ -10,9 +10,10 @@ each built-in embedding model, beside the published figures where there are some
 By default the figures are computed by the server's evaluation API (``POST /api/v1/evaluations``,
 the three weights as three runs of an evaluation of up to 1,000 queries). ``--direct`` computes them here instead, from
 ``POST /api/v1/retrieval``'s chunks (with the per-query timings); ``--compare`` does both and
-fails unless they agree. Both use :mod:`ragloom.rag.metrics`: a document ranks at its best chunk
-among the best 100. ``--reference`` also prints a plain BM25 computed here, the BM25 baseline of the
-collections without a published one.
+fails unless they agree (a collection with a query of more than 100 relevant documents, which the
+evaluation API refuses, is computed directly: CISI). Both use :mod:`ragloom.rag.metrics`: a
+document ranks at its best chunk among the best 100. ``--reference`` also prints a plain BM25
+computed here, the BM25 baseline of the collections without a published one.
 
 ``--collection`` names the collection's folder; its format is recognised by its files (``LOADERS``):
 BEIR (SciFact: ``corpus.jsonl.gz``, ``queries.jsonl``, ``qrels/test.tsv`` or ``--split train``),
@@ -49,7 +50,7 @@ import requests
 from ragloom.nlp import TextAnalyzer
 from ragloom.rag.metrics import document_ranking, ndcg_at, recall_at
 from ragloom.rag.query import QueryAnalyzer
-from ragloom.services.evaluations import MAX_QUESTIONS
+from ragloom.services.evaluations import MAX_DOCUMENTS_PER_QUESTION, MAX_QUESTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_COLLECTION = ROOT.parent / "shared" / "benchmarks" / "data" / "scifact"
@@ -444,6 +445,10 @@ def main() -> None:
     print(f"collection {options.collection.name}: {len(documents)} documents, {len(queries)} {options.split} queries")
     if options.reference:
         reference_bm25(documents, queries, relevant)
+    if not options.direct and max(len(documents) for documents in relevant.values()) > MAX_DOCUMENTS_PER_QUESTION:
+        # the evaluation API takes at most that many relevant documents a question (CISI has more)
+        print(f"a query has more than {MAX_DOCUMENTS_PER_QUESTION} relevant documents: computing directly")
+        options.direct, options.compare = True, False
     with tempfile.TemporaryDirectory() as scratch:
         workers = {"RAGLOOM_WORKERS__COUNT": str(options.workers), "RAGLOOM_WORKERS__POLL_INTERVAL_SECONDS": "0.05"}
         server = Server(options.data_dir or Path(scratch), workers)
