@@ -301,6 +301,17 @@ class IndexSettings(_Section):
     postgresql: PostgresIndexSettings = Field(default_factory=PostgresIndexSettings)
 
 
+class RetrievalSettings(_Section):
+    """How retrieval ranks chunks."""
+
+    scoring: Literal["ragflow", "bm25"] = Field(
+        default="ragflow",
+        description="`ragflow` (RAGFlow's hybrid similarity) or `bm25` (BM25 fused with the vector, scores "
+        "relative to each query's candidates); a dataset's `parser_config.scoring` or a request's `scoring` "
+        "overrides it.",
+    )
+
+
 class QueueSettings(_Section):
     """The task queue parse and enrichment work waits in; it lives in the metadata database."""
 
@@ -434,6 +445,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     models: ModelSettings = Field(default_factory=ModelSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     queue: QueueSettings = Field(default_factory=QueueSettings)
     workers: WorkerSettings = Field(default_factory=WorkerSettings)
     log: LogSettings = Field(default_factory=LogSettings)

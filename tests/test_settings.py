@@ -76,6 +76,11 @@ def test_bad_settings_are_refused(tmp_path: Path) -> None:
     unknown.write_text("colour = 'blue'\n")
     with pytest.raises(ValidationError, match="colour"):
         load_settings(unknown)
+    scoring = tmp_path / "scoring.toml"
+    scoring.write_text("[retrieval]\nscoring = 'fancy'\n")
+    with pytest.raises(ValidationError, match="retrieval.scoring\n  Input should be 'ragflow' or 'bm25'"):
+        load_settings(scoring)
+    assert load_settings().retrieval.scoring == "ragflow"
 
 
 def test_tenant_address_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

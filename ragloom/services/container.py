@@ -139,7 +139,9 @@ class Services:
         assistant = QuestionAssistant(model_defaults, models, chat_models)
         rerank_models = RerankModels(models)
         documents = DocumentService(store, blobs, index, analyzer, settings.upload, queue)
-        retrieval = RetrievalService(store, index, embeddings, rerank_models, analyzer, assistant)
+        retrieval = RetrievalService(
+            store, index, embeddings, rerank_models, analyzer, assistant, default_scoring=settings.retrieval.scoring
+        )
         components = builtin_components()
         enrichers = builtin_enrichers()
         question_limit = settings.limits.max_question_length

@@ -39,6 +39,7 @@ RUN_PARAMETERS = (
     "toc_enhance",
     "cross_languages",
     "metadata_condition",
+    "scoring",
 )
 """The retrieval parameters a run may set (the others of ``POST /retrieval`` page or dress its answer)."""
 MAX_QUESTIONS = 1000

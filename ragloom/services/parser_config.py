@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ragloom.errors import DataError
+from ragloom.rag.scoring_modes import SCORING_MODES
+
 RAPTOR_PROMPT = (
     "Please summarize the following paragraphs. Be careful with the numbers, do not make things up. "
     "Paragraphs as following:\n      {cluster_content}\nThe above is the content you need to summarize."
@@ -141,7 +144,7 @@ def config_for_create(chunk_method: str, given: dict[str, Any] | None, *, llm_id
     defaults = method_defaults(chunk_method, llm_id=llm_id)
     if not given:
         return defaults
-    merged = deep_merge(defaults, lift_ext(given))
+    merged = _checked_scoring(deep_merge(defaults, lift_ext(given)))
     merged["llm_id"] = llm_id
     merged["children_delimiter"] = children_delimiter(merged)
     return merged
@@ -149,7 +152,7 @@ def config_for_create(chunk_method: str, given: dict[str, Any] | None, *, llm_id
 
 def config_for_update(current: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
     """``given`` (only the keys sent) merged into a dataset's current config."""
-    merged = deep_merge(current, lift_ext(given))
+    merged = _checked_scoring(deep_merge(current, lift_ext(given)))
     parent_child = given.get("parent_child")
     if isinstance(parent_child, dict) and parent_child.get("use_parent_child") is False:
         merged["parent_child"] = {}
@@ -159,3 +162,14 @@ def config_for_update(current: dict[str, Any], given: dict[str, Any]) -> dict[st
         merged["children_delimiter"] = children_delimiter(merged)
         merged["enable_children"] = True
     return merged
+
+
+def _checked_scoring(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` without a ``scoring`` of ``None`` (the server's default then applies); any other
+    value must name a scoring mode (:mod:`ragloom.rag.scoring_modes`), also when it came in ``ext``."""
+    if config.get("scoring", "") is None:
+        config.pop("scoring")
+    elif "scoring" in config and config["scoring"] not in SCORING_MODES:
+        valid = ", ".join(f"'{mode}'" for mode in SCORING_MODES)
+        raise DataError(f"parser_config.scoring must be one of {valid}, not {config['scoring']!r}.")
+    return config

@@ -6,9 +6,10 @@
 2. The question is analysed into weighted terms and embedded with the datasets' model (not when
    keyword-only retrieval cannot use the vector: :func:`_needs_vector`).
 3. The index reports candidates (:meth:`ChunkIndex.match`); :mod:`ragloom.rag.scoring`
-   scores them, with the tag features of :mod:`ragloom.rag.tags` when the datasets name tag
-   datasets (the question's tags are returned as ``labels``). Children of parent-child
-   chunking stand for their parent.
+   (in the ``bm25`` mode :mod:`ragloom.rag.bm25`, see :mod:`ragloom.rag.scoring_modes`) scores
+   them, with the tag features of :mod:`ragloom.rag.tags` when the datasets name tag datasets
+   (the question's tags are returned as ``labels``). Children of parent-child chunking stand
+   for their parent.
 4. With ``rerank_id`` a rerank model rescores the best first-stage candidates and its score
    replaces the vector part, as in RAGFlow. With ``toc_enhance`` the tables of contents of the
    documents of the best hits (extracted while parsing) lift the chunks of the sections whose
@@ -36,9 +37,10 @@ from ragloom.nlp.highlight import highlight
 from ragloom.providers.chat import ChatModel
 from ragloom.providers.embedding import EmbeddingModels
 from ragloom.providers.rerank import RerankModels
-from ragloom.rag import scoring
+from ragloom.rag import scoring, scoring_modes
 from ragloom.rag.knowledge_graph import KNOWLEDGE_GRAPH_NAME, ScoredRecord, knowledge_text
 from ragloom.rag.query import QueryAnalyzer, QueryTerms, TermKind
+from ragloom.rag.scoring_modes import ScoringMode, chosen_mode, scoring_mode
 from ragloom.rag.tags import Tagger, tag_dataset_ids, tag_scores, top_tags
 from ragloom.rag.toc import TOC_WINDOW, section_shares, toc_boosts, toc_documents
 from ragloom.services.metadata_filter import matching_ids
@@ -83,6 +85,7 @@ class RetrievalQuery:
     include_metadata: bool = False
     metadata_fields: list[str] | None = None
     use_kg: bool = False
+    scoring: str | None = None  # a mode of ragloom.rag.scoring_modes; None: the datasets' or the server's
 
 
 @dataclass
@@ -139,6 +142,8 @@ class RetrievalService:
         reranks: RerankModels,
         analyzer: TextAnalyzer,
         assistant: QuestionAssistant | None = None,
+        *,
+        default_scoring: str = ScoringMode.RAGFLOW.value,
     ) -> None:
         self._store = store
         self._index = index
@@ -147,6 +152,7 @@ class RetrievalService:
         self._analyzer = analyzer
         self._assistant = assistant
         self._queries = QueryAnalyzer(analyzer)
+        self._default_scoring = scoring_mode(default_scoring)
 
     # ---- checks -------------------------------------------------------------------------------
 
@@ -228,17 +234,25 @@ class RetrievalService:
         mark = time.perf_counter()
         dataset_ids = [dataset.id for dataset in datasets]
         document_ids = sorted(allowed) if allowed is not None else ()
-        matches = self._index.match(dataset_ids, terms.terms, vector, document_ids=document_ids, top_k=query.top_k)
+        mode = chosen_mode(
+            query.scoring, [dict(dataset.parser_config or {}) for dataset in datasets], self._default_scoring
+        )
+        counts = mode is ScoringMode.BM25
+        matches = self._index.match(
+            dataset_ids, terms.terms, vector, document_ids=document_ids, top_k=query.top_k, counts=counts
+        )
         if vector is None and _children_found(matches):
             embedding = time.perf_counter()
             vector = model.embed_query(question)
             timings["embed"] += time.perf_counter() - embedding
-            matches = self._index.match(dataset_ids, terms.terms, vector, document_ids=document_ids, top_k=query.top_k)
+            matches = self._index.match(
+                dataset_ids, terms.terms, vector, document_ids=document_ids, top_k=query.top_k, counts=counts
+            )
         pagerank = {dataset.id: float(dataset.pagerank or 0) for dataset in datasets}
         rank_features = np.array([pagerank[dataset_id] for dataset_id in matches.dataset_ids], dtype=np.float64)
         labels, tag_features = self._tag_features(caller, datasets, terms.words, matches)
         rank_features += tag_features
-        scores = scoring.score(terms, matches, query.vector_similarity_weight, rank_features)
+        scores = scoring_modes.score(mode, terms, matches, query.vector_similarity_weight, rank_features)
         ranked = _fold_children(matches, scores)
         if query.rerank_id:
             ranked = self._rerank(caller, query, ranked, pagerank)

@@ -332,6 +332,35 @@ class ChunkIndexConformance(MessageConformance, GraphConformance, ExportConforma
         assert matches.dataset_ids == ["ds1", "ds1"]
         assert sorted(matches.document_ids) == ["doc1", "doc1"]
 
+    def test_match_counts_terms_and_content_length_when_asked(self, chunk_index: ChunkIndex) -> None:
+        self.require(chunk_index, Capability.VECTOR)
+        self.require(chunk_index, Capability.FULL_TEXT)
+        chunk_index.upsert(
+            [
+                chunk(
+                    "a",
+                    "pandas eat bamboo while pandas sleep",
+                    vector=unit(0, 1, 0),
+                    important_terms=ANALYZER.joined("pandas"),
+                ),
+                chunk("b", "bamboo grows fast", vector=unit(0, 1, 1)),
+                chunk("c", "rivers flow", vector=unit(1, 0, 0)),
+            ]
+        )
+        terms = [*ANALYZER.terms("panda bamboo"), " ".join(ANALYZER.terms("pandas eat"))]
+        query = np.asarray(unit(1, 0, 0), dtype=np.float32)
+        assert chunk_index.match(["ds1"], terms, query).term_counts is None
+        matches = chunk_index.match(["ds1"], terms, query, counts=True)
+        assert matches.term_counts is not None
+        assert matches.lengths is not None
+        found = {
+            chunk_id: (counts.tolist(), int(length))
+            for chunk_id, counts, length in zip(matches.chunk_ids, matches.term_counts, matches.lengths, strict=True)
+        }
+        # content, important keywords and the adjacent pair; the length is the content's words;
+        # "c" (found by its vector) holds no term: zeros
+        assert found == {"a": ([3, 1, 1], 6), "b": ([0, 1, 0], 3), "c": ([0, 0, 0], 0)}
+
     def test_match_takes_the_top_k_nearest_even_without_terms(self, chunk_index: ChunkIndex) -> None:
         self.require(chunk_index, Capability.VECTOR)
         chunk_index.upsert([chunk(f"v{n}", f"text {n}", vector=unit(1, n / 10, 0)) for n in range(10)])

@@ -23,7 +23,7 @@ from typing_extensions import TypedDict  # pydantic reads typing's own only from
 from ragloom.api.json_input import decode_json
 from ragloom.api.schemas.ids import FilterIds, refuse_duplicates
 from ragloom.api.schemas.loose import request_context
-from ragloom.api.schemas.parser_config import AutoMetadataConfig, ParserConfig, StrictModel
+from ragloom.api.schemas.parser_config import AutoMetadataConfig, DatasetParserConfig, StrictModel
 from ragloom.clock import http_date
 from ragloom.ids import parse_uuid
 from ragloom.integers import MAX_PAGE
@@ -73,7 +73,7 @@ class DatasetFields(StrictModel):
     ] = None
     permission: Literal["me", "team"] = "me"
     chunk_method: Annotated[str | None, Field(json_schema_extra={"enum": list(DATASET_CHUNK_METHODS)})] = None
-    parser_config: ParserConfig | None = None
+    parser_config: DatasetParserConfig | None = None
     parse_type: Annotated[int | None, Field(ge=0, le=64)] = None
     pipeline_id: str | None = None
     auto_metadata_config: AutoMetadataConfig | None = None
@@ -135,7 +135,7 @@ class DatasetFields(StrictModel):
 
     @field_validator("parser_config")
     @classmethod
-    def _config_size(cls, value: ParserConfig | None) -> ParserConfig | None:
+    def _config_size(cls, value: DatasetParserConfig | None) -> DatasetParserConfig | None:
         if value is not None and len(size := value.model_dump_json()) > 65535:
             raise PydanticCustomError(
                 "string_too_long",

@@ -57,6 +57,7 @@ class RetrievalParameters(BaseModel):
     metadata_condition: dict[str, Any] | None = Field(None, description="Only documents whose metadata match.")
     document_ids: list[str] | None = Field(None, description="Search only these documents of the dataset.")
     highlight: bool | None = Field(None, description="Always off in an evaluation: only `false` is accepted.")
+    scoring: str | None = Field(None, description="`ragflow` or `bm25`, as for retrieval.")
 
 
 class EvaluationRunIn(RetrievalParameters):
@@ -105,6 +106,7 @@ class CreateEvaluationRequest(CheckedBody[NewEvaluation]):
     metadata_condition: Sent[dict[str, Any]] = None
     document_ids: Sent[list[str]] = None
     highlight: Sent[bool] = Field(None, description="Always off in an evaluation: only `false` is accepted.")
+    scoring: Sent[str] = Field(None, description="Shared by every run; `ragflow` or `bm25`, as for retrieval.")
 
     def check(self, body: dict[str, Any], context: RequestContext) -> NewEvaluation:
         return new_evaluation(body, context.limits)

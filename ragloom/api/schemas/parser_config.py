@@ -99,6 +99,16 @@ class ParserConfig(StrictModel):
         return value
 
 
+class DatasetParserConfig(ParserConfig):
+    """A dataset's ``parser_config``: a document's, plus how retrieval scores the dataset's chunks."""
+
+    scoring: Literal["ragflow", "bm25"] | None = Field(
+        None,
+        description="ragloom's extension: how retrieval scores this dataset's chunks, `ragflow` (RAGFlow's "
+        "hybrid similarity) or `bm25`; absent or null: the server's `retrieval.scoring`.",
+    )
+
+
 class MetadataField(StrictModel):
     key: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
     type: Literal["string", "list", "time", "number"]

@@ -11,6 +11,7 @@ from ragloom.api.params import in_range, refuse_large_page_size, sane_page
 from ragloom.api.schemas.loose import CheckedBody, RequestContext, Sent
 from ragloom.errors import ArgumentError, DataError, RagloomError, RetCode
 from ragloom.integers import INT64_MAX, MAX_PAGE
+from ragloom.rag.scoring_modes import SCORING_MODES
 from ragloom.services.retrieval import Hit, RetrievalQuery, check_question_length
 from ragloom.settings import LimitSettings
 
@@ -37,6 +38,11 @@ class RetrievalRequest(CheckedBody[RetrievalQuery]):
     reference_metadata: Sent[dict[str, Any]] = Field(None, description="`include` and `fields` of document metadata.")
     include_metadata: Sent[bool] = None
     metadata_fields: Sent[list[str]] = None
+    scoring: Sent[str] = Field(
+        None,
+        description="ragloom's extension: `ragflow` or `bm25`; default: the datasets' `parser_config.scoring`, "
+        "else the server's `retrieval.scoring`.",
+    )
 
     def check(self, body: dict[str, Any], context: RequestContext) -> RetrievalQuery:
         return retrieval_query(body, context.limits)
@@ -105,6 +111,9 @@ def retrieval_query(body: dict[str, Any], limits: LimitSettings) -> RetrievalQue
     rerank_id = body.get("rerank_id")
     question = str(body.get("question") or "")
     check_question_length(question, limits.max_question_length)
+    scoring = body.get("scoring")
+    if scoring is not None and scoring not in SCORING_MODES:
+        raise DataError(f"`scoring` must be one of {', '.join(SCORING_MODES)}.")
     return RetrievalQuery(
         dataset_ids=dataset_ids,
         question=question,
@@ -123,6 +132,7 @@ def retrieval_query(body: dict[str, Any], limits: LimitSettings) -> RetrievalQue
         include_metadata=include,
         metadata_fields=list(fields) if isinstance(fields, list) and fields else None,
         use_kg=body.get("use_kg") is not None and _flag(body["use_kg"], "`use_kg` should be a boolean"),
+        scoring=scoring,
     )
 
 

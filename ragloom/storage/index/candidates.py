@@ -8,11 +8,19 @@ ranks them afterwards, so these weights only decide who is a candidate.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # numpy is imported where it is used: the server starts without it
     import numpy as np
     import numpy.typing as npt
+
+from ragloom.storage.index.words import words
+
+COUNTED_COLUMNS = ("content_terms", "title_terms", "important_terms", "question_terms")
+"""The stored term columns whose occurrences :func:`term_counts` counts (the first one's words are
+the record's length); the fine-grained content terms repeat the content and are left out."""
 
 
 def unit_vector(vector: npt.NDArray[np.float32] | None) -> npt.NDArray[np.float32] | None:
@@ -33,3 +41,35 @@ def term_weights(eligible: int, frequency: npt.NDArray[np.int64]) -> npt.NDArray
 
     weights: npt.NDArray[np.float64] = np.log1p((eligible - frequency + 0.5) / (frequency + 0.5))
     return weights
+
+
+def term_counts(
+    hits: npt.NDArray[np.bool_],
+    read: Callable[[npt.NDArray[np.intp]], Sequence[Sequence[str]]],
+    terms: Sequence[str],
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    """How often each candidate holds each term and how long its content is (see
+    :class:`~ragloom.storage.index.records.Matches`), for candidates ``hits`` says hold some term:
+    ``read(rows)`` gives those rows' :data:`COUNTED_COLUMNS` texts. A term of several words counts
+    where its words stand side by side within one column; the length is the number of words of the
+    content terms. Candidates holding no term count zeros everywhere (their length is never used:
+    they score no term)."""
+    counts = np.zeros(hits.shape, dtype=np.int32)
+    lengths = np.zeros(hits.shape[0], dtype=np.int32)
+    rows = np.flatnonzero(hits.any(axis=1)) if hits.size else np.zeros(0, dtype=np.intp)
+    if not rows.size:
+        return counts, lengths
+    wanted = [tuple(words(term)) for term in terms]
+    longest = max((len(sequence) for sequence in wanted), default=0)
+    for row, columns in zip(rows, read(rows), strict=True):
+        found: Counter[tuple[str, ...]] = Counter()
+        for number, text in enumerate(columns):
+            column = words(text)
+            if number == 0:
+                lengths[row] = len(column)
+            found.update(zip(column, strict=True))
+            for size in range(2, longest + 1):
+                found.update(zip(*(column[start:] for start in range(size)), strict=False))
+        for place, sequence in enumerate(wanted):
+            counts[row, place] = found.get(sequence, 0) if sequence else 0
+    return counts, lengths

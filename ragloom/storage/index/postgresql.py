@@ -396,10 +396,11 @@ class PostgresChunkIndex:
         top_k: int = 1024,
         kind: RecordKind = RecordKind.CHUNK,
         messages: MessageFilter | None = None,
+        counts: bool = False,
     ) -> Matches:
         scope = Scope(list(dict.fromkeys(dataset_ids)), kind, document_ids, messages)
         with self._pool.transaction(read_only=True, repeatable=True) as connection:
-            return match(connection, scope, terms, vector, top_k=top_k, ef_search=self.ef_search)
+            return match(connection, scope, terms, vector, top_k=top_k, ef_search=self.ef_search, counts=counts)
 
     # ---- messages of memories -----------------------------------------------------------------
 

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ragloom.storage.index.candidates import unit_vector
+from ragloom.storage.index.candidates import COUNTED_COLUMNS, term_counts, unit_vector
 from ragloom.storage.index.postgresql_connections import Connection
 from ragloom.storage.index.postgresql_schema import HNSW_MAX_DIMENSION
 from ragloom.storage.index.postgresql_terms import best_by_text, frequencies
@@ -157,6 +157,7 @@ def match(
     *,
     top_k: int,
     ef_search: int = EF_SEARCH,
+    counts: bool = False,
 ) -> Matches:
     """See :meth:`ragloom.storage.index.protocol.ChunkIndex.match` (call in one REPEATABLE READ transaction;
     ``ef_search`` is the HNSW beam if the index is used)."""
@@ -196,8 +197,9 @@ def match(
     present = [number for number, phrase in enumerate(phrases) if phrase is not None]
     hits = "".join(", words @@ %s::tsquery" for _ in present)
     similarity = "CASE WHEN dimension = %s THEN -(embedding <#> %s::vector) ELSE 0 END" if query is not None else "0"
+    counted_columns = "".join(f", {column}" for column in COUNTED_COLUMNS) if counts else ""
     rows = connection.execute(
-        f"SELECT rowid, id, dataset_id, document_id, parent_id, {similarity}{hits} "
+        f"SELECT rowid, id, dataset_id, document_id, parent_id, {similarity}{counted_columns}{hits} "
         "FROM index_record WHERE rowid = ANY(%s)",
         [
             *((dimension, vector_text(query)) if query is not None else ()),
@@ -208,8 +210,9 @@ def match(
     place = {dataset_id: number for number, dataset_id in enumerate(dict.fromkeys(scope.dataset_ids))}
     rows.sort(key=lambda found: (place[found[2]], found[0]))
     term_hits = np.zeros((len(rows), len(terms)), dtype=bool)
+    first_hit = 6 + len(COUNTED_COLUMNS) if counts else 6
     for number, found in enumerate(rows):
-        for column, hit in zip(present, found[6:], strict=True):
+        for column, hit in zip(present, found[first_hit:], strict=True):
             term_hits[number, column] = bool(hit)
     matches.chunk_ids = [found[1] for found in rows]
     matches.dataset_ids = [found[2] for found in rows]
@@ -217,4 +220,8 @@ def match(
     matches.parent_ids = [found[4] for found in rows]
     matches.vector_similarity = np.array([found[5] for found in rows], dtype=np.float32)
     matches.term_hits = term_hits
+    if counts:
+        matches.term_counts, matches.lengths = term_counts(
+            term_hits, lambda chosen_rows: [rows[row][6:first_hit] for row in chosen_rows], terms
+        )
     return matches

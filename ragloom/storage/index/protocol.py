@@ -176,10 +176,12 @@ class ChunkIndex(Protocol):
         top_k: int = 1024,
         kind: RecordKind = RecordKind.CHUNK,
         messages: MessageFilter | None = None,
+        counts: bool = False,
     ) -> Matches:
         """Candidates for a query among the available records of one kind in the datasets (see
         :class:`Matches`): chunks by default; with ``kind=RecordKind.MESSAGE`` the messages of
-        the memories ``dataset_ids`` that pass ``messages``."""
+        the memories ``dataset_ids`` that pass ``messages``. With ``counts`` the candidates' term
+        counts and lengths too (``Matches.term_counts``, ``Matches.lengths``)."""
         ...
 
     # ---- messages of memories ----------------------------------------------------------------

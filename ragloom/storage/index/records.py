@@ -215,6 +215,12 @@ class Matches:
     similarity and which query terms it contains (``term_hits[i, j]``: candidate ``i``
     contains ``terms[j]``). ``document_frequency[j]`` counts the eligible chunks containing
     ``terms[j]``; ``eligible`` counts every chunk the query could see.
+
+    Asked for them (``match(..., counts=True)``), ``term_counts[i, j]`` says how often candidate
+    ``i`` holds ``terms[j]`` in its content, title, keyword and question terms (a phrase: its words
+    side by side in one of them), and ``lengths[i]`` how many words its content terms have; both are
+    computed from the stored terms by :func:`~ragloom.storage.index.candidates.term_counts`, the same
+    way on every backend. Otherwise they are ``None``.
     """
 
     chunk_ids: list[str]
@@ -225,6 +231,8 @@ class Matches:
     term_hits: npt.NDArray[np.bool_]
     document_frequency: npt.NDArray[np.int64]
     eligible: int
+    term_counts: npt.NDArray[np.int32] | None = None
+    lengths: npt.NDArray[np.int32] | None = None
 
     @classmethod
     def empty(cls, term_count: int) -> Matches:

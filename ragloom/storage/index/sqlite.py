@@ -508,6 +508,7 @@ class SqliteChunkIndex:
         top_k: int = 1024,
         kind: RecordKind = RecordKind.CHUNK,
         messages: MessageFilter | None = None,
+        counts: bool = False,
     ) -> Matches:
         scope = MatchScope(document_ids, kind, messages)
         with self._reading() as connection:
@@ -519,6 +520,7 @@ class SqliteChunkIndex:
                 vector,
                 scope,
                 top_k=top_k,
+                counts=counts,
             )
 
     # ---- messages of memories -----------------------------------------------------------------

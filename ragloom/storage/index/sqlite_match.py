@@ -13,12 +13,13 @@ lists (:mod:`ragloom.storage.index.vector_lists`), whose candidates are re-score
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ragloom.storage.index.candidates import term_weights, unit_vector
+from ragloom.storage.index.candidates import COUNTED_COLUMNS, term_counts, term_weights, unit_vector
 from ragloom.storage.index.records import Matches, MessageFilter, RecordKind
 from ragloom.storage.index.snapshot import DatasetSnapshot, eligible_rows, postings
 from ragloom.storage.index.vector_lists import APPROXIMATE_FROM
@@ -148,6 +149,7 @@ def match_snapshots(
     scope: MatchScope,
     *,
     top_k: int = 1024,
+    counts: bool = False,
 ) -> Matches:
     """See :meth:`ragloom.storage.index.protocol.ChunkIndex.match` (call inside one read
     transaction on ``connection``; ``snapshot_of`` gives a dataset's up-to-date snapshot in it)."""
@@ -185,10 +187,11 @@ def match_snapshots(
         by_vector = np.zeros(0, dtype=np.intp)
     chosen = np.union1d(by_vector, by_text)
     matches = Matches.empty(len(terms))
-    found_similarity, found_hits = [], []
+    found_similarity, found_hits, found_rowids = [], [], []
     for number, part in enumerate(parts):
         local = chosen[(chosen >= starts[number]) & (chosen < starts[number + 1])] - starts[number]
         positions = part.rows[local]
+        found_rowids.append(part.snapshot.rowids[positions])
         found_similarity.append(part.similarity_of(local, query))
         found_hits.append(part.hits(local))
         matches.chunk_ids.extend(part.snapshot.ids[positions].tolist())
@@ -199,4 +202,21 @@ def match_snapshots(
     matches.term_hits = np.vstack(found_hits)
     matches.document_frequency = frequency
     matches.eligible = eligible
+    if counts:
+        rowids = np.concatenate(found_rowids)
+        matches.term_counts, matches.lengths = term_counts(
+            matches.term_hits, lambda rows: _counted_columns(connection, rowids[rows]), terms
+        )
     return matches
+
+
+def _counted_columns(connection: sqlite3.Connection, rowids: npt.NDArray[np.int64]) -> list[tuple[str, ...]]:
+    """The :data:`~ragloom.storage.index.candidates.COUNTED_COLUMNS` of the rows ``rowids``, in that order."""
+    found = {
+        row[0]: tuple(row[1:])
+        for row in connection.execute(
+            f"SELECT rowid, {', '.join(COUNTED_COLUMNS)} FROM chunk WHERE rowid IN (SELECT value FROM json_each(?))",
+            (json.dumps(rowids.tolist()),),
+        )
+    }
+    return [found[rowid] for rowid in rowids.tolist()]

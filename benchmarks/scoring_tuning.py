@@ -1,0 +1,101 @@
+"""Tune the ``bm25`` scoring mode's constants on one collection, in process.
+
+Reads a data directory that ``benchmarks/retrieval_quality.py --data-dir DIR`` filled (stop its
+server first), asks the index once per query for its candidates with their term counts
+(``ChunkIndex.match(..., counts=True)``, as retrieval does), then scores them again for every
+combination of ``k1``, ``b`` and the fusion weight, printing the mean nDCG@10 of each (best last),
+and the ``ragflow`` mode's figure for the same candidates. Only the scoring is repeated, so a sweep
+takes seconds; the figures to report come from ``retrieval_quality.py`` through the live API.
+
+Usage: ``python benchmarks/scoring_tuning.py --collection DIR --data-dir DIR [--model use] [--split train] [--limit N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import re
+import statistics
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ragloom.rag import bm25, scoring
+from ragloom.rag.metrics import document_ranking, ndcg_at
+from ragloom.rag.query import QueryAnalyzer, QueryTerms
+from ragloom.services.container import Services
+from ragloom.settings import load_settings
+from ragloom.storage.index import Matches
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from retrieval_quality import MODELS, load_collection
+
+K1S = (0.6, 0.9, 1.2, 1.5, 2.0)
+BS = (0.3, 0.5, 0.75, 0.9)
+FUSION_WEIGHTS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 1.0)
+
+
+def ndcg(scores: np.ndarray, documents: list[str], relevant: set[str]) -> float:
+    order = np.argsort(-scores, kind="stable")[:100]
+    ranking = document_ranking(documents[i] for i in order)
+    return ndcg_at(ranking, dict.fromkeys(relevant, 1.0), 10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--collection", type=Path, required=True)
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--model", default="use", choices=sorted(MODELS))
+    parser.add_argument("--split", default="test")
+    parser.add_argument("--limit", type=int, default=None)
+    options = parser.parse_args()
+    _, queries, relevant = load_collection(options.collection, options.limit, options.split)
+    services = Services.build(load_settings(data_dir=options.data_dir))
+    name = f"{options.collection.name}-{options.model}"
+    with services.store.reading() as tx:
+        dataset = next(
+            found
+            for tenant_id, dataset_id in tx.datasets.owners_and_ids()
+            if (found := tx.datasets.owned(tenant_id, dataset_id)) is not None and found.name == name
+        )
+    model = services.embeddings.get(dataset.embedding_model, dataset.tenant_id)
+    analyzer = QueryAnalyzer(services.analyzer)
+    cached: list[tuple[QueryTerms, Matches, list[str], set[str]]] = []
+    names: dict[str, str] = {}
+    for query_id, text in queries.items():
+        terms = analyzer.analyse(text)
+        matches = services.index.match([dataset.id], terms.terms, model.embed_query(text), counts=True)
+        missing = [document for document in set(matches.document_ids) if document not in names]
+        with services.store.reading() as tx:
+            names.update(tx.documents.names(missing))
+        documents = [re.sub(r"\.txt$", "", names.get(document, "")) for document in matches.document_ids]
+        cached.append((terms, matches, documents, relevant[query_id]))
+    print(f"{name}: {len(cached)} {options.split} queries", file=sys.stderr)
+    for weight in (0.0, 0.3, 1.0):
+        figure = statistics.mean(
+            ndcg(scoring.score(terms, matches, weight).similarity, documents, wanted)
+            for terms, matches, documents, wanted in cached
+        )
+        print(f"ragflow  w={weight:.1f}  nDCG@10 {figure:.4f}")
+    results = []
+    for k1, b in itertools.product(K1S, BS):
+        parts = [
+            (bm25.scaled_to_best(bm25.bm25(terms, matches, k1=k1, b=b)), bm25.min_max(matches.vector_similarity))
+            for terms, matches, _, _ in cached
+        ]
+        for weight in FUSION_WEIGHTS:
+            figure = statistics.mean(
+                ndcg((1 - weight) * term + weight * vector, documents, wanted)
+                for (term, vector), (_, _, documents, wanted) in zip(parts, cached, strict=True)
+            )
+            results.append((figure, k1, b, weight))
+    for figure, k1, b, weight in sorted(results)[-15:]:
+        print(f"bm25  k1={k1:.1f} b={b:.2f} w={weight:.1f}  nDCG@10 {figure:.4f}")
+    for weight in FUSION_WEIGHTS:
+        best = max(result for result in results if result[3] == weight)
+        print(f"best at w={weight:.1f}: nDCG@10 {best[0]:.4f} (k1 {best[1]}, b {best[2]})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""The ``bm25`` scoring mode: BM25 term scores fused with the vector's after scaling both per query.
+
+For each candidate chunk of a query (the same candidates as RAGFlow's scoring sees)::
+
+    bm25              = sum over query terms t of  idf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avglen))
+    term_similarity   = bm25 / the best bm25 among the candidates                       (0..1)
+    vector_similarity = (cosine - lowest cosine) / (highest - lowest), over the candidates (0..1)
+    similarity        = (1 - w) * term_similarity + w * vector_similarity + rank features
+
+``idf`` is the weight RAGFlow's scoring gives a term (:func:`ragloom.rag.scoring.term_weights`:
+inverse document frequency among the searched chunks, a phrase half the mean of its words); ``tf``
+how often the chunk holds the term (at least once when it holds it only in its fine-grained terms),
+``len`` the number of words of its content and ``avglen`` the mean of that over the candidates
+holding some query term. The constants ``K1`` and ``B`` and the fusion were swept on Cranfield's first 80
+queries (``benchmarks/scoring_tuning.py``): flat there (nDCG@10 0.393–0.402 for k1 1.2–2.0 and b
+0.75–0.9), so the standard 1.2 and 0.75 and the default fusion weight 0.3 are kept.
+
+Both parts are scaled to the query's candidates, so the scores are *relative*: the best chunk by
+terms has ``term_similarity`` 1, the nearest by vector has ``vector_similarity`` 1, the farthest
+candidate 0. ``similarity_threshold`` therefore keeps the chunks scoring at least that share of
+the way from the worst candidate to a chunk best on both counts, not an absolute level of
+relevance: a question nothing answers still has a best chunk near 1.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ragloom.rag.query import QueryTerms
+from ragloom.rag.scoring import Scores, hybrid, term_weights
+from ragloom.storage.index import Matches
+
+if TYPE_CHECKING:  # numpy is imported where it is used: the server starts without it
+    from ragloom.rag.scoring import Floats
+
+K1 = 1.2
+B = 0.75
+
+
+def bm25(query: QueryTerms, matches: Matches, *, k1: float = K1, b: float = B) -> Floats:
+    """Each candidate's BM25 score (``matches`` must carry its term counts and lengths)."""
+    import numpy as np
+
+    if matches.term_counts is None or matches.lengths is None:
+        raise ValueError("BM25 needs the candidates' term counts: match with counts=True")
+    if not query.terms or not len(matches.chunk_ids):
+        return np.zeros(len(matches.chunk_ids), dtype=np.float64)
+    weights = term_weights(query, matches)
+    frequency = np.maximum(matches.term_counts, matches.term_hits).astype(np.float64)
+    lengths = matches.lengths.astype(np.float64)
+    holding = matches.term_hits.any(axis=1)
+    average = float(lengths[holding].mean()) if holding.any() else 0.0
+    relative = lengths / average if average > 0 else np.ones_like(lengths)
+    saturation = k1 * (1.0 - b + b * relative)
+    parts = frequency * (k1 + 1.0) / (frequency + saturation[:, None])
+    scores: Floats = parts @ weights
+    return scores
+
+
+def scaled_to_best(values: Floats) -> Floats:
+    """``values`` divided by the largest (zeros when none is positive)."""
+    import numpy as np
+
+    best = float(values.max()) if values.size else 0.0
+    if best <= 0:
+        return np.zeros_like(values)
+    scaled: Floats = values / best
+    return scaled
+
+
+def min_max(values: Floats) -> Floats:
+    """``values`` mapped onto 0..1 (the lowest to 0, the highest to 1; all zeros when they are equal)."""
+    import numpy as np
+
+    if not values.size:
+        return values
+    low, high = float(values.min()), float(values.max())
+    if high <= low:
+        return np.zeros_like(values)
+    scaled: Floats = (values - low) / (high - low)
+    return scaled
+
+
+def score(query: QueryTerms, matches: Matches, vector_weight: float, rank_features: Floats | None = None) -> Scores:
+    """``bm25`` scores of every candidate (see the module docstring)."""
+    import numpy as np
+
+    terms = scaled_to_best(bm25(query, matches))
+    vectors = min_max(matches.vector_similarity.astype(np.float64))
+    return Scores(hybrid(terms, vectors, vector_weight, rank_features), terms, vectors)

@@ -1,0 +1,81 @@
+"""The ``bm25`` scoring mode on hand-made candidates, against values computed by hand."""
+
+import math
+
+import numpy as np
+import pytest
+
+from ragloom.rag import bm25
+from ragloom.rag.query import QueryTerms, TermKind
+from ragloom.storage.index import Matches
+
+WORDS = QueryTerms(["rare", "common"], [TermKind.WORD, TermKind.WORD])
+
+
+def counted(
+    counts: list[list[int]], lengths: list[int], frequency: list[int], eligible: int, vectors: list[float]
+) -> Matches:
+    array = np.asarray(counts, dtype=np.int32).reshape(len(counts), len(frequency))
+    return Matches(
+        chunk_ids=[f"c{n}" for n in range(len(counts))],
+        dataset_ids=["d"] * len(counts),
+        document_ids=["doc"] * len(counts),
+        parent_ids=[""] * len(counts),
+        vector_similarity=np.asarray(vectors, dtype=np.float32),
+        term_hits=array > 0,
+        document_frequency=np.asarray(frequency, dtype=np.int64),
+        eligible=eligible,
+        term_counts=array,
+        lengths=np.asarray(lengths, dtype=np.int32),
+    )
+
+
+def idf(frequency: int, eligible: int) -> float:
+    return math.log1p((eligible - frequency + 0.5) / (frequency + 0.5))
+
+
+def test_bm25_saturates_term_frequency_and_normalises_length() -> None:
+    found = counted([[2, 1], [1, 0], [0, 3]], [10, 30, 20], [2, 10], 100, [0.0, 0.0, 0.0])
+    scores = bm25.bm25(WORDS, found, k1=1.2, b=0.75)
+    average = 20.0  # every candidate holds a term
+
+    def part(tf: float, length: float) -> float:
+        return tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / average))
+
+    rare, common = idf(2, 100), idf(10, 100)
+    assert scores.tolist() == pytest.approx(
+        [rare * part(2, 10) + common * part(1, 10), rare * part(1, 30), common * part(3, 20)]
+    )
+    # twice the occurrences is worth less than twice the score
+    assert part(2, 20) < 2 * part(1, 20)
+
+
+def test_a_term_held_only_in_fine_terms_counts_once() -> None:
+    found = counted([[0, 0]], [10], [1, 1], 10, [0.0])
+    found.term_hits = np.array([[True, False]])
+    assert bm25.bm25(WORDS, found, k1=1.0, b=0.0)[0] == pytest.approx(idf(1, 10) * 2 / 2)
+
+
+def test_without_counts_it_refuses() -> None:
+    found = counted([[1, 0]], [5], [1, 1], 10, [0.0])
+    found.term_counts = None
+    with pytest.raises(ValueError, match="counts=True"):
+        bm25.bm25(WORDS, found)
+
+
+def test_scores_are_scaled_per_query_and_fused_by_the_weight() -> None:
+    found = counted([[1, 0], [0, 1], [0, 0]], [10, 10, 10], [1, 1], 100, [0.80, 0.90, 0.70])
+    scores = bm25.score(WORDS, found, vector_weight=0.3)
+    raw = bm25.bm25(WORDS, found)
+    assert scores.term_similarity.tolist() == pytest.approx((raw / raw.max()).tolist())
+    assert scores.term_similarity[0] == pytest.approx(1.0)
+    assert scores.vector_similarity.tolist() == pytest.approx([0.5, 1.0, 0.0])
+    assert scores.similarity.tolist() == pytest.approx(
+        [0.7 * 1.0 + 0.3 * 0.5, 0.7 * scores.term_similarity[1] + 0.3 * 1.0, 0.0]
+    )
+
+
+def test_no_term_and_equal_cosines_score_zero() -> None:
+    found = counted([[0, 0], [0, 0]], [4, 4], [0, 0], 10, [0.5, 0.5])
+    scores = bm25.score(WORDS, found, vector_weight=0.5, rank_features=np.array([0.0, 0.25]))
+    assert scores.similarity.tolist() == [0.0, 0.25]
