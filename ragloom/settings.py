@@ -284,7 +284,7 @@ class PostgresIndexSettings(_Section):
         "when the metadata database is PostgreSQL.",
     )
     hnsw_ef_search: int = Field(
-        default=200,
+        default=400,
         ge=10,
         le=1000,
         description="The HNSW search's beam (pgvector's `hnsw.ef_search`) once a query may see more than "
