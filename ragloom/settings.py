@@ -205,7 +205,13 @@ class ModelSettings(_Section):
         description="`name@factory`; empty: the built-in local model when the `local` extra is installed, else none.",
     )
     remote: list[RemoteModel] = Field(default_factory=list, description="`[[models.remote]]` tables in TOML.")
-    embedding_threads: int = Field(default=2, ge=1, le=64, description="CPU threads of built-in embedding models.")
+    embedding_threads: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="CPU threads of built-in embedding models; a pool of parse workers shares them (each of N "
+        "workers runs its models with embedding_threads // N, at least 1).",
+    )
     chat_threads: int = Field(default=2, ge=1, le=64, description="CPU threads of the built-in local chat model.")
     question_cache_size: int = Field(
         default=4096, ge=0, description="Question vectors remembered per server, across models (0: none)."

@@ -238,30 +238,30 @@ class TaskLedger:
     @retried
     def claim(self, worker: str) -> ClaimedTask | None:
         """Take the oldest runnable task, or ``None`` when there is nothing to do."""
-        now = now_ms()
         with self._store.writing() as tx:
-            claim = self._queue.claim(tx, worker, now=now, lease_ms=self._lease_ms)
-            if claim is None:
-                return None
-            task = claim.task
-            holder = _progress_of(tx, task)
-            if isinstance(holder, Document):
-                holder.process_begin_at = holder.process_begin_at or now
-            if holder is not None:
-                message = (
-                    "Task has been received." if task.attempts == 1 else f"Task resumed (attempt {task.attempts})."
-                )
-                append_log(holder, message)
-            return ClaimedTask(
-                task.id,
-                task.document_id or "",
-                task.dataset_id,
-                task.tenant_id,
-                task.attempts,
-                claim.lease,
-                _kind(task),
-                task.message_id or 0,
-            )
+            return self._claim(tx, worker, now_ms())
+
+    def _claim(self, tx: Transaction, worker: str, now: int) -> ClaimedTask | None:
+        claim = self._queue.claim(tx, worker, now=now, lease_ms=self._lease_ms)
+        if claim is None:
+            return None
+        task = claim.task
+        holder = _progress_of(tx, task)
+        if isinstance(holder, Document):
+            holder.process_begin_at = holder.process_begin_at or now
+        if holder is not None:
+            message = "Task has been received." if task.attempts == 1 else f"Task resumed (attempt {task.attempts})."
+            append_log(holder, message)
+        return ClaimedTask(
+            task.id,
+            task.document_id or "",
+            task.dataset_id,
+            task.tenant_id,
+            task.attempts,
+            claim.lease,
+            _kind(task),
+            task.message_id or 0,
+        )
 
     def standing(self, lease: Lease) -> Standing:
         """Whether the lease still holds the task (the lease is not renewed)."""
@@ -297,22 +297,52 @@ class TaskLedger:
     ) -> Standing:
         """Mark the task done and its document DONE with its counts (the log gets ``earlier``, then ``message``)."""
         with self._store.writing() as tx:
+            return self._complete(tx, lease, chunk_count, token_count, message, earlier, now_ms())
+
+    @retried
+    def complete_and_claim(
+        self,
+        lease: Lease,
+        chunk_count: int,
+        token_count: int,
+        message: str,
+        worker: str,
+        *,
+        earlier: Sequence[str] = (),
+    ) -> tuple[Standing, ClaimedTask | None]:
+        """:meth:`complete`, then :meth:`claim` the next task for ``worker``, in one transaction: one
+        commit (one fsync on SQLite) per task fewer than the two apart. Returns how the worker stood
+        with the completed task, and the task it claimed (``None``: nothing to do)."""
+        with self._store.writing() as tx:
             now = now_ms()
-            standing = self._queue.complete(tx, lease, now=now)
-            task = tx.tasks.get(lease.task_id)
-            if standing is not Standing.HELD or task is None:
-                return standing
-            document = _progress_of(tx, task)
-            if isinstance(document, Task):
-                document.progress = 1.0
-                append_log(document, message, earlier)
-            elif document is not None:
-                document.run, document.progress = "3", 1.0
-                document.chunk_count, document.token_count = chunk_count, token_count
-                document.process_duration = round((now - (document.process_begin_at or now)) / 1000, 3)
-                document.update_time = now
-                append_log(document, message, earlier)
+            standing = self._complete(tx, lease, chunk_count, token_count, message, earlier, now)
+            return standing, self._claim(tx, worker, now)
+
+    def _complete(
+        self,
+        tx: Transaction,
+        lease: Lease,
+        chunk_count: int,
+        token_count: int,
+        message: str,
+        earlier: Sequence[str],
+        now: int,
+    ) -> Standing:
+        standing = self._queue.complete(tx, lease, now=now)
+        task = tx.tasks.get(lease.task_id)
+        if standing is not Standing.HELD or task is None:
             return standing
+        document = _progress_of(tx, task)
+        if isinstance(document, Task):
+            document.progress = 1.0
+            append_log(document, message, earlier)
+        elif document is not None:
+            document.run, document.progress = "3", 1.0
+            document.chunk_count, document.token_count = chunk_count, token_count
+            document.process_duration = round((now - (document.process_begin_at or now)) / 1000, 3)
+            document.update_time = now
+            append_log(document, message, earlier)
+        return standing
 
     @retried
     def fail(self, lease: Lease, reason: str, *, earlier: Sequence[str] = ()) -> Standing:

@@ -48,6 +48,19 @@ def exit_cause(exitcode: int | None) -> str:
     return f"exit code {exitcode}"
 
 
+def worker_settings(settings: Settings) -> Settings:
+    """The settings each of a pool's workers runs with: the built-in embedding models' threads
+    (``models.embedding_threads``, by default the cores) shared among the ``workers.count``
+    workers, at least one each. Each worker would otherwise start that many threads of its own:
+    two workers on two cores ran four busy threads, and ingested at a third of one worker's rate."""
+    count = max(settings.workers.count, 1)
+    threads = max(1, settings.models.embedding_threads // count)
+    if threads == settings.models.embedding_threads:
+        return settings
+    models = settings.models.model_copy(update={"embedding_threads": threads})
+    return settings.model_copy(update={"models": models})
+
+
 @dataclass(frozen=True)
 class _Worker:
     process: SpawnProcess
@@ -75,7 +88,7 @@ class WorkerPool:
         token = new_id()[:8]
         process = self._context.Process(
             target=run_pool_worker,
-            args=(self._settings, token, os.getpid(), self._warm),
+            args=(worker_settings(self._settings), token, os.getpid(), self._warm),
             name="ragloom-worker",
             daemon=True,
         )

@@ -261,3 +261,42 @@ def test_a_restarting_server_takes_back_only_the_tasks_of_workers_that_are_gone(
         alive: ("running", alive),
         elsewhere: ("running", elsewhere),
     }
+
+
+def test_completing_a_task_claims_the_next_in_the_same_write(
+    services: Services, caller: Caller, document: tuple[str, str]
+) -> None:
+    dataset_id, first_id = document
+    second_id = services.documents.upload(caller, dataset_id, [IncomingFile("b.txt", io.BytesIO(b"world"), 5)])[0].id
+    services.parsing.start(caller, dataset_id, [first_id, second_id], refuse_running=True)
+    first = services.ledger.claim("w1")
+    assert first is not None
+    standing, following = services.ledger.complete_and_claim(first.lease, 2, 20, "Task done.", "w1")
+    assert standing is Standing.HELD
+    assert following is not None
+    assert {first.document_id, following.document_id} == {first_id, second_id}
+    done, running = read(services, first.document_id), read(services, following.document_id)
+    assert (done.run, done.chunk_count, done.token_count) == ("3", 2, 20)
+    assert running.run == "1"
+    assert running.process_begin_at is not None
+    assert running.progress_msg.splitlines()[-1].endswith("Task has been received.")
+    assert services.ledger.claim("w2") is None  # the next task is w1's already
+    standing, after = services.ledger.complete_and_claim(following.lease, 1, 10, "Task done.", "w1")
+    assert (standing, after) == (Standing.HELD, None)  # the queue is empty: nothing claimed
+
+
+def test_a_cancelled_task_is_not_completed_but_the_next_is_still_claimed(
+    services: Services, caller: Caller, document: tuple[str, str]
+) -> None:
+    dataset_id, first_id = document
+    second_id = services.documents.upload(caller, dataset_id, [IncomingFile("b.txt", io.BytesIO(b"world"), 5)])[0].id
+    services.parsing.start(caller, dataset_id, [first_id], refuse_running=True)
+    first = services.ledger.claim("w1")
+    assert first is not None
+    services.parsing.stop(caller, dataset_id, [first_id], strict=True)
+    services.parsing.start(caller, dataset_id, [second_id], refuse_running=True)
+    standing, following = services.ledger.complete_and_claim(first.lease, 5, 50, "done", "w1")
+    assert standing is Standing.CANCELLED
+    assert read(services, first_id).chunk_count == 0
+    assert following is not None
+    assert following.document_id == second_id

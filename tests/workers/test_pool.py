@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from ragloom.services.container import Services
-from ragloom.workers.pool import WorkerPool, exit_cause
+from ragloom.workers.pool import WorkerPool, exit_cause, worker_settings
 
 
 def wait_until(condition, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
@@ -97,3 +97,17 @@ def test_a_worker_that_does_not_stop_is_killed_at_the_deadline(
     assert f"worker {worker} did not stop within 1 s; killing it" in caplog.text
     with pytest.raises(ProcessLookupError):
         os.kill(worker, 0)  # killed and reaped
+
+
+@pytest.mark.parametrize(("threads", "workers", "each"), [(2, 1, 2), (2, 2, 1), (4, 2, 2), (2, 3, 1), (8, 3, 2)])
+def test_the_workers_share_the_embedding_threads(services: Services, threads: int, workers: int, each: int) -> None:
+    settings = services.settings.model_copy(
+        update={
+            "models": services.settings.models.model_copy(update={"embedding_threads": threads}),
+            "workers": services.settings.workers.model_copy(update={"count": workers}),
+        }
+    )
+    shared = worker_settings(settings)
+    assert shared.models.embedding_threads == each
+    assert shared.workers.count == workers
+    assert shared.data_dir == settings.data_dir

@@ -186,3 +186,22 @@ def test_log_lines_are_written_together_yet_none_is_held_back_long(services: Ser
     logged = [line.split(" ", 1)[1] for line in log]
     assert logged[-7:] == [*lines, "A long step begins.", "Task done."]
     assert all(re.fullmatch(r"\d\d:\d\d:\d\d .+", line) for line in log)
+
+
+def test_a_finished_task_hands_over_the_next_one_unless_the_worker_stops(services: Services, caller: Caller) -> None:
+    dataset_id = services.datasets.create(caller, NewDataset(name="kb")).record.id
+    files = [IncomingFile(f"{n}.txt", io.BytesIO(f"Note {n} on ranking.".encode()), 20) for n in range(3)]
+    ids = [document.id for document in services.documents.upload(caller, dataset_id, files)]
+    services.parsing.start(caller, dataset_id, ids, refuse_running=True)
+    task = services.ledger.claim("w1")
+    assert task is not None
+    standing, following = make_runner(services).run_then_claim(task)
+    assert standing is Standing.HELD
+    assert state(services, task.document_id).run == "3"
+    assert following is not None
+    assert following.document_id != task.document_id
+    assert state(services, following.document_id).process_begin_at is not None
+    stopping_runner = make_runner(services, stopping=lambda: True)
+    standing, after = stopping_runner.run_then_claim(following)
+    assert (standing, after) == (Standing.RELEASED, None)  # gave its task back, and took no other
+    assert services.ledger.queued_count() == 2
