@@ -91,6 +91,12 @@ class RetrieveArguments(ToolArguments):
     metadata_fields: list[str] | None = Field(
         None, description="The same as reference_metadata.fields (older clients)."
     )
+    scoring: Literal["ragflow", "bm25"] | None = Field(
+        None,
+        description="How chunks are scored: `ragflow` (RAGFlow's hybrid similarity) or `bm25` (BM25 term scores "
+        "fused with the vector's, relative to the query's candidates); default: the datasets' choice, else the "
+        "server's.",
+    )
 
 
 def retrieve(services: Services, caller: Caller, arguments: dict[str, Any]) -> Outcome:

@@ -54,6 +54,8 @@ def term_counts(
     where its words stand side by side within one column; the length is the number of words of the
     content terms. Candidates holding no term count zeros everywhere (their length is never used:
     they score no term)."""
+    import numpy as np
+
     counts = np.zeros(hits.shape, dtype=np.int32)
     lengths = np.zeros(hits.shape[0], dtype=np.int32)
     rows = np.flatnonzero(hits.any(axis=1)) if hits.size else np.zeros(0, dtype=np.intp)
