@@ -15,7 +15,14 @@ Three measures, each with a baseline from the same run:
    candidates) is compared with the exact top 10 of a numpy brute force over the same vectors
    (target >= 0.98); the embedded index, which scans exactly, must score 1. The same recall and
    pgvector's retrieval p50/p95 are then printed for several HNSW beams (``hnsw.ef_search``,
-   :data:`BEAMS`; the setting ``index.postgresql.hnsw_ef_search``), the default marked.
+   :data:`BEAMS`; the setting ``index.postgresql.hnsw_ef_search``), the default marked. With
+   ``--graphs M:EF …`` the first graph (``m`` and ``ef_construction``; default the settings' defaults)
+   is the one the index is built with, and at the largest size the HNSW index is then built again
+   with each of the others (``PostgresChunkIndex.rebuild_vector_indexes``, what ``ragloom reindex``
+   runs; its build time and size are printed) and measured the same way. With ``--bulk`` the fill
+   writes rows only and the HNSW index is built once at each size, as a bulk load would (pgvector
+   builds a graph over loaded rows far faster than row by row); without it the index is built at the
+   first write and kept up to date by every insert, as a running deployment does.
 3. Ingestion throughput with 1, 2 and 4 ``ragloom worker`` processes sharing PostgreSQL (metadata,
    task queue and chunk index; files in a local directory all of them read): N text documents
    parsed, chunked, embedded with the built-in Universal Sentence Encoder and indexed, timed from
@@ -35,7 +42,7 @@ million vectors would; everything else is ragloom's own behaviour (the HNSW inde
 time vectors are written and kept up to date by every insert).
 
 Usage: ``python benchmarks/scale.py [--sizes 100000 1000000] [--quick] [--queries 100] [--documents 200]
-[--workers 1 2 4] [--rounds 2] [--part all|retrieval|ingestion]``
+[--workers 1 2 4] [--rounds 2] [--part all|retrieval|ingestion] [--graphs 16:64 32:128] [--bulk]``
 """
 
 from __future__ import annotations
@@ -72,13 +79,14 @@ from ragloom.storage.index import ChunkIndex, ChunkRecord
 from ragloom.storage.index.postgresql import PostgresChunkIndex
 from ragloom.storage.index.postgresql_connections import libpq_url
 from ragloom.storage.index.postgresql_match import EF_SEARCH, EXACT_SCAN_LIMIT, Scope, nearest
-from ragloom.storage.index.postgresql_schema import vector_index_name
+from ragloom.storage.index.postgresql_schema import HnswGraph, vector_index_name
 from ragloom.storage.index.sqlite import SqliteChunkIndex
 from tests.postgres_server import PostgresServer, start_postgres
 
 Vectors = npt.NDArray[np.float32]
 
-POSTGRES_SETTINGS = {"shared_buffers": "2GB", "maintenance_work_mem": "1GB", "max_wal_size": "8GB"}
+# maintenance_work_mem: a million 384-dimension vectors' graph (about 2 GB) is built in memory
+POSTGRES_SETTINGS = {"shared_buffers": "2GB", "maintenance_work_mem": "4GB", "max_wal_size": "8GB"}
 CLUSTERS = 1000
 SPREAD = 0.75  # length of a vector's noise before normalising: cosine about 0.8 to its centre
 RECALL_AT = 10
@@ -135,11 +143,14 @@ class Corpus:
     """One dataset's chunks in both indexes, grown batch by batch. PostgreSQL writes run in a thread of
     their own (the server works on one batch while the next is built), each backend's time is its own."""
 
-    def __init__(self, folder: Path, url: str, pool: list[str], exact: ExactTop) -> None:
+    def __init__(
+        self, folder: Path, url: str, pool: list[str], exact: ExactTop, graph: HnswGraph, *, bulk: bool
+    ) -> None:
         self.url = url
+        self.bulk = bulk
         self.indexes: dict[str, ChunkIndex] = {
             "embedded": SqliteChunkIndex(folder / "index.sqlite"),
-            "pgvector": PostgresChunkIndex(url),
+            "pgvector": PostgresChunkIndex(url, graph=graph, build_vector_indexes=not bulk),
         }
         self.seconds = dict.fromkeys(self.indexes, 0.0)
         self.size = 0
@@ -154,8 +165,18 @@ class Corpus:
         self.indexes[name].upsert(records)
         self.seconds[name] += time.perf_counter() - started
 
+    @property
+    def postgres(self) -> PostgresChunkIndex:
+        index = self.indexes["pgvector"]
+        assert isinstance(index, PostgresChunkIndex)
+        return index
+
     def grow(self, size: int) -> None:
-        """Add chunks up to ``size``, then wait for the HNSW build the first write started."""
+        """Add chunks up to ``size``, then wait for the HNSW build the first write started (with ``bulk``:
+        drop the HNSW index first and build it once the rows are written)."""
+        if self.bulk:
+            with psycopg.connect(libpq_url(self.url), autocommit=True) as connection:
+                connection.execute(f"DROP INDEX IF EXISTS {vector_index_name(DIMENSION)}")
         batches = chunk_batches(
             TARGET,
             self._analyzer,
@@ -180,10 +201,17 @@ class Corpus:
                 pending.result()
         self.size = size
         started = time.perf_counter()
-        postgres = self.indexes["pgvector"]
-        assert isinstance(postgres, PostgresChunkIndex)
-        postgres.wait_for_vector_indexes()
+        if self.bulk:
+            self.postgres.rebuild_vector_indexes()
+            built = time.perf_counter() - started
+            print(f"  HNSW index built over {size:,} rows ({self.postgres.graph}) in {built:.0f} s", file=sys.stderr)
+        else:
+            self.postgres.wait_for_vector_indexes()
         self.seconds["pgvector"] += time.perf_counter() - started
+        self.analyse()
+
+    def analyse(self) -> None:
+        """Check that the HNSW index is valid and refresh the planner's statistics."""
         with psycopg.connect(libpq_url(self.url), autocommit=True) as connection:
             valid = connection.execute(
                 "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", (vector_index_name(DIMENSION),)
@@ -191,6 +219,20 @@ class Corpus:
             if not (valid and valid[0]):
                 raise RuntimeError("the HNSW index was not built")
             connection.execute("ANALYZE index_record")
+
+    def rebuild(self, graph: HnswGraph) -> tuple[float, int]:
+        """Build the HNSW index again with ``graph`` (as ``ragloom reindex`` does): seconds and bytes."""
+        self.postgres.close()
+        self.indexes["pgvector"] = PostgresChunkIndex(self.url, graph=graph, build_vector_indexes=not self.bulk)
+        started = time.perf_counter()
+        self.postgres.rebuild_vector_indexes()
+        seconds = time.perf_counter() - started
+        self.analyse()
+        with psycopg.connect(libpq_url(self.url), autocommit=True) as connection:
+            row = connection.execute(
+                "SELECT pg_relation_size(to_regclass(%s))", (vector_index_name(DIMENSION),)
+            ).fetchone()
+        return seconds, int(row[0]) if row else 0
 
     def close(self) -> None:
         for index in self.indexes.values():
@@ -289,10 +331,12 @@ def mean_recall(exact: ExactTop, index: ChunkIndex, vectors: Vectors, *, through
 
 def beam_sweep(corpus: Corpus, queries: list[QueryTerms], vectors: Vectors, exact: ExactTop) -> None:
     """pgvector's recall@10 and retrieval latency at each of :data:`BEAMS`."""
-    postgres = corpus.indexes["pgvector"]
-    assert isinstance(postgres, PostgresChunkIndex)
+    postgres = corpus.postgres
     configured = postgres.ef_search
-    print(f"  HNSW beam (hnsw.ef_search; default {EF_SEARCH}): pgvector retrieval and recall@{RECALL_AT}")
+    print(
+        f"  HNSW beam (hnsw.ef_search; default {EF_SEARCH}), graph {postgres.graph}: "
+        f"pgvector retrieval and recall@{RECALL_AT}"
+    )
     print(f"    {'beam':>6}{'p50 ms':>9}{'p95 ms':>9}{'search_vector':>15}{'match':>8}")
     try:
         for beam in BEAMS:
@@ -308,7 +352,21 @@ def beam_sweep(corpus: Corpus, queries: list[QueryTerms], vectors: Vectors, exac
         postgres.ef_search = configured
 
 
-def retrieval_part(server: PostgresServer, sizes: list[int], query_count: int) -> None:
+def graph_sweep(
+    corpus: Corpus, queries: list[QueryTerms], vectors: Vectors, exact: ExactTop, graphs: list[HnswGraph]
+) -> None:
+    """At the largest size: the HNSW index built again with each further graph, then its beam sweep."""
+    for graph in graphs:
+        seconds, size = corpus.rebuild(graph)
+        print(
+            f"\n  HNSW index rebuilt over {corpus.size:,} rows with {graph}: {seconds:.0f} s, {size / 2**20:,.0f} MiB"
+        )
+        beam_sweep(corpus, queries, vectors, exact)
+
+
+def retrieval_part(
+    server: PostgresServer, sizes: list[int], query_count: int, graphs: list[HnswGraph], *, bulk: bool
+) -> None:
     pool = sentences(DEFAULT_COLLECTION)
     analyzer = QueryAnalyzer(TextAnalyzer())
     queries = [analyzer.analyse(text) for text in questions(DEFAULT_COLLECTION, query_count)]
@@ -317,14 +375,17 @@ def retrieval_part(server: PostgresServer, sizes: list[int], query_count: int) -
     print(
         f"Retrieval: one dataset, {DIMENSION}-dimension clustered vectors ({CLUSTERS} clusters), "
         f"{len(queries)} SciFact questions; PostgreSQL with {POSTGRES_SETTINGS}; "
-        f"exact scan up to {EXACT_SCAN_LIMIT:,} eligible vectors, HNSW above"
+        f"exact scan up to {EXACT_SCAN_LIMIT:,} eligible vectors, HNSW above "
+        f"({'built once the rows are written' if bulk else 'kept up to date by every insert'}, {graphs[0]})"
     )
     with tempfile.TemporaryDirectory() as folder:
-        corpus = Corpus(Path(folder), server.create_database(), pool, exact)
+        corpus = Corpus(Path(folder), server.create_database(), pool, exact, graphs[0], bulk=bulk)
         try:
             for size in sorted(sizes):
                 corpus.grow(size)
                 measure_size(corpus, queries, vectors, exact)
+            if corpus.size > EXACT_SCAN_LIMIT:
+                graph_sweep(corpus, queries, vectors, exact, graphs[1:])
         finally:
             corpus.close()
 
@@ -499,6 +560,14 @@ def ingestion_part(
     )
 
 
+def graph_option(text: str) -> HnswGraph:
+    try:
+        m, ef_construction = (int(part) for part in text.split(":"))
+        return HnswGraph(m, ef_construction)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected M:EF_CONSTRUCTION (e.g. 16:64): {error}") from None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -509,6 +578,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="runs of each worker count (the best is shown)")
     parser.add_argument("--embedding-threads", type=int, default=1, help="of each worker's model (and the baseline)")
     parser.add_argument("--part", choices=["all", "retrieval", "ingestion"], default="all")
+    parser.add_argument(
+        "--graphs",
+        type=graph_option,
+        nargs="+",
+        default=[HnswGraph()],
+        help="HNSW graphs as M:EF_CONSTRUCTION; the first is built by the fill, the others at the largest size",
+    )
+    parser.add_argument("--bulk", action="store_true", help="build the HNSW index once the rows are written")
     parser.add_argument("--quick", action="store_true", help=f"a smoke run: {QUICK}")
     options = parser.parse_args()
     if options.quick:
@@ -517,7 +594,7 @@ def main() -> None:
     server = start_postgres(settings=POSTGRES_SETTINGS)
     try:
         if options.part in ("all", "retrieval"):
-            retrieval_part(server, options.sizes, options.queries)
+            retrieval_part(server, options.sizes, options.queries, options.graphs, bulk=options.bulk)
         if options.part in ("all", "ingestion"):
             files = corpus(options.documents, options.paragraphs)
             ingestion_part(server, options.workers, options.rounds, files, options.embedding_threads)

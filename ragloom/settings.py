@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -297,6 +297,29 @@ class PostgresIndexSettings(_Section):
         "20,000 vectors: wider finds more of the exact nearest neighbours and takes longer "
         "(`benchmarks/scale.py` measures both).",
     )
+    hnsw_m: int = Field(
+        default=16,
+        ge=2,
+        le=100,
+        description="Links per vector in each layer of an HNSW graph (pgvector's `m`): denser graphs find "
+        "more of the exact nearest neighbours, cost more to build, insert and store. Applies to indexes "
+        "built from now on; `ragloom reindex` rebuilds existing ones.",
+    )
+    hnsw_ef_construction: int = Field(
+        default=64,
+        ge=4,
+        le=1000,
+        description="Candidates kept while linking a vector into the HNSW graph (pgvector's "
+        "`ef_construction`, at least 2 × `hnsw_m`): wider builds a better graph, more slowly.",
+    )
+
+    @model_validator(mode="after")
+    def _graph(self) -> PostgresIndexSettings:
+        if self.hnsw_ef_construction < 2 * self.hnsw_m:
+            raise ValueError(
+                f"hnsw_ef_construction ({self.hnsw_ef_construction}) must be at least 2 × hnsw_m ({2 * self.hnsw_m})"
+            )
+        return self
 
 
 class IndexSettings(_Section):

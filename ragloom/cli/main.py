@@ -1,5 +1,6 @@
 """The ``ragloom`` command: ``serve`` (the default), ``worker``, ``copy``, ``apikey create|list|revoke``,
-``mcp``, and ``ingest`` and ``status`` (:mod:`ragloom.cli.ingest`, :mod:`ragloom.cli.status`)."""
+``mcp``, and ``ingest``, ``status`` and ``reindex`` (:mod:`ragloom.cli.ingest`, :mod:`ragloom.cli.status`,
+:mod:`ragloom.cli.reindex`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import click
 from ragloom import __version__
 from ragloom.cli.ingest import ingest
 from ragloom.cli.options import build_services, cli_settings, config_option, data_dir_option, open_services
+from ragloom.cli.reindex import reindex
 from ragloom.cli.status import status
 from ragloom.clock import http_date
 from ragloom.collector import resume_default_pace
@@ -33,6 +35,7 @@ def main(context: click.Context) -> None:
 
 main.add_command(ingest)
 main.add_command(status)
+main.add_command(reindex)
 
 
 @main.command()

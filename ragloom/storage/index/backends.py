@@ -43,7 +43,12 @@ def postgres_chunk_index(settings: Settings) -> ChunkIndex:
             f"index.backend is 'postgresql' but its client library is missing ({error.name}): "
             "pip install 'ragloom[postgresql]'"
         ) from None
-    return PostgresChunkIndex(url, ef_search=settings.index.postgresql.hnsw_ef_search)
+    from ragloom.storage.index.postgresql_schema import HnswGraph
+
+    section = settings.index.postgresql
+    return PostgresChunkIndex(
+        url, ef_search=section.hnsw_ef_search, graph=HnswGraph(section.hnsw_m, section.hnsw_ef_construction)
+    )
 
 
 def builtin_chunk_indexes() -> Registry[ChunkIndex]:

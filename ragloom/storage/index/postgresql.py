@@ -31,7 +31,7 @@ from ragloom.storage.index import postgresql_messages
 from ragloom.storage.index.candidates import unit_vector
 from ragloom.storage.index.postgresql_connections import Connection, ConnectionPool
 from ragloom.storage.index.postgresql_match import EF_SEARCH, Scope, match, nearest, vector_text
-from ragloom.storage.index.postgresql_schema import create_schema
+from ragloom.storage.index.postgresql_schema import HNSW_MAX_DIMENSION, HnswGraph, create_schema
 from ragloom.storage.index.postgresql_tags import remove_tags, replace_tag, tag_counts
 from ragloom.storage.index.postgresql_text import IndexStatistics, any_query, phrase_query, rank, word_vector
 from ragloom.storage.index.postgresql_vectors import VectorIndexes
@@ -95,15 +95,31 @@ class PostgresChunkIndex:
 
     ``url`` is a libpq connection URL (``postgresql://user:password@host/database``); the tables
     are created on open if missing. ``ef_search`` is the HNSW search's beam (pgvector's
-    ``hnsw.ef_search``): wider finds more of the exact nearest neighbours and takes longer.
+    ``hnsw.ef_search``): wider finds more of the exact nearest neighbours and takes longer. ``graph`` is
+    how new HNSW indexes are built (:meth:`rebuild_vector_indexes` applies it to existing ones). With
+    ``build_vector_indexes`` false, writes build no HNSW index: a bulk load writes its rows first and
+    calls :meth:`rebuild_vector_indexes` once, which pgvector does far faster than inserting row by row
+    into a graph (searches scan exactly until then).
     """
 
-    def __init__(self, url: str, *, ef_search: int = EF_SEARCH) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        ef_search: int = EF_SEARCH,
+        graph: HnswGraph | None = None,
+        build_vector_indexes: bool = True,
+    ) -> None:
         self.url = url
         self.ef_search = ef_search
         self._pool = ConnectionPool(url)
         create_schema(self._pool)
-        self._vector_indexes = VectorIndexes(self._pool)
+        self._vector_indexes = VectorIndexes(self._pool, graph or HnswGraph(), build=build_vector_indexes)
+
+    @property
+    def graph(self) -> HnswGraph:
+        """How this index builds HNSW graphs."""
+        return self._vector_indexes.graph
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -136,6 +152,18 @@ class PostgresChunkIndex:
         self._vector_indexes.ensure(
             int(np.asarray(record.vector).size) for record in records if record.vector is not None
         )
+
+    def rebuild_vector_indexes(self) -> list[int]:
+        """Build the HNSW index of every vector dimension stored (at most 2,000) again with :attr:`graph`,
+        or for the first time; the dimensions, in order. Blocks until done; searches and writes go on."""
+        with self._pool.connection() as connection:
+            rows = connection.execute(
+                "SELECT DISTINCT dimension FROM index_record WHERE dimension BETWEEN 1 AND %s ORDER BY dimension",
+                (HNSW_MAX_DIMENSION,),
+            ).fetchall()
+        dimensions = [int(dimension) for (dimension,) in rows]
+        self._vector_indexes.rebuild(dimensions)
+        return dimensions
 
     def wait_for_vector_indexes(self, timeout: float | None = None) -> None:
         """Wait for the HNSW index builds under way (see :mod:`~ragloom.storage.index.postgresql_vectors`)."""

@@ -38,6 +38,10 @@ starting together neither race nor fail.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
 import psycopg
 
 from ragloom.errors import StorageError
@@ -48,6 +52,12 @@ HNSW_MAX_DIMENSION = 2_000
 _SCHEMA_LOCK = "ragloom.index.schema"
 _VECTOR_INDEX_LOCK = "ragloom.index.vectors"
 _VECTOR_INDEX_WAIT = "60s"
+_PGVECTOR_M, _PGVECTOR_EF_CONSTRUCTION = 16, 64  # what pgvector builds with when told nothing
+HNSW_M = 16
+"""Links per vector in each HNSW graph layer (pgvector's ``m``; the setting ``index.postgresql.hnsw_m``)."""
+HNSW_EF_CONSTRUCTION = 64
+"""Candidates kept while linking a vector into the HNSW graph (pgvector's ``ef_construction``; the
+setting ``index.postgresql.hnsw_ef_construction``)."""
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS index_schema_version (version integer NOT NULL);
@@ -258,28 +268,96 @@ def indexed_dimensions(pool: ConnectionPool) -> set[int]:
     return {int(name.rsplit("_", 1)[1]) for (name,) in rows}
 
 
-def create_vector_index(pool: ConnectionPool, dimension: int) -> None:
-    """Build the HNSW index of ``dimension`` if it has none (an invalid one, left by a failed build, is
-    built again). Concurrently: writers go on meanwhile; one process builds, the others wait for it.
-    Raises ``psycopg.errors.LockNotAvailable`` when other transactions stay open too long."""
-    if not 0 < dimension <= HNSW_MAX_DIMENSION:
-        return
-    name = vector_index_name(dimension)
+@dataclass(frozen=True)
+class HnswGraph:
+    """How an HNSW index's graph is built (pgvector's ``m`` and ``ef_construction``): each vector's
+    links per layer, and the candidates kept while choosing them. Denser graphs find more of the exact
+    nearest neighbours at a given search beam and cost more to build and to insert into."""
+
+    m: int = HNSW_M
+    ef_construction: int = HNSW_EF_CONSTRUCTION
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.m <= 100 or not 4 <= self.ef_construction <= 1000:
+            raise ValueError(
+                f"HNSW m must be 2-100 and ef_construction 4-1000, not {self.m} and {self.ef_construction}"
+            )
+        if self.ef_construction < 2 * self.m:
+            raise ValueError(f"HNSW ef_construction ({self.ef_construction}) must be at least 2 * m ({2 * self.m})")
+
+    def __str__(self) -> str:
+        return f"m {self.m}, ef_construction {self.ef_construction}"
+
+    def ddl(self, name: str, dimension: int) -> str:
+        """``CREATE INDEX CONCURRENTLY`` of the partial HNSW index of ``dimension`` named ``name``."""
+        return (
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON index_record "
+            f"USING hnsw ((embedding::vector({int(dimension)})) vector_ip_ops) "
+            f"WITH (m = {int(self.m)}, ef_construction = {int(self.ef_construction)}) "
+            f"WHERE dimension = {int(dimension)}"
+        )
+
+
+def vector_index_graphs(pool: ConnectionPool) -> dict[int, HnswGraph]:
+    """Each dimension's valid HNSW index and the graph options it was built with (pgvector's defaults,
+    m 16 and ef_construction 64, when it was created without any)."""
+    with pool.connection() as connection:
+        rows = connection.execute(
+            "SELECT c.relname, coalesce(c.reloptions, '{}') FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = to_regclass('index_record') AND i.indisvalid AND c.relname ~ %s",
+            ("^index_record_embedding_[0-9]+$",),
+        ).fetchall()
+    graphs = {}
+    for name, options in rows:
+        values = dict(option.split("=", 1) for option in options)
+        graphs[int(name.rsplit("_", 1)[1])] = HnswGraph(
+            int(values.get("m", _PGVECTOR_M)), int(values.get("ef_construction", _PGVECTOR_EF_CONSTRUCTION))
+        )
+    return graphs
+
+
+@contextmanager
+def _vector_index_lock(pool: ConnectionPool) -> Iterator[Connection]:
+    """A connection holding the advisory lock of HNSW builds, its waits for other transactions bounded."""
     with pool.connection() as connection:
         # Bounds CONCURRENTLY's waits for other transactions (the caller tries again later); reset below.
         connection.execute(f"SET lock_timeout = '{_VECTOR_INDEX_WAIT}'")
         connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (_VECTOR_INDEX_LOCK,))
         try:
-            row = connection.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", (name,))
-            state = row.fetchone()
-            if state is not None and state[0]:
-                return
-            if state is not None:
-                connection.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
-            connection.execute(
-                f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON index_record "
-                f"USING hnsw ((embedding::vector({int(dimension)})) vector_ip_ops) WHERE dimension = {int(dimension)}"
-            )
+            yield connection
         finally:
             connection.execute("SELECT pg_advisory_unlock(hashtext(%s))", (_VECTOR_INDEX_LOCK,))
             connection.execute("RESET lock_timeout")
+
+
+def create_vector_index(pool: ConnectionPool, dimension: int, graph: HnswGraph) -> None:
+    """Build the HNSW index of ``dimension`` with ``graph``'s options if it has none (an invalid one, left
+    by a failed build, is built again). Concurrently: writers go on meanwhile; one process builds, the
+    others wait for it. Raises ``psycopg.errors.LockNotAvailable`` when other transactions stay open too
+    long."""
+    if not 0 < dimension <= HNSW_MAX_DIMENSION:
+        return
+    name = vector_index_name(dimension)
+    with _vector_index_lock(pool) as connection:
+        row = connection.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", (name,))
+        state = row.fetchone()
+        if state is not None and state[0]:
+            return
+        if state is not None:
+            connection.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+        connection.execute(graph.ddl(name, dimension))
+
+
+def rebuild_vector_index(pool: ConnectionPool, dimension: int, graph: HnswGraph) -> None:
+    """Build the HNSW index of ``dimension`` again with ``graph``'s options (or for the first time). The
+    new index is built beside the old one, concurrently, and takes its name once valid: searches use the
+    old one until then, writers go on. Raises as :func:`create_vector_index` does."""
+    if not 0 < dimension <= HNSW_MAX_DIMENSION:
+        return
+    name = vector_index_name(dimension)
+    new = f"{name}_new"
+    with _vector_index_lock(pool) as connection:
+        connection.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {new}")  # left by a rebuild that failed
+        connection.execute(graph.ddl(new, dimension))
+        connection.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+        connection.execute(f"ALTER INDEX {new} RENAME TO {name}")

@@ -8,6 +8,11 @@ for it must not wait: a caller holding a transaction would wait for itself. Unti
 valid, searches scan exactly (they are exact either way). A build that fails (its waits are bounded
 by ``lock_timeout``) is logged and tried again by a later write, no sooner than
 :data:`RETRY_SECONDS` after.
+
+Each index is built with the configured graph (:class:`~ragloom.storage.index.postgresql_schema.HnswGraph`,
+the settings ``index.postgresql.hnsw_m`` and ``hnsw_ef_construction``). An index built with other
+options is used as it is, with a warning on open: :meth:`VectorIndexes.rebuild` (``ragloom reindex``)
+builds it again, which takes minutes at a million vectors and is not done behind a server's back.
 """
 
 from __future__ import annotations
@@ -20,7 +25,12 @@ from collections.abc import Iterable
 import psycopg
 
 from ragloom.storage.index.postgresql_connections import ConnectionPool
-from ragloom.storage.index.postgresql_schema import create_vector_index, indexed_dimensions
+from ragloom.storage.index.postgresql_schema import (
+    HnswGraph,
+    create_vector_index,
+    rebuild_vector_index,
+    vector_index_graphs,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +40,29 @@ RETRY_SECONDS = 600.0
 class VectorIndexes:
     """Which dimensions have their HNSW index, and the builds under way."""
 
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: ConnectionPool, graph: HnswGraph, *, build: bool = True) -> None:
         self._pool = pool
-        self._built = indexed_dimensions(pool)
+        self.graph = graph
+        self._build_on_write = build
+        built = vector_index_graphs(pool)
+        for dimension, options in sorted(built.items()):
+            if options != graph:
+                log.warning(
+                    "the HNSW index of %d-dimension vectors was built with %s; the settings ask for %s "
+                    "(`ragloom reindex` builds it again)",
+                    dimension,
+                    options,
+                    graph,
+                )
+        self._built = set(built)
         self._building: dict[int, threading.Thread] = {}
         self._retry_at: dict[int, float] = {}
         self._lock = threading.Lock()
 
     def ensure(self, dimensions: Iterable[int]) -> None:
         """Start building the index of each of ``dimensions`` that has none (returns at once)."""
+        if not self._build_on_write:
+            return
         now = time.monotonic()
         with self._lock:
             for dimension in sorted(set(dimensions)):
@@ -55,7 +79,7 @@ class VectorIndexes:
 
     def _build(self, dimension: int) -> None:
         try:
-            create_vector_index(self._pool, dimension)
+            create_vector_index(self._pool, dimension, self.graph)
         except (psycopg.Error, RuntimeError) as error:  # RuntimeError: the index was closed meanwhile
             log.warning(
                 "the HNSW index of %d-dimension vectors was not built (tried again later): %s", dimension, error
@@ -75,3 +99,12 @@ class VectorIndexes:
             running = list(self._building.values())
         for thread in running:
             thread.join(timeout)
+
+    def rebuild(self, dimensions: Iterable[int]) -> None:
+        """Build the index of each of ``dimensions`` again with the configured graph, one after the other,
+        after the builds under way (blocks; searches and writes go on meanwhile)."""
+        self.wait()
+        for dimension in sorted(set(dimensions)):
+            rebuild_vector_index(self._pool, dimension, self.graph)
+            with self._lock:
+                self._built.add(dimension)
