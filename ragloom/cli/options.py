@@ -3,10 +3,12 @@ opened with a one-line error (no traceback) when they cannot be."""
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 from ragloom.errors import RagloomError
 from ragloom.logs import configure_logging
@@ -28,11 +30,27 @@ data_dir_option = click.option(
 
 
 def cli_settings(config: Path | None, **overrides: Any) -> Settings:
-    """The settings, or a one-line error."""
+    """The settings, or an error naming each setting that is wrong (no traceback)."""
     try:
         return load_settings(config, **overrides)
     except RagloomError as error:
         raise click.ClickException(error.message) from None
+    except ValidationError as error:
+        raise click.ClickException(settings_problems(error)) from None
+    except tomllib.TOMLDecodeError as error:
+        raise click.ClickException(f"the configuration file is not valid TOML: {error}") from None
+
+
+def settings_problems(error: ValidationError) -> str:
+    """One line per wrong setting: its dotted name (as in the TOML file), what is wrong and the value given."""
+    lines = ["invalid settings:"]
+    for problem in error.errors(include_url=False):
+        name = ".".join(str(part) for part in problem["loc"]) or "(settings)"
+        given = (
+            f" (given {problem['input']!r})" if "input" in problem and not isinstance(problem["input"], dict) else ""
+        )
+        lines.append(f"  {name}: {problem['msg']}{given}")
+    return "\n".join(lines)
 
 
 def build_services(settings: Settings) -> Services:

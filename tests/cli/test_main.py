@@ -62,3 +62,24 @@ def test_ambiguous_or_wrong_targets_fail_clearly(data_dir: Path) -> None:
     assert "No API key matches" in result.output
     result = CliRunner().invoke(main, ["apikey", "create", "--tenant", "x", "--new-tenant"])
     assert result.exit_code == 2
+
+
+def test_wrong_settings_are_named_without_a_traceback(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAGLOOM_PORT", "abc")
+    monkeypatch.setenv("RAGLOOM_INDEX__POSTGRESQL__HNSW_M", "1")
+    for command in (["serve"], ["worker"], ["apikey", "list"]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 1, result.output
+        assert "port: Input should be a valid integer" in result.output
+        assert "index.postgresql.hnsw_m: Input should be greater than or equal to 2 (given '1')" in result.output
+        assert "Traceback" not in result.output
+        assert not data_dir.exists()  # nothing was started or created
+    monkeypatch.delenv("RAGLOOM_PORT")
+    monkeypatch.delenv("RAGLOOM_INDEX__POSTGRESQL__HNSW_M")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("port = \n")
+    result = CliRunner().invoke(main, ["serve", "--config", str(broken)])
+    assert result.exit_code == 1
+    assert "the configuration file is not valid TOML" in result.output
