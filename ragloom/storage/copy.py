@@ -7,7 +7,8 @@ to PostgreSQL + S3 (``ragloom copy``), or between any two backends the registrie
    memory).
 3. The chunk index: every record of every dataset and memory (chunks, summaries, graph records,
    memory messages), vectors included, read page by page in id order and upserted into the
-   target.
+   target. A target with approximate vector indexes (:class:`DeferredVectorIndexes`: PostgreSQL's
+   HNSW) builds them once all records are in, rather than inserting each into a graph.
 4. The metadata — tenants, API keys, datasets, documents, tasks, chats, sessions, agents, memories,
    search apps, enrichment answers — table by table in dependency order, in one transaction: a copy
    that stops half-way leaves the target's metadata empty, so it can simply be run again (the files
@@ -30,6 +31,7 @@ from sqlalchemy import Table, func, select
 from ragloom.errors import StorageError
 from ragloom.storage.blobs import BlobStore
 from ragloom.storage.index import ChunkIndex, ChunkRecord
+from ragloom.storage.index.protocol import DeferredVectorIndexes
 from ragloom.storage.metadata import MetadataStore
 from ragloom.storage.metadata.tables import Base, Dataset, Memory
 
@@ -127,6 +129,9 @@ def copy_all(source: Stores, target: Stores, progress: Progress = lambda _line: 
     report.blobs = len(keys)
 
     owners = _owners(source.metadata)
+    deferred = target.index if isinstance(target.index, DeferredVectorIndexes) else None
+    if deferred is not None:
+        deferred.defer_vector_indexes()  # one build at the end instead of a graph insert per record
     for number, owner in enumerate(owners, 1):
         copied = 0
         for page in _pages(source.index, owner):
@@ -134,6 +139,9 @@ def copy_all(source: Stores, target: Stores, progress: Progress = lambda _line: 
             copied += len(page)
         report.records[owner] = copied
         progress(f"index: {number} of {len(owners)} datasets and memories ({report.total_records} records)")
+    if deferred is not None:
+        progress("index: building the vector indexes")
+        deferred.rebuild_vector_indexes()
 
     with source.metadata.engine.connect() as reading, target.metadata.engine.begin() as writing:
         for table in _tables():

@@ -10,9 +10,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import requests
 
+from ragloom.storage.index.postgresql_connections import libpq_url
 from tests.conftest import S3_BUCKET
 from tests.e2e.conftest import ragloom, start_server, stop_server
 from tests.e2e.test_s3_blobs import FAST_MODEL, TIMEOUT, parsed
@@ -115,6 +117,14 @@ def test_an_embedded_directory_copied_to_postgresql_and_s3_answers_the_same(
     assert (table["dataset"], table["document"], table["chat"], table["chat_session"]) == ("1", "3", "1", "1")
     assert table["files"] == "3"
     assert "every count matches the source" in done.stderr
+    assert "index: building the vector indexes" in done.stderr
+    with psycopg.connect(libpq_url(postgres_url)) as connection:  # built by the copy, valid, before any server
+        built = connection.execute(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = to_regclass('index_record') AND i.indisvalid "
+            "AND c.relname LIKE 'index_record_embedding_%'"
+        ).fetchall()
+    assert len(built) == 1, built
 
     # a second copy into the same (now full) target is refused and changes nothing
     again = copy(source, config, server_env)

@@ -20,6 +20,7 @@ from ragloom.storage.index.backends import postgres_chunk_index
 from ragloom.storage.index.postgresql import PostgresChunkIndex
 from ragloom.storage.index.postgresql_connections import libpq_url
 from ragloom.storage.index.postgresql_schema import HnswGraph
+from ragloom.storage.index.protocol import DeferredVectorIndexes
 from ragloom.testing.chunk_index import chunk
 
 pytestmark = pytest.mark.integration
@@ -112,9 +113,15 @@ def test_an_index_built_otherwise_is_kept_with_a_warning_until_rebuilt(
     assert caplog.text == ""
 
 
-def test_a_bulk_load_builds_the_graph_once_at_the_end(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    index = PostgresChunkIndex(postgres_url, build_vector_indexes=False)
+@pytest.mark.parametrize("deferred", ["on open", "later"])
+def test_a_bulk_load_builds_the_graph_once_at_the_end(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, deferred: str
+) -> None:
+    index = PostgresChunkIndex(postgres_url, build_vector_indexes=deferred != "on open")
     try:
+        if deferred == "later":
+            assert isinstance(index, DeferredVectorIndexes)  # what `ragloom copy` looks for
+            index.defer_vector_indexes()
         index.upsert(records())
         index.wait_for_vector_indexes(60)
         assert index_options(postgres_url) == []
@@ -122,6 +129,9 @@ def test_a_bulk_load_builds_the_graph_once_at_the_end(postgres_url: str, monkeyp
         assert index.rebuild_vector_indexes() == [8]
         assert index_options(postgres_url) == [(INDEX, ["m=16", "ef_construction=64"])]
         assert nearest(index, monkeypatch) == exact
+        index.upsert([chunk("wide", "text", vector=[1.0] * 12)])  # a new dimension gets its index again
+        index.wait_for_vector_indexes(60)
+        assert [name for name, _ in index_options(postgres_url)] == ["index_record_embedding_12", INDEX]
     finally:
         index.close()
 

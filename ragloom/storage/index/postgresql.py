@@ -153,9 +153,14 @@ class PostgresChunkIndex:
             int(np.asarray(record.vector).size) for record in records if record.vector is not None
         )
 
+    def defer_vector_indexes(self) -> None:
+        """Writes from now on build no HNSW index until :meth:`rebuild_vector_indexes` (a bulk load)."""
+        self._vector_indexes.defer()
+
     def rebuild_vector_indexes(self) -> list[int]:
         """Build the HNSW index of every vector dimension stored (at most 2,000) again with :attr:`graph`,
-        or for the first time; the dimensions, in order. Blocks until done; searches and writes go on."""
+        or for the first time; the dimensions, in order. Blocks until done; searches and writes go on. Writes
+        build the index of a new dimension again from then on."""
         with self._pool.connection() as connection:
             rows = connection.execute(
                 "SELECT DISTINCT dimension FROM index_record WHERE dimension BETWEEN 1 AND %s ORDER BY dimension",

@@ -100,11 +100,17 @@ class VectorIndexes:
         for thread in running:
             thread.join(timeout)
 
+    def defer(self) -> None:
+        """Build nothing on writes until :meth:`rebuild` (a bulk load builds once, at the end)."""
+        self._build_on_write = False
+
     def rebuild(self, dimensions: Iterable[int]) -> None:
         """Build the index of each of ``dimensions`` again with the configured graph, one after the other,
-        after the builds under way (blocks; searches and writes go on meanwhile)."""
+        after the builds under way (blocks; searches and writes go on meanwhile); then writes build the
+        index of a new dimension again."""
         self.wait()
         for dimension in sorted(set(dimensions)):
             rebuild_vector_index(self._pool, dimension, self.graph)
             with self._lock:
                 self._built.add(dimension)
+        self._build_on_write = True

@@ -242,3 +242,19 @@ class ChunkIndex(Protocol):
     def close(self) -> None:
         """Release connections and caches."""
         ...
+
+
+@runtime_checkable
+class DeferredVectorIndexes(Protocol):
+    """A chunk index with approximate vector indexes that a bulk load (``ragloom copy``) builds once, at
+    the end, rather than record by record: far faster for the PostgreSQL index's HNSW graphs."""
+
+    def defer_vector_indexes(self) -> None:
+        """Writes from now on build no approximate vector index (searches scan exactly meanwhile) until
+        :meth:`rebuild_vector_indexes`."""
+        ...
+
+    def rebuild_vector_indexes(self) -> list[int]:
+        """Build the approximate index of every vector dimension stored (again, if it has one); the
+        dimensions. Writes build the index of a new dimension again from then on."""
+        ...
