@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from ragloom.errors import ProviderError
+from ragloom.math_threads import model_environment
 from ragloom.providers.isolated.frames import FINAL_KINDS, Frame, FrameError, read_frame, write_frame
 from ragloom.providers.isolated.spec import HostSpec
 
@@ -193,7 +194,12 @@ class ModelProcess:
     def _spawn(self) -> subprocess.Popen[bytes]:
         command = [sys.executable, "-m", "ragloom.providers.isolated.host", self.spec.to_json(), str(os.getpid())]
         return subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            close_fds=True,
+            env=model_environment(self.spec.threads),  # its own threads, not the server's one per computation
         )
 
     def _send(self, child: _Child, frame: Frame) -> None:
