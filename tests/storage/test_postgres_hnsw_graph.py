@@ -102,6 +102,8 @@ def test_an_index_built_otherwise_is_kept_with_a_warning_until_rebuilt(
                 f"CREATE INDEX {INDEX}_new ON index_record USING hnsw ((embedding::vector(8)) vector_ip_ops) "
                 "WHERE dimension = 8"
             )
+        with caplog.at_level(logging.WARNING, logger="ragloom.storage.index.postgresql_vectors"):
+            PostgresChunkIndex(postgres_url, graph=HnswGraph(24, 96)).close()  # opens beside the leftover
         assert denser.rebuild_vector_indexes() == [8]
         assert index_options(postgres_url) == [(INDEX, ["m=24", "ef_construction=96"])]
         assert nearest(denser, monkeypatch) == ["late", *before[:4]]

@@ -257,17 +257,6 @@ def vector_index_name(dimension: int) -> str:
     return f"index_record_embedding_{int(dimension)}"
 
 
-def indexed_dimensions(pool: ConnectionPool) -> set[int]:
-    """The dimensions that have a valid HNSW index."""
-    with pool.connection() as connection:
-        rows = connection.execute(
-            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-            "WHERE i.indrelid = to_regclass('index_record') AND i.indisvalid AND c.relname LIKE %s",
-            ("index_record_embedding_%",),
-        ).fetchall()
-    return {int(name.rsplit("_", 1)[1]) for (name,) in rows}
-
-
 @dataclass(frozen=True)
 class HnswGraph:
     """How an HNSW index's graph is built (pgvector's ``m`` and ``ef_construction``): each vector's
