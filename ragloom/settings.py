@@ -298,7 +298,7 @@ class PostgresIndexSettings(_Section):
         "(`benchmarks/scale.py` measures both).",
     )
     hnsw_m: int = Field(
-        default=16,
+        default=24,
         ge=2,
         le=100,
         description="Links per vector in each layer of an HNSW graph (pgvector's `m`): denser graphs find "
@@ -306,7 +306,7 @@ class PostgresIndexSettings(_Section):
         "built from now on; `ragloom reindex` rebuilds existing ones.",
     )
     hnsw_ef_construction: int = Field(
-        default=64,
+        default=96,
         ge=4,
         le=1000,
         description="Candidates kept while linking a vector into the HNSW graph (pgvector's "

@@ -71,7 +71,7 @@ def test_the_configured_graph_is_what_postgresql_builds(postgres_url: str, tmp_p
 
 
 def test_graph_settings_pgvector_would_refuse_are_refused_on_load(tmp_path: Path) -> None:
-    for section in ({"hnsw_m": 1}, {"hnsw_m": 101}, {"hnsw_ef_construction": 1001}, {"hnsw_m": 40}):
+    for section in ({"hnsw_m": 1}, {"hnsw_m": 101}, {"hnsw_ef_construction": 1001}, {"hnsw_m": 60}):
         with pytest.raises(ValidationError, match="hnsw_"):
             load_settings(data_dir=tmp_path, index={"postgresql": section})  # the last: ef_construction < 2 m
     with pytest.raises(ValueError, match="at least 2 \\* m"):
@@ -81,14 +81,18 @@ def test_graph_settings_pgvector_would_refuse_are_refused_on_load(tmp_path: Path
 def test_an_index_built_otherwise_is_kept_with_a_warning_until_rebuilt(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    first = PostgresChunkIndex(postgres_url)
+    first = PostgresChunkIndex(postgres_url, build_vector_indexes=False)
     try:
         first.upsert(records())
-        first.wait_for_vector_indexes(60)
+        with psycopg.connect(libpq_url(postgres_url), autocommit=True) as connection:  # as ragloom built it before
+            connection.execute(
+                f"CREATE INDEX {INDEX} ON index_record USING hnsw ((embedding::vector(8)) vector_ip_ops) "
+                "WHERE dimension = 8"
+            )
         before = nearest(first, monkeypatch)
     finally:
         first.close()
-    assert index_options(postgres_url) == [(INDEX, ["m=16", "ef_construction=64"])]
+    assert index_options(postgres_url) == [(INDEX, None)]  # pgvector's defaults: m 16, ef_construction 64
 
     with caplog.at_level(logging.WARNING, logger="ragloom.storage.index.postgresql_vectors"):
         denser = PostgresChunkIndex(postgres_url, graph=HnswGraph(24, 96))
@@ -96,7 +100,7 @@ def test_an_index_built_otherwise_is_kept_with_a_warning_until_rebuilt(
         assert "built with m 16, ef_construction 64; the settings ask for m 24, ef_construction 96" in caplog.text
         denser.upsert([chunk("late", "text", vector=[1.0] * 8)])  # writes go into the old graph meanwhile
         denser.wait_for_vector_indexes(60)
-        assert index_options(postgres_url) == [(INDEX, ["m=16", "ef_construction=64"])]
+        assert index_options(postgres_url) == [(INDEX, None)]
         with psycopg.connect(libpq_url(postgres_url), autocommit=True) as connection:  # a failed rebuild's leftover
             connection.execute(
                 f"CREATE INDEX {INDEX}_new ON index_record USING hnsw ((embedding::vector(8)) vector_ip_ops) "
@@ -129,7 +133,7 @@ def test_a_bulk_load_builds_the_graph_once_at_the_end(
         assert index_options(postgres_url) == []
         exact = nearest(index, monkeypatch)  # no HNSW index yet: an exact scan
         assert index.rebuild_vector_indexes() == [8]
-        assert index_options(postgres_url) == [(INDEX, ["m=16", "ef_construction=64"])]
+        assert index_options(postgres_url) == [(INDEX, ["m=24", "ef_construction=96"])]
         assert nearest(index, monkeypatch) == exact
         index.upsert([chunk("wide", "text", vector=[1.0] * 12)])  # a new dimension gets its index again
         index.wait_for_vector_indexes(60)
