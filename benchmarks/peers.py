@@ -63,6 +63,7 @@ import numpy.typing as npt
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.retrieval_quality import DEFAULT_COLLECTION, MODELS, load_collection
+from ragloom.math_threads import MATH_THREAD_VARIABLES
 from ragloom.rag.metrics import document_ranking, ndcg_at
 
 ENGINES = ("ragloom", "lancedb", "txtai")
@@ -341,7 +342,10 @@ def measured(name: str, inputs: Path, clients: int, seconds: float) -> dict[str,
     """One engine's figures from a process of its own."""
     command = [sys.executable, __file__, "--engine", name, "--inputs", str(inputs)]
     command += ["--clients", str(clients), "--seconds", str(seconds)]
-    finished = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy(), check=False)
+    env = os.environ.copy()
+    if name == "ragloom":  # as `ragloom serve` computes: one BLAS/OpenMP thread per search (ragloom/math_threads.py)
+        env.update({variable: env.get(variable, "1") for variable in MATH_THREAD_VARIABLES})
+    finished = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if finished.returncode != 0:
         raise RuntimeError(f"{name} failed:\n{finished.stderr[-3000:]}")
     result: dict[str, float] = json.loads(finished.stdout.strip().splitlines()[-1])
