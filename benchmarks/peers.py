@@ -147,7 +147,12 @@ def ragloom_engine(
         services.index.upsert(records[first : first + 2000])
     services.index.warm([dataset.id], wait=True)
     retrieval = RetrievalService(
-        services.store, services.index, GivenVectors(questions), services.rerank_models, services.analyzer
+        services.store,
+        services.index,
+        GivenVectors(questions),
+        services.rerank_models,
+        services.analyzer,
+        tenants=services.tenants,
     )
 
     def search(question: str, vector: Vectors) -> list[int]:  # noqa: ARG001 - the service looks the vector up

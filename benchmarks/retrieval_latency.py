@@ -266,6 +266,7 @@ def search_at_scale(collection: Path, sizes: list[int], texts: list[str]) -> Non
                 given,
                 services.rerank_models,
                 services.analyzer,
+                tenants=services.tenants,
             )
             retrieval.retrieve(caller, RetrievalQuery([dataset.id], texts[0]))
             searching = []

@@ -14,10 +14,11 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
-from ragloom.api.auth import authenticate, services_of
+from ragloom.api.auth import authenticate, bearer_token, services_of
 from ragloom.api.params import check_parameters
+from ragloom.errors import RagloomError
 from ragloom.services.container import Services
-from ragloom.services.tenants import Caller
+from ragloom.services.tenants import Caller, PresentedKey
 from ragloom.settings import LimitSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -59,6 +60,24 @@ def _caller(request: Request) -> Caller:
     return caller
 
 
+@checks_key(KeyCheck())
+def _presented_key(request: Request) -> PresentedKey:
+    """The request's API key, to be looked up by the route's first read together with what that
+    read is for (one statement instead of two); 401 at once when there is no key at all. A
+    refusal before that read (a query-string value, the body) looks the key up first, so a wrong
+    key is still answered 401 before any input is judged."""
+    tenants = services_of(request).tenants
+    presented = tenants.present(bearer_token(request.headers.get("authorization")))
+    try:
+        check_parameters(request, limits_of(request))
+    except RagloomError:
+        tenants.confirm(presented)
+        raise
+    return presented
+
+
 ServicesDep = Annotated[Services, Depends(services_of)]
 CurrentCaller = Annotated[Caller, Depends(_caller)]
+PresentedCaller = Annotated[PresentedKey, Depends(_presented_key)]
+"""The key of a route that looks it up itself (see :func:`_presented_key`)."""
 Limits = Annotated[LimitSettings, Depends(limits_of)]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -34,10 +35,12 @@ from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from pydantic import BaseModel
 
+from ragloom.api.auth import services_of
 from ragloom.api.bodies import read_loose_body, read_strict_json, validate
 from ragloom.api.deps import CurrentCaller, limits_of
 from ragloom.api.schemas.loose import RequestContext
-from ragloom.services.tenants import Caller
+from ragloom.errors import RagloomError
+from ragloom.services.tenants import Caller, PresentedKey
 
 M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -90,12 +93,25 @@ def _after_key(read: F, key: Any) -> F:
     return read
 
 
+@contextmanager
+def _key_first(request: Request, caller: object) -> Iterator[None]:
+    """Refusals of the input inside come after the key's: a key only presented (the route looks
+    it up itself, :data:`~ragloom.api.deps.PresentedCaller`) is looked up before one leaves."""
+    try:
+        yield
+    except RagloomError:
+        if isinstance(caller, PresentedKey):
+            services_of(request).tenants.confirm(caller)
+        raise
+
+
 @functools.cache
 def _strict_reader(model: type[BaseModel], key: Any = CurrentCaller) -> Callable[..., Any]:
     @declares(Declared(bodies=((JSON, model),), body_required=True))
     async def read(request: Request, _caller: Caller) -> BaseModel:
-        payload = await read_strict_json(request, limits_of(request))
-        return validate(model, payload, context=context_of(request))
+        with _key_first(request, _caller):
+            payload = await read_strict_json(request, limits_of(request))
+            return validate(model, payload, context=context_of(request))
 
     return _after_key(read, key)
 
@@ -104,8 +120,9 @@ def _strict_reader(model: type[BaseModel], key: Any = CurrentCaller) -> Callable
 def _loose_reader(model: type[BaseModel], key: Any = CurrentCaller) -> Callable[..., Any]:
     @declares(Declared(bodies=((JSON, model), (FORM, model))))
     async def read(request: Request, _caller: Caller) -> BaseModel:
-        payload = await read_loose_body(request, limits_of(request))
-        return validate(model, payload, context=context_of(request))
+        with _key_first(request, _caller):
+            payload = await read_loose_body(request, limits_of(request))
+            return validate(model, payload, context=context_of(request))
 
     return _after_key(read, key)
 
@@ -138,7 +155,8 @@ def query_values(request: Request, model: type[BaseModel]) -> dict[str, Any]:
 def _query_reader(model: type[BaseModel], key: Any = CurrentCaller) -> Callable[..., Any]:
     @declares(Declared(query=model))
     async def read(request: Request, _caller: Caller) -> BaseModel:
-        return validate(model, query_values(request, model), context=context_of(request))
+        with _key_first(request, _caller):
+            return validate(model, query_values(request, model), context=context_of(request))
 
     return _after_key(read, key)
 

@@ -139,8 +139,16 @@ class Services:
         assistant = QuestionAssistant(model_defaults, models, chat_models)
         rerank_models = RerankModels(models)
         documents = DocumentService(store, blobs, index, analyzer, settings.upload, queue)
+        tenants = TenantService(store, settings.models)
         retrieval = RetrievalService(
-            store, index, embeddings, rerank_models, analyzer, assistant, default_scoring=settings.retrieval.scoring
+            store,
+            index,
+            embeddings,
+            rerank_models,
+            analyzer,
+            assistant,
+            default_scoring=settings.retrieval.scoring,
+            tenants=tenants,
         )
         components = builtin_components()
         enrichers = builtin_enrichers()
@@ -172,7 +180,7 @@ class Services:
             chat_models=chat_models,
             rerank_models=rerank_models,
             analyzer=analyzer,
-            tenants=TenantService(store, settings.models),
+            tenants=tenants,
             datasets=DatasetService(store, blobs, index, models, enrichers),
             documents=documents,
             page_images=PageImageService(documents, blobs),

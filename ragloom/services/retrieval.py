@@ -45,7 +45,7 @@ from ragloom.rag.tags import Tagger, tag_dataset_ids, tag_scores, top_tags
 from ragloom.rag.toc import TOC_WINDOW, section_shares, toc_boosts, toc_documents
 from ragloom.services.metadata_filter import matching_ids
 from ragloom.services.question_assist import QuestionAssistant
-from ragloom.services.tenants import Caller
+from ragloom.services.tenants import Caller, PresentedKey, TenantService
 from ragloom.storage.index import ChunkIndex, ChunkRecord, Matches, RecordKind
 from ragloom.storage.metadata import MetadataStore, Transaction
 from ragloom.storage.metadata.tables import Dataset
@@ -144,8 +144,10 @@ class RetrievalService:
         assistant: QuestionAssistant | None = None,
         *,
         default_scoring: str = ScoringMode.RAGFLOW.value,
+        tenants: TenantService,
     ) -> None:
         self._store = store
+        self._tenants = tenants
         self._index = index
         self._embeddings = embeddings
         self._reranks = reranks
@@ -156,19 +158,30 @@ class RetrievalService:
 
     # ---- checks -------------------------------------------------------------------------------
 
-    def _scope(self, caller: Caller, query: RetrievalQuery) -> tuple[list[Dataset], set[str] | None]:
-        """The caller's datasets named by the query, and the documents to search in them (``None``:
-        all of them), read in one transaction."""
+    def _scope(
+        self, who: Caller | PresentedKey, query: RetrievalQuery
+    ) -> tuple[Caller, list[Dataset], set[str] | None]:
+        """The caller, its datasets named by the query, and the documents to search in them
+        (``None``: all of them), read in one transaction. A key not yet looked up is found in the
+        same statement as the datasets (:class:`AuthenticationError` if it is not a key), so a
+        query without ``document_ids`` or ``metadata_condition`` costs one statement in all."""
+        wanted = list(dict.fromkeys(query.dataset_ids))
         with self._store.reading() as tx:
-            datasets = []
-            for dataset_id in dict.fromkeys(query.dataset_ids):
-                dataset = tx.datasets.owned(caller.tenant_id, dataset_id)
-                if dataset is None:
+            if isinstance(who, PresentedKey):
+                key, owned = tx.api_keys.by_hash_with_datasets(who.secret_hash, wanted)
+                caller = self._tenants.accept(who, key)
+            else:
+                caller, owned = who, tx.datasets.owned_many(who.tenant_id, wanted)
+            for dataset_id in wanted:
+                if dataset_id not in owned:
                     raise DataError(f"You don't own the dataset {dataset_id}.")
-                datasets.append(dataset)
+            datasets = [owned[dataset_id] for dataset_id in wanted]
             if len({dataset.embedding_model for dataset in datasets}) > 1:
                 raise DataError("Datasets use different embedding models.")
-            return datasets, self._allowed_documents(tx, datasets, query)
+            allowed = self._allowed_documents(tx, datasets, query)
+        if isinstance(who, PresentedKey):
+            self._tenants.record_use(caller)
+        return caller, datasets, allowed
 
     @staticmethod
     def _allowed_documents(tx: Transaction, datasets: list[Dataset], query: RetrievalQuery) -> set[str] | None:
@@ -210,12 +223,13 @@ class RetrievalService:
 
     # ---- retrieval ----------------------------------------------------------------------------
 
-    def retrieve(self, caller: Caller, query: RetrievalQuery) -> Retrieval:
-        """Rank, threshold and page; see the module docstring."""
+    def retrieve(self, who: Caller | PresentedKey, query: RetrievalQuery) -> Retrieval:
+        """Rank, threshold and page; see the module docstring. ``who`` is the caller, or the API
+        key of a request, looked up with the datasets (see :meth:`_scope`)."""
         import numpy as np
 
         started = time.perf_counter()
-        datasets, allowed = self._scope(caller, query)
+        caller, datasets, allowed = self._scope(who, query)
         chat_model = self._check_assistance(caller, query)
         if not query.question.strip() or allowed == set():
             return Retrieval()
@@ -400,12 +414,18 @@ class RetrievalService:
             hit.document_metadata = meta or None
 
     def _document_counts(self, *, records_of: list[tuple[str, str]], matches: Matches) -> list[DocumentCount]:
+        """Hits per document, most first, each with the name its chunks carry in the index (as
+        RAGFlow's ``docnm_kwd``; a rename rewrites it before it returns), so no metadata read."""
         document_of = _documents_of(matches)
         counts = Counter(document_of[key] for key in records_of if key in document_of)
         if not counts:
             return []
-        with self._store.reading() as tx:
-            names = tx.documents.names(list(counts))
+        by_dataset: dict[str, list[str]] = {}
+        for document_id, dataset_id in {document_of[key]: key[0] for key in records_of if key in document_of}.items():
+            by_dataset.setdefault(dataset_id, []).append(document_id)
+        names: dict[str, str] = {}
+        for dataset_id, document_ids in by_dataset.items():
+            names.update(self._index.document_names(dataset_id, document_ids))
         ordered = sorted(counts.items(), key=lambda item: -item[1])
         return [DocumentCount(document_id, names.get(document_id, ""), count) for document_id, count in ordered]
 

@@ -132,6 +132,25 @@ class ChunkIndexConformance(MessageConformance, GraphConformance, ExportConforma
         assert (renamed.document_name, renamed.title_terms) == ("new.txt", "new")
         assert other.document_name == "doc2.txt"
 
+    def test_document_names_are_what_the_chunks_carry_renamed_at_once(self, chunk_index: ChunkIndex) -> None:
+        chunk_index.upsert(
+            [
+                chunk("a", "x"),
+                chunk("b", "y"),
+                chunk("k", "z", parent_id="a"),
+                chunk("c", "w", document_id="doc2"),
+                chunk("d", "v", dataset_id="ds2", document_id="doc3"),
+            ]
+        )
+        assert chunk_index.document_names("ds1", ["doc1", "doc2", "doc3", "missing"]) == {
+            "doc1": "doc1.txt",
+            "doc2": "doc2.txt",
+        }
+        chunk_index.rename_document("ds1", "doc1", "new.txt", "new")
+        assert chunk_index.document_names("ds1", ["doc1", "doc1"]) == {"doc1": "new.txt"}
+        assert chunk_index.document_names("ds2", ["doc3", "doc1"]) == {"doc3": "doc3.txt"}
+        assert chunk_index.document_names("ds1", []) == {}
+
     def test_document_stats_count_listed_chunks(self, chunk_index: ChunkIndex) -> None:
         chunk_index.upsert(
             [

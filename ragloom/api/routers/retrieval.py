@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 
-from ragloom.api.deps import CurrentCaller, ServicesDep
+from ragloom.api.deps import PresentedCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
-from ragloom.api.inputs import LooseBody
+from ragloom.api.inputs import loose_body_after
 from ragloom.api.routing import EnvelopeRoute
 from ragloom.api.schemas.retrieval import RetrievalRequest, retrieval_hit
 
@@ -21,10 +21,14 @@ def server_timing(timings: dict[str, float]) -> dict[str, str]:
     return {"Server-Timing": ", ".join(parts)} if parts else {}
 
 
+RetrievalBody = Annotated[RetrievalRequest, loose_body_after(PresentedCaller, RetrievalRequest)]
+
+
 @router.post("/retrieval", summary="Search chunks across datasets")
-def retrieve(caller: CurrentCaller, services: ServicesDep, body: LooseBody[RetrievalRequest]) -> Response:
+def retrieve(key: PresentedCaller, services: ServicesDep, body: RetrievalBody) -> Response:
+    """The key is looked up in the statement that reads the datasets (one metadata read in all)."""
     query = body.checked
-    result = services.retrieval.retrieve(caller, query)
+    result = services.retrieval.retrieve(key, query)
     doc_aggs: Any = (
         {}
         if result.nothing_searched

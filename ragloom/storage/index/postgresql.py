@@ -288,6 +288,20 @@ class PostgresChunkIndex:
             ).fetchall()
         return [_record(row) for row in rows]
 
+    def document_names(self, dataset_id: str, document_ids: Collection[str]) -> dict[str, str]:
+        documents = list(dict.fromkeys(document_ids))
+        if not documents:
+            return {}
+        # One chunk per document (index_record_document), however many chunks it has.
+        with self._pool.connection() as connection:
+            rows = connection.execute(
+                "SELECT wanted.id, (SELECT document_name FROM index_record WHERE dataset_id = %s "
+                "AND document_id = wanted.id COLLATE \"C\" AND kind = 'chunk' LIMIT 1) "
+                "FROM unnest(%s::text[]) AS wanted (id)",
+                (dataset_id, documents),
+            ).fetchall()
+        return {document_id: name for document_id, name in rows if name is not None}
+
     def page(
         self,
         dataset_id: str,

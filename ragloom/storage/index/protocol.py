@@ -92,6 +92,12 @@ class ChunkIndex(Protocol):
         """The chunks among ``chunk_ids`` that exist, in no set order (vectors not loaded)."""
         ...
 
+    def document_names(self, dataset_id: str, document_ids: Collection[str]) -> dict[str, str]:
+        """The name the chunks of each of the dataset's documents carry (a document without
+        chunks is left out): what :meth:`rename_document` last recorded, or the name they were
+        written with."""
+        ...
+
     def page(
         self,
         dataset_id: str,

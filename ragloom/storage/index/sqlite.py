@@ -14,6 +14,7 @@ vectors picks its vector candidates from inverted lists and re-scores them exact
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Collection, Iterator, Sequence
@@ -330,6 +331,23 @@ class SqliteChunkIndex:
                 [dataset_id, *ids],
             ).fetchall()
         return [self._record(row) for row in rows]
+
+    def document_names(self, dataset_id: str, document_ids: Collection[str]) -> dict[str, str]:
+        documents = list(dict.fromkeys(document_ids))
+        if not documents:
+            return {}
+        # One chunk per document, found through the (dataset_id, document_id) index: a document's
+        # chunks all carry its name, so reading one is enough however many it has.
+        names = (
+            "SELECT document_name FROM chunk WHERE dataset_id = ? AND document_id = wanted.id AND kind = 'chunk' "
+            "LIMIT 1"
+        )
+        with self._reading() as connection:
+            rows = connection.execute(
+                f"SELECT wanted.id, ({names}) FROM (SELECT value AS id FROM json_each(?)) AS wanted",
+                [dataset_id, json.dumps(documents)],
+            ).fetchall()
+        return {document_id: name for document_id, name in rows if name is not None}
 
     def export(self, dataset_id: str, *, after: str = "", limit: int = 1000) -> list[ChunkRecord]:
         with self._reading() as connection:

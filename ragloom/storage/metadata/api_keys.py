@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from collections.abc import Collection
+
+from sqlalchemy import and_, delete, false, func, select, update
 from sqlalchemy.orm import Session
 
-from ragloom.storage.metadata.tables import ApiKey
+from ragloom.storage.metadata.tables import ApiKey, Dataset
 
 
 class ApiKeyRepository:
@@ -21,6 +23,21 @@ class ApiKeyRepository:
 
     def by_hash(self, secret_hash: str) -> ApiKey | None:
         return self._session.scalar(select(ApiKey).where(ApiKey.secret_hash == secret_hash))
+
+    def by_hash_with_datasets(
+        self, secret_hash: str, dataset_ids: Collection[str]
+    ) -> tuple[ApiKey | None, dict[str, Dataset]]:
+        """The key with that hash and, of ``dataset_ids``, the datasets its tenant owns, in one
+        statement (the key outer-joined to its tenant's datasets): what a request that names
+        datasets needs before anything else, read at once."""
+        wanted = list(dict.fromkeys(dataset_ids))
+        owned = and_(Dataset.tenant_id == ApiKey.tenant_id, Dataset.id.in_(wanted)) if wanted else false()
+        rows = self._session.execute(
+            select(ApiKey, Dataset).outerjoin(Dataset, owned).where(ApiKey.secret_hash == secret_hash)
+        ).all()
+        if not rows:
+            return None, {}
+        return rows[0][0], {dataset.id: dataset for _, dataset in rows if dataset is not None}
 
     def of_tenant(self, tenant_id: str | None = None) -> list[ApiKey]:
         query = select(ApiKey).order_by(ApiKey.create_time)

@@ -61,6 +61,13 @@ class DatasetRepository:
         dataset = self._session.get(Dataset, dataset_id)
         return dataset if dataset is not None and dataset.tenant_id == tenant_id else None
 
+    def owned_many(self, tenant_id: str, dataset_ids: Collection[str]) -> dict[str, Dataset]:
+        """Of ``dataset_ids``, the datasets that exist and belong to ``tenant_id``, by id (one statement)."""
+        if not dataset_ids:
+            return {}
+        query = select(Dataset).where(Dataset.tenant_id == tenant_id, Dataset.id.in_(list(dataset_ids)))
+        return {dataset.id: dataset for dataset in self._session.scalars(query)}
+
     def named(self, tenant_id: str, name: str) -> Dataset | None:
         """The tenant's dataset called ``name`` (names are unique per tenant, ignoring case)."""
         return self._session.scalar(
