@@ -10,10 +10,12 @@ takes seconds; the figures to report come from ``retrieval_quality.py`` through 
 ``--feedback`` sweeps the ``bm25_feedback`` mode's parameters instead (:mod:`ragloom.rag.feedback`: how many
 first-pass chunks, how many expansion words, the question's weight) at the default fusion weight: the
 first pass is the ``bm25`` mode's, the expanded query is matched again as retrieval does (once per set of
-expansion words, so this sweep takes minutes), and each combination's mean nDCG@10 is printed, best last.
+expansion words, so this sweep takes minutes), and each combination's mean nDCG@10 is printed, best last,
+after the ``bm25`` mode's for the same queries. ``--defaults-only`` measures the mode's defaults alone
+(on a held-out collection).
 
 Usage: ``python benchmarks/scoring_tuning.py --collection DIR --data-dir DIR [--model use] [--split train] [--limit N]
-[--feedback]``
+[--feedback [--defaults-only]]``
 """
 
 from __future__ import annotations
@@ -61,8 +63,9 @@ def sweep_feedback(
     queries: dict[str, str],
     relevant: dict[str, set[str]],
     documents_of: Callable[[Matches], list[str]],
+    grid: list[tuple[int, int, float]],
 ) -> None:
-    """Print the ``bm25_feedback`` mode's mean nDCG@10 for each combination of its parameters."""
+    """Print the ``bm25_feedback`` mode's mean nDCG@10 for each combination of its parameters in ``grid``."""
     figures: dict[tuple[int, int, float], list[float]] = {}
     baseline: list[float] = []
     for query_id, text in queries.items():
@@ -70,14 +73,14 @@ def sweep_feedback(
         matches = services.index.match([dataset_id], terms.terms, vector, counts=True)
         first = bm25.score(terms, matches, DEFAULT_WEIGHT)
         baseline.append(ndcg(first.similarity, documents_of(matches), relevant[query_id]))
-        best = feedback.best_chunks(first.similarity, matches, max(FEEDBACK_CHUNKS))
+        best = feedback.best_chunks(first.similarity, matches, max(count for count, _, _ in grid))
         records = {
             (record.dataset_id, record.id): record
             for record in services.index.fetch(dataset_id, [key[1] for key, _ in best])
         }
         chunks = [(records[key].content_terms.split(), score) for key, score in best if key in records]
         second: dict[tuple[str, ...], tuple[Matches, list[str]]] = {}
-        for count, size, alpha in itertools.product(FEEDBACK_CHUNKS, FEEDBACK_TERMS, ORIGINAL_WEIGHTS):
+        for count, size, alpha in grid:
             parameters = feedback.FeedbackParameters(count, size, alpha)
             expansion = feedback.expanded(terms, chunks[:count], analyzer.noise, parameters)
             key = tuple(expansion.terms.terms)
@@ -100,6 +103,7 @@ def main() -> None:
     parser.add_argument("--split", default="test")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--feedback", action="store_true", help="sweep the bm25_feedback mode's parameters")
+    parser.add_argument("--defaults-only", action="store_true", help="with --feedback: only the mode's defaults")
     options = parser.parse_args()
     _, queries, relevant = load_collection(options.collection, options.limit, options.split)
     services = Services.build(load_settings(data_dir=options.data_dir))
@@ -121,7 +125,13 @@ def main() -> None:
         return [re.sub(r"\.txt$", "", names.get(document, "")) for document in matches.document_ids]
 
     if options.feedback:
-        sweep_feedback(services, analyzer, dataset.id, model.embed_query, queries, relevant, documents_of)
+        defaults = feedback.DEFAULT_PARAMETERS
+        grid = (
+            [(defaults.chunks, defaults.terms, defaults.original_weight)]
+            if options.defaults_only
+            else list(itertools.product(FEEDBACK_CHUNKS, FEEDBACK_TERMS, ORIGINAL_WEIGHTS))
+        )
+        sweep_feedback(services, analyzer, dataset.id, model.embed_query, queries, relevant, documents_of, grid)
         return
     cached: list[tuple[QueryTerms, Matches, list[str], set[str]]] = []
     for query_id, text in queries.items():
