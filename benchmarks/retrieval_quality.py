@@ -4,8 +4,9 @@ Starts ``ragloom serve`` on a data directory, uploads the collection's documents
 text file each: title, blank line, text), parses them with the server's workers, then asks
 every test query through ``POST /api/v1/retrieval`` with ``vector_similarity_weight`` 0
 (keyword only), 1 (vector only) and the default 0.3 (hybrid), in each scoring mode (``--mode``,
-default both ``ragflow`` and ``bm25``), and prints nDCG@10 and recall@100 at document level, for
-each built-in embedding model, beside the published figures where there are some (``ANCHORS``).
+default ``ragflow`` and ``bm25``; ``bm25_feedback`` adds pseudo-relevance feedback), and prints nDCG@10
+and recall@100 at document level, for each built-in embedding model, beside the published figures where
+there are some (``ANCHORS``).
 
 By default the figures are computed by the server's evaluation API (``POST /api/v1/evaluations``,
 the three weights as three runs of an evaluation of up to 1,000 queries). ``--direct`` computes them here instead, from
@@ -391,7 +392,7 @@ def report(collection: str, key: str, mode: str, results: dict[str, dict[str, fl
             else f"  (evaluation API, {figures['seconds']:.0f}s for all runs)"
         )
         print(
-            f"{collection:<12} {key:<4} {mode:<8} {label:<26} nDCG@10 {figures['ndcg@10']:.4f}  "
+            f"{collection:<12} {key:<4} {mode:<13} {label:<26} nDCG@10 {figures['ndcg@10']:.4f}  "
             f"recall@100 {figures['recall@100']:.4f}{timing}" + (f"  [published: {anchors}]" if anchors else "")
         )
 

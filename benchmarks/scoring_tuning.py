@@ -7,7 +7,15 @@ combination of ``k1``, ``b`` and the fusion weight, printing the mean nDCG@10 of
 and the ``ragflow`` mode's figure for the same candidates. Only the scoring is repeated, so a sweep
 takes seconds; the figures to report come from ``retrieval_quality.py`` through the live API.
 
-Usage: ``python benchmarks/scoring_tuning.py --collection DIR --data-dir DIR [--model use] [--split train] [--limit N]``
+``--feedback`` sweeps the ``bm25_feedback`` mode's parameters instead (:mod:`ragloom.rag.feedback`: how many
+first-pass chunks, how many expansion words, the question's weight) at the default fusion weight: the
+first pass is the ``bm25`` mode's, the expanded query is matched again as retrieval does (once per set of
+expansion words, so this sweep takes minutes), and each combination's mean nDCG@10 is printed, best last,
+after the ``bm25`` mode's for the same queries. ``--defaults-only`` measures the mode's defaults alone
+(on a held-out collection).
+
+Usage: ``python benchmarks/scoring_tuning.py --collection DIR --data-dir DIR [--model use] [--split train] [--limit N]
+[--feedback [--defaults-only]]``
 """
 
 from __future__ import annotations
@@ -17,11 +25,12 @@ import itertools
 import re
 import statistics
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from ragloom.rag import bm25, scoring
+from ragloom.rag import bm25, feedback, scoring
 from ragloom.rag.metrics import document_ranking, ndcg_at
 from ragloom.rag.query import QueryAnalyzer, QueryTerms
 from ragloom.services.container import Services
@@ -34,12 +43,56 @@ from retrieval_quality import MODELS, load_collection
 K1S = (0.6, 0.9, 1.2, 1.5, 2.0)
 BS = (0.3, 0.5, 0.75, 0.9)
 FUSION_WEIGHTS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 1.0)
+FEEDBACK_CHUNKS = (3, 5, 10, 20)
+FEEDBACK_TERMS = (5, 10, 20)
+ORIGINAL_WEIGHTS = (0.3, 0.5, 0.7, 0.9)
+DEFAULT_WEIGHT = 0.3
 
 
 def ndcg(scores: np.ndarray, documents: list[str], relevant: set[str]) -> float:
     order = np.argsort(-scores, kind="stable")[:100]
     ranking = document_ranking(documents[i] for i in order)
     return ndcg_at(ranking, dict.fromkeys(relevant, 1.0), 10)
+
+
+def sweep_feedback(
+    services: Services,
+    analyzer: QueryAnalyzer,
+    dataset_id: str,
+    embed: Callable[[str], np.ndarray],
+    queries: dict[str, str],
+    relevant: dict[str, set[str]],
+    documents_of: Callable[[Matches], list[str]],
+    grid: list[tuple[int, int, float]],
+) -> None:
+    """Print the ``bm25_feedback`` mode's mean nDCG@10 for each combination of its parameters in ``grid``."""
+    figures: dict[tuple[int, int, float], list[float]] = {}
+    baseline: list[float] = []
+    for query_id, text in queries.items():
+        terms, vector = analyzer.analyse(text), embed(text)
+        matches = services.index.match([dataset_id], terms.terms, vector, counts=True)
+        first = bm25.score(terms, matches, DEFAULT_WEIGHT)
+        baseline.append(ndcg(first.similarity, documents_of(matches), relevant[query_id]))
+        best = feedback.best_chunks(first.similarity, matches, max(count for count, _, _ in grid))
+        records = {
+            (record.dataset_id, record.id): record
+            for record in services.index.fetch(dataset_id, [key[1] for key, _ in best])
+        }
+        chunks = [(records[key].content_terms.split(), score) for key, score in best if key in records]
+        second: dict[tuple[str, ...], tuple[Matches, list[str]]] = {}
+        for count, size, alpha in grid:
+            parameters = feedback.FeedbackParameters(count, size, alpha)
+            expansion = feedback.expanded(terms, chunks[:count], analyzer.noise, parameters)
+            key = tuple(expansion.terms.terms)
+            if key not in second:
+                again = services.index.match([dataset_id], expansion.terms.terms, vector, counts=True)
+                second[key] = (again, documents_of(again))
+            again, documents = second[key]
+            scores = bm25.score(expansion.terms, again, DEFAULT_WEIGHT, query_weights=expansion.weights)
+            figures.setdefault((count, size, alpha), []).append(ndcg(scores.similarity, documents, relevant[query_id]))
+    print(f"bm25 (no feedback) w={DEFAULT_WEIGHT}  nDCG@10 {statistics.mean(baseline):.4f}")
+    for (count, size, alpha), values in sorted(figures.items(), key=lambda item: statistics.mean(item[1])):
+        print(f"bm25_feedback chunks={count} terms={size} original={alpha:.1f}  nDCG@10 {statistics.mean(values):.4f}")
 
 
 def main() -> None:
@@ -49,6 +102,8 @@ def main() -> None:
     parser.add_argument("--model", default="use", choices=sorted(MODELS))
     parser.add_argument("--split", default="test")
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--feedback", action="store_true", help="sweep the bm25_feedback mode's parameters")
+    parser.add_argument("--defaults-only", action="store_true", help="with --feedback: only the mode's defaults")
     options = parser.parse_args()
     _, queries, relevant = load_collection(options.collection, options.limit, options.split)
     services = Services.build(load_settings(data_dir=options.data_dir))
@@ -61,16 +116,28 @@ def main() -> None:
         )
     model = services.embeddings.get(dataset.embedding_model, dataset.tenant_id)
     analyzer = QueryAnalyzer(services.analyzer)
-    cached: list[tuple[QueryTerms, Matches, list[str], set[str]]] = []
     names: dict[str, str] = {}
-    for query_id, text in queries.items():
-        terms = analyzer.analyse(text)
-        matches = services.index.match([dataset.id], terms.terms, model.embed_query(text), counts=True)
+
+    def documents_of(matches: Matches) -> list[str]:
         missing = [document for document in set(matches.document_ids) if document not in names]
         with services.store.reading() as tx:
             names.update(tx.documents.names(missing))
-        documents = [re.sub(r"\.txt$", "", names.get(document, "")) for document in matches.document_ids]
-        cached.append((terms, matches, documents, relevant[query_id]))
+        return [re.sub(r"\.txt$", "", names.get(document, "")) for document in matches.document_ids]
+
+    if options.feedback:
+        defaults = feedback.DEFAULT_PARAMETERS
+        grid = (
+            [(defaults.chunks, defaults.terms, defaults.original_weight)]
+            if options.defaults_only
+            else list(itertools.product(FEEDBACK_CHUNKS, FEEDBACK_TERMS, ORIGINAL_WEIGHTS))
+        )
+        sweep_feedback(services, analyzer, dataset.id, model.embed_query, queries, relevant, documents_of, grid)
+        return
+    cached: list[tuple[QueryTerms, Matches, list[str], set[str]]] = []
+    for query_id, text in queries.items():
+        terms = analyzer.analyse(text)
+        matches = services.index.match([dataset.id], terms.terms, model.embed_query(text), counts=True)
+        cached.append((terms, matches, documents_of(matches), relevant[query_id]))
     print(f"{name}: {len(cached)} {options.split} queries", file=sys.stderr)
     for weight in (0.0, 0.3, 1.0):
         figure = statistics.mean(

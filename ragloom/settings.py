@@ -333,11 +333,12 @@ class IndexSettings(_Section):
 class RetrievalSettings(_Section):
     """How retrieval ranks chunks."""
 
-    scoring: Literal["ragflow", "bm25"] = Field(
+    scoring: Literal["ragflow", "bm25", "bm25_feedback"] = Field(
         default="ragflow",
-        description="`ragflow` (RAGFlow's hybrid similarity) or `bm25` (BM25 fused with the vector, scores "
-        "relative to each query's candidates); a dataset's `parser_config.scoring` or a request's `scoring` "
-        "overrides it.",
+        description="`ragflow` (RAGFlow's hybrid similarity), `bm25` (BM25 fused with the vector, scores "
+        "relative to each query's candidates) or `bm25_feedback` (`bm25` with pseudo-relevance feedback: the "
+        "question expanded with words of the best chunks and searched again); a dataset's "
+        "`parser_config.scoring` or a request's `scoring` overrides it.",
     )
 
 

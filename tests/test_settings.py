@@ -78,7 +78,9 @@ def test_bad_settings_are_refused(tmp_path: Path) -> None:
         load_settings(unknown)
     scoring = tmp_path / "scoring.toml"
     scoring.write_text("[retrieval]\nscoring = 'fancy'\n")
-    with pytest.raises(ValidationError, match="retrieval.scoring\n  Input should be 'ragflow' or 'bm25'"):
+    with pytest.raises(
+        ValidationError, match="retrieval.scoring\n  Input should be 'ragflow', 'bm25' or 'bm25_feedback'"
+    ):
         load_settings(scoring)
     assert load_settings().retrieval.scoring == "ragflow"
 

@@ -91,10 +91,11 @@ class RetrieveArguments(ToolArguments):
     metadata_fields: list[str] | None = Field(
         None, description="The same as reference_metadata.fields (older clients)."
     )
-    scoring: Literal["ragflow", "bm25"] | None = Field(
+    scoring: Literal["ragflow", "bm25", "bm25_feedback"] | None = Field(
         None,
-        description="How chunks are scored: `ragflow` (RAGFlow's hybrid similarity) or `bm25` (BM25 term scores "
-        "fused with the vector's, relative to the query's candidates); default: the datasets' choice, else the "
+        description="How chunks are scored: `ragflow` (RAGFlow's hybrid similarity), `bm25` (BM25 term scores "
+        "fused with the vector's, relative to the query's candidates) or `bm25_feedback` (`bm25` with the question "
+        "expanded by pseudo-relevance feedback); default: the datasets' choice, else the "
         "server's.",
     )
 

@@ -24,6 +24,7 @@ relevance: a question nothing answers still has a best chunk near 1.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ragloom.rag.query import QueryTerms
@@ -37,8 +38,17 @@ K1 = 1.2
 B = 0.75
 
 
-def bm25(query: QueryTerms, matches: Matches, *, k1: float = K1, b: float = B) -> Floats:
-    """Each candidate's BM25 score (``matches`` must carry its term counts and lengths)."""
+def bm25(
+    query: QueryTerms,
+    matches: Matches,
+    *,
+    k1: float = K1,
+    b: float = B,
+    query_weights: Sequence[float] | None = None,
+) -> Floats:
+    """Each candidate's BM25 score (``matches`` must carry its term counts and lengths); with
+    ``query_weights`` each term's ``idf`` is multiplied by its weight in the query (pseudo-relevance
+    feedback's expanded queries, :mod:`ragloom.rag.feedback`)."""
     import numpy as np
 
     if matches.term_counts is None or matches.lengths is None:
@@ -46,6 +56,8 @@ def bm25(query: QueryTerms, matches: Matches, *, k1: float = K1, b: float = B) -
     if not query.terms or not len(matches.chunk_ids):
         return np.zeros(len(matches.chunk_ids), dtype=np.float64)
     weights = term_weights(query, matches)
+    if query_weights is not None:
+        weights = weights * np.asarray(query_weights, dtype=np.float64)
     frequency = np.maximum(matches.term_counts, matches.term_hits).astype(np.float64)
     lengths = matches.lengths.astype(np.float64)
     holding = matches.term_hits.any(axis=1)
@@ -81,10 +93,16 @@ def min_max(values: Floats) -> Floats:
     return scaled
 
 
-def score(query: QueryTerms, matches: Matches, vector_weight: float, rank_features: Floats | None = None) -> Scores:
+def score(
+    query: QueryTerms,
+    matches: Matches,
+    vector_weight: float,
+    rank_features: Floats | None = None,
+    query_weights: Sequence[float] | None = None,
+) -> Scores:
     """``bm25`` scores of every candidate (see the module docstring)."""
     import numpy as np
 
-    terms = scaled_to_best(bm25(query, matches))
+    terms = scaled_to_best(bm25(query, matches, query_weights=query_weights))
     vectors = min_max(matches.vector_similarity.astype(np.float64))
     return Scores(hybrid(terms, vectors, vector_weight, rank_features), terms, vectors)

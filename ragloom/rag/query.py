@@ -72,6 +72,11 @@ class QueryAnalyzer:
         """The noise words as terms, stemmed with the first question (not when the server starts)."""
         return frozenset(self._analyzer.terms(" ".join(ENGLISH_STOP_WORDS))) | CHINESE_STOP_WORDS
 
+    @property
+    def noise(self) -> frozenset[str]:
+        """The terms dropped from questions (stop and question words), as terms."""
+        return self._stop
+
     def analyse(self, question: str) -> QueryTerms:
         """The weighted-term skeleton of ``question`` (terms, their kinds, phrase structure)."""
         text = re.sub(r"\s+", " ", normalize(question)).strip()

@@ -4,6 +4,8 @@
   figures a RAGFlow client can compare with RAGFlow's own.
 - ``bm25``: BM25 term scores fused with the vector's, both scaled per query
   (:mod:`ragloom.rag.bm25`); stronger on public benchmarks, with relative scores.
+- ``bm25_feedback``: the ``bm25`` mode with pseudo-relevance feedback (:mod:`ragloom.rag.feedback`):
+  the question's terms are expanded with words of the first pass's best chunks and searched again.
 
 The mode comes from the request's ``scoring`` (ragloom's extension of ``POST /retrieval`` and of the
 evaluation runs), else from the datasets' ``parser_config.scoring`` when they all name the same one,
@@ -12,7 +14,7 @@ else from the server setting ``retrieval.scoring``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +32,12 @@ class ScoringMode(StrEnum):
 
     RAGFLOW = "ragflow"
     BM25 = "bm25"
+    BM25_FEEDBACK = "bm25_feedback"
+
+    @property
+    def counts_terms(self) -> bool:
+        """Whether the mode needs the candidates' term counts (``ChunkIndex.match(..., counts=True)``)."""
+        return self is not ScoringMode.RAGFLOW
 
 
 SCORING_MODES = tuple(mode.value for mode in ScoringMode)
@@ -54,9 +62,15 @@ def chosen_mode(requested: str | None, configs: Iterable[Mapping[str, Any]], def
 
 
 def score(
-    mode: ScoringMode, query: QueryTerms, matches: Matches, vector_weight: float, rank_features: Floats | None = None
+    mode: ScoringMode,
+    query: QueryTerms,
+    matches: Matches,
+    vector_weight: float,
+    rank_features: Floats | None = None,
+    query_weights: Sequence[float] | None = None,
 ) -> Scores:
-    """The candidates' scores in ``mode`` (``bm25`` needs ``matches`` with term counts)."""
-    if mode is ScoringMode.BM25:
-        return bm25.score(query, matches, vector_weight, rank_features)
+    """The candidates' scores in ``mode`` (``bm25`` and ``bm25_feedback`` need ``matches`` with term
+    counts; ``query_weights``, the terms' weights of an expanded query, only count in those)."""
+    if mode.counts_terms:
+        return bm25.score(query, matches, vector_weight, rank_features, query_weights)
     return scoring.score(query, matches, vector_weight, rank_features)

@@ -9,7 +9,9 @@
    (in the ``bm25`` mode :mod:`ragloom.rag.bm25`, see :mod:`ragloom.rag.scoring_modes`) scores
    them, with the tag features of :mod:`ragloom.rag.tags` when the datasets name tag datasets
    (the question's tags are returned as ``labels``). Children of parent-child chunking stand
-   for their parent.
+   for their parent. In the ``bm25_feedback`` mode the question's terms are then expanded with
+   words of the best candidates (:mod:`ragloom.rag.feedback`), matched again by the same
+   :meth:`ChunkIndex.match` and scored as in the ``bm25`` mode.
 4. With ``rerank_id`` a rerank model rescores the best first-stage candidates and its score
    replaces the vector part, as in RAGFlow. With ``toc_enhance`` the tables of contents of the
    documents of the best hits (extracted while parsing) lift the chunks of the sections whose
@@ -37,7 +39,7 @@ from ragloom.nlp.highlight import highlight
 from ragloom.providers.chat import ChatModel
 from ragloom.providers.embedding import EmbeddingModels
 from ragloom.providers.rerank import RerankModels
-from ragloom.rag import scoring, scoring_modes
+from ragloom.rag import feedback, scoring, scoring_modes
 from ragloom.rag.knowledge_graph import KNOWLEDGE_GRAPH_NAME, ScoredRecord, knowledge_text
 from ragloom.rag.query import QueryAnalyzer, QueryTerms, TermKind
 from ragloom.rag.scoring_modes import ScoringMode, chosen_mode, scoring_mode
@@ -145,6 +147,7 @@ class RetrievalService:
         *,
         default_scoring: str = ScoringMode.RAGFLOW.value,
         tenants: TenantService,
+        feedback_parameters: feedback.FeedbackParameters = feedback.DEFAULT_PARAMETERS,
     ) -> None:
         self._store = store
         self._tenants = tenants
@@ -155,6 +158,7 @@ class RetrievalService:
         self._assistant = assistant
         self._queries = QueryAnalyzer(analyzer)
         self._default_scoring = scoring_mode(default_scoring)
+        self._feedback = feedback_parameters
 
     # ---- checks -------------------------------------------------------------------------------
 
@@ -226,8 +230,6 @@ class RetrievalService:
     def retrieve(self, who: Caller | PresentedKey, query: RetrievalQuery) -> Retrieval:
         """Rank, threshold and page; see the module docstring. ``who`` is the caller, or the API
         key of a request, looked up with the datasets (see :meth:`_scope`)."""
-        import numpy as np
-
         started = time.perf_counter()
         caller, datasets, allowed = self._scope(who, query)
         chat_model = self._check_assistance(caller, query)
@@ -251,7 +253,7 @@ class RetrievalService:
         mode = chosen_mode(
             query.scoring, [dict(dataset.parser_config or {}) for dataset in datasets], self._default_scoring
         )
-        counts = mode is ScoringMode.BM25
+        counts = mode.counts_terms
         matches = self._index.match(
             dataset_ids, terms.terms, vector, document_ids=document_ids, top_k=query.top_k, counts=counts
         )
@@ -263,10 +265,15 @@ class RetrievalService:
                 dataset_ids, terms.terms, vector, document_ids=document_ids, top_k=query.top_k, counts=counts
             )
         pagerank = {dataset.id: float(dataset.pagerank or 0) for dataset in datasets}
-        rank_features = np.array([pagerank[dataset_id] for dataset_id in matches.dataset_ids], dtype=np.float64)
-        labels, tag_features = self._tag_features(caller, datasets, terms.words, matches)
-        rank_features += tag_features
-        scores = scoring_modes.score(mode, terms, matches, query.vector_similarity_weight, rank_features)
+        labels, scores = self._scored(caller, datasets, pagerank, terms, terms, matches, mode, query)
+        if mode is ScoringMode.BM25_FEEDBACK:
+            expansion = self._expanded(terms, matches, scores)
+            matches = self._index.match(
+                dataset_ids, expansion.terms.terms, vector, document_ids=document_ids, top_k=query.top_k, counts=True
+            )
+            labels, scores = self._scored(
+                caller, datasets, pagerank, terms, expansion.terms, matches, mode, query, expansion.weights
+            )
         ranked = _fold_children(matches, scores)
         if query.rerank_id:
             ranked = self._rerank(caller, query, ranked, pagerank)
@@ -300,6 +307,36 @@ class RetrievalService:
         timings["fetch"] = time.perf_counter() - mark
         timings["total"] = time.perf_counter() - started
         return Retrieval(int(order.size), hits, documents, timings, nothing_searched=False, labels=labels)
+
+    def _scored(
+        self,
+        caller: Caller,
+        datasets: list[Dataset],
+        pagerank: dict[str, float],
+        question: QueryTerms,
+        terms: QueryTerms,
+        matches: Matches,
+        mode: ScoringMode,
+        query: RetrievalQuery,
+        query_weights: list[float] | None = None,
+    ) -> tuple[dict[str, float] | None, scoring.Scores]:
+        """The question's tags (see :meth:`_tag_features`, from the ``question``'s words) and the
+        candidates' scores for ``terms`` (the question's, or its expansion with ``query_weights``)."""
+        import numpy as np
+
+        rank_features = np.array([pagerank[dataset_id] for dataset_id in matches.dataset_ids], dtype=np.float64)
+        labels, tag_features = self._tag_features(caller, datasets, question.words, matches)
+        rank_features += tag_features
+        weight = query.vector_similarity_weight
+        return labels, scoring_modes.score(mode, terms, matches, weight, rank_features, query_weights)
+
+    def _expanded(self, terms: QueryTerms, matches: Matches, scores: scoring.Scores) -> feedback.ExpandedQuery:
+        """The question's ``terms`` expanded with the words of the first pass's best chunks
+        (pseudo-relevance feedback, :mod:`ragloom.rag.feedback`)."""
+        best = feedback.best_chunks(scores.similarity, matches, self._feedback.chunks)
+        records = self._records(key for key, _ in best)
+        chunks = [(records[key].content_terms.split(), score) for key, score in best if key in records]
+        return feedback.expanded(terms, chunks, self._queries.noise, self._feedback)
 
     def _knowledge_graph(
         self, dataset_ids: list[str], terms: QueryTerms, vector: np.ndarray | None, query: RetrievalQuery

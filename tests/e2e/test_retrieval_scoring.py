@@ -6,7 +6,7 @@ Chunks are added by hand to placeholder documents (no parsing); vectors come fro
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -32,13 +32,14 @@ def call(method: str, url: str, auth: dict[str, str], **options: Any) -> dict[st
     return answer
 
 
-def make_dataset(api: str, auth: dict[str, str], name: str, **fields: Any) -> str:
+def make_dataset(api: str, auth: dict[str, str], name: str, *, chunks: Sequence[str] = CHUNKS, **fields: Any) -> str:
+    """A dataset of ``fields`` whose one placeholder document holds ``chunks``."""
     created = call("POST", f"{api}/datasets", auth, json={"name": name, **fields})
     assert created["code"] == 0, created
     dataset_id = str(created["data"]["id"])
     uploaded = call("POST", f"{api}/datasets/{dataset_id}/documents", auth, files=[("file", ("f.txt", b"x"))])
     document_id = uploaded["data"][0]["id"]
-    for text in CHUNKS:
+    for text in chunks:
         added = call(
             "POST", f"{api}/datasets/{dataset_id}/documents/{document_id}/chunks", auth, json={"content": text}
         )
@@ -113,7 +114,7 @@ def test_unknown_modes_are_refused_listing_the_valid_ones(api, auth, unique_name
     refused = call(
         "POST", f"{api}/retrieval", auth, json={"dataset_ids": [dataset_id], "question": "x", "scoring": "x"}
     )
-    assert (refused["code"], refused["message"]) == (102, "`scoring` must be one of ragflow, bm25.")
+    assert (refused["code"], refused["message"]) == (102, "`scoring` must be one of ragflow, bm25, bm25_feedback.")
     before = call("GET", f"{api}/datasets", auth, params={"page_size": 100})["data"]
     for config in ({"scoring": "fancy"}, {"ext": {"scoring": "fancy"}}):
         answer = call("POST", f"{api}/datasets", auth, json={"name": f"{unique_name}-x", "parser_config": config})
@@ -157,7 +158,7 @@ def test_one_evaluation_compares_the_two_modes(api, auth, unique_name):
     ]
     refused = call("POST", f"{api}/evaluations", auth, json={**body, "runs": [{"name": "x", "scoring": "x"}]})
     assert refused["code"] != 0
-    assert "ragflow, bm25" in refused["message"], refused
+    assert "ragflow, bm25, bm25_feedback" in refused["message"], refused
 
 
 @pytest.fixture(scope="module")

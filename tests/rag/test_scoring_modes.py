@@ -17,5 +17,5 @@ def test_the_request_wins_then_the_datasets_then_the_server() -> None:
 
 
 def test_an_unknown_mode_names_the_valid_ones() -> None:
-    with pytest.raises(ValueError, match="unknown scoring mode 'fancy': valid modes are ragflow, bm25"):
+    with pytest.raises(ValueError, match="unknown scoring mode 'fancy': valid modes are ragflow, bm25, bm25_feedback"):
         scoring_mode("fancy")

@@ -102,10 +102,11 @@ class ParserConfig(StrictModel):
 class DatasetParserConfig(ParserConfig):
     """A dataset's ``parser_config``: a document's, plus how retrieval scores the dataset's chunks."""
 
-    scoring: Literal["ragflow", "bm25"] | None = Field(
+    scoring: Literal["ragflow", "bm25", "bm25_feedback"] | None = Field(
         None,
         description="ragloom's extension: how retrieval scores this dataset's chunks, `ragflow` (RAGFlow's "
-        "hybrid similarity) or `bm25`; absent or null: the server's `retrieval.scoring`.",
+        "hybrid similarity), `bm25` or `bm25_feedback` (`bm25` with pseudo-relevance feedback); absent or "
+        "null: the server's `retrieval.scoring`.",
     )
 
 

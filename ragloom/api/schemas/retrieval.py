@@ -40,8 +40,8 @@ class RetrievalRequest(CheckedBody[RetrievalQuery]):
     metadata_fields: Sent[list[str]] = None
     scoring: Sent[str] = Field(
         None,
-        description="ragloom's extension: `ragflow` or `bm25`; default: the datasets' `parser_config.scoring`, "
-        "else the server's `retrieval.scoring`.",
+        description="ragloom's extension: `ragflow`, `bm25` or `bm25_feedback`; default: the datasets' "
+        "`parser_config.scoring`, else the server's `retrieval.scoring`.",
     )
 
     def check(self, body: dict[str, Any], context: RequestContext) -> RetrievalQuery:
