@@ -271,9 +271,9 @@ def test_completing_a_task_claims_the_next_in_the_same_write(
     services.parsing.start(caller, dataset_id, [first_id, second_id], refuse_running=True)
     first = services.ledger.claim("w1")
     assert first is not None
-    standing, following = services.ledger.complete_and_claim(first.lease, 2, 20, "Task done.", "w1")
-    assert standing is Standing.HELD
-    assert following is not None
+    standings, claimed = services.ledger.finish([Finished(first.lease, "Task done.", 2, 20)], "w1", Batching())
+    assert standings == [Standing.HELD]
+    (following,) = claimed
     assert {first.document_id, following.document_id} == {first_id, second_id}
     done, running = read(services, first.document_id), read(services, following.document_id)
     assert (done.run, done.chunk_count, done.token_count) == ("3", 2, 20)
@@ -281,8 +281,8 @@ def test_completing_a_task_claims_the_next_in_the_same_write(
     assert running.process_begin_at is not None
     assert running.progress_msg.splitlines()[-1].endswith("Task has been received.")
     assert services.ledger.claim("w2") is None  # the next task is w1's already
-    standing, after = services.ledger.complete_and_claim(following.lease, 1, 10, "Task done.", "w1")
-    assert (standing, after) == (Standing.HELD, None)  # the queue is empty: nothing claimed
+    standings, after = services.ledger.finish([Finished(following.lease, "Task done.", 1, 10)], "w1", Batching())
+    assert (standings, after) == ([Standing.HELD], [])  # the queue is empty: nothing claimed
 
 
 def test_a_cancelled_task_is_not_completed_but_the_next_is_still_claimed(
@@ -295,11 +295,10 @@ def test_a_cancelled_task_is_not_completed_but_the_next_is_still_claimed(
     assert first is not None
     services.parsing.stop(caller, dataset_id, [first_id], strict=True)
     services.parsing.start(caller, dataset_id, [second_id], refuse_running=True)
-    standing, following = services.ledger.complete_and_claim(first.lease, 5, 50, "done", "w1")
-    assert standing is Standing.CANCELLED
+    standings, claimed = services.ledger.finish([Finished(first.lease, "done", 5, 50)], "w1", Batching())
+    assert standings == [Standing.CANCELLED]
     assert read(services, first_id).chunk_count == 0
-    assert following is not None
-    assert following.document_id == second_id
+    assert [following.document_id for following in claimed] == [second_id]
 
 
 def queue_files(services: Services, caller: Caller, files: list[tuple[str, bytes]]) -> list[str]:
