@@ -9,8 +9,10 @@ new data directory with no server (its own workers), whose final line
 and their ratio per round and the median ratio; the target is a ratio of 0.8 or more.
 
 Usage: ``python benchmarks/ingest_cli.py [--documents 1000] [--models use] [--rounds 2] [--workers 1]
-[--keep-folder DIR]`` (``--keep-folder`` writes the corpus there and leaves it, for running
-``ragloom ingest`` on it by hand).
+[--keep-folder DIR] [--compare CHECKOUT]`` (``--keep-folder`` writes the corpus there and leaves it,
+for running ``ragloom ingest`` on it by hand; ``--compare`` also runs, in each round right after
+this checkout's, ``ragloom ingest`` of another checkout of ragloom — e.g. the main branch — against
+the same pipeline figure: an A/B on a machine whose load moves).
 """
 
 from __future__ import annotations
@@ -39,8 +41,12 @@ def write_corpus(folder: Path, files: list[tuple[str, bytes]]) -> None:
         (folder / name).write_bytes(data)
 
 
-def cli_chunks_per_second(folder: Path, model_id: str, workers: int) -> tuple[float, str]:
-    """Run ``ragloom ingest`` on ``folder`` into a new data directory; its chunks/s and the line."""
+def cli_chunks_per_second(folder: Path, model_id: str, workers: int, checkout: Path | None = None) -> tuple[float, str]:
+    """Run ``ragloom ingest`` (of ``checkout``, default this one) on ``folder`` into a new data
+    directory; its chunks/s and the line."""
+    env = {**os.environ, "COLUMNS": "200"}
+    if checkout is not None:
+        env["PYTHONPATH"] = str(checkout.resolve())
     with tempfile.TemporaryDirectory() as data_dir:
         command = [
             sys.executable,
@@ -58,9 +64,7 @@ def cli_chunks_per_second(folder: Path, model_id: str, workers: int) -> tuple[fl
             "--workers",
             str(workers),
         ]
-        done = subprocess.run(
-            command, capture_output=True, text=True, check=False, env={**os.environ, "COLUMNS": "200"}
-        )
+        done = subprocess.run(command, capture_output=True, text=True, check=False, env=env, cwd=checkout or Path.cwd())
     found = THROUGHPUT.search(done.stdout)
     if done.returncode != 0 or found is None:
         raise SystemExit(f"ragloom ingest failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
@@ -74,6 +78,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=1, help="workers of ragloom ingest")
     parser.add_argument("--keep-folder", type=Path, default=None)
+    parser.add_argument("--compare", type=Path, default=None, help="another checkout of ragloom to run too")
     options = parser.parse_args()
     files = corpus(options.documents)
     with tempfile.TemporaryDirectory() as scratch:
@@ -82,7 +87,8 @@ def main() -> None:
         print(f"corpus: {len(files)} text documents in {folder}; ragloom ingest with --workers {options.workers}")
         for key in options.models.split(","):
             model_id = MODELS[key.strip()]
-            ratios = []
+            ratios: list[float] = []
+            compared: list[float] = []
             for round_number in range(options.rounds):
                 bench = measure(model_id, files)
                 bench_rate = bench["chunks"] / bench["wall"]
@@ -90,11 +96,22 @@ def main() -> None:
                 ratios.append(cli_rate / bench_rate)
                 print(
                     f"{key} round {round_number + 1}: benchmark pipeline {bench_rate:.1f} chunks/s, "
-                    f"ragloom ingest {cli_rate:.1f} chunks/s, ratio {ratios[-1]:.2f}   ({line})"
+                    f"ragloom ingest {cli_rate:.1f} chunks/s, ratio {ratios[-1]:.2f}   ({line})",
+                    flush=True,
                 )
+                if options.compare is not None:
+                    other_rate, _line = cli_chunks_per_second(folder, model_id, options.workers, options.compare)
+                    compared.append(other_rate / bench_rate)
+                    print(
+                        f"{key} round {round_number + 1}: ragloom ingest of {options.compare} {other_rate:.1f} "
+                        f"chunks/s, ratio {compared[-1]:.2f}",
+                        flush=True,
+                    )
             median = statistics.median(ratios)
             verdict = "met" if median >= TARGET_RATIO else "not met"
             print(f"{key}: median ratio {median:.2f} (target >= {TARGET_RATIO}: {verdict})")
+            if compared:
+                print(f"{key}: median ratio of {options.compare} {statistics.median(compared):.2f}")
 
 
 if __name__ == "__main__":

@@ -256,6 +256,16 @@ class WorkerSettings(_Section):
     max_attempts: int = Field(
         default=3, ge=1, le=20, description="Deaths of a task's worker (or silences) before the task is failed."
     )
+    batch_tasks: int = Field(
+        default=16,
+        ge=1,
+        le=256,
+        description="Parse tasks of small documents a worker claims at once and embeds in shared model calls "
+        "(each still its own task; 1: one task at a time). Needs `max_attempts` of 2 or more.",
+    )
+    batch_document_bytes: int = Field(
+        default=16 * 1024, ge=0, description="A document is small enough to share a batch up to this size."
+    )
 
 
 class EnrichmentSettings(_Section):

@@ -71,6 +71,26 @@ class PipelineResult:
     enrichment_failures: list[str] = field(default_factory=list)
 
 
+@dataclass
+class PreparedDocument:
+    """A document between :meth:`IngestPipeline.prepare` and its :meth:`IngestPipeline.result`:
+    its records (vectors to come), enrichment job and report, the context of its task."""
+
+    dataset_id: str
+    document_id: str
+    tenant_id: str
+    embedding_model: str
+    chat_model: str
+    config: dict[str, object]
+    records: list[ChunkRecord]
+    job: EnrichmentJob
+    report: StageReport
+    context: IngestContext
+    seconds: dict[str, float]
+    pages: int
+    enriching_seconds: float
+
+
 class IngestPipeline:
     """Runs parse tasks against the stores it is given."""
 
@@ -92,6 +112,33 @@ class IngestPipeline:
 
     def run(self, document_id: str, context: IngestContext) -> PipelineResult:
         """Parse and index one document; raises :class:`IngestError` with a user-facing reason."""
+        prepared = self.prepare(document_id, context)
+        embedded = time.perf_counter()
+        self._embed(
+            prepared.records,
+            prepared.embedding_model,
+            prepared.tenant_id,
+            prepared.config,
+            context.stage(0.75, 0.9),
+        )
+        self.embedded(prepared, time.perf_counter() - embedded)
+        self.enrich_embedded(prepared)
+        mark = time.perf_counter()
+        self._index.delete(prepared.dataset_id, document_ids=[prepared.document_id])
+        writing = context.stage(0.9, 0.99)
+        records = prepared.records
+        for start in range(0, len(records), INDEX_BATCH):
+            writing.check()
+            self._index.upsert(records[start : start + INDEX_BATCH])
+            writing.progress((start + INDEX_BATCH) / max(len(records), 1))
+        writing.check()
+        return self.result(prepared, time.perf_counter() - mark)
+
+    def prepare(self, document_id: str, context: IngestContext) -> PreparedDocument:
+        """The steps before embedding: read, parse, chunk, analyse, tag, and enrichment that needs
+        no vectors. ``run`` goes on with :meth:`embedded` (once the records have vectors),
+        :meth:`enrich_embedded`, writing the records to the index and :meth:`result`;
+        :mod:`ragloom.ingest.pipeline_batch` takes several documents through them together."""
         with self._store.reading() as tx:
             document = tx.documents.get(document_id)
             dataset = tx.datasets.get(document.dataset_id) if document is not None else None
@@ -137,34 +184,62 @@ class IngestPipeline:
         report = self._enrich(job, Phase.BEFORE_EMBEDDING, chat_model, context.stage(0.5, 0.75))
         for record in job.chunks:
             analysed_additions(record, self._analyzer)
+        enriching_seconds = time.perf_counter() - mark
+        return PreparedDocument(
+            dataset.id,
+            document.id,
+            dataset.tenant_id,
+            dataset.embedding_model,
+            chat_model,
+            config,
+            records,
+            job,
+            report,
+            context,
+            seconds,
+            parsed.pages,
+            enriching_seconds,
+        )
 
-        embedded = time.perf_counter()
-        self._embed(records, dataset.embedding_model, dataset.tenant_id, config, context.stage(0.75, 0.9))
-        seconds["embed"] = time.perf_counter() - embedded
-        context.progress(0.9, f"Embedded with {dataset.embedding_model} ({seconds['embed']:.2f}s).")
-        job.embed = self._embedder(dataset.embedding_model, dataset.tenant_id)
-        report.add(self._enrich(job, Phase.AFTER_EMBEDDING, chat_model, context.stage(0.9, 0.9)))
+    def embedded(self, prepared: PreparedDocument, seconds: float) -> None:
+        """The records of ``prepared`` have their vectors, which took ``seconds``."""
+        prepared.seconds["embed"] = seconds
+        prepared.context.progress(0.9, f"Embedded with {prepared.embedding_model} ({seconds:.2f}s).")
+
+    def enrich_embedded(self, prepared: PreparedDocument) -> None:
+        """Enrichment that needs the chunks' vectors; what it adds joins the records to index."""
+        job = prepared.job
+        mark = time.perf_counter()
+        job.embed = self._embedder(prepared.embedding_model, prepared.tenant_id)
+        context = prepared.context.stage(0.9, 0.9)
+        prepared.report.add(self._enrich(job, Phase.AFTER_EMBEDDING, prepared.chat_model, context))
         for record in job.added:
             if not record.content_terms:  # e.g. RAPTOR summaries: searchable like the chunks
                 analysed(record, self._analyzer)
-        records.extend(job.added)
-        if report.usage:
-            seconds["enrich"] = time.perf_counter() - mark - seconds["embed"]
+        prepared.records.extend(job.added)
+        if prepared.report.usage:
+            prepared.seconds["enrich"] = prepared.enriching_seconds + time.perf_counter() - mark
 
+    def result(self, prepared: PreparedDocument, index_seconds: float) -> PipelineResult:
+        """Once the records are in the index (which took ``index_seconds``): the document's
+        extracted metadata and table of contents are stored, and what it now holds is counted."""
         mark = time.perf_counter()
-        self._index.delete(dataset.id, document_ids=[document.id])
-        writing = context.stage(0.9, 0.99)
-        for start in range(0, len(records), INDEX_BATCH):
-            writing.check()
-            self._index.upsert(records[start : start + INDEX_BATCH])
-            writing.progress((start + INDEX_BATCH) / max(len(records), 1))
-        writing.check()
-        self._store_enrichment(job)
-        seconds["index"] = time.perf_counter() - mark
-        stats = self._index.document_stats(dataset.id, document.id)
+        self._store_enrichment(prepared.job)
+        prepared.seconds["index"] = index_seconds + time.perf_counter() - mark
+        stats = self._index.document_stats(prepared.dataset_id, prepared.document_id)
+        report = prepared.report
         return PipelineResult(
-            stats.chunk_count, stats.token_count, seconds, parsed.pages, report.usage, report.failures
+            stats.chunk_count, stats.token_count, prepared.seconds, prepared.pages, report.usage, report.failures
         )
+
+    @property
+    def index(self) -> ChunkIndex:
+        """The chunk index the pipeline writes to."""
+        return self._index
+
+    def embedding_model(self, model_id: str, tenant_id: str) -> EmbeddingModel:
+        """The embedding model of a dataset; :class:`IngestError` when it cannot be used."""
+        return self._embedding_model(model_id, tenant_id)
 
     def _enrich(self, job: EnrichmentJob, phase: Phase, chat_model: str, context: IngestContext) -> StageReport:
         if self._enrichment is None:

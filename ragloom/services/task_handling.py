@@ -9,9 +9,9 @@ when it was cancelled or its subject deleted. The workers hold one handler per k
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ragloom.ingest.context import IngestContext
 from ragloom.services.task_ledger import Abandoned, ClaimedTask, TaskKind
@@ -36,6 +36,16 @@ class TaskHandler(Protocol):
 
     def discard(self, task: ClaimedTask | Abandoned) -> None:
         """Remove what the task wrote (it was cancelled, or what it worked on was deleted)."""
+        ...
+
+
+@runtime_checkable
+class BatchTaskHandler(TaskHandler, Protocol):
+    """Runs tasks of one kind, and several of them at once when a worker claimed a batch."""
+
+    def run_many(self, tasks: Sequence[ClaimedTask], contexts: Sequence[IngestContext]) -> list[TaskResult | Exception]:
+        """:meth:`run` of each task with its context, together: each task's result, or what
+        ``run`` would have raised for it (one task's failure or cancellation is its own)."""
         ...
 
 

@@ -42,7 +42,9 @@ from ragloom.storage.queue import LEASED, Lease, Standing, TaskQueue, TaskStatus
 
 __all__ = [
     "Abandoned",
+    "Batching",
     "ClaimedTask",
+    "Finished",
     "HeldTask",
     "Lease",
     "Standing",
@@ -113,6 +115,28 @@ class ClaimedTask:
     lease: Lease
     kind: TaskKind = TaskKind.PARSE
     message_id: int = 0
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A task's outcome, to record: done with its counts and last line, or ``failed`` with the
+    reason as ``message``; ``earlier`` are the log lines its worker kept back."""
+
+    lease: Lease
+    message: str
+    chunk_count: int = 0
+    token_count: int = 0
+    failed: bool = False
+    earlier: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Batching:
+    """How many tasks a worker claims at once: up to ``tasks`` parse tasks of documents of at most
+    ``document_bytes`` bytes that never had a worker die on them (one task otherwise)."""
+
+    tasks: int = 1
+    document_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -241,6 +265,42 @@ class TaskLedger:
         with self._store.writing() as tx:
             return self._claim(tx, worker, now_ms())
 
+    @retried
+    def claim_batch(self, worker: str, batching: Batching) -> list[ClaimedTask]:
+        """Take the oldest runnable task and, if it is a small document's first parse, the small
+        first parses queued right behind it (see :class:`Batching`), in one transaction: each is a
+        task of its own, with its own lease. Empty when there is nothing to do."""
+        with self._store.writing() as tx:
+            return self._claim_batch(tx, worker, now_ms(), batching)
+
+    def _claim_batch(self, tx: Transaction, worker: str, now: int, batching: Batching) -> list[ClaimedTask]:
+        first = self._claim(tx, worker, now)
+        if first is None:
+            return []
+        claimed = [first]
+        # a worker dying on a batch counts against every task of it: never with one allowed death
+        limit = batching.tasks if self._max_attempts > 1 else 1
+        if not self._batchable(tx, tx.tasks.get(first.id), batching):
+            return claimed
+        while len(claimed) < limit:
+            following = self._queue.next_claimable(tx, now=now)
+            if following is None or not self._batchable(tx, following, batching):
+                break
+            task = self._claim(tx, worker, now)
+            if task is None:
+                break
+            claimed.append(task)
+        return claimed
+
+    @staticmethod
+    def _batchable(tx: Transaction, task: Task | None, batching: Batching) -> bool:
+        """A parse of a small document that no worker died on (a document that kills its worker
+        runs alone after the first time, and fails alone)."""
+        if task is None or _kind(task) is not TaskKind.PARSE or task.crashes or not task.document_id:
+            return False
+        document = tx.documents.get(task.document_id)
+        return document is not None and document.size <= batching.document_bytes
+
     def _claim(self, tx: Transaction, worker: str, now: int) -> ClaimedTask | None:
         claim = self._queue.claim(tx, worker, now=now, lease_ms=self._lease_ms)
         if claim is None:
@@ -268,11 +328,23 @@ class TaskLedger:
         with self._store.reading() as tx:  # a read on SQLite: a worker asks twice a second
             return self._queue.hold(tx, lease)[0]
 
+    def standings(self, leases: Sequence[Lease]) -> list[Standing]:
+        """:meth:`standing` of each lease, in one read."""
+        with self._store.reading() as tx:
+            return [self._queue.hold(tx, lease)[0] for lease in leases]
+
     @retried
     def heartbeat(self, lease: Lease) -> Standing:
         """Renew the lease; says whether the worker should go on."""
         with self._store.writing() as tx:
             return self._queue.renew(tx, lease, now=now_ms(), lease_ms=self._lease_ms)
+
+    @retried
+    def heartbeats(self, leases: Sequence[Lease]) -> list[Standing]:
+        """:meth:`heartbeat` of each lease, in one transaction."""
+        with self._store.writing() as tx:
+            now = now_ms()
+            return [self._queue.renew(tx, lease, now=now, lease_ms=self._lease_ms) for lease in leases]
 
     @retried
     def report(self, lease: Lease, progress: float, message: str = "", *, earlier: Sequence[str] = ()) -> Standing:
@@ -300,23 +372,26 @@ class TaskLedger:
             return self._complete(tx, lease, chunk_count, token_count, message, earlier, now_ms())
 
     @retried
-    def complete_and_claim(
-        self,
-        lease: Lease,
-        chunk_count: int,
-        token_count: int,
-        message: str,
-        worker: str,
-        *,
-        earlier: Sequence[str] = (),
-    ) -> tuple[Standing, ClaimedTask | None]:
-        """:meth:`complete`, then :meth:`claim` the next task for ``worker``, in one transaction: one
-        commit (one fsync on SQLite) per task fewer than the two apart. Returns how the worker stood
-        with the completed task, and the task it claimed (``None``: nothing to do)."""
+    def finish(
+        self, outcomes: Sequence[Finished], worker: str, batching: Batching | None = None
+    ) -> tuple[list[Standing], list[ClaimedTask]]:
+        """Record each outcome (:meth:`complete`, or :meth:`fail` when ``failed``) and, with
+        ``batching``, :meth:`claim_batch` the worker's next tasks, in one transaction: one commit
+        (one fsync on SQLite) for a whole batch of tasks and the next claim. Returns how the worker
+        stood with each task (in order) and the tasks it claimed."""
+        if not outcomes and batching is None:
+            return [], []
         with self._store.writing() as tx:
             now = now_ms()
-            standing = self._complete(tx, lease, chunk_count, token_count, message, earlier, now)
-            return standing, self._claim(tx, worker, now)
+            standings = []
+            for outcome in outcomes:
+                if outcome.failed:
+                    standing = self._fail_held(tx, outcome.lease, outcome.message, outcome.earlier)
+                else:
+                    counts = (outcome.chunk_count, outcome.token_count, outcome.message)
+                    standing = self._complete(tx, outcome.lease, *counts, outcome.earlier, now)
+                standings.append(standing)
+            return standings, self._claim_batch(tx, worker, now, batching) if batching is not None else []
 
     def _complete(
         self,
@@ -348,11 +423,13 @@ class TaskLedger:
     def fail(self, lease: Lease, reason: str, *, earlier: Sequence[str] = ()) -> Standing:
         """Mark the task failed and its document FAIL, keeping the reason in its log (after ``earlier``)."""
         with self._store.writing() as tx:
-            standing, task = self._queue.hold(tx, lease)
-            if standing is not Standing.HELD or task is None:
-                return standing
+            return self._fail_held(tx, lease, reason, earlier)
+
+    def _fail_held(self, tx: Transaction, lease: Lease, reason: str, earlier: Sequence[str]) -> Standing:
+        standing, task = self._queue.hold(tx, lease)
+        if standing is Standing.HELD and task is not None:
             self._fail(tx, task, reason, earlier)
-            return standing
+        return standing
 
     def _fail(self, tx: Transaction, task: Task, reason: str, earlier: Sequence[str] = ()) -> None:
         now = now_ms()

@@ -143,6 +143,24 @@ class TaskQueueConformance:
         assert self.claim(task_store, task_queue, "w3") is None
         assert self.status(task_store, early) == TaskStatus.RUNNING
 
+    def test_next_claimable_names_the_task_a_claim_takes_and_leaves_it_queued(
+        self, task_store: MetadataStore, task_queue: TaskQueue
+    ) -> None:
+        base = now_ms()
+        early = self.enqueue(task_store, task_queue, at=base + 1)
+        self.enqueue(task_store, task_queue, at=base + 2)
+
+        def peek_then_claim(tx: Transaction) -> tuple[str | None, str, str | None]:
+            peeked = task_queue.next_claimable(tx, now=now_ms())
+            status = peeked.status if peeked is not None else ""
+            claim = task_queue.claim(tx, "w1", now=now_ms(), lease_ms=LEASE_MS)
+            return (peeked.id if peeked is not None else None), status, (claim.task.id if claim else None)
+
+        assert self.write(task_store, peek_then_claim) == (early, TaskStatus.QUEUED, early)
+        assert self.write(task_store, lambda tx: task_queue.next_claimable(tx, now=now_ms())) is not None
+        self.claim(task_store, task_queue, "w2")
+        assert self.write(task_store, lambda tx: task_queue.next_claimable(tx, now=now_ms())) is None
+
     def test_a_claim_counts_an_attempt_and_leases_until_now_plus_the_lease(
         self, task_store: MetadataStore, task_queue: TaskQueue
     ) -> None:

@@ -9,6 +9,7 @@ RAPTOR build :class:`~ragloom.enrich.raptor_build.RaptorBuildHandler`, a dataset
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ragloom.enrich import EnrichmentModels, EnrichmentStage
@@ -16,7 +17,8 @@ from ragloom.enrich.graph import GraphBuilder
 from ragloom.enrich.mind_map_build import MindMapBuildHandler
 from ragloom.enrich.raptor_build import RaptorBuildHandler
 from ragloom.ingest.context import IngestContext
-from ragloom.ingest.pipeline import IngestPipeline
+from ragloom.ingest.pipeline import IngestPipeline, PipelineResult
+from ragloom.ingest.pipeline_batch import run_many
 from ragloom.memory.extraction import ExtractionHandler
 from ragloom.services.enrichment import graph_refresh_wanted, refresh_after_parse
 from ragloom.services.evaluation_runs import EvaluationHandler
@@ -75,7 +77,24 @@ class ParseHandler:
 
     def run(self, task: ClaimedTask, context: IngestContext) -> TaskResult:
         started = time.perf_counter()
-        result = self._pipeline.run(task.document_id, context)
+        return self._outcome(task, context, self._pipeline.run(task.document_id, context), started)
+
+    def run_many(self, tasks: Sequence[ClaimedTask], contexts: Sequence[IngestContext]) -> list[TaskResult | Exception]:
+        """Small documents' tasks together (:func:`~ragloom.ingest.pipeline_batch.run_many`)."""
+        started = time.perf_counter()
+        results = run_many(self._pipeline, [task.document_id for task in tasks], contexts)
+        outcomes: list[TaskResult | Exception] = []
+        for task, context, result in zip(tasks, contexts, results, strict=True):
+            if isinstance(result, Exception):
+                outcomes.append(result)
+                continue
+            try:
+                outcomes.append(self._outcome(task, context, result, started))
+            except Exception as error:  # the task's own outcome, told by the runner
+                outcomes.append(error)
+        return outcomes
+
+    def _outcome(self, task: ClaimedTask, context: IngestContext, result: PipelineResult, started: float) -> TaskResult:
         context.check()
         if self._refresh_graph(task.dataset_id, task.document_id):
             context.progress(0.99, "The dataset's knowledge graph is queued for a rebuild.")

@@ -23,7 +23,7 @@ from ragloom.ids import new_id
 from ragloom.lifetime import die_with_parent
 from ragloom.logs import configure_logging
 from ragloom.services.container import Services
-from ragloom.services.task_ledger import Abandoned, ClaimedTask
+from ragloom.services.task_ledger import Abandoned, Batching, ClaimedTask
 from ragloom.settings import Settings
 from ragloom.workers.handlers import TaskHandlers, task_handlers
 from ragloom.workers.runner import TaskRunner
@@ -128,7 +128,8 @@ def run_worker(
     # as good as before every claim, and spares a write per task when tasks are small
     reap_every = max(settings.workers.poll_interval_seconds, settings.workers.lease_seconds / 8)
     reaped_at = -reap_every
-    task: ClaimedTask | None = None  # claimed with the last one's outcome, not run yet
+    batching = Batching(settings.workers.batch_tasks, settings.workers.batch_document_bytes)
+    tasks: list[ClaimedTask] = []  # claimed with the last ones' outcomes, not run yet
     try:
         while not stop.is_set():
             if parent_pid is not None and os.getppid() != parent_pid:
@@ -141,16 +142,17 @@ def run_worker(
             if time.monotonic() - reaped_at >= reap_every:
                 finish_abandoned(services, services.ledger.reap(), handlers)
                 reaped_at = time.monotonic()
-            if task is None:
-                task = services.ledger.claim(worker)
-            if task is None:
+            if not tasks:
+                tasks = services.ledger.claim_batch(worker, batching)
+            if not tasks:
                 stop.wait(settings.workers.poll_interval_seconds)
                 continue
-            log.info(
-                "%s task %s (%s) attempt %d", task.kind, task.id, task.document_id or task.dataset_id, task.attempt
-            )
-            _standing, task = runner.run_then_claim(task)
-        if task is not None:  # stopped between claiming a task and running it: give it back
+            for task in tasks:
+                log.info(
+                    "%s task %s (%s) attempt %d", task.kind, task.id, task.document_id or task.dataset_id, task.attempt
+                )
+            _standings, tasks = runner.run_batch(tasks, batching)
+        for task in tasks:  # stopped between claiming tasks and running them: give them back
             services.ledger.release(task.lease)
     finally:
         services.close()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from ragloom.errors import RagloomError
 from ragloom.ingest.context import IngestCancelledError, IngestContext
-from ragloom.services.task_handling import TaskHandlers
-from ragloom.services.task_ledger import ClaimedTask, Standing, TaskLedger, log_line
+from ragloom.services.task_handling import BatchTaskHandler, TaskHandlers, TaskResult
+from ragloom.services.task_ledger import Batching, ClaimedTask, Finished, Standing, TaskLedger, log_line
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +23,13 @@ fraction of a second costs one write for its outcome, not one per line."""
 
 
 class TaskRunner:
-    """Runs tasks for one worker; a background thread renews the lease and watches for a stop.
+    """Runs tasks for one worker; a background thread renews the leases and watches for a stop.
 
     ``handlers`` run each kind of task. ``stopping`` says the worker itself is being stopped:
-    the task is interrupted at its next checkpoint and given back to the queue, not counted
-    against its document.
+    a task is interrupted at its next checkpoint and given back to the queue, not counted
+    against its document. Tasks claimed together (:meth:`TaskLedger.claim_batch`) run together
+    when their handler can (:class:`BatchTaskHandler`), each still with its own lease, progress,
+    cancellation and outcome; their outcomes are written in one transaction.
     """
 
     def __init__(
@@ -45,69 +48,102 @@ class TaskRunner:
 
     def run(self, task: ClaimedTask) -> Standing:
         """Run ``task`` to an outcome; returns how the worker stood with it at the end."""
-        return self.run_then_claim(task, claim=False)[0]
+        return self.run_batch([task])[0][0]
 
-    def run_then_claim(self, task: ClaimedTask, *, claim: bool = True) -> tuple[Standing, ClaimedTask | None]:
-        """:meth:`run`, and when the task succeeds (and ``claim``, and the worker is not stopping)
-        claim the worker's next task in the transaction that completes this one: one commit per
-        task instead of two, which on SQLite (an fsync each) is most of a small document's overhead.
-        Returns the standing and the next task (``None``: none claimed; the caller claims as usual)."""
-        following: ClaimedTask | None = None
-        standing = Standing.HELD
+    def run_batch(
+        self, tasks: Sequence[ClaimedTask], batching: Batching | None = None
+    ) -> tuple[list[Standing], list[ClaimedTask]]:
+        """Run ``tasks`` to their outcomes and, with ``batching`` (and the worker not stopping),
+        claim the worker's next tasks in the transaction that records the outcomes: one commit for
+        the lot instead of one per task, which on SQLite (an fsync each) is much of a small
+        document's cost. Returns how the worker stood with each task at the end, and the tasks
+        claimed next (none: the caller claims as usual)."""
+        slots = [_Slot(task, _Progress(self._ledger, task)) for task in tasks]
         finished = threading.Event()
-        progress = _Progress(self._ledger, task)
-
-        def watch() -> None:
-            nonlocal standing
-            last_renewal = time.monotonic()
-            while not finished.wait(CHECK_INTERVAL_SECONDS):
-                renew = time.monotonic() - last_renewal >= self._renew_every
-                current = self._ledger.heartbeat(task.lease) if renew else self._ledger.standing(task.lease)
-                if renew:
-                    last_renewal = time.monotonic()
-                if current is Standing.HELD:
-                    current = progress.flush()
-                if current is not Standing.HELD:
-                    standing = current
-                    return
-
-        def report(fraction: float, message: str) -> None:
-            nonlocal standing
-            current = progress.report(fraction, message)
-            if current is not Standing.HELD:
-                standing = current
-
-        watcher = threading.Thread(target=watch, name=f"lease-{task.id[:8]}", daemon=True)
+        watcher = threading.Thread(target=self._watch, args=(slots, finished), name="leases", daemon=True)
         watcher.start()
-        context = IngestContext(report, lambda: standing is not Standing.HELD or self._stopping())
+        following: list[ClaimedTask] = []
         try:
-            handler = self._handlers.get(task.kind)
-            if handler is None:
-                raise RagloomError(f"This worker cannot run tasks of kind {task.kind!r}.")
-            result = handler.run(task, context)
-            counts = (result.chunk_count, result.token_count, result.message)
-            if claim and not self._stopping():
-                standing, following = self._ledger.complete_and_claim(
-                    task.lease, *counts, self._worker, earlier=progress.take()
-                )
-            else:
-                standing = self._ledger.complete(task.lease, *counts, earlier=progress.take())
-        except IngestCancelledError:
-            if standing is Standing.HELD and self._stopping():
-                standing = self._ledger.release(task.lease)
-            elif standing is Standing.HELD:
-                standing = self._ledger.heartbeat(task.lease)
-        except RagloomError as error:
-            standing = self._ledger.fail(task.lease, error.message, earlier=progress.take())
-        except Exception as error:  # a task must never take the worker down
-            log.exception("task %s failed unexpectedly", task.id)
-            reason = f"Unexpected error while processing: {error!r}"
-            standing = self._ledger.fail(task.lease, reason, earlier=progress.take())
+            results = self._execute(slots)
+            outcomes: list[tuple[_Slot, Finished]] = []
+            for slot, result in zip(slots, results, strict=True):
+                outcome = self._outcome(slot, result)
+                if outcome is not None:
+                    outcomes.append((slot, outcome))
+            claiming = batching if batching is not None and not self._stopping() else None
+            standings, following = self._ledger.finish([outcome for _slot, outcome in outcomes], self._worker, claiming)
+            for (slot, _outcome), standing in zip(outcomes, standings, strict=True):
+                slot.standing = standing
         finally:
             finished.set()
             watcher.join()
-        self._settle(task, standing)
-        return standing, following
+        for slot in slots:
+            self._settle(slot.task, slot.standing)
+        return [slot.standing for slot in slots], following
+
+    def _execute(self, slots: list[_Slot]) -> list[TaskResult | Exception]:
+        """Each task's result, or the exception that ended it."""
+        handler = self._handlers.get(slots[0].task.kind)
+        if len(slots) > 1 and isinstance(handler, BatchTaskHandler) and len({slot.task.kind for slot in slots}) == 1:
+            return handler.run_many([slot.task for slot in slots], [self._context(slot) for slot in slots])
+        results: list[TaskResult | Exception] = []
+        for slot in slots:
+            handler = self._handlers.get(slot.task.kind)
+            try:
+                if handler is None:
+                    raise RagloomError(f"This worker cannot run tasks of kind {slot.task.kind!r}.")
+                results.append(handler.run(slot.task, self._context(slot)))
+            except Exception as error:  # the task's outcome, whatever it is
+                results.append(error)
+        return results
+
+    def _context(self, slot: _Slot) -> IngestContext:
+        def report(fraction: float, message: str) -> None:
+            current = slot.progress.report(fraction, message)
+            if current is not Standing.HELD:
+                slot.standing = current
+
+        return IngestContext(report, lambda: slot.standing is not Standing.HELD or self._stopping())
+
+    def _outcome(self, slot: _Slot, result: TaskResult | Exception) -> Finished | None:
+        """What to record of a task's end; ``None`` when it stopped (given back if the worker is
+        stopping, else the lease looked at again: the user cancelled it or it was taken over)."""
+        task = slot.task
+        if isinstance(result, TaskResult):
+            counts = (result.chunk_count, result.token_count)
+            return Finished(task.lease, result.message, *counts, earlier=slot.progress.take())
+        if isinstance(result, IngestCancelledError):
+            if slot.standing is Standing.HELD and self._stopping():
+                slot.standing = self._ledger.release(task.lease)
+            elif slot.standing is Standing.HELD:
+                slot.standing = self._ledger.heartbeat(task.lease)
+            return None
+        if isinstance(result, RagloomError):
+            return Finished(task.lease, result.message, failed=True, earlier=slot.progress.take())
+        # a task must never take the worker down
+        log.error("task %s failed unexpectedly", task.id, exc_info=result)
+        reason = f"Unexpected error while processing: {result!r}"
+        return Finished(task.lease, reason, failed=True, earlier=slot.progress.take())
+
+    def _watch(self, slots: list[_Slot], finished: threading.Event) -> None:
+        """Until ``finished``: renew the leases every so often, and look at them in between (a
+        read), so that a task cancelled or taken over stops at its next checkpoint; progress that
+        waited long enough is written."""
+        last_renewal = time.monotonic()
+        while not finished.wait(CHECK_INTERVAL_SECONDS):
+            held = [slot for slot in slots if slot.standing is Standing.HELD]
+            if not held:
+                return
+            renew = time.monotonic() - last_renewal >= self._renew_every
+            leases = [slot.task.lease for slot in held]
+            currents = self._ledger.heartbeats(leases) if renew else self._ledger.standings(leases)
+            if renew:
+                last_renewal = time.monotonic()
+            for slot, current in zip(held, currents, strict=True):
+                if current is Standing.HELD:
+                    current = slot.progress.flush()
+                if current is not Standing.HELD:
+                    slot.standing = current
 
     def _settle(self, task: ClaimedTask, standing: Standing) -> None:
         """After a stop: remove what this run wrote unless another worker now owns the task."""
@@ -116,6 +152,15 @@ class TaskRunner:
             handler.discard(task)
         if standing is Standing.CANCELLED:
             self._ledger.acknowledge_cancel(task.id)
+
+
+@dataclass
+class _Slot:
+    """One task of a batch: where the worker stands with it, its progress on the way."""
+
+    task: ClaimedTask
+    progress: _Progress
+    standing: Standing = Standing.HELD
 
 
 class _Progress:

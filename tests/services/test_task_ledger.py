@@ -11,7 +11,7 @@ import pytest
 from ragloom.services.container import Services
 from ragloom.services.datasets import NewDataset
 from ragloom.services.documents import IncomingFile
-from ragloom.services.task_ledger import ClaimedTask, Standing, TakeBack, TaskLedger
+from ragloom.services.task_ledger import Batching, ClaimedTask, Finished, Standing, TakeBack, TaskLedger
 from ragloom.services.tenants import Caller
 from ragloom.settings import WorkerSettings
 
@@ -271,9 +271,9 @@ def test_completing_a_task_claims_the_next_in_the_same_write(
     services.parsing.start(caller, dataset_id, [first_id, second_id], refuse_running=True)
     first = services.ledger.claim("w1")
     assert first is not None
-    standing, following = services.ledger.complete_and_claim(first.lease, 2, 20, "Task done.", "w1")
-    assert standing is Standing.HELD
-    assert following is not None
+    standings, claimed = services.ledger.finish([Finished(first.lease, "Task done.", 2, 20)], "w1", Batching())
+    assert standings == [Standing.HELD]
+    (following,) = claimed
     assert {first.document_id, following.document_id} == {first_id, second_id}
     done, running = read(services, first.document_id), read(services, following.document_id)
     assert (done.run, done.chunk_count, done.token_count) == ("3", 2, 20)
@@ -281,8 +281,8 @@ def test_completing_a_task_claims_the_next_in_the_same_write(
     assert running.process_begin_at is not None
     assert running.progress_msg.splitlines()[-1].endswith("Task has been received.")
     assert services.ledger.claim("w2") is None  # the next task is w1's already
-    standing, after = services.ledger.complete_and_claim(following.lease, 1, 10, "Task done.", "w1")
-    assert (standing, after) == (Standing.HELD, None)  # the queue is empty: nothing claimed
+    standings, after = services.ledger.finish([Finished(following.lease, "Task done.", 1, 10)], "w1", Batching())
+    assert (standings, after) == ([Standing.HELD], [])  # the queue is empty: nothing claimed
 
 
 def test_a_cancelled_task_is_not_completed_but_the_next_is_still_claimed(
@@ -295,8 +295,73 @@ def test_a_cancelled_task_is_not_completed_but_the_next_is_still_claimed(
     assert first is not None
     services.parsing.stop(caller, dataset_id, [first_id], strict=True)
     services.parsing.start(caller, dataset_id, [second_id], refuse_running=True)
-    standing, following = services.ledger.complete_and_claim(first.lease, 5, 50, "done", "w1")
-    assert standing is Standing.CANCELLED
+    standings, claimed = services.ledger.finish([Finished(first.lease, "done", 5, 50)], "w1", Batching())
+    assert standings == [Standing.CANCELLED]
     assert read(services, first_id).chunk_count == 0
-    assert following is not None
-    assert following.document_id == second_id
+    assert [following.document_id for following in claimed] == [second_id]
+
+
+def queue_files(services: Services, caller: Caller, files: list[tuple[str, bytes]]) -> list[str]:
+    """Upload the files to a new dataset and start parsing them (in that order); their document ids."""
+    dataset_id = services.datasets.create(caller, NewDataset(name="batch")).record.id
+    incoming = [IncomingFile(name, io.BytesIO(data), len(data)) for name, data in files]
+    ids = [document.id for document in services.documents.upload(caller, dataset_id, incoming)]
+    for document_id in ids:  # one at a time: the queue's order is theirs
+        services.parsing.start(caller, dataset_id, [document_id], refuse_running=True)
+    return ids
+
+
+def test_a_batch_claims_small_first_parses_each_under_its_own_lease(services: Services, caller: Caller) -> None:
+    ids = queue_files(services, caller, [(f"{n}.txt", b"a short note") for n in range(5)])
+    batch = services.ledger.claim_batch("w1", Batching(tasks=3, document_bytes=100))
+    assert [task.document_id for task in batch] == ids[:3]
+    assert len({task.lease.token for task in batch}) == 3
+    assert all(read(services, document_id).progress_msg.endswith("Task has been received.") for document_id in ids[:3])
+    assert [
+        task.document_id for task in services.ledger.claim_batch("w2", Batching(tasks=3, document_bytes=100))
+    ] == ids[3:]
+    assert services.ledger.claim_batch("w3", Batching(tasks=3, document_bytes=100)) == []
+
+
+def test_a_batch_ends_before_a_large_document_and_one_of_those_runs_alone(services: Services, caller: Caller) -> None:
+    ids = queue_files(services, caller, [("a.txt", b"short"), ("big.txt", b"x" * 500), ("b.txt", b"short")])
+    batching = Batching(tasks=8, document_bytes=100)
+    assert [task.document_id for task in services.ledger.claim_batch("w1", batching)] == ids[:1]
+    assert [task.document_id for task in services.ledger.claim_batch("w1", batching)] == ids[1:2]
+    assert [task.document_id for task in services.ledger.claim_batch("w1", batching)] == ids[2:]
+
+
+def test_a_document_that_a_worker_died_on_runs_alone(services: Services, caller: Caller) -> None:
+    ids = queue_files(services, caller, [(f"{n}.txt", b"a short note") for n in range(3)])
+    batching = Batching(tasks=8, document_bytes=100)
+    first = services.ledger.claim_batch("w1", batching)
+    assert len(first) == 3
+    services.ledger.take_back_from("w1", TakeBack.WORKER_DIED, "killed by SIGKILL")  # counts against all three
+    for document_id in ids:
+        (task,) = services.ledger.claim_batch("w2", batching)
+        assert task.document_id == document_id
+
+
+def test_no_batch_when_one_death_fails_a_document(services: Services, caller: Caller) -> None:
+    queue_files(services, caller, [(f"{n}.txt", b"a short note") for n in range(3)])
+    ledger = TaskLedger(services.store, services.ledger.queue, WorkerSettings(max_attempts=1))
+    assert len(ledger.claim_batch("w1", Batching(tasks=8, document_bytes=100))) == 1
+
+
+def test_finishing_a_batch_records_each_outcome_fenced_and_claims_the_next(services: Services, caller: Caller) -> None:
+    ids = queue_files(services, caller, [(f"{n}.txt", b"a short note") for n in range(5)])
+    batching = Batching(tasks=3, document_bytes=100)
+    done, failed, cancelled = services.ledger.claim_batch("w1", batching)
+    dataset_id = read(services, ids[0]).dataset_id
+    services.parsing.stop(caller, dataset_id, [cancelled.document_id], strict=True)
+    outcomes = [
+        Finished(done.lease, "Task done.", 1, 4),
+        Finished(failed.lease, "It broke.", failed=True),
+        Finished(cancelled.lease, "Task done.", 1, 4),
+    ]
+    standings, following = services.ledger.finish(outcomes, "w1", batching)
+    assert standings == [Standing.HELD, Standing.HELD, Standing.CANCELLED]
+    assert [task.document_id for task in following] == ids[3:]
+    states = [read(services, document_id) for document_id in ids[:3]]
+    assert [(state.run, state.chunk_count) for state in states] == [("3", 1), ("4", 0), ("2", 0)]
+    assert states[1].progress_msg.endswith("[ERROR] It broke.")

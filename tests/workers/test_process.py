@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ragloom.services.container import Services
-from ragloom.services.task_ledger import ClaimedTask, TaskLedger
+from ragloom.services.task_ledger import Batching, ClaimedTask, TaskLedger
 from ragloom.settings import Settings
 from ragloom.workers import process
 from ragloom.workers.process import worker_is_gone, worker_name
@@ -72,12 +72,12 @@ def test_a_worker_claims_nothing_until_its_models_are_loaded(
         release.wait(10)
         loaded.append(models)
 
-    def claim(_ledger: TaskLedger, _worker: str) -> ClaimedTask | None:
+    def claim(_ledger: TaskLedger, _worker: str, _batching: Batching) -> list[ClaimedTask]:
         claims.append(bool(loaded))
-        return None
+        return []
 
     monkeypatch.setattr(process, "_load", slow_load)
-    monkeypatch.setattr(TaskLedger, "claim", claim)
+    monkeypatch.setattr(TaskLedger, "claim_batch", claim)
     stop = threading.Event()
     worker = threading.Thread(target=process.run_worker, args=(settings, stop), kwargs={"warm": ("model",)})
     worker.start()

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 
 from ragloom.ingest.context import IngestContext
@@ -15,7 +16,7 @@ from ragloom.services.container import Services
 from ragloom.services.datasets import NewDataset
 from ragloom.services.documents import IncomingFile
 from ragloom.services.task_handling import TaskResult
-from ragloom.services.task_ledger import ClaimedTask, Standing, TaskKind
+from ragloom.services.task_ledger import Batching, ClaimedTask, Standing, TaskKind
 from ragloom.services.tenants import Caller
 from ragloom.workers.handlers import task_handlers
 from ragloom.workers.runner import TaskRunner
@@ -195,13 +196,97 @@ def test_a_finished_task_hands_over_the_next_one_unless_the_worker_stops(service
     services.parsing.start(caller, dataset_id, ids, refuse_running=True)
     task = services.ledger.claim("w1")
     assert task is not None
-    standing, following = make_runner(services).run_then_claim(task)
-    assert standing is Standing.HELD
+    standings, claimed = make_runner(services).run_batch([task], Batching())
+    assert standings == [Standing.HELD]
     assert state(services, task.document_id).run == "3"
-    assert following is not None
+    (following,) = claimed
     assert following.document_id != task.document_id
     assert state(services, following.document_id).process_begin_at is not None
     stopping_runner = make_runner(services, stopping=lambda: True)
-    standing, after = stopping_runner.run_then_claim(following)
-    assert (standing, after) == (Standing.RELEASED, None)  # gave its task back, and took no other
+    standings, after = stopping_runner.run_batch([following], Batching())
+    assert (standings, after) == ([Standing.RELEASED], [])  # gave its task back, and took no other
     assert services.ledger.queued_count() == 2
+
+
+BATCHING = Batching(tasks=8, document_bytes=4096)
+
+
+def upload_many(services: Services, caller: Caller, files: list[tuple[str, bytes]], name: str = "notes") -> list[str]:
+    """The files in a new dataset, each queued for parsing in turn; their document ids."""
+    dataset_id = services.datasets.create(caller, NewDataset(name=name)).record.id
+    incoming = [IncomingFile(file_name, io.BytesIO(data), len(data)) for file_name, data in files]
+    ids = [document.id for document in services.documents.upload(caller, dataset_id, incoming)]
+    for document_id in ids:
+        services.parsing.start(caller, dataset_id, [document_id], refuse_running=True)
+    return ids
+
+
+NOTES = [
+    (f"note-{n}.txt", f"Note {n}: the {topic} chapter explains how {topic} shapes ranking.".encode())
+    for n, topic in enumerate(["glacier", "river", "desert", "forest"])
+]
+
+
+def chunk_vectors(services: Services, document_id: str) -> list[object]:
+    document = state(services, document_id)
+    records, _total = services.index.page(document.dataset_id, document_id)
+    stored = [services.index.get(document.dataset_id, record.id, with_vector=True) for record in records]
+    return [record.vector for record in stored if record is not None]
+
+
+def test_small_documents_run_together_each_done_with_the_vectors_it_gets_alone(
+    services: Services, caller: Caller
+) -> None:
+    ids = upload_many(services, caller, NOTES)
+    tasks = services.ledger.claim_batch("w1", BATCHING)
+    assert [task.document_id for task in tasks] == ids
+    standings, following = make_runner(services).run_batch(tasks, BATCHING)
+    assert (standings, following) == ([Standing.HELD] * 4, [])
+    (alone_id,) = upload_many(services, caller, NOTES[2:3], name="alone")
+    alone = services.ledger.claim("w1")
+    assert alone is not None
+    assert make_runner(services).run(alone) is Standing.HELD
+    for document_id, (name, data) in zip(ids, NOTES, strict=True):
+        document = state(services, document_id)
+        assert (document.run, document.chunk_count) == ("3", 1), document.progress_msg
+        assert "Task done" in document.progress_msg
+        records, _total = services.index.page(document.dataset_id, document_id)
+        assert [record.content for record in records] == [data.decode()]
+        assert records[0].document_name == name
+    (together,) = chunk_vectors(services, ids[2])
+    (by_itself,) = chunk_vectors(services, alone_id)
+    assert np.allclose(together, by_itself, atol=1e-4)  # type: ignore[arg-type]
+
+
+def test_a_bad_document_in_a_batch_fails_alone(services: Services, caller: Caller) -> None:
+    files = [NOTES[0], ("empty.txt", b""), ("binary.txt", b"\x00\x01\x02\xff" * 50), NOTES[1]]
+    ids = upload_many(services, caller, files)
+    tasks = services.ledger.claim_batch("w1", BATCHING)
+    assert len(tasks) == 4
+    assert make_runner(services).run_batch(tasks)[0] == [Standing.HELD] * 4
+    runs = [(state(services, document_id).run, state(services, document_id).chunk_count) for document_id in ids]
+    assert runs == [("3", 1), ("4", 0), ("4", 0), ("3", 1)]
+    assert "is empty: there is nothing to parse" in state(services, ids[1]).progress_msg
+    assert "is not a text file" in state(services, ids[2]).progress_msg
+
+
+def test_a_task_cancelled_in_a_batch_stays_cancelled_and_keeps_no_chunks(services: Services, caller: Caller) -> None:
+    ids = upload_many(services, caller, NOTES[:3])
+    tasks = services.ledger.claim_batch("w1", BATCHING)
+    dataset_id = state(services, ids[1]).dataset_id
+    services.parsing.stop(caller, dataset_id, [ids[1]], strict=True)
+    standings, _following = make_runner(services).run_batch(tasks)
+    assert standings == [Standing.HELD, Standing.CANCELLED, Standing.HELD]
+    assert [state(services, document_id).run for document_id in ids] == ["3", "2", "3"]
+    assert services.index.document_stats(dataset_id, ids[1]).chunk_count == 0
+    with services.store.reading() as tx:
+        assert tx.tasks.get(tasks[1].id).status == "cancelled"  # type: ignore[union-attr]
+
+
+def test_a_stopping_worker_gives_back_every_task_of_its_batch(services: Services, caller: Caller) -> None:
+    ids = upload_many(services, caller, NOTES[:3])
+    tasks = services.ledger.claim_batch("w1", BATCHING)
+    standings, following = make_runner(services, stopping=lambda: True).run_batch(tasks, BATCHING)
+    assert (standings, following) == ([Standing.RELEASED] * 3, [])
+    assert [state(services, document_id).run for document_id in ids] == ["1"] * 3
+    assert services.ledger.queued_count() == 3

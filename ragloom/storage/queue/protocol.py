@@ -117,6 +117,11 @@ class TaskQueue(Protocol):
         """Lease the next claimable task to ``worker`` until ``now + lease_ms``; ``None`` when none is."""
         ...
 
+    def next_claimable(self, tx: Transaction, *, now: int) -> Task | None:
+        """The task :meth:`claim` would lease next in ``tx``, left queued (its row locked where the
+        engine locks rows, so that a claim later in ``tx`` takes this very task); ``None`` when none is."""
+        ...
+
     def hold(self, tx: Transaction, lease: Lease) -> tuple[Standing, Task | None]:
         """Fence a write: where ``lease``'s holder stands, and the task's row — locked until ``tx``
         ends — when it is still :attr:`Standing.HELD` (or :attr:`Standing.CANCELLED`). The caller

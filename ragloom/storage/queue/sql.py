@@ -56,8 +56,11 @@ class SqlTaskQueue:
         tx.session.flush()
         return task
 
+    def next_claimable(self, tx: Transaction, *, now: int) -> Task | None:
+        return tx.session.scalar(_CLAIMABLE, {"now": now})
+
     def claim(self, tx: Transaction, worker: str, *, now: int, lease_ms: int) -> Claim | None:
-        task = tx.session.scalar(_CLAIMABLE, {"now": now})
+        task = self.next_claimable(tx, now=now)
         if task is None:
             return None
         task.status, task.worker, task.lease_token = TaskStatus.RUNNING.value, worker, new_id()
