@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -113,32 +113,15 @@ class IngestPipeline:
     def run(self, document_id: str, context: IngestContext) -> PipelineResult:
         """Parse and index one document; raises :class:`IngestError` with a user-facing reason."""
         prepared = self.prepare(document_id, context)
-        embedded = time.perf_counter()
-        self._embed(
-            prepared.records,
-            prepared.embedding_model,
-            prepared.tenant_id,
-            prepared.config,
-            context.stage(0.75, 0.9),
-        )
-        self.embedded(prepared, time.perf_counter() - embedded)
+        self.embed([prepared])
         self.enrich_embedded(prepared)
-        mark = time.perf_counter()
-        self._index.delete(prepared.dataset_id, document_ids=[prepared.document_id])
-        writing = context.stage(0.9, 0.99)
-        records = prepared.records
-        for start in range(0, len(records), INDEX_BATCH):
-            writing.check()
-            self._index.upsert(records[start : start + INDEX_BATCH])
-            writing.progress((start + INDEX_BATCH) / max(len(records), 1))
-        writing.check()
-        return self.result(prepared, time.perf_counter() - mark)
+        return self.result(prepared, self.write([prepared]))
 
     def prepare(self, document_id: str, context: IngestContext) -> PreparedDocument:
         """The steps before embedding: read, parse, chunk, analyse, tag, and enrichment that needs
-        no vectors. ``run`` goes on with :meth:`embedded` (once the records have vectors),
-        :meth:`enrich_embedded`, writing the records to the index and :meth:`result`;
-        :mod:`ragloom.ingest.pipeline_batch` takes several documents through them together."""
+        no vectors. ``run`` goes on with :meth:`embed`, :meth:`enrich_embedded`, :meth:`write` and
+        :meth:`result`; :mod:`ragloom.ingest.pipeline_batch` takes several documents through them
+        together."""
         with self._store.reading() as tx:
             document = tx.documents.get(document_id)
             dataset = tx.datasets.get(document.dataset_id) if document is not None else None
@@ -201,10 +184,69 @@ class IngestPipeline:
             enriching_seconds,
         )
 
+    def embed(self, documents: Sequence[PreparedDocument]) -> None:
+        """Vectors for every record of ``documents`` (of one embedding model and tenant), in model
+        calls of up to :data:`EMBED_BATCH` texts shared by the documents; each document's title rides
+        along with its first texts and is blended into its vectors. Before each call the tasks of the
+        documents it holds are checked for cancellation; a document the call leaves unfinished
+        reports its progress."""
+        import numpy as np
+
+        if not documents:
+            return
+        started = time.perf_counter()
+        texts: list[str] = []
+        owners: list[int] = []  # which document each text belongs to
+        spans: list[tuple[int, bool]] = []  # where each document's texts start, and whether a title leads them
+        for position, document in enumerate(documents):
+            titled = bool(title_weight(document.config)) and bool(document.records)
+            spans.append((len(texts), titled))
+            if titled:
+                texts.append(split_extension(document.records[0].document_name)[0])
+            texts.extend(embedding_text(record) for record in document.records)
+            owners.extend([position] * (len(texts) - len(owners)))
+        for document in documents:
+            document.context.stage(0.75, 0.9).check()
+        vectors = self._vectors(documents, texts, owners, spans) if texts else np.zeros((0, 0), dtype=np.float32)
+        seconds = time.perf_counter() - started
+        for document, (start, titled) in zip(documents, spans, strict=True):
+            weight = title_weight(document.config)
+            first = start + 1 if titled else start
+            rows = vectors[first : first + len(document.records)]
+            if titled:
+                rows = blend_title(vectors[start], rows, weight)
+            for record, vector in zip(document.records, rows, strict=True):
+                record.vector = np.asarray(vector, dtype=np.float32)
+            share = (len(document.records) + titled) / max(len(texts), 1)
+            self.embedded(document, seconds * share)
+
     def embedded(self, prepared: PreparedDocument, seconds: float) -> None:
         """The records of ``prepared`` have their vectors, which took ``seconds``."""
         prepared.seconds["embed"] = seconds
         prepared.context.progress(0.9, f"Embedded with {prepared.embedding_model} ({seconds:.2f}s).")
+
+    def _vectors(
+        self, documents: Sequence[PreparedDocument], texts: list[str], owners: list[int], spans: list[tuple[int, bool]]
+    ) -> Vectors:
+        """The vectors of ``texts`` (``owners`` says whose each is, ``spans`` where each document's
+        start), in model calls of up to :data:`EMBED_BATCH`, each after its documents' cancellation
+        check; a document a call leaves unfinished reports how far it got."""
+        import numpy as np
+
+        model = self._embedding_model(documents[0].embedding_model, documents[0].tenant_id)
+        parts: list[Vectors] = []
+        for start in range(0, len(texts), EMBED_BATCH):
+            end = min(start + EMBED_BATCH, len(texts))
+            held = sorted(set(owners[start:end]))
+            for position in held:
+                documents[position].context.stage(0.75, 0.9).check()
+            parts.append(model.embed_documents(texts[start:end]))
+            for position in held:
+                first = spans[position][0]
+                last = spans[position + 1][0] if position + 1 < len(spans) else len(texts)
+                if end < last:
+                    documents[position].context.stage(0.75, 0.9).progress((end - first) / (last - first))
+        return np.vstack(parts)
 
     def enrich_embedded(self, prepared: PreparedDocument) -> None:
         """Enrichment that needs the chunks' vectors; what it adds joins the records to index."""
@@ -220,6 +262,36 @@ class IngestPipeline:
         if prepared.report.usage:
             prepared.seconds["enrich"] = prepared.enriching_seconds + time.perf_counter() - mark
 
+    def write(self, documents: Sequence[PreparedDocument]) -> float:
+        """Each document's records in place of what the index held of it: one delete per dataset,
+        then writes of up to :data:`INDEX_BATCH` records, each preceded by a cancellation check of the
+        documents it holds. The seconds it took, per document."""
+        if not documents:
+            return 0.0
+        started = time.perf_counter()
+        datasets: dict[str, list[str]] = {}
+        for document in documents:
+            datasets.setdefault(document.dataset_id, []).append(document.document_id)
+        for dataset_id, document_ids in datasets.items():
+            self._index.delete(dataset_id, document_ids=document_ids)
+        records = [(position, record) for position, document in enumerate(documents) for record in document.records]
+        contexts = [document.context.stage(0.9, 0.99) for document in documents]
+        written = [0] * len(documents)
+        for start in range(0, len(records), INDEX_BATCH):
+            batch = records[start : start + INDEX_BATCH]
+            held = sorted({position for position, _record in batch})
+            for position in held:
+                contexts[position].check()
+            self._index.upsert([record for _position, record in batch])
+            for position, _record in batch:
+                written[position] += 1
+            for position in held:  # a document left unfinished says how far it got
+                if written[position] < len(documents[position].records):
+                    contexts[position].progress(written[position] / len(documents[position].records))
+        for context in contexts:
+            context.check()
+        return (time.perf_counter() - started) / len(documents)
+
     def result(self, prepared: PreparedDocument, index_seconds: float) -> PipelineResult:
         """Once the records are in the index (which took ``index_seconds``): the document's
         extracted metadata and table of contents are stored, and what it now holds is counted."""
@@ -231,15 +303,6 @@ class IngestPipeline:
         return PipelineResult(
             stats.chunk_count, stats.token_count, prepared.seconds, prepared.pages, report.usage, report.failures
         )
-
-    @property
-    def index(self) -> ChunkIndex:
-        """The chunk index the pipeline writes to."""
-        return self._index
-
-    def embedding_model(self, model_id: str, tenant_id: str) -> EmbeddingModel:
-        """The embedding model of a dataset; :class:`IngestError` when it cannot be used."""
-        return self._embedding_model(model_id, tenant_id)
 
     def _enrich(self, job: EnrichmentJob, phase: Phase, chat_model: str, context: IngestContext) -> StageReport:
         if self._enrichment is None:
@@ -299,35 +362,3 @@ class IngestPipeline:
             )
 
         return embed
-
-    def _embed(
-        self,
-        records: list[ChunkRecord],
-        model_id: str,
-        tenant_id: str,
-        config: dict[str, object],
-        context: IngestContext,
-    ) -> None:
-        import numpy as np
-
-        if not records:
-            return
-        model = self._embedding_model(model_id, tenant_id)
-        weight = title_weight(config)
-        title = split_extension(records[0].document_name)[0]
-        title_vector = None
-        for start in range(0, len(records), EMBED_BATCH):
-            context.check()
-            batch = records[start : start + EMBED_BATCH]
-            texts = [embedding_text(record) for record in batch]
-            if weight and title_vector is None:
-                # the title rides with the first batch: one model call fewer per document
-                embedded = model.embed_documents([title, *texts])
-                title_vector, vectors = embedded[0], embedded[1:]
-            else:
-                vectors = model.embed_documents(texts)
-            if title_vector is not None:
-                vectors = blend_title(title_vector, vectors, weight)
-            for record, vector in zip(batch, vectors, strict=True):
-                record.vector = np.asarray(vector, dtype=np.float32)
-            context.progress((start + len(batch)) / len(records))
