@@ -55,3 +55,57 @@ def test_an_index_from_before_memories_is_upgraded_in_place(tmp_path: Path) -> N
     assert upgraded.add_messages("m1", [message(1, "hello", size=5)], capacity=10).admitted
     assert upgraded.message_stats("m1").count == 1
     upgraded.close()
+
+
+def test_concurrent_searches_compute_at_most_one_per_core_and_each_gets_its_own_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sixteen threads searching at once take turns, as many at a time as the process has cores."""
+    import os
+    import threading
+    import time
+
+    import numpy as np
+
+    from ragloom.storage.index import sqlite as sqlite_index
+
+    index = SqliteChunkIndex(tmp_path / "index.sqlite")
+    words = ["alpha", "beta", "gamma", "delta"]
+    index.upsert(
+        [chunk(f"c{n}", f"{words[n % 4]} text {n}", vector=[float(n % 4 == k) for k in range(4)]) for n in range(40)]
+    )
+    computing = 0
+    most = 0
+    lock = threading.Lock()
+    real = sqlite_index.match_snapshots
+
+    def counted(*args: object, **kwargs: object) -> object:
+        nonlocal computing, most
+        with lock:
+            computing += 1
+            most = max(most, computing)
+        try:
+            time.sleep(0.01)  # long enough for the other threads to pile up
+            return real(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            with lock:
+                computing -= 1
+
+    monkeypatch.setattr(sqlite_index, "match_snapshots", counted)
+
+    def ask(k: int) -> list[str]:
+        vector = np.asarray([float(j == k % 4) for j in range(4)], dtype=np.float32)
+        matches = index.match(["ds1"], [words[k % 4]], vector, top_k=10)
+        return sorted(str(chunk_id) for chunk_id in matches.chunk_ids)
+
+    alone = [ask(k) for k in range(16)]
+    answers: list[list[str]] = [[] for _ in range(16)]
+    threads = [threading.Thread(target=lambda k=k: answers.__setitem__(k, ask(k))) for k in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    index.close()
+    assert answers == alone
+    assert all(answer for answer in answers)
+    assert 1 <= most <= len(os.sched_getaffinity(0))
