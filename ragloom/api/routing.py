@@ -123,7 +123,8 @@ class EnvelopeRoute(APIRoute):
         self.endpoint = endpoint
         name = options.get("name")
         self.name = get_name(endpoint) if name is None else name
-        self.methods = {method.upper() for method in options.get("methods") or ("GET",)}
+        methods = options.get("methods")
+        self.methods = {method.upper() for method in (["GET"] if methods is None else methods)}
         self.path_regex, self.path_format, self.param_convertors = compile_path(path)
 
     def __getattr__(self, name: str) -> Any:
