@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 
 from ragloom import __version__
@@ -42,7 +42,7 @@ from ragloom.api.routers import (
     tags,
     tokens,
 )
-from ragloom.api.routing import not_found_or_not_allowed
+from ragloom.api.routing import not_found_or_not_allowed, serve_routes
 from ragloom.api.web_ui import add_web_ui
 from ragloom.services.container import Services
 from ragloom.settings import Settings
@@ -80,7 +80,6 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.state.services = active
     app.add_exception_handler(HTTPException, not_found_or_not_allowed)
 
-    api = APIRouter(prefix="/api/v1")
     for module in (
         # Dataset-level routes first: their literal paths (``/datasets/search``,
         # ``…/documents/metadatas``) must win over the parameterised ones of the routers below.
@@ -111,9 +110,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         memory_messages,
         evaluations,
     ):
-        api.include_router(module.router)
-    app.include_router(api)
-    app.include_router(system.legacy_router)
+        serve_routes(app, module.router)  # each declared under /api/v1
+    serve_routes(app, system.legacy_router)
     app.router.routes.append(mcp.route())  # MCP over streamable HTTP (not an OpenAPI operation)
     add_docs(app)
     add_web_ui(app)  # the browser interface at / (a client of /api/v1, outside the OpenAPI document)

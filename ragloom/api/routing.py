@@ -11,14 +11,16 @@ code 100 with the exception's ``repr``.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from fastapi import Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path, get_name
 
 from ragloom.api.envelopes import Envelope, EnvelopeResponse, failure
 from ragloom.errors import AuthenticationError, RagloomError, RetCode
@@ -27,6 +29,8 @@ log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 METHOD_NOT_ALLOWED = "<MethodNotAllowed '405: Method Not Allowed'>"
+API_PREFIX = "/api/v1"
+_BUILDING = threading.RLock()  # routes are built on first use (EnvelopeRoute)
 
 
 class Success(StrEnum):
@@ -103,7 +107,35 @@ def render_error(shape: Envelope, error: RagloomError) -> EnvelopeResponse:
 
 
 class EnvelopeRoute(APIRoute):
-    """An APIRoute whose errors come out in the route's envelope."""
+    """An APIRoute whose errors come out in the route's envelope, built on first use.
+
+    FastAPI builds a route when it is declared: its parameters, dependencies and handler, about
+    0.6 ms a route, a seventh of the server's start-up for ragloom's 150. This route knows at
+    once what finding the route of a request needs (its path, methods and name); the rest is
+    built by APIRoute's own constructor, with the arguments the route was declared with, the
+    first time anything else is asked of it: its first request, or the OpenAPI document."""
+
+    _declared: tuple[str, Callable[..., Any], dict[str, Any]] | None
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+        self._declared = (path, endpoint, options)
+        self.path = path
+        self.endpoint = endpoint
+        name = options.get("name")
+        self.name = get_name(endpoint) if name is None else name
+        methods = options.get("methods")
+        self.methods = {method.upper() for method in (["GET"] if methods is None else methods)}
+        self.path_regex, self.path_format, self.param_convertors = compile_path(path)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for an attribute the route does not have yet: build it, then answer.
+        with _BUILDING:  # one thread builds; another asking meanwhile waits for the built route
+            declared = self.__dict__.get("_declared")
+            if declared is not None:
+                self._declared = None
+                path, endpoint, options = declared
+                super().__init__(path, endpoint, **options)
+        return object.__getattribute__(self, name)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -122,6 +154,25 @@ class EnvelopeRoute(APIRoute):
                 return failure(shape, int(RetCode.EXCEPTION_ERROR), repr(error), status_code=status)
 
         return serve
+
+
+def api_router(prefix: str = "", *, tags: list[str]) -> APIRouter:
+    """A router of the API: its routes are declared at their full path (``/api/v1`` + ``prefix`` +
+    the route's) and answer in their envelopes, so the application serves them as they are
+    (:func:`serve_routes`)."""
+    return APIRouter(prefix=API_PREFIX + prefix, tags=list(tags), route_class=EnvelopeRoute)
+
+
+def serve_routes(app: FastAPI, router: APIRouter) -> None:
+    """Serve ``router``'s routes, in their order, as the router built them.
+
+    ``app.include_router`` would have FastAPI build every route again for the application (its
+    parameters, dependencies and answers, which took a third of the server's start-up): these
+    routes already carry all of it (their full path, tags, dependencies, response class), so
+    they are added as they are."""
+    if router.on_startup or router.on_shutdown:
+        raise ValueError("a router with start-up or shutdown handlers must be included")
+    app.router.routes.extend(router.routes)
 
 
 async def not_found_or_not_allowed(request: Request, error: Exception) -> Response:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.testclient import TestClient
 
+from ragloom.api.deps import CurrentCaller
+from ragloom.api.envelopes import Envelope, success
+from ragloom.api.routing import EnvelopeRoute
 from ragloom.services.container import Services
+from ragloom.services.tenants import IssuedKey
 
 
 def test_unknown_route_is_http_404_with_the_ragflow_body(client: TestClient, headers: dict[str, str]) -> None:
@@ -69,3 +76,29 @@ def test_openapi_documents_the_routes(client: TestClient) -> None:
     assert {"/api/v1/datasets", "/api/v1/datasets/{dataset_id}", "/api/v1/datasets/{dataset_id}/documents"} <= set(
         paths
     )
+
+
+def test_a_route_built_on_first_use_is_built_once_for_threads_asking_together(
+    services: Services, issued: IssuedKey
+) -> None:
+    router = APIRouter(route_class=EnvelopeRoute)
+
+    @router.get("/api/v1/whoami/{name}")
+    def whoami(name: str, caller: CurrentCaller) -> Response:
+        return success(Envelope.J, {"name": name, "tenant": caller.tenant_id})
+
+    (route,) = router.routes
+    assert isinstance(route, EnvelopeRoute)
+    with ThreadPoolExecutor(8) as pool:
+        dependants = list(pool.map(lambda _: route.dependant, range(8)))
+    assert all(dependant is dependants[0] for dependant in dependants)
+    assert [param.name for param in route.dependant.path_params] == ["name"]
+
+    app = FastAPI()
+    app.state.services = services
+    app.router.routes.extend(router.routes)
+    with TestClient(app) as client:
+        answer = client.get("/api/v1/whoami/ada", headers={"Authorization": f"Bearer {issued.secret}"})
+        refused = client.get("/api/v1/whoami/ada")
+    assert answer.json() == {"code": 0, "message": "success", "data": {"name": "ada", "tenant": issued.tenant_id}}
+    assert refused.status_code == 401

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api import sse
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, EnvelopeResponse, failure, success
 from ragloom.api.inputs import LooseBody, NoBody, Query
 from ragloom.api.routers.agents_openai import OPENAI_COMPLETION, openai_completion
-from ragloom.api.routing import EnvelopeRoute, Events, Success, envelope
+from ragloom.api.routing import Events, Success, api_router, envelope
 from ragloom.api.schemas.agents import (
     AgentBody,
     AgentCompletionBody,
@@ -41,7 +41,7 @@ from ragloom.services.container import Services
 from ragloom.services.tenants import Caller
 from ragloom.storage.metadata.tables import AgentSession, AgentVersion
 
-router = APIRouter(tags=["agents"], route_class=EnvelopeRoute)
+router = api_router(tags=["agents"])
 AGENT_ANSWER = "RAGFlow's R envelope; with `openai-compatible`, " + OPENAI_COMPLETION
 
 

@@ -16,13 +16,13 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api import sse
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, EnvelopeResponse, failure, openai_error
 from ragloom.api.inputs import LooseBody
-from ragloom.api.routing import EnvelopeRoute, Events, Success, envelope
+from ragloom.api.routing import Events, Success, api_router, envelope
 from ragloom.api.schemas.agents import OpenAIAgentBody, OpenAIAgentTurn
 from ragloom.errors import RetCode
 from ragloom.nlp.token_count import count_tokens
@@ -30,7 +30,7 @@ from ragloom.services.agent_runs import AgentRun, AgentRunError
 from ragloom.services.container import Services
 from ragloom.services.tenants import Caller
 
-router = APIRouter(tags=["agents"], route_class=EnvelopeRoute)
+router = api_router(tags=["agents"])
 OPENAI_COMPLETION = "an OpenAI chat.completion object, or chat.completion.chunk events when streamed"
 
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, EnvelopeResponse, success
 from ragloom.api.inputs import LooseBody, NoBody, Query
-from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.routing import api_router, envelope
 from ragloom.api.schemas.chats import ChatRequest, DeleteChatsRequest, ListChatsQuery, chat_list_item, chat_public
 from ragloom.services.chats import ChatView, Deletion, requested_ids
 
-router = APIRouter(prefix="/chats", tags=["chats"], route_class=EnvelopeRoute)
+router = api_router("/chats", tags=["chats"])
 
 
 def _chat(view: ChatView) -> Response:

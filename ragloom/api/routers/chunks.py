@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import LooseBody, Query
 from ragloom.api.params import page_and_size, sane_page
-from ragloom.api.routing import EnvelopeRoute, Success, envelope
+from ragloom.api.routing import Success, api_router, envelope
 from ragloom.api.schemas.chunks import (
     ChunkAvailabilityRequest,
     ChunkUpdateRequest,
@@ -23,7 +23,7 @@ from ragloom.errors import DataError
 from ragloom.services.chunks import IMAGE_NOT_FOUND
 from ragloom.storage.blobs import BlobNotFoundError
 
-router = APIRouter(tags=["chunks"], route_class=EnvelopeRoute)
+router = api_router(tags=["chunks"])
 CHUNKS = "/datasets/{dataset_id}/documents/{document_id}/chunks"
 
 

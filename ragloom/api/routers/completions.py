@@ -15,20 +15,20 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api import sse
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, failure, success
 from ragloom.api.inputs import LooseBody
-from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.routing import api_router, envelope
 from ragloom.api.schemas.completions import CompletionBody
 from ragloom.services.answers import AnswerEvent, EventKind
 from ragloom.services.completions import Turn
 from ragloom.services.container import Services
 from ragloom.services.tenants import Caller
 
-router = APIRouter(tags=["chat"], route_class=EnvelopeRoute)
+router = api_router(tags=["chat"])
 
 
 @router.post("/chats/{chat_id}/completions", summary="Ask a chat")

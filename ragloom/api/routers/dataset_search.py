@@ -3,18 +3,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import StrictBody
 from ragloom.api.routers.retrieval import server_timing
-from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.routing import api_router, envelope
 from ragloom.api.schemas.dataset_search import SearchDatasetRequest, SearchDatasetsRequest, search_answer
 from ragloom.services.container import Services
 from ragloom.services.tenants import Caller
 
-router = APIRouter(prefix="/datasets", tags=["datasets"], route_class=EnvelopeRoute)
+router = api_router("/datasets", tags=["datasets"])
 
 
 def _answer(services: Services, caller: Caller, request: SearchDatasetRequest, dataset_ids: list[str]) -> Response:

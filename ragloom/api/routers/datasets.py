@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import Query, StrictBody
-from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.routing import api_router, envelope
 from ragloom.api.schemas.datasets import (
     CreateDatasetRequest,
     DatasetDetailOut,
@@ -25,7 +25,7 @@ from ragloom.errors import DataError
 from ragloom.ids import parse_uuid
 from ragloom.services.datasets import DatasetChanges, NewDataset
 
-router = APIRouter(prefix="/datasets", tags=["datasets"], route_class=EnvelopeRoute)
+router = api_router("/datasets", tags=["datasets"])
 
 _PIPELINES_UNSUPPORTED = "Ingestion pipelines are not supported by ragloom; choose a chunk_method instead"
 

@@ -4,12 +4,12 @@ document's auto-metadata config."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import LooseBody, Query
-from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.routing import api_router, envelope
 from ragloom.api.schemas.document_metadata import (
     DocumentMetadataConfigRequest,
     MetadataEditBody,
@@ -22,7 +22,7 @@ from ragloom.services.container import Services
 from ragloom.services.document_metadata import dataset_not_owned
 from ragloom.services.tenants import Caller
 
-router = APIRouter(prefix="/datasets", tags=["metadata"], route_class=EnvelopeRoute)
+router = api_router("/datasets", tags=["metadata"])
 
 
 @router.get("/metadata/flattened", summary="Documents by metadata key and value, across datasets")

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -15,7 +15,7 @@ from ragloom.api.deps import CurrentCaller, Limits, ServicesDep
 from ragloom.api.downloads import send
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import JSON, MULTIPART, Declared, LooseBody, Query, StrictBody, context_of, declares
-from ragloom.api.routing import EnvelopeRoute, Success, envelope
+from ragloom.api.routing import Success, api_router, envelope
 from ragloom.api.schemas.documents import (
     DeleteDocumentsRequest,
     ListDocumentsQuery,
@@ -32,7 +32,7 @@ from ragloom.errors import DataError
 from ragloom.services.documents import IncomingFile
 from ragloom.services.page_images import page_number
 
-router = APIRouter(tags=["documents"], route_class=EnvelopeRoute)
+router = api_router(tags=["documents"])
 
 
 @dataclass

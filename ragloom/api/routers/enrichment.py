@@ -6,17 +6,17 @@ operation of its own (marked deprecated)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import NoBody, Query
-from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.routing import api_router, envelope
 from ragloom.api.schemas.enrichment import IndexTypeQuery
 from ragloom.services.container import Services
 from ragloom.services.tenants import Caller
 
-router = APIRouter(prefix="/datasets", tags=["enrichment"], route_class=EnvelopeRoute)
+router = api_router("/datasets", tags=["enrichment"])
 
 
 def _run(services: Services, caller: Caller, dataset_id: str, index_type: str) -> Response:

@@ -4,12 +4,12 @@ the J envelope; an evaluation of another tenant is answered as missing. The requ
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import LooseBody, NoBody, Query
-from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.routing import api_router, envelope
 from ragloom.api.schemas.evaluations import (
     CreateEvaluationRequest,
     DeletedOut,
@@ -20,7 +20,7 @@ from ragloom.api.schemas.evaluations import (
     ListEvaluationsQuery,
 )
 
-router = APIRouter(prefix="/evaluations", tags=["evaluations"], route_class=EnvelopeRoute)
+router = api_router("/evaluations", tags=["evaluations"])
 
 
 @router.post("", summary="Evaluate retrieval on a dataset (queued; poll it for progress and results)")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import Query
-from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.routing import api_router, envelope
 from ragloom.api.schemas.ingestion_logs import IngestionLogsQuery, ingestion_log_item, ingestion_summary
 
-router = APIRouter(prefix="/datasets", tags=["ingestion"], route_class=EnvelopeRoute)
+router = api_router("/datasets", tags=["ingestion"])
 
 
 @router.get("/{dataset_id}/ingestions/summary", summary="Documents, chunks, tokens and parse states of a dataset")

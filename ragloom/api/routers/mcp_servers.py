@@ -5,12 +5,12 @@ missing (102 ``Cannot find MCP server <id> for user <tenant>``). The requests:
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import LooseBody, NoBody, Query
-from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.routing import api_router, envelope
 from ragloom.api.schemas.mcp_servers import (
     ImportMcpServersBody,
     ListMcpServersQuery,
@@ -20,7 +20,7 @@ from ragloom.api.schemas.mcp_servers import (
     TriedMcpServerBody,
 )
 
-router = APIRouter(tags=["mcp"], route_class=EnvelopeRoute)
+router = api_router(tags=["mcp"])
 
 
 @router.get("/mcp/servers", summary="List the caller's MCP servers")

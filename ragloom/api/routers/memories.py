@@ -3,18 +3,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import LooseBody, NoBody, Query
 from ragloom.api.params import page_and_size, sane_page
-from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.routing import api_router, envelope
 from ragloom.api.schemas.ids import id_list
 from ragloom.api.schemas.memories import ListMemoriesQuery, MemoryChangesRequest, MemoryMessagesQuery, NewMemoryRequest
 from ragloom.api.schemas.memory_views import memory_list_item, memory_public, message_page
 
-router = APIRouter(prefix="/memories", tags=["memories"], route_class=EnvelopeRoute)
+router = api_router("/memories", tags=["memories"])
 PAGE_SIZE = 50
 
 

@@ -7,13 +7,13 @@ integer is a 101 saying so (RAGFlow answers 500).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, EnvelopeResponse, success
 from ragloom.api.inputs import LooseBody, NoBody, Query
 from ragloom.api.routers.retrieval import server_timing
-from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.routing import api_router, envelope
 from ragloom.api.schemas.memories import (
     MessageStatusRequest,
     NewMessageRequest,
@@ -25,7 +25,7 @@ from ragloom.errors import ArgumentError
 from ragloom.integers import fits_int64
 from ragloom.memory import Turn
 
-router = APIRouter(prefix="/messages", tags=["memories"], route_class=EnvelopeRoute)
+router = api_router("/messages", tags=["memories"])
 ADDED = "All add to task."
 
 

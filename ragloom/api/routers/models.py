@@ -6,12 +6,12 @@ Not part of RAGFlow's public API (RAGFlow sets these in its web UI); documented 
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import NoBody, Query, StrictBody
-from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.routing import api_router, envelope
 from ragloom.api.schemas.models import (
     DefaultModelsOut,
     DefaultModelsRequest,
@@ -23,7 +23,7 @@ from ragloom.errors import ArgumentError
 from ragloom.providers.catalog import ModelEntry, ModelKind
 from ragloom.services.model_defaults import ModelDefaults
 
-router = APIRouter(tags=["models"], route_class=EnvelopeRoute)
+router = api_router(tags=["models"])
 
 
 @router.get("/models", summary="List the models this server can use")

@@ -15,13 +15,13 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api import sse
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, EnvelopeResponse, failure, openai_error
 from ragloom.api.inputs import LooseBody
-from ragloom.api.routing import EnvelopeRoute, Events, Success, envelope
+from ragloom.api.routing import Events, Success, api_router, envelope
 from ragloom.api.schemas.completions import sampling_options
 from ragloom.api.schemas.openai import OpenAIChatRequest
 from ragloom.errors import AuthorizationError, RetCode
@@ -32,7 +32,7 @@ from ragloom.services.completions import CompletionRequest, Turn
 from ragloom.services.container import Services
 from ragloom.services.tenants import Caller
 
-router = APIRouter(tags=["openai"], route_class=EnvelopeRoute)
+router = api_router(tags=["openai"])
 OPENAI_COMPLETION = "an OpenAI chat.completion object, or chat.completion.chunk events when streamed"
 
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import LooseBody
-from ragloom.api.routing import EnvelopeRoute
+from ragloom.api.routing import api_router
 from ragloom.api.schemas.parsing import NewerParseRequest, ParseRequest
 from ragloom.services.parsing import ParseOutcome
 
-router = APIRouter(tags=["parsing"], route_class=EnvelopeRoute)
+router = api_router(tags=["parsing"])
 
 
 def _duplicates(outcome: ParseOutcome) -> list[str]:

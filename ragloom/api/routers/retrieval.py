@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api.deps import PresentedCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import loose_body_after
-from ragloom.api.routing import EnvelopeRoute
+from ragloom.api.routing import api_router
 from ragloom.api.schemas.retrieval import RetrievalRequest, retrieval_hit
 
-router = APIRouter(tags=["retrieval"], route_class=EnvelopeRoute)
+router = api_router(tags=["retrieval"])
 
 
 def server_timing(timings: dict[str, float]) -> dict[str, str]:

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import LooseBody
-from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.routing import api_router, envelope
 from ragloom.api.schemas.searches import MindMapBody, RelatedQuestionsBody
 from ragloom.services.container import Services
 from ragloom.services.tenants import Caller
 
-router = APIRouter(tags=["search apps"], route_class=EnvelopeRoute)
+router = api_router(tags=["search apps"])
 
 
 @router.post("/chat/recommendation", summary="Questions related to a search, from the chat model")

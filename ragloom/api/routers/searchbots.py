@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 
 from ragloom.api import sse
 from ragloom.api.auth import services_of
@@ -27,7 +27,7 @@ from ragloom.api.inputs import NoBody, loose_body_after, query_after
 from ragloom.api.params import check_parameters
 from ragloom.api.routers.search_assist import mind_map_answer, related_questions_answer
 from ragloom.api.routers.searches import search_events
-from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.routing import api_router, envelope
 from ragloom.api.schemas.searches import (
     EmbeddedQuestionBody,
     MindMapBody,
@@ -39,7 +39,7 @@ from ragloom.errors import AuthenticationError, DataError
 from ragloom.services.search_config import SearchConfig
 from ragloom.services.tenants import Caller
 
-router = APIRouter(prefix="/searchbots", tags=["search apps"], route_class=EnvelopeRoute)
+router = api_router("/searchbots", tags=["search apps"])
 
 WIDGET_KEY = KeyCheck(
     status=200,

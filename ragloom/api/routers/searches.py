@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api import sse
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import LooseBody, NoBody, Query
 from ragloom.api.routers.completions import step_event
-from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.routing import api_router, envelope
 from ragloom.api.schemas.searches import (
     CreateSearchAppBody,
     ListSearchAppsQuery,
@@ -39,7 +39,7 @@ from ragloom.services.search_apps import NewSearchApp, SearchAppChanges
 from ragloom.services.search_config import SearchConfig
 from ragloom.services.tenants import Caller
 
-router = APIRouter(prefix="/searches", tags=["search apps"], route_class=EnvelopeRoute)
+router = api_router("/searches", tags=["search apps"])
 
 
 def search_events(turn: Turn) -> Iterator[bytes]:

@@ -6,14 +6,14 @@ Envelope JD as for chats: a chat that is not the caller's is J 109 ``No authoriz
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import LooseBody, NoBody, Query
 from ragloom.api.params import page_and_size
 from ragloom.api.routers.chats import deletion_response
-from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.routing import api_router, envelope
 from ragloom.api.schemas.chats import (
     DeleteIdsRequest,
     FeedbackRequest,
@@ -25,7 +25,7 @@ from ragloom.api.schemas.chats import (
 from ragloom.services.chats import requested_ids
 from ragloom.services.sessions import SessionListing
 
-router = APIRouter(prefix="/chats/{chat_id}/sessions", tags=["chat sessions"], route_class=EnvelopeRoute)
+router = api_router("/chats/{chat_id}/sessions", tags=["chat sessions"])
 
 
 @router.post("", summary="Create a session")

@@ -14,10 +14,10 @@ from starlette.responses import PlainTextResponse
 from ragloom import __version__
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, EnvelopeResponse, success
-from ragloom.api.routing import EnvelopeRoute, Success, envelope
+from ragloom.api.routing import EnvelopeRoute, Success, api_router, envelope
 from ragloom.services.container import Services
 
-router = APIRouter(prefix="/system", tags=["system"], route_class=EnvelopeRoute)
+router = api_router("/system", tags=["system"])
 legacy_router = APIRouter(tags=["system"], route_class=EnvelopeRoute)
 
 

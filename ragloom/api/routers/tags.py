@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import LooseBody, Query
-from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.routing import api_router, envelope
 from ragloom.api.schemas.ids import DatasetIdsQuery
 from ragloom.api.schemas.tags import DeleteTagsRequest, RenamedTagOut, RenameTagRequest, TagCountOut, tag_values
 
-router = APIRouter(prefix="/datasets", tags=["tags"], route_class=EnvelopeRoute)
+router = api_router("/datasets", tags=["tags"])
 
 
 @router.get("/tags/aggregation", summary="Count tags across datasets")

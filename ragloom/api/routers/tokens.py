@@ -7,16 +7,16 @@ RAGFlow's embedded chat widgets, which ragloom does not have: it is always empty
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from typing_extensions import TypedDict  # pydantic reads typing's own only from Python 3.12
 
 from ragloom.api.deps import CurrentCaller, ServicesDep
 from ragloom.api.envelopes import Envelope, success
 from ragloom.api.inputs import NoBody
-from ragloom.api.routing import EnvelopeRoute, envelope
+from ragloom.api.routing import api_router, envelope
 from ragloom.clock import http_date
 
-router = APIRouter(prefix="/system/tokens", tags=["system"], route_class=EnvelopeRoute)
+router = api_router("/system/tokens", tags=["system"])
 
 
 class TokenOut(TypedDict):
