@@ -113,3 +113,18 @@ def test_more_vector_weight_never_lowers_the_nearest_chunk(seed: int) -> None:
     places = [order(bm25.score(WORDS, found, weight).similarity).index(nearest) for weight in np.linspace(0, 1, 11)]
     assert places == sorted(places, reverse=True)
     assert places[-1] == 0
+
+
+def test_a_models_scale_moves_the_vector_share_but_keeps_the_ends_and_the_order() -> None:
+    assert bm25.vector_scale("multilingual-e5-small@Builtin") == bm25.E5_VECTOR_SCALE == 3.5
+    assert bm25.vector_scale("MULTILINGUAL-E5-SMALL@BUILTIN") == 3.5
+    assert bm25.vector_scale("universal-sentence-encoder-multilingual@Builtin") == 1.0
+    assert bm25.vector_scale("text-embedding-3-small@OpenAI") == 1.0
+    assert bm25.calibrated_weight(0.3, 3.5) == pytest.approx(0.6)
+    assert bm25.calibrated_weight(0.3, 1.0) == 0.3
+    for scale in (0.5, 1.0, 3.5):
+        assert bm25.calibrated_weight(0.0, scale) == 0.0
+        assert bm25.calibrated_weight(1.0, scale) == 1.0
+        shares = [bm25.calibrated_weight(weight / 20, scale) for weight in range(21)]
+        assert shares == sorted(shares)
+        assert all(0.0 <= share <= 1.0 for share in shares)
