@@ -25,7 +25,7 @@ BEIR SciFact, read from ``../shared/benchmarks/data/scifact`` next to the reposi
 ``--data-dir`` the ingested data is kept, and a later run with the same directory only asks the queries.
 
 Usage: ``python benchmarks/retrieval_quality.py [--collection DIR] [--models e5,use] [--mode ragflow,bm25]
-[--data-dir DIR] [--limit N] [--workers N] [--reference] [--direct | --compare]``
+[--data-dir DIR] [--limit N] [--workers N] [--reference] [--weights 0,1,0.3] [--direct | --compare]``
 """
 
 from __future__ import annotations
@@ -437,10 +437,16 @@ def main() -> None:
     parser.add_argument("--mode", default="ragflow,bm25", help="scoring modes to measure (comma-separated)")
     parser.add_argument("--split", default="test", help="the qrels of a BEIR collection (test or train)")
     parser.add_argument("--reference", action="store_true", help="also compute a plain BM25 here")
+    parser.add_argument("--weights", default="0,1,0.3", help="the vector weights to ask (of 0, 1 and 0.3)")
     how = parser.add_mutually_exclusive_group()
     how.add_argument("--direct", action="store_true", help="compute the figures here from /retrieval's chunks")
     how.add_argument("--compare", action="store_true", help="compute them both ways and check they agree")
     options = parser.parse_args()
+    asked = {float(weight) for weight in options.weights.split(",")}
+    if not asked <= set(WEIGHTS.values()):
+        raise SystemExit(f"--weights takes some of {', '.join(str(weight) for weight in WEIGHTS.values())}")
+    for label in [label for label, weight in WEIGHTS.items() if weight not in asked]:
+        del WEIGHTS[label]  # every report and run below goes through WEIGHTS
     documents, queries, relevant = load_collection(options.collection, options.limit, options.split)
     collection = options.collection.name.split("-")[0]
     print(f"collection {options.collection.name}: {len(documents)} documents, {len(queries)} {options.split} queries")

@@ -39,7 +39,7 @@ from ragloom.nlp.highlight import highlight
 from ragloom.providers.chat import ChatModel
 from ragloom.providers.embedding import EmbeddingModels
 from ragloom.providers.rerank import RerankModels
-from ragloom.rag import feedback, scoring, scoring_modes
+from ragloom.rag import bm25, feedback, scoring, scoring_modes
 from ragloom.rag.knowledge_graph import KNOWLEDGE_GRAPH_NAME, ScoredRecord, knowledge_text
 from ragloom.rag.query import QueryAnalyzer, QueryTerms, TermKind
 from ragloom.rag.scoring_modes import ScoringMode, chosen_mode, scoring_mode
@@ -328,6 +328,8 @@ class RetrievalService:
         labels, tag_features = self._tag_features(caller, datasets, question.words, matches)
         rank_features += tag_features
         weight = query.vector_similarity_weight
+        if mode.counts_terms:  # the bm25 modes weigh the vector by the model's scale (ragloom.rag.bm25)
+            weight = bm25.calibrated_weight(weight, bm25.vector_scale(datasets[0].embedding_model))
         return labels, scoring_modes.score(mode, terms, matches, weight, rank_features, query_weights)
 
     def _expanded(self, terms: QueryTerms, matches: Matches, scores: scoring.Scores) -> feedback.ExpandedQuery:

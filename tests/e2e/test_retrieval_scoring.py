@@ -58,7 +58,12 @@ def retrieve(api: str, auth: dict[str, str], dataset_id: str, **options: Any) ->
     }
 
 
-def assert_bm25(found: dict[str, dict[str, float]], weight: float = 0.3) -> None:
+E5_SHARES = {0.3: 0.6, 0.6: 0.84}
+"""The vector's share in the bm25 modes with multilingual-e5-small (scale 3.5) for a weight:
+0.3 * 3.5 / (0.3 * 3.5 + 0.7) and 0.6 * 3.5 / (0.6 * 3.5 + 0.4)."""
+
+
+def assert_bm25(found: dict[str, dict[str, float]], weight: float = E5_SHARES[0.3]) -> None:
     assert set(found) == set(CHUNKS)
     assert found[CHUNKS[0]]["term_similarity"] == pytest.approx(1.0)
     assert found[CHUNKS[1]]["term_similarity"] == pytest.approx(4.2 / 6.6)
@@ -81,9 +86,25 @@ def test_a_request_chooses_bm25_and_the_default_is_unchanged(api, auth, unique_n
     assert_ragflow(default)
     assert retrieve(api, auth, dataset_id, scoring="ragflow") == default
     assert_bm25(retrieve(api, auth, dataset_id, scoring="bm25"))
-    assert_bm25(retrieve(api, auth, dataset_id, scoring="bm25", vector_similarity_weight=0.6), weight=0.6)
+    assert_bm25(retrieve(api, auth, dataset_id, scoring="bm25", vector_similarity_weight=0.6), weight=E5_SHARES[0.6])
     keyword_only = retrieve(api, auth, dataset_id, scoring="bm25", vector_similarity_weight=0, similarity_threshold=0.1)
     assert set(keyword_only) == set(CHUNKS[:2])
+
+
+def test_the_vector_share_follows_the_dataset_model(api, auth, unique_name):
+    """The default model (multilingual-e5-small) has scale 3.5 in the bm25 modes; universal-sentence-encoder
+    has scale 1: its share is the weight asked for. The ragflow mode uses the weight as given for both."""
+    e5 = make_dataset(api, auth, unique_name)
+    assert call("GET", f"{api}/datasets?id={e5}", auth)["data"][0]["embedding_model"] == "multilingual-e5-small@Builtin"
+    use = make_dataset(
+        api, auth, unique_name + "-use", embedding_model="universal-sentence-encoder-multilingual@Builtin"
+    )
+    assert_bm25(retrieve(api, auth, e5, scoring="bm25"), weight=E5_SHARES[0.3])
+    assert_bm25(retrieve(api, auth, use, scoring="bm25"), weight=0.3)
+    assert_bm25(retrieve(api, auth, use, scoring="bm25", vector_similarity_weight=0.6), weight=0.6)
+    for dataset_id in (e5, use):
+        for hit in retrieve(api, auth, dataset_id).values():  # ragflow: 0.7 * term + 0.3 * cosine
+            assert hit["similarity"] == pytest.approx(0.7 * hit["term_similarity"] + 0.3 * hit["vector_similarity"])
 
 
 def test_a_dataset_chooses_bm25_and_a_request_overrides_it(api, auth, unique_name):
