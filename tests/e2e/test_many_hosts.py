@@ -144,12 +144,16 @@ def call(method: str, url: str, key: str, **options: Any) -> Any:
     return body.get("data")
 
 
-def running_task_of(cluster: Cluster, worker: Process) -> str | None:
+def running_task(cluster: Cluster, workers: list[Process]) -> tuple[Process, str] | None:
+    """A worker of ``workers`` that is running a task now, with that task's id."""
     with cluster.postgres.connect(cluster.database) as connection:
-        row = connection.execute(
-            "SELECT id FROM task WHERE status = 'running' AND worker LIKE %s", (f"%:{worker.process.pid}:%",)
-        ).fetchone()
-    return None if row is None else str(row[0])
+        for worker in workers:
+            row = connection.execute(
+                "SELECT id FROM task WHERE status = 'running' AND worker LIKE %s", (f"%:{worker.process.pid}:%",)
+            ).fetchone()
+            if row is not None:
+                return worker, str(row[0])
+    return None
 
 
 def test_two_servers_and_two_workers_on_their_own_hosts_share_postgresql_and_s3(cluster: Cluster) -> None:
@@ -178,15 +182,17 @@ def test_two_servers_and_two_workers_on_their_own_hosts_share_postgresql_and_s3(
                 json={"document_ids": document_ids[half::2]},
             )
 
-        # the first worker dies by SIGKILL in the middle of a task; a new one starts on its host
+        # a worker dies by SIGKILL in the middle of a task; a new one starts on its host. Whichever
+        # worker is running a task first is the one: a worker that started later than the other may
+        # find every task claimed already (small documents are claimed in batches)
         deadline = time.monotonic() + 180
-        while running_task_of(cluster, workers[0]) is None:
-            assert time.monotonic() < deadline, workers[0].log.read_text(errors="replace")[-3000:]
+        while (running := running_task(cluster, workers)) is None:
+            assert time.monotonic() < deadline, [worker.log.read_text(errors="replace")[-3000:] for worker in workers]
             time.sleep(0.05)
-        killed_task = running_task_of(cluster, workers[0])
-        os.kill(workers[0].process.pid, signal.SIGKILL)
-        workers[0].process.wait()
-        workers[0].restart()
+        victim, killed_task = running
+        os.kill(victim.process.pid, signal.SIGKILL)
+        victim.process.wait()
+        victim.restart()
         # an API server restarts while the work goes on
         second.restart()
         second.wait_up()

@@ -109,3 +109,31 @@ def test_concurrent_searches_compute_at_most_one_per_core_and_each_gets_its_own_
     assert answers == alone
     assert all(answer for answer in answers)
     assert 1 <= most <= len(os.sched_getaffinity(0))
+
+
+def test_reads_of_named_documents_cost_what_those_documents_hold(tmp_path: Path) -> None:
+    """Naming the documents a retrieval found, and a document's counts after parsing, read those
+    documents' rows, not the whole dataset's once per document (SQLite once chose the index on
+    (dataset, kind) for these, which made every retrieval cost documents x chunks)."""
+    index = SqliteChunkIndex(tmp_path / "index.sqlite")
+    documents = [f"doc{number}" for number in range(1000)]
+    index.upsert(
+        [
+            chunk(f"{document}-{part}", f"text {part}", document_id=document)
+            for document in documents
+            for part in range(3)
+        ]
+    )
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    index._connection().set_progress_handler(count, 100)  # every 100 virtual machine instructions
+    assert index.document_names("ds1", documents[:500]) == {document: f"{document}.txt" for document in documents[:500]}
+    assert index.document_stats("ds1", "doc7").chunk_count == 3
+    # 120 steps through the documents' index; scanning the dataset's rows for each document took 22,725
+    assert steps < 2_000, steps
+    index.close()

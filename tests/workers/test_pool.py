@@ -71,9 +71,9 @@ def test_stopping_after_a_worker_was_killed_returns_at_once(
         assert f"worker {first} died (killed by SIGKILL); started worker {second}" in caplog.text
         time.sleep(0.3)
         started = time.monotonic()
-        pool.stop(grace=5)
+        pool.stop(grace=30)  # a hang would last the whole grace: far longer than a loaded machine's stop
         elapsed = time.monotonic() - started
-    assert elapsed < 2, f"stop took {elapsed:.2f}s"
+    assert elapsed < 10, f"stop took {elapsed:.2f}s"
     assert pool.pids == []
     assert "did not stop" not in caplog.text
     # by itself, on SIGTERM: not killed when the watcher thread that started it ended (PR_SET_PDEATHSIG)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from itertools import chain
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # numpy is imported where it is used: the server starts without it
@@ -53,7 +54,9 @@ def term_counts(
     ``read(rows)`` gives those rows' :data:`COUNTED_COLUMNS` texts. A term of several words counts
     where its words stand side by side within one column; the length is the number of words of the
     content terms. Candidates holding no term count zeros everywhere (their length is never used:
-    they score no term)."""
+    they score no term), and so does a term a candidate does not hold: the full-text index that
+    ``hits`` come from splits the same words (:mod:`ragloom.storage.index.words`), so only the terms
+    it found are counted."""
     import numpy as np
 
     counts = np.zeros(hits.shape, dtype=np.int32)
@@ -61,17 +64,31 @@ def term_counts(
     rows = np.flatnonzero(hits.any(axis=1)) if hits.size else np.zeros(0, dtype=np.intp)
     if not rows.size:
         return counts, lengths
-    wanted = [tuple(words(term)) for term in terms]
-    longest = max((len(sequence) for sequence in wanted), default=0)
-    for row, columns in zip(rows, read(rows), strict=True):
-        found: Counter[tuple[str, ...]] = Counter()
-        for number, text in enumerate(columns):
-            column = words(text)
-            if number == 0:
-                lengths[row] = len(column)
-            found.update(zip(column, strict=True))
-            for size in range(2, longest + 1):
-                found.update(zip(*(column[start:] for start in range(size)), strict=False))
-        for place, sequence in enumerate(wanted):
-            counts[row, place] = found.get(sequence, 0) if sequence else 0
+    wanted = [words(term) for term in terms]
+    phrases = [f" {' '.join(sequence)} " for sequence in wanted]
+    for row, columns in zip(rows.tolist(), read(rows), strict=True):
+        split = [words(text) for text in columns]
+        lengths[row] = len(split[0])
+        single: Counter[str] | None = None
+        joined: list[str] | None = None
+        for place in np.flatnonzero(hits[row]).tolist():
+            sequence = wanted[place]
+            if len(sequence) == 1:
+                if single is None:
+                    single = Counter(chain.from_iterable(split))
+                counts[row, place] = single[sequence[0]]
+            elif sequence:
+                if joined is None:
+                    joined = [f" {' '.join(column)} " for column in split]
+                counts[row, place] = sum(_occurrences(text, phrases[place]) for text in joined)
     return counts, lengths
+
+
+def _occurrences(text: str, needle: str) -> int:
+    """How often ``needle`` (words between single spaces) stands in ``text``, overlaps included
+    (" a a " holds " a a " twice in " a a a ")."""
+    found, start = 0, text.find(needle)
+    while start >= 0:
+        found += 1
+        start = text.find(needle, start + 1)
+    return found

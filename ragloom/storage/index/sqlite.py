@@ -343,8 +343,8 @@ class SqliteChunkIndex:
         # One chunk per document, found through the (dataset_id, document_id) index: a document's
         # chunks all carry its name, so reading one is enough however many it has.
         names = (
-            "SELECT document_name FROM chunk WHERE dataset_id = ? AND document_id = wanted.id AND kind = 'chunk' "
-            "LIMIT 1"
+            "SELECT document_name FROM chunk INDEXED BY chunk_document "
+            "WHERE dataset_id = ? AND document_id = wanted.id AND kind = 'chunk' LIMIT 1"
         )
         with self._reading() as connection:
             rows = connection.execute(
@@ -396,7 +396,7 @@ class SqliteChunkIndex:
     def document_stats(self, dataset_id: str, document_id: str) -> DocumentStats:
         with self._reading() as connection:
             count, tokens = connection.execute(
-                "SELECT count(*), coalesce(sum(token_count), 0) FROM chunk "
+                "SELECT count(*), coalesce(sum(token_count), 0) FROM chunk INDEXED BY chunk_document "
                 "WHERE dataset_id = ? AND document_id = ? AND parent_id = '' AND kind = 'chunk'",
                 (dataset_id, document_id),
             ).fetchone()

@@ -29,9 +29,13 @@ def _fold(character: str) -> str:
     return lowered if len(lowered) == 1 else character
 
 
+# In ASCII text the words are the runs of letters and digits: everything else separates them.
+_ASCII_SEPARATORS = str.maketrans({chr(code): " " for code in range(128) if not chr(code).isalnum()})
+
+
 def words(text: str) -> list[str]:
     """The words of ``text`` in order, case-folded one character at a time as FTS5 folds them."""
-    found = _WORD.findall(text)
     if text.isascii():
-        return [word.lower() for word in found]
+        return text.translate(_ASCII_SEPARATORS).lower().split()
+    found = _WORD.findall(text)
     return [word.lower() if word.isascii() else "".join(map(_fold, word)) for word in found]
